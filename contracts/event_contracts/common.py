@@ -1,0 +1,18 @@
+"""Value schemas shared by several events."""
+
+from marshmallow import fields, validate
+
+from event_contracts.registry import EventSchema
+
+
+class MoneySchema(EventSchema):
+    """An amount in minor units (fen for CNY) plus an ISO 4217 currency code."""
+
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+class OrderLineSchema(EventSchema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit_price = fields.Nested(MoneySchema, required=True)

@@ -1,0 +1,15 @@
+"""Events the logistics service produces."""
+
+from marshmallow import fields
+
+from event_contracts.registry import EventSchema, event_schema
+
+
+@event_schema("Shipped", 1)
+class ShippedV1(EventSchema):
+    shipment_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    carrier = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    shipped_at = fields.AwareDateTime(required=True)
+    estimated_delivery = fields.Date(required=False, allow_none=True)

@@ -1,0 +1,186 @@
+"""The app factory every service's HTTP API is built with.
+
+It gives each service the same edges: problem+json errors, request and correlation
+ids, JSON logs, ``/healthz``, ``/readyz``, Prometheus ``/metrics`` and an OpenAPI
+document from the marshmallow schemas (flask-smorest).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from service_runtime import context
+from service_runtime.config import KafkaSettings, env_int
+from service_runtime.db import Database
+from service_runtime.errors import (
+    Problem,
+    field_errors,
+    from_problem,
+    http_slug,
+    problem_response,
+)
+from service_runtime.kafka import broker_reachable
+from service_runtime.logs import configure_logging
+from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+CORRELATION_ID_HEADER = "X-Correlation-ID"
+MAX_ID_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class ReadinessCheck:
+    """A dependency ``/readyz`` reports; only ``required`` ones make it answer 503."""
+
+    name: str
+    check: Callable[[], None]
+    required: bool = True
+
+
+def database_check(db: Database) -> ReadinessCheck:
+    return ReadinessCheck("database", db.ping)
+
+
+def broker_check(kafka: KafkaSettings, required: bool = True) -> ReadinessCheck:
+    def check() -> None:
+        if not broker_reachable(kafka):
+            raise ConnectionError(f"no broker at {kafka.bootstrap_servers}")
+
+    return ReadinessCheck("broker", check, required)
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, answering errors as problem+json."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return http_problem(error)
+
+
+def http_problem(error: HTTPException) -> Response:
+    code = error.code or 500
+    data = getattr(error, "data", None) or {}
+    extra = {}
+    if "messages" in data:
+        extra["errors"] = field_errors(data["messages"])
+    elif data.get("errors"):
+        extra["errors"] = field_errors(data["errors"])
+    detail = data.get("message") or error.description
+    slug = "validation-error" if code == 422 else http_slug(code)
+    if code == 400 and "messages" in data:
+        slug = "malformed-request"
+    headers = dict(data.get("headers") or {})
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem_response(code, slug, error.name, detail, headers=headers, **extra)
+
+
+def create_app(
+    service: str,
+    *,
+    blueprints: Iterable[Blueprint] = (),
+    readiness: Iterable[ReadinessCheck] = (),
+    config: dict | None = None,
+    title: str | None = None,
+) -> Flask:
+    """Build a service's Flask app. Nothing connects at build time."""
+    configure_logging(service)
+    app = Flask(service)
+    app.config.update(
+        API_TITLE=title or f"{service} service",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=env_int("MAX_BODY_BYTES", 1024 * 1024),
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config or {})
+    app.extensions["service_name"] = service
+    checks = list(readiness)
+
+    api = ProblemApi(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.extensions["openapi"] = api
+
+    app.register_error_handler(Problem, from_problem)
+    app.register_error_handler(HTTPException, http_problem)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem_response(500, "internal-error", "Internal server error")
+
+    @app.before_request
+    def bind_ids() -> None:
+        g.started = time.perf_counter()
+        rid = _clean_id(request.headers.get(REQUEST_ID_HEADER)) or context.new_id()
+        cid = _clean_id(request.headers.get(CORRELATION_ID_HEADER)) or rid
+        g.ids = context.bound(request_id=rid, correlation_id=cid)
+        g.ids.__enter__()
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
+        if "started" in g:
+            HTTP_LATENCY.labels(service, request.method, route).observe(
+                time.perf_counter() - g.started
+            )
+        response.headers[REQUEST_ID_HEADER] = context.request_id.get() or ""
+        response.headers[CORRELATION_ID_HEADER] = context.correlation_id.get() or ""
+        return response
+
+    @app.teardown_request
+    def unbind_ids(_exc: BaseException | None) -> None:
+        ids = g.pop("ids", None)
+        if ids is not None:
+            ids.__exit__(None, None, None)
+
+    app.register_blueprint(ops_blueprint(checks))
+    return app
+
+
+def ops_blueprint(checks: list[ReadinessCheck]) -> Blueprint:
+    ops = Blueprint("ops", __name__)
+
+    @ops.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
+    @ops.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        results, ready = {}, True
+        for check in checks:
+            try:
+                check.check()
+                results[check.name] = "ok"
+            except Exception as exc:
+                results[check.name] = f"unavailable: {exc}"
+                ready = ready and not check.required
+        return jsonify(status="ready" if ready else "unready", checks=results), (
+            200 if ready else 503
+        )
+
+    @ops.get("/metrics")
+    def metrics() -> Response:
+        body, content_type = render()
+        return Response(body, content_type=content_type)
+
+    return ops
+
+
+def _clean_id(value: str | None) -> str | None:
+    """Accept a caller's id only if it is short and printable (ids end up in logs)."""
+    if not value or len(value) > MAX_ID_LENGTH or not value.isprintable():
+        return None
+    return value

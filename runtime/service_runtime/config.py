@@ -1,0 +1,103 @@
+"""Settings from environment variables, with defaults that work on a laptop.
+
+Production points at a real Kafka cluster and PostgreSQL by setting the same
+variables; no code changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def env_str(name: str, default: str) -> str:
+    raw = os.environ.get(name)
+    return raw if raw not in (None, "") else default
+
+
+def data_dir() -> Path:
+    """Where the embedded default keeps SQLite files and other local state."""
+    path = Path(env_str("SHOP_DATA_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = ""
+    session_timeout_ms: int = 10000
+    heartbeat_interval_ms: int = 2000
+    max_poll_records: int = 200
+    request_timeout_ms: int = 30000
+    # Extra client options for a production cluster (security protocol, SASL, ...).
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> KafkaSettings:
+        return cls(
+            bootstrap_servers=env_str("KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers),
+            topic_prefix=env_str("KAFKA_TOPIC_PREFIX", ""),
+            session_timeout_ms=env_int("KAFKA_SESSION_TIMEOUT_MS", cls.session_timeout_ms),
+            heartbeat_interval_ms=env_int(
+                "KAFKA_HEARTBEAT_INTERVAL_MS", cls.heartbeat_interval_ms
+            ),
+            max_poll_records=env_int("KAFKA_MAX_POLL_RECORDS", cls.max_poll_records),
+            request_timeout_ms=env_int("KAFKA_REQUEST_TIMEOUT_MS", cls.request_timeout_ms),
+            extra=json.loads(env_str("KAFKA_CLIENT_OPTIONS", "{}")),
+        )
+
+    def topic(self, name: str) -> str:
+        """The physical topic for a logical name (a prefix lets tenants share a cluster)."""
+        return f"{self.topic_prefix}{name}"
+
+    def logical(self, topic: str) -> str:
+        return topic.removeprefix(self.topic_prefix)
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """How hard the outbox relay and the consumer loop try."""
+
+    relay_poll_interval_ms: int = 200
+    relay_batch_size: int = 500
+    outbox_retention_hours: int = 72
+    consumer_max_attempts: int = 5
+    consumer_backoff_ms: int = 200
+    consumer_backoff_max_ms: int = 5000
+
+    @classmethod
+    def from_env(cls) -> DeliverySettings:
+        return cls(
+            relay_poll_interval_ms=env_int("OUTBOX_POLL_INTERVAL_MS", cls.relay_poll_interval_ms),
+            relay_batch_size=env_int("OUTBOX_BATCH_SIZE", cls.relay_batch_size),
+            outbox_retention_hours=env_int("OUTBOX_RETENTION_HOURS", cls.outbox_retention_hours),
+            consumer_max_attempts=env_int("CONSUMER_MAX_ATTEMPTS", cls.consumer_max_attempts),
+            consumer_backoff_ms=env_int("CONSUMER_BACKOFF_MS", cls.consumer_backoff_ms),
+            consumer_backoff_max_ms=env_int(
+                "CONSUMER_BACKOFF_MAX_MS", cls.consumer_backoff_max_ms
+            ),
+        )
+
+
+def database_url(service: str) -> str:
+    """``DATABASE_URL``, or a SQLite file of the service's own under the data dir."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{data_dir() / f'{service}.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` / ``postgresql://`` forms and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,268 @@
+"""The consumer loop: validate, apply once, commit after the database, dead-letter what fails.
+
+For every record, in partition order:
+
+1. Decode the envelope and validate ``data`` against its contract. A record that is
+   not a valid event can never succeed: it goes straight to the dead-letter topic.
+2. In ONE transaction, record the event id in the inbox and run the handler. If the
+   id is already there the event was applied before: nothing happens.
+3. A failing handler is retried with backoff; after the last attempt the record goes
+   to the dead-letter topic with the error and its original headers, and the loop
+   moves on.
+
+Offsets are committed explicitly, only for records whose transaction committed (or
+that were dead-lettered), after each polled batch. A crash between a database
+commit and the offset commit redelivers records the inbox then skips.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from marshmallow import ValidationError
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from event_contracts import REGISTRY, ContractViolation, UnknownEvent
+from event_contracts.envelope import EnvelopeSchema
+from service_runtime import context
+from service_runtime.config import DeliverySettings, KafkaSettings
+from service_runtime.db import Database
+from service_runtime.dead_letters import DeadLetterPublisher
+from service_runtime.faults import crash_point
+from service_runtime.kafka import make_consumer
+from service_runtime.metrics import (
+    CONSUMER_LAG,
+    MESSAGES_CONSUMED,
+    MESSAGES_DEAD_LETTERED,
+    MESSAGES_DUPLICATE,
+    MESSAGES_FAILED,
+)
+from service_runtime.outbox import utcnow
+from service_runtime.tables import processed_events
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A received event: the envelope's fields and the validated ``data``."""
+
+    id: str
+    type: str
+    version: int
+    source: str
+    occurred_at: datetime
+    key: str
+    correlation_id: str
+    causation_id: str | None
+    data: dict[str, Any]
+
+
+Handler = Callable[[Session, Event], None]
+
+
+class InvalidMessage(Exception):
+    """The record is not an event this consumer can understand; retrying cannot help."""
+
+
+class Handlers:
+    """Which function handles which event type (and which versions of it)."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, tuple[Handler, tuple[int, ...]]] = {}
+
+    def on(self, event_type: str, versions: tuple[int, ...] = (1,)) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for version in versions:
+                REGISTRY.schema(event_type, version)  # fail at start-up, not at runtime
+            self._handlers[event_type] = (handler, versions)
+            return handler
+
+        return register
+
+    @property
+    def event_types(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def resolve(self, event_type: str, version: int) -> Handler:
+        try:
+            handler, versions = self._handlers[event_type]
+        except KeyError:
+            raise InvalidMessage(f"no handler for {event_type}") from None
+        if version not in versions:
+            raise InvalidMessage(f"{event_type} v{version} is not supported (only {versions})")
+        return handler
+
+
+def decode(value: bytes) -> Event:
+    try:
+        envelope = EnvelopeSchema().load(json.loads(value))
+        data = REGISTRY.parse_incoming(envelope["type"], envelope["version"], envelope["data"])
+    except (ValueError, ValidationError, ContractViolation, UnknownEvent) as exc:
+        raise InvalidMessage(f"not a valid event: {exc}") from exc
+    return Event(
+        id=str(envelope["id"]),
+        type=envelope["type"],
+        version=envelope["version"],
+        source=envelope["source"],
+        occurred_at=envelope["occurred_at"],
+        key=envelope["key"],
+        correlation_id=envelope["correlation_id"],
+        causation_id=envelope.get("causation_id"),
+        data=data,
+    )
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        service: str,
+        group: str,
+        db: Database,
+        handlers: Handlers,
+        kafka: KafkaSettings,
+        delivery: DeliverySettings,
+        dead_letters: DeadLetterPublisher | None = None,
+    ) -> None:
+        self.service = service
+        self.group = group
+        self.db = db
+        self.handlers = handlers
+        self.kafka = kafka
+        self.delivery = delivery
+        self.dead_letters = dead_letters or DeadLetterPublisher(kafka, group)
+
+    # -- one record -----------------------------------------------------------------
+
+    def apply(self, event: Event) -> bool:
+        """Apply an event once: False if the inbox says it was applied before."""
+        handler = self.handlers.resolve(event.type, event.version)
+        try:
+            with self.db.transaction() as session:
+                session.execute(
+                    insert(processed_events).values(
+                        consumer_group=self.group,
+                        event_id=event.id,
+                        event_type=event.type,
+                        processed_at=utcnow(),
+                    )
+                )
+                session.flush()
+                with context.bound(correlation_id=event.correlation_id, causation_id=event.id):
+                    handler(session, event)
+        except IntegrityError as exc:
+            if self._already_applied(event.id):
+                return False
+            raise exc
+        return True
+
+    def _already_applied(self, event_id: str) -> bool:
+        with self.db.transaction() as session:
+            row = session.get(processed_events, (self.group, event_id))  # type: ignore[arg-type]
+            return row is not None
+
+    def handle_record(self, topic: str, key: bytes | None, value: bytes, headers: list,
+                      position: str, extra_dlq_headers: dict[str, str] | None = None) -> str:
+        """Apply one record with retries; dead-letter it when it cannot be applied.
+
+        Returns ``applied``, ``duplicate`` or ``dead-lettered``.
+        """
+        logical = self.kafka.logical(topic)
+        try:
+            event = decode(value)
+            self.handlers.resolve(event.type, event.version)
+        except InvalidMessage as exc:
+            self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
+            return "dead-lettered"
+        attempts = self.delivery.consumer_max_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                applied = self.apply(event)
+            except Exception as exc:
+                MESSAGES_FAILED.labels(self.service, logical, self.group).inc()
+                log.warning(
+                    "handler failed",
+                    extra={"event_id": event.id, "event_type": event.type, "attempt": attempt,
+                           "error": repr(exc)},
+                )
+                if attempt == attempts:
+                    self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
+                    return "dead-lettered"
+                delay = min(self.delivery.consumer_backoff_ms * 2 ** (attempt - 1),
+                            self.delivery.consumer_backoff_max_ms)
+                time.sleep(delay / 1000)
+                continue
+            if applied:
+                MESSAGES_CONSUMED.labels(self.service, logical, self.group).inc()
+                return "applied"
+            MESSAGES_DUPLICATE.labels(self.service, logical, self.group).inc()
+            return "duplicate"
+        raise AssertionError("unreachable")
+
+    def _dead_letter(self, topic, key, value, headers, position, error, extra) -> None:  # type: ignore[no-untyped-def]
+        self.dead_letters.publish(
+            topic=self.kafka.logical(topic), key=key, value=value, headers=headers,
+            position=position, error=error, extra=extra,
+        )
+        MESSAGES_DEAD_LETTERED.labels(self.service, self.kafka.logical(topic), self.group).inc()
+
+    # -- the loop -------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        topics = [self.kafka.topic(t) for t in self.handlers.event_types]
+        consumer = make_consumer(self.kafka, self.group)
+        consumer.subscribe(topics)
+        log.info("consumer started", extra={"group": self.group, "topics": topics})
+        try:
+            while not stop.is_set():
+                batch = consumer.poll(timeout_ms=500)
+                offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+                # The whole polled batch is finished even when stop is set meanwhile:
+                # SIGTERM means "finish what you hold, commit, exit".
+                for tp, records in batch.items():
+                    for record in records:
+                        self.handle_record(
+                            record.topic, record.key, record.value, list(record.headers or []),
+                            f"{record.topic}/{record.partition}/{record.offset}",
+                        )
+                        offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                        crash_point("consumer.after_apply")
+                if offsets:
+                    self._commit(consumer, offsets)
+                self._report_lag(consumer)
+        finally:
+            consumer.close(autocommit=False)
+            self.dead_letters.close()
+            log.info("consumer stopped", extra={"group": self.group})
+
+    def _commit(self, consumer, offsets) -> None:  # type: ignore[no-untyped-def]
+        try:
+            consumer.commit(offsets)
+        except Exception:
+            # A rebalance took the partitions away; their new owner gets the records
+            # again and the inbox skips what was applied here.
+            log.warning("offset commit failed; records will be redelivered", exc_info=True)
+
+    def _report_lag(self, consumer) -> None:  # type: ignore[no-untyped-def]
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            try:
+                position = consumer.position(tp, timeout_ms=100)
+            except Exception:
+                continue
+            if position is not None:
+                CONSUMER_LAG.labels(
+                    self.service, self.kafka.logical(tp.topic), str(tp.partition), self.group
+                ).set(max(0, highwater - position))

@@ -1,0 +1,68 @@
+"""One engine and session factory per service database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from service_runtime.config import normalise_database_url
+
+
+class Database:
+    """``with db.transaction() as session:`` is one use case's one transaction."""
+
+    def __init__(self, url: str, *, pool_size: int = 5) -> None:
+        self.url = normalise_database_url(url)
+        if self.url.startswith("sqlite"):
+            self.engine = create_engine(
+                self.url, connect_args={"timeout": 30, "check_same_thread": False}
+            )
+            _serialise_sqlite_writers(self.engine)
+        else:
+            self.engine = create_engine(
+                self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+            )
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Commit on success, roll back on any exception."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """Make every SQLite transaction ``BEGIN IMMEDIATE`` and wait for the lock.
+
+    pysqlite's deferred transactions upgrade to a write lock lazily and then fail at
+    once with "database is locked" when another process wrote in between; taking the
+    lock up front makes concurrent processes (API, worker) queue instead.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,44 @@
+"""JSON logs, one object a line, carrying the request and correlation ids."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+from service_runtime import context
+
+
+class ContextFilter(logging.Filter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.service = self.service
+        record.request_id = context.request_id.get()
+        record.correlation_id = context.correlation_id.get()
+        return True
+
+
+def configure_logging(service: str) -> None:
+    """Send JSON logs to stderr. Idempotent: a second call replaces the first's handler."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s "
+            "%(request_id)s %(correlation_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
+    handler.addFilter(ContextFilter(service))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_shop_json", False):
+            root.removeHandler(existing)
+    handler._shop_json = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    logging.getLogger("kafka").setLevel(os.environ.get("KAFKA_LOG_LEVEL", "WARNING").upper())

@@ -1,0 +1,83 @@
+"""Prometheus metrics shared by every service.
+
+Under gunicorn with several workers, ``PROMETHEUS_MULTIPROC_DIR`` is set (see
+``gunicorn_conf``) and ``/metrics`` aggregates every worker's values.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+MESSAGES_CONSUMED = Counter(
+    "messages_consumed_total", "Events handled and committed", ["service", "topic", "group"]
+)
+MESSAGES_DUPLICATE = Counter(
+    "messages_duplicate_total",
+    "Redelivered events skipped by the inbox",
+    ["service", "topic", "group"],
+)
+MESSAGES_FAILED = Counter(
+    "messages_failed_total", "Failed handling attempts", ["service", "topic", "group"]
+)
+MESSAGES_DEAD_LETTERED = Counter(
+    "messages_dead_lettered_total",
+    "Events parked in the dead-letter topic",
+    ["service", "topic", "group"],
+)
+CONSUMER_LAG = Gauge(
+    "consumer_lag_messages",
+    "High-water mark minus position, per partition",
+    ["service", "topic", "partition", "group"],
+    multiprocess_mode="max",
+)
+OUTBOX_PUBLISHED = Counter(
+    "outbox_published_total", "Outbox rows published to Kafka", ["service", "topic"]
+)
+OUTBOX_PUBLISH_ERRORS = Counter(
+    "outbox_publish_errors_total", "Relay batches that failed to publish", ["service"]
+)
+OUTBOX_BACKLOG = Gauge(
+    "outbox_backlog_messages",
+    "Outbox rows not yet published",
+    ["service"],
+    multiprocess_mode="max",
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_oldest_unpublished_age_seconds",
+    "Age of the oldest unpublished outbox row (0 when none)",
+    ["service"],
+    multiprocess_mode="max",
+)
+BUSINESS_EVENTS = Counter(
+    "business_events_total", "Business facts recorded, by event type", ["service", "event"]
+)
+
+
+def render() -> tuple[bytes, str]:
+    """The exposition for this process, or for all gunicorn workers in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,1 @@
+"""Test helpers: real brokers, real databases, real processes."""

@@ -1,0 +1,88 @@
+"""pytest fixtures for every service's tests (registered as a pytest11 plugin).
+
+* ``kafka_bootstrap``: a real Kafka-protocol broker for the test session: the one in
+  ``TEST_KAFKA_BOOTSTRAP_SERVERS`` if set, a testcontainers Kafka when
+  ``TEST_KAFKA=container`` and Docker answers, else the embedded Tansu broker.
+* ``kafka_settings``: settings with a topic prefix of the test's own, so tests
+  sharing the broker never see each other's messages.
+* ``new_database``: a fresh, empty database: PostgreSQL when ``TEST_DATABASE_URL``
+  is set (a new database on that server, dropped at the end), SQLite otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from service_runtime.config import KafkaSettings
+from service_runtime.testing.databases import DatabaseFactory
+from service_runtime.testing.processes import free_port
+
+
+def _docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    configured = os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS")
+    if configured:
+        yield configured
+        return
+    if os.environ.get("TEST_KAFKA") == "container" and _docker_available():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer() as container:
+            yield container.get_bootstrap_server()
+        return
+    from service_runtime.broker import start_broker
+
+    port = free_port()
+    process = start_broker("127.0.0.1", port)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_kafka_settings(bootstrap: str, prefix: str | None = None) -> KafkaSettings:
+    """Settings for tests: a private topic prefix and quick group joins."""
+    return KafkaSettings(
+        bootstrap_servers=bootstrap,
+        topic_prefix=prefix if prefix is not None else f"t{uuid.uuid4().hex[:10]}.",
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+        max_poll_records=200,
+        request_timeout_ms=15000,
+    )
+
+
+@pytest.fixture
+def kafka_settings(kafka_bootstrap: str) -> KafkaSettings:
+    return test_kafka_settings(kafka_bootstrap)
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(
+        os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("databases")
+    )
+    try:
+        yield factory
+    finally:
+        factory.drop_all()
+
+
+@pytest.fixture
+def new_database(database_factory: DatabaseFactory) -> Callable[[str], str]:
+    return database_factory.create

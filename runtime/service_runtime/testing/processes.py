@@ -1,0 +1,102 @@
+"""Real processes for tests: start, wait until healthy, SIGTERM or SIGKILL, read logs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 30, interval: float = 0.1,
+               message: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+class ServiceProcess:
+    """A child process with its output in a log file."""
+
+    def __init__(self, name: str, args: Sequence[str], env: dict[str, str], log_dir: Path,
+                 cwd: Path | None = None) -> None:
+        self.name = name
+        self.args = list(args)
+        self.env = {**os.environ, **env}
+        self.log_path = log_dir / f"{name}.log"
+        self.cwd = cwd
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> ServiceProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the child's lifetime)
+        self.process = subprocess.Popen(
+            self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
+            start_new_session=True,
+        )
+        log.close()
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_healthy(self, url: str, timeout: float = 60) -> None:
+        def healthy() -> bool:
+            if not self.running():
+                raise RuntimeError(f"{self.name} exited early:\n{self.logs()[-4000:]}")
+            try:
+                return requests.get(url, timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(healthy, timeout, 0.2, f"{self.name} at {url}")
+
+    def wait_exit(self, timeout: float = 60) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
+
+    def terminate(self, timeout: float = 30) -> int:
+        """SIGTERM, then wait; SIGKILL only if it does not stop in time."""
+        if not self.running():
+            return self.process.returncode if self.process else 0
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def kill(self) -> None:
+        if self.running():
+            assert self.process is not None
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]

@@ -1,0 +1,90 @@
+"""A service's long-running process: outbox relay + consumer loop + ops HTTP endpoints.
+
+SIGTERM or SIGINT asks every loop to finish what it holds (the consumer finishes its
+polled batch and commits) and the process exits 0. A loop that dies of an error
+stops the others and the process exits 1, so its supervisor restarts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+
+from werkzeug.serving import make_server
+
+from event_contracts.topics import PARTITIONS, dead_letter_topic
+from service_runtime.app import broker_check, create_app, database_check
+from service_runtime.config import DeliverySettings, KafkaSettings, database_url
+from service_runtime.consumer import EventConsumer
+from service_runtime.db import Database
+from service_runtime.kafka import ensure_topics
+from service_runtime.outbox import OutboxRelay
+from service_runtime.service import ServiceDefinition
+
+log = logging.getLogger(__name__)
+
+
+def build_consumer(definition: ServiceDefinition, db: Database) -> EventConsumer:
+    assert definition.handlers is not None
+    return EventConsumer(
+        definition.name,
+        definition.consumer_group,
+        db,
+        definition.handlers,
+        KafkaSettings.from_env(),
+        DeliverySettings.from_env(),
+    )
+
+
+def run_worker(definition: ServiceDefinition) -> int:
+    kafka = KafkaSettings.from_env()
+    db = Database(database_url(definition.name))
+    stop = threading.Event()
+    failed = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("stopping", extra={"signal": signum})
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    ops_app = create_app(
+        f"{definition.name}-worker", readiness=[database_check(db), broker_check(kafka)]
+    )
+    host = os.environ.get("WORKER_HOST", "127.0.0.1")
+    port = int(os.environ.get("WORKER_PORT", definition.worker_port))
+    server = make_server(host, port, ops_app, threaded=True)
+    threading.Thread(target=server.serve_forever, name="ops-http", daemon=True).start()
+
+    loops: list[tuple[str, Callable[[threading.Event], None]]] = [
+        ("outbox-relay", OutboxRelay(definition.name, db, kafka, DeliverySettings.from_env()).run)
+    ]
+    if definition.handlers is not None:
+        topics = [*definition.handlers.event_types, dead_letter_topic(definition.consumer_group)]
+        ensure_topics(kafka, topics, PARTITIONS)
+        loops.append(("consumer", build_consumer(definition, db).run))
+
+    def guarded(name: str, loop: Callable[[threading.Event], None]) -> None:
+        try:
+            loop(stop)
+        except Exception:
+            log.exception("loop died", extra={"loop": name})
+            failed.set()
+            stop.set()
+
+    threads = [threading.Thread(target=guarded, args=item, name=item[0]) for item in loops]
+    for thread in threads:
+        thread.start()
+    log.info("worker started", extra={"ops": f"http://{host}:{port}"})
+    while not stop.is_set():
+        stop.wait(1)
+    for thread in threads:
+        thread.join()
+    server.shutdown()
+    db.dispose()
+    log.info("worker stopped")
+    return 1 if failed.is_set() else 0

@@ -1,0 +1,170 @@
+"""The delivery guarantees, proven with real processes, a real broker and a real database.
+
+Each test runs the tally service (see tally_service.py): its handler adds a row per
+application, so an event applied twice shows up as two rows.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from service_runtime.tables import outbox_messages
+from service_runtime.testing.kafka_tools import envelope, produce, read_topic
+from service_runtime.testing.processes import wait_until
+from tally_service import EVENT
+
+KILLED = -signal.SIGKILL
+
+
+def unpublished(tally) -> int:
+    with tally.db.transaction() as session:
+        return session.execute(
+            select(func.count()).where(outbox_messages.c.published_at.is_(None))
+        ).scalar()
+
+
+def assert_each_applied_once(tally, expected_seqs) -> None:
+    rows = tally.applied()
+    assert Counter(r.event_id for r in rows).most_common(1)[0][1] == 1, "an event applied twice"
+    assert sorted(r.seq for r in rows) == sorted(expected_seqs)
+
+
+def test_relay_killed_between_commit_and_publish_publishes_after_restart(tally):
+    code, _ = tally.run("emit", "5")
+    assert code == 0
+    code, logs = tally.run("worker", SHOP_CRASH_AT="relay.before_publish")
+    assert code == KILLED, logs
+    assert read_topic(tally.kafka, EVENT, timeout=3) == []
+    assert unpublished(tally) == 5
+
+    worker = tally.worker()
+    wait_until(lambda: tally.applied_count() == 5, 60, message="5 applied")
+    wait_until(lambda: unpublished(tally) == 0, 30, message="outbox drained")
+    assert len(read_topic(tally.kafka, EVENT)) == 5
+    assert_each_applied_once(tally, range(5))
+    assert worker.terminate() == 0
+
+
+def test_relay_killed_after_publish_before_marking_publishes_twice_applies_once(tally):
+    tally.run("emit", "5")
+    code, logs = tally.run("worker", SHOP_CRASH_AT="relay.after_publish")
+    assert code == KILLED, logs
+    assert len(read_topic(tally.kafka, EVENT)) == 5
+    assert unpublished(tally) == 5, "the crash came before the rows were marked"
+
+    worker = tally.worker()
+    wait_until(lambda: unpublished(tally) == 0, 60, message="outbox drained")
+    wait_until(lambda: len(read_topic(tally.kafka, EVENT, timeout=3)) == 10, 30,
+               message="every event published twice")
+    wait_until(lambda: tally.applied_count() >= 5, 60, message="applied")
+    # Give the duplicates time to arrive and be skipped.
+    wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
+    assert_each_applied_once(tally, range(5))
+    worker.terminate()
+
+
+def worker_consumed_everything(tally) -> bool:
+    from service_runtime.kafka import make_consumer
+
+    consumer = make_consumer(tally.kafka, "tally")
+    try:
+        from kafka.structs import TopicPartition
+
+        topic = tally.kafka.topic(EVENT)
+        parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
+        committed = {tp: (consumer.committed(tp) or 0) for tp in tps}
+        records = read_topic(tally.kafka, EVENT, timeout=3)
+        ends = Counter()
+        for record in records:
+            ends[record.partition] = max(ends[record.partition], record.offset + 1)
+        return all(committed[tp] >= ends.get(tp.partition, 0) for tp in tps)
+    finally:
+        consumer.close(autocommit=False)
+
+
+def test_same_event_delivered_three_times_has_one_effect(tally):
+    event = envelope(EVENT, "s0", {"stream": "s0", "seq": 7})
+    other = envelope(EVENT, "s0", {"stream": "s0", "seq": 8})
+    produce(tally.kafka, EVENT, [("s0", event), ("s0", event), ("s0", event), ("s0", other)])
+    worker = tally.worker()
+    wait_until(lambda: tally.applied_count() >= 2, 60, message="applied")
+    wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
+    rows = tally.applied()
+    assert [(r.event_id, r.seq) for r in rows] == [(event["id"], 7), (other["id"], 8)]
+    assert worker.terminate() == 0
+
+
+def test_poison_message_is_dead_lettered_the_loop_moves_on_and_replay_brings_it_back(tally):
+    good = envelope(EVENT, "s0", {"stream": "s0", "seq": 1})
+    poison = envelope(EVENT, "s0", {"stream": "s0", "seq": 2, "poison": True})
+    after = envelope(EVENT, "s0", {"stream": "s0", "seq": 3})
+    produce(tally.kafka, EVENT, [("s0", good), ("s0", poison), ("s0", after)],
+            headers=[("trace", b"abc")])
+    produce(tally.kafka, EVENT, [("s0", b"{not json")])
+    worker = tally.worker()
+    wait_until(lambda: tally.applied_count() == 2, 60, message="the loop moved on")
+    assert [r.seq for r in tally.applied()] == [1, 3]
+
+    letters = wait_until(lambda: read_topic(tally.kafka, "tally.dead-letters", timeout=3), 30,
+                         message="dead letters")
+    by_value = {bytes(r.value): dict(r.headers) for r in letters}
+    assert len(letters) == 2
+    poison_headers = by_value[json.dumps(poison).encode()]
+    assert poison_headers["trace"] == b"abc", "original headers are kept"
+    assert poison_headers["dlq.original_topic"] == EVENT.encode()
+    assert b"poisoned: s0#2" in poison_headers["dlq.error"]
+    assert b"not a valid event" in by_value[b"{not json"]["dlq.error"]
+    worker.terminate()
+
+    with tally.db.transaction() as session:
+        from tally_service import cures
+
+        session.execute(cures.insert().values(id=1))
+    code, logs = tally.run("replay-dead-letters")
+    assert code == 0, logs
+    assert "replayed 1, failed again 1" in logs  # the malformed one can never succeed
+    assert [r.seq for r in tally.applied()] == [1, 3, 2]
+
+    code, logs = tally.run("replay-dead-letters")
+    assert "replayed 0, failed again 1" in logs, "the replayed letter is not replayed again"
+    assert tally.applied_count() == 3
+
+
+def test_consumer_sigkilled_mid_batch_loses_nothing_and_applies_nothing_twice(tally):
+    total = 1200
+    tally.run("emit", str(total), "--streams", "8")
+    # Dies by SIGKILL right after the database commit of the 250th event, before the
+    # batch's offsets are committed.
+    code, logs = tally.run("worker", SHOP_CRASH_AT="consumer.after_apply", SHOP_CRASH_AFTER="250",
+                           KAFKA_MAX_POLL_RECORDS="100")
+    assert code == KILLED, logs
+    assert tally.applied_count() == 250
+    worker = tally.worker(KAFKA_MAX_POLL_RECORDS="100")
+    wait_until(lambda: tally.applied_count() >= total, 90, message="all applied")
+    wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
+    assert_each_applied_once(tally, range(total))
+    assert worker.terminate() == 0
+
+
+def test_two_consumers_in_one_group_share_partitions_and_keep_each_key_in_order(tally):
+    first = tally.worker(WORKER_NAME="a")
+    second = tally.worker(WORKER_NAME="b")
+    first.wait_healthy(first.health_url)
+    second.wait_healthy(second.health_url)
+    streams, total = 12, 600
+    tally.run("emit", str(total), "--streams", str(streams))
+    wait_until(lambda: tally.applied_count() >= total, 90, message="all applied")
+    wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
+    rows = tally.applied()
+    assert_each_applied_once(tally, range(total))
+    assert {r.worker for r in rows} == {"a", "b"}, "both consumers got partitions"
+    for stream in {r.stream for r in rows}:
+        seqs = [r.seq for r in rows if r.stream == stream]
+        assert seqs == sorted(seqs), f"{stream} applied out of order"
+    assert first.terminate() == 0
+    assert second.terminate() == 0
