@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import event_contracts.events  # noqa: F401
+import event_contracts.events
 from event_contracts import REGISTRY, ContractViolation, UnknownEvent
 from event_contracts.compat import platform_schemas
 from event_contracts.envelope import EnvelopeSchema

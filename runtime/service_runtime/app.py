@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_runtime import context
@@ -58,8 +59,26 @@ def broker_check(kafka: KafkaSettings, required: bool = True) -> ReadinessCheck:
     return ReadinessCheck("broker", check, required)
 
 
+class FieldErrorSchema(Schema):
+    location = fields.String(metadata={"example": "json"})
+    field = fields.String(metadata={"example": "lines.0.quantity"})
+    messages = fields.List(fields.String())
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem document, as every error is answered."""
+
+    type = fields.String(metadata={"example": "urn:shop:problem:validation-error"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.List(fields.Nested(FieldErrorSchema))
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api, answering errors as problem+json."""
+    """flask-smorest's Api, answering (and documenting) errors as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return http_problem(error)
@@ -88,12 +107,18 @@ def create_app(
     *,
     blueprints: Iterable[Blueprint] = (),
     readiness: Iterable[ReadinessCheck] = (),
+    db: Database | None = None,
     config: dict | None = None,
     title: str | None = None,
+    openapi: bool = True,
 ) -> Flask:
-    """Build a service's Flask app. Nothing connects at build time."""
+    """Build a service's Flask app. Nothing connects at build time.
+
+    With ``db``, routes reach the service's database through :func:`current_db` and
+    ``/readyz`` checks it.
+    """
     configure_logging(service)
-    app = Flask(service)
+    app = Flask(__name__, static_folder=None)
     app.config.update(
         API_TITLE=title or f"{service} service",
         API_VERSION="v1",
@@ -106,11 +131,14 @@ def create_app(
     app.config.update(config or {})
     app.extensions["service_name"] = service
     checks = list(readiness)
+    if db is not None:
+        app.extensions["db"] = db
+        checks.insert(0, database_check(db))
 
-    api = ProblemApi(app)
-    for blueprint in blueprints:
-        api.register_blueprint(blueprint)
-    app.extensions["openapi"] = api
+    if openapi:
+        api = ProblemApi(app)
+        for blueprint in blueprints:
+            api.register_blueprint(blueprint)
 
     app.register_error_handler(Problem, from_problem)
     app.register_error_handler(HTTPException, http_problem)
@@ -148,6 +176,11 @@ def create_app(
 
     app.register_blueprint(ops_blueprint(checks))
     return app
+
+
+def current_db() -> Database:
+    """The database of the service handling this request."""
+    return current_app.extensions["db"]
 
 
 def ops_blueprint(checks: list[ReadinessCheck]) -> Blueprint:

@@ -18,19 +18,24 @@ def build_cli(definition: ServiceDefinition) -> click.Group:
     def cli() -> None:
         configure_logging(definition.name)
 
-    @cli.command(help="Apply database migrations (runtime and service branches).")
-    def migrate() -> None:
-        from service_runtime.migrate import upgrade
-
-        upgrade(definition, database_url(definition.name))
-        click.echo(f"{definition.name}: database is up to date")
-
     @cli.command(help="Serve the HTTP API with gunicorn.")
     @click.option("--port", type=int, default=None)
     def api(port: int | None) -> None:
         os.environ["PORT"] = str(port or os.environ.get("PORT") or definition.api_port)
         args = ["gunicorn", "-c", "python:service_runtime.gunicorn_conf", definition.app]
         os.execvp(sys.executable, [sys.executable, "-m", *args])
+
+    for command in definition.commands:
+        cli.add_command(command)
+    if not definition.stateful:
+        return cli
+
+    @cli.command(help="Apply database migrations (runtime and service branches).")
+    def migrate() -> None:
+        from service_runtime.migrate import upgrade
+
+        upgrade(definition, database_url(definition.name))
+        click.echo(f"{definition.name}: database is up to date")
 
     @cli.command(help="Run the outbox relay and the event consumer until SIGTERM.")
     def worker() -> None:
@@ -51,7 +56,4 @@ def build_cli(definition: ServiceDefinition) -> click.Group:
                             consumer.handle_record)
             consumer.dead_letters.close()
             click.echo(f"replayed {result.replayed}, failed again {result.failed_again}")
-
-    for command in definition.commands:
-        cli.add_command(command)
     return cli

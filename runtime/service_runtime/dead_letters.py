@@ -58,7 +58,8 @@ class DeadLetterPublisher:
                 self._producer.send(self.topic, key=key, value=value, headers=all_headers).get(
                     timeout=self.kafka.request_timeout_ms / 1000
                 )
-                log.error("dead-lettered", extra={"position": position, "error": added["dlq.error"]})
+                log.error("dead-lettered",
+                          extra={"position": position, "error": added["dlq.error"]})
                 return
             except Exception as exc:
                 last_error = exc

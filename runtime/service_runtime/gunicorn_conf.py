@@ -8,7 +8,8 @@ import os
 import shutil
 import tempfile
 
-bind = os.environ.get("BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}")
+host = os.environ.get("HOST", "127.0.0.1")
+bind = os.environ.get("BIND", f"{host}:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import time
@@ -65,12 +66,10 @@ def ensure_topics(
                 existing = set(admin.list_topics())
                 missing = [t for t in wanted if t not in existing]
                 if missing:
-                    try:
+                    with contextlib.suppress(TopicAlreadyExistsError):
                         admin.create_topics(
                             [NewTopic(t, partitions, 1) for t in missing], timeout_ms=10000
                         )
-                    except TopicAlreadyExistsError:
-                        pass
                 return
             finally:
                 admin.close()

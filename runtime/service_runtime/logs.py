@@ -42,3 +42,4 @@ def configure_logging(service: str) -> None:
     root.addHandler(handler)
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
     logging.getLogger("kafka").setLevel(os.environ.get("KAFKA_LOG_LEVEL", "WARNING").upper())
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -26,6 +26,8 @@ class ServiceDefinition:
     # Event handlers of its worker; None for a service that consumes nothing yet.
     handlers: Handlers | None = None
     commands: Sequence[click.Command] = field(default_factory=tuple)
+    # False for a stateless process (the gateway): no database, no outbox, no worker.
+    stateful: bool = True
 
     @property
     def consumer_group(self) -> str:

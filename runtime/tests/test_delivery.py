@@ -11,11 +11,11 @@ import signal
 from collections import Counter
 
 from sqlalchemy import func, select
+from tally_service import EVENT
 
 from service_runtime.tables import outbox_messages
 from service_runtime.testing.kafka_tools import envelope, produce, read_topic
 from service_runtime.testing.processes import wait_until
-from tally_service import EVENT
 
 KILLED = -signal.SIGKILL
 

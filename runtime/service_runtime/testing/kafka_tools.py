@@ -44,7 +44,7 @@ def read_topic(settings: KafkaSettings, logical_topic: str, timeout: float = 10)
             for batch in consumer.poll(timeout_ms=300).values():
                 records.extend(batch)
             done = all(
-                consumer.highwater(tp) is not None and consumer.position(tp) >= consumer.highwater(tp)
+                (hw := consumer.highwater(tp)) is not None and consumer.position(tp) >= hw
                 for tp in tps
             )
             if done:

@@ -86,3 +86,18 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Datab
 @pytest.fixture
 def new_database(database_factory: DatabaseFactory) -> Callable[[str], str]:
     return database_factory.create
+
+
+def outbox_events(db, event_type: str | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The envelopes in a service's outbox, oldest first (optionally of one type)."""
+    import json
+
+    from sqlalchemy import select
+
+    from service_runtime.tables import outbox_messages
+
+    query = select(outbox_messages.c.payload).order_by(outbox_messages.c.id)
+    if event_type:
+        query = query.where(outbox_messages.c.event_type == event_type)
+    with db.transaction() as session:
+        return [json.loads(payload) for payload in session.scalars(query)]

@@ -1,0 +1,1 @@
+"""The API gateway: the one HTTP surface client apps talk to."""

@@ -1,0 +1,57 @@
+"""Forwarding a request to its service over a pooled connection."""
+
+from __future__ import annotations
+
+import requests
+from flask import Response, request
+from requests.adapters import HTTPAdapter
+
+from service_runtime import context
+from service_runtime.app import CORRELATION_ID_HEADER, REQUEST_ID_HEADER
+from service_runtime.errors import problem_response
+
+# Headers that belong to one connection, not to the request (RFC 9110 7.6.1).
+HOP_BY_HOP = {
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+    "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+}
+
+
+def pooled_session(pool_size: int) -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=16, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def forward(session: requests.Session, service: str, base_url: str,
+            timeouts: tuple[float, float]) -> Response:
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers[REQUEST_ID_HEADER] = context.request_id.get() or ""
+    headers[CORRELATION_ID_HEADER] = context.correlation_id.get() or ""
+    forwarded_for = request.headers.get("X-Forwarded-For")
+    client = request.remote_addr or ""
+    headers["X-Forwarded-For"] = f"{forwarded_for}, {client}" if forwarded_for else client
+    try:
+        upstream = session.request(
+            request.method,
+            base_url + request.path,
+            params=request.query_string,
+            data=request.get_data(),
+            headers=headers,
+            timeout=timeouts,
+            allow_redirects=False,
+        )
+    except requests.Timeout:
+        return problem_response(504, "upstream-timeout", "The service took too long to answer",
+                                f"{service} did not answer in time", service=service)
+    except requests.ConnectionError:
+        return problem_response(503, "service-unavailable", "Service unavailable",
+                                f"{service} is not reachable", service=service,
+                                headers={"Retry-After": "5"})
+    response = Response(upstream.content, status=upstream.status_code)
+    for name, value in upstream.headers.items():
+        if name.lower() not in HOP_BY_HOP and name.lower() != "content-encoding":
+            response.headers[name] = value
+    return response

@@ -1,0 +1,121 @@
+"""The gateway against real upstream HTTP servers on loopback."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+from api_gateway.app import create_app
+from api_gateway.routes import DEFAULT_UPSTREAMS, Upstreams, service_for
+from service_runtime.testing.processes import free_port
+
+
+@pytest.mark.parametrize(("path", "service"), [
+    ("/api/v1/orders", "order"),
+    ("/api/v1/orders/ord_1", "order"),
+    ("/api/v1/orders/ord_1/tracking", "logistics"),
+    ("/api/v1/payments/pay_1", "payment"),
+    ("/api/v1/wallet", "payment"),
+    ("/api/v1/auth/login", "user"),
+    ("/api/v1/products/p1/reviews", "aftersales"),
+    ("/api/v1/products/p1", "catalog"),
+    ("/api/v1/admin/returns/r1/approve", "aftersales"),
+    ("/api/v1/ordersx", None),
+    ("/api/v1/unknown", None),
+])
+def test_paths_route_to_their_service(path, service):
+    assert service_for(path) == service
+
+
+def echo_app() -> Flask:
+    app = Flask("echo")
+
+    @app.route("/api/v1/orders", methods=["GET", "POST"])
+    def orders():
+        return jsonify(method=request.method, args=request.args, body=request.get_json(silent=True),
+                       headers={k: v for k, v in request.headers.items()}), 201
+
+    @app.get("/api/v1/orders/slow")
+    def slow():
+        time.sleep(2)
+        return jsonify(ok=True)
+
+    @app.get("/api/v1/orders/problem")
+    def problem():
+        return app.response_class('{"type":"urn:shop:problem:x","status":409}', status=409,
+                                  mimetype="application/problem+json")
+
+    @app.get("/openapi.json")
+    def openapi():
+        return jsonify(openapi="3.0.3", paths={"/api/v1/orders": {"get": {"responses": {
+            "default": {"$ref": "#/components/responses/DEFAULT_ERROR"}}}}, "/healthz": {}},
+            components={"responses": {"DEFAULT_ERROR": {"description": "err"}},
+                        "schemas": {"Order": {"type": "object"}}})
+
+    return app
+
+
+@pytest.fixture
+def upstream():
+    port = free_port()
+    server = make_server("127.0.0.1", port, echo_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def gateway(upstream, monkeypatch):
+    monkeypatch.setenv("UPSTREAM_READ_TIMEOUT_MS", "500")
+    dead = f"http://127.0.0.1:{free_port()}"
+    urls = {name: dead for name in DEFAULT_UPSTREAMS} | {"order": upstream}
+    return create_app(upstreams=Upstreams(urls)).test_client()
+
+
+def test_requests_are_forwarded_with_ids_and_answers_passed_back(gateway):
+    response = gateway.post("/api/v1/orders?x=1", json={"a": 1},
+                            headers={"X-Request-ID": "rid-1", "X-User-Id": "alice"})
+    assert response.status_code == 201
+    echoed = response.json
+    assert echoed["method"] == "POST" and echoed["args"] == {"x": "1"}
+    assert echoed["body"] == {"a": 1}
+    assert echoed["headers"]["X-Request-Id"] == "rid-1"
+    assert echoed["headers"]["X-Correlation-Id"] == "rid-1"
+    assert response.headers["X-Request-ID"] == "rid-1"
+
+
+def test_upstream_problems_pass_through_unchanged(gateway):
+    response = gateway.get("/api/v1/orders/problem")
+    assert response.status_code == 409
+    assert response.content_type == "application/problem+json"
+    assert response.json["type"] == "urn:shop:problem:x"
+
+
+def test_a_down_service_is_a_503_problem_and_a_slow_one_a_504(gateway):
+    down = gateway.get("/api/v1/payments/pay_1")
+    assert down.status_code == 503
+    assert down.content_type == "application/problem+json"
+    assert down.json["service"] == "payment"
+    slow = gateway.get("/api/v1/orders/slow")
+    assert slow.status_code == 504
+    assert slow.json["type"] == "urn:shop:problem:upstream-timeout"
+
+
+def test_unknown_api_paths_are_404_problems(gateway):
+    response = gateway.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+
+
+def test_openapi_merges_public_paths_and_prefixes_components(gateway):
+    document = gateway.get("/openapi.json").json
+    assert list(document["paths"]) == ["/api/v1/orders"]
+    ref = document["paths"]["/api/v1/orders"]["get"]["responses"]["default"]["$ref"]
+    assert ref == "#/components/responses/order.DEFAULT_ERROR"
+    assert "order.Order" in document["components"]["schemas"]
+    assert "payment" in document["x-unavailable-services"]

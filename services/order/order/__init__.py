@@ -1,0 +1,1 @@
+"""The order service: checkout, the order state machine, the order timeline."""

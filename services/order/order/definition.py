@@ -1,0 +1,32 @@
+"""The order service as the shared runtime sees it."""
+
+from pathlib import Path
+
+import click
+
+from order.handlers import handlers
+from order.models import Base
+from service_runtime.config import database_url
+from service_runtime.db import Database
+from service_runtime.service import ServiceDefinition
+
+
+@click.command("load-demo-prices", help="Load the demo SKU prices.")
+def load_demo_prices() -> None:
+    from order.demo import DEMO_PRICES
+    from order.service import load_prices
+
+    count = load_prices(Database(database_url("order")), DEMO_PRICES)
+    click.echo(f"order: {count} demo prices loaded")
+
+
+DEFINITION = ServiceDefinition(
+    name="order",
+    app="order.app:create_app()",
+    api_port=8104,
+    worker_port=9104,
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    handlers=handlers,
+    commands=[load_demo_prices],
+)

@@ -1,0 +1,163 @@
+"""Order use cases: one function per command, one transaction each."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from order.domain import (
+    OrderStatus,
+    Price,
+    RequestedLine,
+    check_transition,
+    order_total,
+    price_lines,
+)
+from order.models import Order, OrderLine, OrderTimelineEntry, SkuPrice
+from service_runtime.db import Database
+from service_runtime.errors import NotFound
+from service_runtime.outbox import Outbox
+
+outbox = Outbox("order")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_order_id() -> str:
+    """Time-ordered ids, so the newest-first listing can page by id."""
+    return f"ord_{time.time_ns() // 1_000_000:012x}{secrets.token_hex(5)}"
+
+
+def place_order(
+    db: Database,
+    user_id: str,
+    lines: Sequence[RequestedLine],
+    delivery_method: str,
+    address_id: str | None,
+    idempotency_key: str | None,
+) -> tuple[Order, bool]:
+    """Store the order and its ``OrderPlaced`` event together; return (order, created).
+
+    A repeated ``Idempotency-Key`` returns the order it created the first time.
+    """
+    if idempotency_key:
+        existing = find_by_idempotency_key(db, user_id, idempotency_key)
+        if existing:
+            return existing, False
+    try:
+        with db.transaction() as session:
+            prices = {
+                p.sku: Price(p.amount, p.currency)
+                for p in session.scalars(
+                    select(SkuPrice).where(SkuPrice.sku.in_([line.sku for line in lines]))
+                )
+            }
+            priced = price_lines(lines, prices)
+            total = order_total(priced)
+            at = now()
+            order = Order(
+                id=new_order_id(),
+                user_id=user_id,
+                # No stock step exists yet: an order awaits payment at once.
+                status=OrderStatus.AWAITING_PAYMENT,
+                total_amount=total.amount,
+                currency=total.currency,
+                delivery_method=delivery_method,
+                address_id=address_id,
+                idempotency_key=idempotency_key,
+                created_at=at,
+                updated_at=at,
+                lines=[
+                    OrderLine(position=i, sku=line.sku, quantity=line.quantity,
+                              unit_amount=line.unit_price.amount)
+                    for i, line in enumerate(priced)
+                ],
+                timeline=[
+                    OrderTimelineEntry(status=OrderStatus.AWAITING_PAYMENT,
+                                       note="order placed", at=at)
+                ],
+            )
+            session.add(order)
+            session.flush()
+            outbox.emit(session, "OrderPlaced", key=order.id, data={
+                "order_id": order.id,
+                "user_id": user_id,
+                "lines": [
+                    {"sku": line.sku, "quantity": line.quantity,
+                     "unit_price": {"amount": line.unit_price.amount,
+                                    "currency": line.unit_price.currency}}
+                    for line in priced
+                ],
+                "total": {"amount": total.amount, "currency": total.currency},
+                "delivery_method": delivery_method,
+                "address_id": address_id,
+                "placed_at": at.isoformat(),
+            })
+        return order, True
+    except IntegrityError:
+        # A concurrent request with the same key won the race: return its order.
+        if idempotency_key:
+            existing = find_by_idempotency_key(db, user_id, idempotency_key)
+            if existing:
+                return existing, False
+        raise
+
+
+def find_by_idempotency_key(db: Database, user_id: str, key: str) -> Order | None:
+    with db.transaction() as session:
+        return session.scalars(
+            select(Order).where(Order.user_id == user_id, Order.idempotency_key == key)
+        ).first()
+
+
+def get_order(db: Database, user_id: str, order_id: str) -> Order:
+    """The caller's order; someone else's order is reported as not found."""
+    with db.transaction() as session:
+        order = session.get(Order, order_id)
+        if order is None or order.user_id != user_id:
+            raise NotFound(f"no order {order_id}")
+        return order
+
+
+def list_orders(db: Database, user_id: str, limit: int, before: str | None) -> list[Order]:
+    """The caller's orders, newest first, ``limit`` at a time, after the cursor ``before``."""
+    with db.transaction() as session:
+        query = select(Order).where(Order.user_id == user_id)
+        if before:
+            query = query.where(Order.id < before)
+        return list(session.scalars(query.order_by(Order.id.desc()).limit(limit)))
+
+
+def mark_paid(session: Session, order_id: str, payment_id: str) -> None:
+    """``PaymentConfirmed``: the order becomes paid (once; a late duplicate changes nothing)."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"payment {payment_id} confirms unknown order {order_id}")
+    if order.status == OrderStatus.PAID:
+        return
+    check_transition(OrderStatus(order.status), OrderStatus.PAID)
+    at = now()
+    changed = session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status == order.status)
+        .values(status=OrderStatus.PAID, updated_at=at)
+    ).rowcount
+    if changed != 1:
+        raise RuntimeError(f"order {order_id} changed concurrently; retrying")
+    session.add(OrderTimelineEntry(order_id=order_id, status=OrderStatus.PAID,
+                                   note=f"payment {payment_id} confirmed", at=at))
+
+
+def load_prices(db: Database, prices: dict[str, Price]) -> int:
+    with db.transaction() as session:
+        for sku, price in prices.items():
+            session.merge(SkuPrice(sku=sku, amount=price.amount, currency=price.currency))
+    return len(prices)

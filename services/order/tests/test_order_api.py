@@ -1,0 +1,185 @@
+"""The order API through the Flask test client, on a real database."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from event_contracts import REGISTRY
+from order.models import Order
+from order.service import mark_paid
+from service_runtime.errors import NotFound
+from service_runtime.testing.plugin import outbox_events
+
+ALICE = {"X-User-Id": "alice"}
+BOB = {"X-User-Id": "bob"}
+BODY = {"address_id": "addr_1", "delivery_method": "express",
+        "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "MUG", "quantity": 2}]}
+
+
+def count_orders(db) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Order))
+
+
+def test_placing_an_order_prices_it_stores_it_and_emits_order_placed(client, db):
+    response = client.post("/api/v1/orders", json=BODY,
+                           headers={**ALICE, "X-Correlation-ID": "corr-123"})
+    assert response.status_code == 201, response.json
+    order = response.json
+    assert order["status"] == "awaiting_payment"
+    assert order["total"] == {"amount": 9900 + 2 * 2500, "currency": "CNY"}
+    assert [(line["sku"], line["subtotal"]["amount"]) for line in order["lines"]] == [
+        ("KETTLE", 9900), ("MUG", 5000)]
+    assert [entry["status"] for entry in order["timeline"]] == ["awaiting_payment"]
+
+    [event] = outbox_events(db, "OrderPlaced")
+    assert event["key"] == order["id"]
+    assert event["correlation_id"] == "corr-123"
+    assert event["source"] == "order"
+    REGISTRY.validate_outgoing("OrderPlaced", event["version"], event["data"])
+    assert event["data"]["total"] == {"amount": 14900, "currency": "CNY"}
+    assert event["data"]["user_id"] == "alice"
+
+
+def test_client_prices_are_ignored(client):
+    body = {**BODY, "lines": [{"sku": "KETTLE", "quantity": 1, "unit_price": 1}]}
+    response = client.post("/api/v1/orders", json=body, headers=ALICE)
+    assert response.status_code == 422  # unknown field, nothing trusted from the client
+
+
+def test_idempotency_key_returns_the_first_order_and_emits_once(client, db):
+    headers = {**ALICE, "Idempotency-Key": "k-" + uuid.uuid4().hex}
+    first = client.post("/api/v1/orders", json=BODY, headers=headers)
+    again = client.post("/api/v1/orders", json=BODY, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["id"] == again.json["id"]
+    assert len(outbox_events(db, "OrderPlaced")) == 1
+    other_user = client.post("/api/v1/orders", json=BODY,
+                             headers={**BOB, "Idempotency-Key": headers["Idempotency-Key"]})
+    assert other_user.status_code == 201 and other_user.json["id"] != first.json["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**BODY, "delivery_method": "teleport"}, "delivery_method"),
+        ({**BODY, "lines": []}, "lines"),
+        ({**BODY, "lines": [{"sku": "KETTLE", "quantity": 0}]}, "lines.0.quantity"),
+        ({**BODY, "lines": [{"sku": "KETTLE", "quantity": "2"}]}, "lines.0.quantity"),
+        ({k: v for k, v in BODY.items() if k != "address_id"}, "address_id"),
+        ({**BODY, "role": "admin"}, "role"),
+    ],
+)
+def test_invalid_bodies_get_a_422_problem_naming_the_field_and_change_nothing(
+        client, db, body, field):
+    response = client.post("/api/v1/orders", json=body, headers=ALICE)
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    problem = response.json
+    assert problem["type"] == "urn:shop:problem:validation-error"
+    assert field in [error["field"] for error in problem["errors"]]
+    assert count_orders(db) == 0
+    assert outbox_events(db) == []
+
+
+def test_unknown_sku_is_a_422_problem_and_changes_nothing(client, db):
+    body = {**BODY, "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "GHOST", "quantity": 1}]}
+    response = client.post("/api/v1/orders", json=body, headers=ALICE)
+    assert response.status_code == 422
+    assert response.json["type"] == "urn:shop:problem:unknown-sku"
+    assert response.json["skus"] == ["GHOST"]
+    assert count_orders(db) == 0
+
+
+def test_malformed_json_oversize_bodies_and_unknown_routes_are_4xx_problems(client):
+    malformed = client.post("/api/v1/orders", data="{oops", headers={
+        **ALICE, "Content-Type": "application/json"})
+    assert malformed.status_code == 400
+    assert malformed.content_type == "application/problem+json"
+
+    huge = {**BODY, "address_id": "x" * (70 * 1024)}
+    too_big = client.post("/api/v1/orders", data=json.dumps(huge), headers={
+        **ALICE, "Content-Type": "application/json"})
+    assert too_big.status_code == 413
+    assert too_big.content_type == "application/problem+json"
+
+    missing = client.get("/api/v1/nowhere")
+    assert missing.status_code == 404 and missing.json["status"] == 404
+
+    wrong_method = client.delete("/api/v1/orders")
+    assert wrong_method.status_code == 405
+    assert wrong_method.content_type == "application/problem+json"
+
+
+def test_anonymous_callers_are_refused(client, db):
+    response = client.post("/api/v1/orders", json=BODY)
+    assert response.status_code == 401
+    assert response.json["type"] == "urn:shop:problem:unauthorized"
+    assert count_orders(db) == 0
+
+
+def test_users_see_only_their_own_orders(client):
+    order_id = client.post("/api/v1/orders", json=BODY, headers=ALICE).json["id"]
+    assert client.get(f"/api/v1/orders/{order_id}", headers=ALICE).status_code == 200
+    assert client.get(f"/api/v1/orders/{order_id}", headers=BOB).status_code == 404
+    assert client.get("/api/v1/orders", headers=BOB).json["items"] == []
+
+
+def test_order_list_is_newest_first_and_paginated(client):
+    ids = [client.post("/api/v1/orders", json=BODY, headers=ALICE).json["id"] for _ in range(5)]
+    first = client.get("/api/v1/orders?limit=2", headers=ALICE).json
+    second = client.get(f"/api/v1/orders?limit=2&cursor={first['next_cursor']}",
+                        headers=ALICE).json
+    third = client.get(f"/api/v1/orders?limit=2&cursor={second['next_cursor']}",
+                       headers=ALICE).json
+    seen = [o["id"] for page in (first, second, third) for o in page["items"]]
+    assert seen == list(reversed(ids))
+    assert third["next_cursor"] is None
+    assert client.get("/api/v1/orders?limit=1000", headers=ALICE).status_code == 422
+
+
+def test_payment_confirmed_makes_the_order_paid_once(client, db):
+    order_id = client.post("/api/v1/orders", json=BODY, headers=ALICE).json["id"]
+    with db.transaction() as session:
+        mark_paid(session, order_id, "pay_1")
+    with db.transaction() as session:
+        mark_paid(session, order_id, "pay_1")  # a late duplicate changes nothing
+    order = client.get(f"/api/v1/orders/{order_id}", headers=ALICE).json
+    assert order["status"] == "paid"
+    assert [e["status"] for e in order["timeline"]] == ["awaiting_payment", "paid"]
+    with pytest.raises(NotFound), db.transaction() as session:
+        mark_paid(session, "ord_missing", "pay_2")
+
+
+def test_health_readiness_and_metrics(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["checks"]["database"] == "ok"
+    client.post("/api/v1/orders", json=BODY, headers=ALICE)
+    metrics = client.get("/metrics").get_data(as_text=True)
+    expected = ('http_requests_total{method="POST",route="/api/v1/orders",service="order",'
+                'status="201"}')
+    assert expected in metrics
+    assert 'business_events_total{event="OrderPlaced",service="order"}' in metrics
+
+
+def test_openapi_document_describes_the_order_routes(client):
+    spec = client.get("/openapi.json").json
+    assert "/api/v1/orders" in spec["paths"]
+    assert "post" in spec["paths"]["/api/v1/orders"]
+
+
+def test_timestamps_are_utc(client):
+    order = client.post("/api/v1/orders", json=BODY, headers=ALICE).json
+    created = datetime.fromisoformat(order["created_at"])
+    assert created.utcoffset() == UTC.utcoffset(None)
+
+
+def test_timestamps_read_back_from_the_database_are_utc(client):
+    order_id = client.post("/api/v1/orders", json=BODY, headers=ALICE).json["id"]
+    order = client.get(f"/api/v1/orders/{order_id}", headers=ALICE).json
+    for stamp in (order["created_at"], order["timeline"][0]["at"]):
+        assert datetime.fromisoformat(stamp).utcoffset() == UTC.utcoffset(None)

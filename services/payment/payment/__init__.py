@@ -1,0 +1,1 @@
+"""The payment service: what each order owes, payments, the wallet ledger."""

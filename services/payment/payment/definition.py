@@ -1,0 +1,34 @@
+"""The payment service as the shared runtime sees it."""
+
+from pathlib import Path
+
+import click
+
+from payment.handlers import handlers
+from payment.models import Base
+from service_runtime.config import database_url
+from service_runtime.db import Database
+from service_runtime.service import ServiceDefinition
+
+
+@click.command("credit-wallet", help="Credit USER's wallet with AMOUNT minor units (fen).")
+@click.argument("user_id")
+@click.argument("amount", type=int)
+@click.option("--reference", default="opening-balance")
+def credit_wallet(user_id: str, amount: int, reference: str) -> None:
+    from payment.service import credit_wallet as credit
+
+    balance = credit(Database(database_url("payment")), user_id, amount, reference)
+    click.echo(f"payment: wallet of {user_id} now holds {balance}")
+
+
+DEFINITION = ServiceDefinition(
+    name="payment",
+    app="payment.app:create_app()",
+    api_port=8105,
+    worker_port=9105,
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    handlers=handlers,
+    commands=[credit_wallet],
+)

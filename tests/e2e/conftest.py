@@ -1,0 +1,114 @@
+"""The whole platform as separate processes, started once for the e2e session.
+
+Every service runs as it does in production: ``python -m <service> migrate``, then
+its gunicorn API and its worker, each with its own database, all on one real broker
+(with a topic prefix of this session's), behind the gateway.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
+from service_runtime.config import KafkaSettings
+from service_runtime.kafka import ensure_topics
+from service_runtime.testing.plugin import test_kafka_settings
+from service_runtime.testing.processes import ServiceProcess, free_port
+
+SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
+WITH_WORKERS = ["order", "payment"]
+WALLET_USERS = {"e2e-alice": 100_000, "e2e-bob": 100_000}
+
+
+@dataclass
+class Stack:
+    gateway: str
+    kafka: KafkaSettings
+    api_urls: dict[str, str] = field(default_factory=dict)
+    worker_urls: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return self.gateway + path
+
+
+def _run(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
+    process = ServiceProcess(name, [sys.executable, "-m", *args], env, log_dir).start()
+    code = process.wait_exit(120)
+    assert code == 0, f"{' '.join(args)} failed:\n{process.logs()[-3000:]}"
+
+
+@pytest.fixture(scope="session")
+def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
+    log_dir = tmp_path_factory.mktemp("e2e-logs")
+    kafka = test_kafka_settings(kafka_bootstrap)
+    ensure_topics(kafka, [*event_topics(), *(dead_letter_topic(s) for s in WITH_WORKERS)],
+                  PARTITIONS)
+    common = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
+        "KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
+        "OUTBOX_POLL_INTERVAL_MS": "50",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "2",
+        "PYTHONUNBUFFERED": "1",
+    }
+    stack = Stack(gateway="", kafka=kafka)
+    upstream_env = {}
+    try:
+        for service in SERVICES:
+            env = {**common, "DATABASE_URL": database_factory.create(service)}
+            _run(f"{service}-migrate", [service, "migrate"], env, log_dir)
+            if service == "order":
+                _run("order-prices", ["order", "load-demo-prices"], env, log_dir)
+            if service == "payment":
+                for user, amount in WALLET_USERS.items():
+                    _run(f"credit-{user}", ["payment", "credit-wallet", user, str(amount)],
+                         env, log_dir)
+            port = free_port()
+            stack.api_urls[service] = f"http://127.0.0.1:{port}"
+            upstream_env[f"{service.upper()}_SERVICE_URL"] = stack.api_urls[service]
+            stack.processes[f"{service}-api"] = ServiceProcess(
+                f"{service}-api", [sys.executable, "-m", service, "api", "--port", str(port)],
+                env, log_dir).start()
+            if service in WITH_WORKERS:
+                worker_port = free_port()
+                stack.worker_urls[service] = f"http://127.0.0.1:{worker_port}"
+                stack.processes[f"{service}-worker"] = ServiceProcess(
+                    f"{service}-worker", [sys.executable, "-m", service, "worker"],
+                    {**env, "WORKER_PORT": str(worker_port)}, log_dir).start()
+        gateway_port = free_port()
+        stack.gateway = f"http://127.0.0.1:{gateway_port}"
+        stack.processes["gateway"] = ServiceProcess(
+            "gateway", [sys.executable, "-m", "api_gateway", "api", "--port", str(gateway_port)],
+            {**common, **upstream_env}, log_dir).start()
+
+        for name, process in stack.processes.items():
+            service = name.rsplit("-", 1)[0]
+            base = (stack.gateway if name == "gateway" else
+                    stack.worker_urls[service] if name.endswith("-worker") else
+                    stack.api_urls[service])
+            process.wait_healthy(f"{base}/healthz", timeout=90)
+        yield stack
+    finally:
+        for process in stack.processes.values():
+            try:
+                process.terminate(timeout=30)
+            except Exception:
+                process.kill()
+        if os.environ.get("E2E_KEEP_LOGS"):
+            print(f"e2e logs in {log_dir}")
+
+
+@pytest.fixture
+def http() -> requests.Session:
+    session = requests.Session()
+    yield session
+    session.close()

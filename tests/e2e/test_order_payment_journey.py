@@ -1,0 +1,118 @@
+"""The first slice, driven only through the gateway's HTTP API, as a client app would."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from service_runtime.testing.kafka_tools import read_topic
+from service_runtime.testing.processes import wait_until
+
+ALICE = {"X-User-Id": "e2e-alice"}
+BOB = {"X-User-Id": "e2e-bob"}
+ORDER = {"address_id": "addr_home", "delivery_method": "express",
+         "lines": [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": 1},
+                   {"sku": "MUG-CERAMIC-350ML", "quantity": 2}]}
+
+
+def pay_when_payable(stack, http, order_id: str, headers: dict) -> dict:
+    """A new order becomes payable once OrderPlaced has reached the payment service."""
+
+    def attempt():
+        response = http.post(stack.url("/api/v1/payments"), headers=headers,
+                             json={"order_id": order_id, "method": "balance"})
+        return response if response.status_code != 404 else None
+
+    return wait_until(attempt, 60, 0.2, "the order to become payable")
+
+
+def test_an_order_is_placed_paid_and_becomes_paid(stack, http):
+    correlation = "e2e-" + uuid.uuid4().hex[:8]
+    key = uuid.uuid4().hex
+    placed = http.post(stack.url("/api/v1/orders"), json=ORDER, headers={
+        **ALICE, "Idempotency-Key": key, "X-Correlation-ID": correlation})
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert order["status"] == "awaiting_payment"
+    assert order["total"] == {"amount": 9900 + 2 * 2500, "currency": "CNY"}
+
+    retried = http.post(stack.url("/api/v1/orders"), json=ORDER,
+                        headers={**ALICE, "Idempotency-Key": key})
+    assert retried.status_code == 200 and retried.json()["id"] == order["id"]
+
+    paid = pay_when_payable(stack, http, order["id"], ALICE)
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["amount"] == order["total"]
+
+    def status():
+        return http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=ALICE).json()["status"]
+
+    wait_until(lambda: status() == "paid", 60, 0.2, "the order to become paid")
+    final = http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=ALICE).json()
+    assert [entry["status"] for entry in final["timeline"]] == ["awaiting_payment", "paid"]
+
+    again = http.post(stack.url("/api/v1/payments"), headers=ALICE,
+                      json={"order_id": order["id"], "method": "balance"})
+    assert again.status_code == 409
+    wallet = http.get(stack.url("/api/v1/wallet"), headers=ALICE).json()
+    spent = -sum(e["amount"] for e in wallet["ledger"] if e["kind"] == "payment")
+    assert spent % 14900 == 0 and wallet["balance"]["amount"] == 100_000 - spent
+
+    placed_events = [json.loads(r.value) for r in read_topic(stack.kafka, "OrderPlaced")]
+    mine = [e for e in placed_events if e["key"] == order["id"]]
+    assert len(mine) == 1, "one OrderPlaced per order, even with a retried request"
+    assert mine[0]["correlation_id"] == correlation
+
+
+def test_other_users_cannot_see_or_pay_an_order(stack, http):
+    order = http.post(stack.url("/api/v1/orders"), json=ORDER, headers=ALICE).json()
+    assert http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=BOB).status_code == 404
+    wait_until(lambda: http.get(stack.url("/api/v1/wallet"), headers=ALICE).ok, 10)
+    bob_pays = http.post(stack.url("/api/v1/payments"), headers=BOB,
+                         json={"order_id": order["id"], "method": "balance"})
+    assert bob_pays.status_code == 404
+
+
+def test_bad_input_is_a_problem_through_the_gateway(stack, http):
+    bad = http.post(stack.url("/api/v1/orders"), headers=ALICE,
+                    json={**ORDER, "lines": [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": -1}]})
+    assert bad.status_code == 422
+    assert bad.headers["Content-Type"] == "application/problem+json"
+    assert bad.json()["errors"][0]["field"] == "lines.0.quantity"
+    malformed = http.post(stack.url("/api/v1/orders"), headers={
+        **ALICE, "Content-Type": "application/json"}, data="{")
+    assert malformed.status_code == 400
+    nowhere = http.get(stack.url("/api/v1/teleporters"))
+    assert nowhere.status_code == 404
+    assert nowhere.headers["Content-Type"] == "application/problem+json"
+
+
+def test_every_process_reports_health_readiness_and_metrics(stack, http):
+    for base in [stack.gateway, *stack.api_urls.values(), *stack.worker_urls.values()]:
+        assert http.get(f"{base}/healthz").json() == {"status": "ok"}
+        assert http.get(f"{base}/readyz").status_code == 200, base
+        assert http.get(f"{base}/metrics").status_code == 200
+
+    http.post(stack.url("/api/v1/orders"), json=ORDER, headers=ALICE)
+    api_metrics = http.get(f"{stack.api_urls['order']}/metrics").text
+    assert 'route="/api/v1/orders"' in api_metrics
+    assert "http_request_duration_seconds_bucket" in api_metrics
+
+    def worker_metrics(service):
+        return http.get(f"{stack.worker_urls[service]}/metrics").text
+
+    wait_until(lambda: 'messages_consumed_total{group="payment",service="payment",'
+                       'topic="OrderPlaced"}' in worker_metrics("payment"), 30)
+    order_worker = worker_metrics("order")
+    assert 'outbox_published_total{service="order",topic="OrderPlaced"}' in order_worker
+    assert "outbox_backlog_messages" in order_worker
+    assert "outbox_oldest_unpublished_age_seconds" in order_worker
+    assert "consumer_lag_messages" in worker_metrics("payment")
+
+
+def test_the_gateway_serves_one_merged_openapi_document(stack, http):
+    document = http.get(stack.url("/openapi.json")).json()
+    assert "/api/v1/orders" in document["paths"]
+    assert "/api/v1/payments" in document["paths"]
+    assert "/api/v1/wallet" in document["paths"]
+    assert "x-unavailable-services" not in document
