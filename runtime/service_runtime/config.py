@@ -37,6 +37,8 @@ class KafkaSettings:
     heartbeat_interval_ms: int = 2000
     max_poll_records: int = 200
     request_timeout_ms: int = 30000
+    # For topics the platform creates itself (production declares its topics too).
+    replication_factor: int = 1
     # Extra client options for a production cluster (security protocol, SASL, ...).
     extra: dict = field(default_factory=dict)
 
@@ -51,6 +53,7 @@ class KafkaSettings:
             ),
             max_poll_records=env_int("KAFKA_MAX_POLL_RECORDS", cls.max_poll_records),
             request_timeout_ms=env_int("KAFKA_REQUEST_TIMEOUT_MS", cls.request_timeout_ms),
+            replication_factor=env_int("KAFKA_REPLICATION_FACTOR", cls.replication_factor),
             extra=json.loads(env_str("KAFKA_CLIENT_OPTIONS", "{}")),
         )
 

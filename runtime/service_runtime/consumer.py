@@ -17,6 +17,7 @@ commit and the offset commit redelivers records the inbox then skips.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -28,18 +29,18 @@ from typing import Any
 
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from marshmallow import ValidationError
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from event_contracts import REGISTRY, ContractViolation, UnknownEvent
 from event_contracts.envelope import EnvelopeSchema
+from event_contracts.topics import PARTITIONS, dead_letter_topic
 from service_runtime import context
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.db import Database
 from service_runtime.dead_letters import DeadLetterPublisher
 from service_runtime.faults import crash_point
-from service_runtime.kafka import make_consumer
+from service_runtime.kafka import ensure_topics, make_consumer
 from service_runtime.metrics import (
     CONSUMER_LAG,
     MESSAGES_CONSUMED,
@@ -141,35 +142,35 @@ class EventConsumer:
         self.kafka = kafka
         self.delivery = delivery
         self.dead_letters = dead_letters or DeadLetterPublisher(kafka, group)
+        self._lag_reported: set[TopicPartition] = set()
 
     # -- one record -----------------------------------------------------------------
 
     def apply(self, event: Event) -> bool:
         """Apply an event once: False if the inbox says it was applied before."""
         handler = self.handlers.resolve(event.type, event.version)
-        try:
-            with self.db.transaction() as session:
-                session.execute(
-                    insert(processed_events).values(
-                        consumer_group=self.group,
-                        event_id=event.id,
-                        event_type=event.type,
-                        processed_at=utcnow(),
-                    )
-                )
-                session.flush()
-                with context.bound(correlation_id=event.correlation_id, causation_id=event.id):
-                    handler(session, event)
-        except IntegrityError as exc:
-            if self._already_applied(event.id):
-                return False
-            raise exc
-        return True
-
-    def _already_applied(self, event_id: str) -> bool:
         with self.db.transaction() as session:
-            row = session.get(processed_events, (self.group, event_id))  # type: ignore[arg-type]
-            return row is not None
+            seen = session.execute(
+                select(processed_events.c.event_id).where(
+                    processed_events.c.consumer_group == self.group,
+                    processed_events.c.event_id == event.id,
+                )
+            ).first()
+            if seen is not None:
+                return False
+            # Should a concurrent consumer (during a rebalance) commit the same id
+            # first, this insert fails, the attempt is retried and finds it above.
+            session.execute(
+                insert(processed_events).values(
+                    consumer_group=self.group,
+                    event_id=event.id,
+                    event_type=event.type,
+                    processed_at=utcnow(),
+                )
+            )
+            with context.bound(correlation_id=event.correlation_id, causation_id=event.id):
+                handler(session, event)
+        return True
 
     def handle_record(self, topic: str, key: bytes | None, value: bytes, headers: list,
                       position: str, extra_dlq_headers: dict[str, str] | None = None) -> str:
@@ -218,7 +219,22 @@ class EventConsumer:
 
     # -- the loop -------------------------------------------------------------------
 
+    def ensure_topics(self, stop: threading.Event) -> None:
+        """Create the consumed and dead-letter topics, waiting for the broker if it is away."""
+        wanted = [*self.handlers.event_types, dead_letter_topic(self.group)]
+        while not stop.is_set():
+            try:
+                ensure_topics(self.kafka, wanted, PARTITIONS, timeout_s=10)
+                return
+            except Exception as exc:
+                log.warning("broker unavailable; waiting to create topics",
+                            extra={"error": repr(exc)})
+                stop.wait(2)
+
     def run(self, stop: threading.Event) -> None:
+        self.ensure_topics(stop)
+        if stop.is_set():
+            return
         topics = [self.kafka.topic(t) for t in self.handlers.event_types]
         consumer = make_consumer(self.kafka, self.group)
         consumer.subscribe(topics)
@@ -254,7 +270,14 @@ class EventConsumer:
             log.warning("offset commit failed; records will be redelivered", exc_info=True)
 
     def _report_lag(self, consumer) -> None:  # type: ignore[no-untyped-def]
-        for tp in consumer.assignment():
+        assigned = consumer.assignment()
+        for tp in self._lag_reported - assigned:
+            # A partition that moved to another consumer is that consumer's to report.
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(self.service, self.kafka.logical(tp.topic),
+                                    str(tp.partition), self.group)
+        self._lag_reported = set(assigned)
+        for tp in assigned:
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue

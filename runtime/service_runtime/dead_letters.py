@@ -50,11 +50,11 @@ class DeadLetterPublisher:
             **(extra or {}),
         }
         all_headers = original + [(k, v.encode()) for k, v in added.items()]
-        if self._producer is None:
-            self._producer = make_producer(self.kafka)
         last_error: Exception | None = None
         for attempt in range(10):
             try:
+                if self._producer is None:
+                    self._producer = make_producer(self.kafka)
                 self._producer.send(self.topic, key=key, value=value, headers=all_headers).get(
                     timeout=self.kafka.request_timeout_ms / 1000
                 )
@@ -63,12 +63,16 @@ class DeadLetterPublisher:
                 return
             except Exception as exc:
                 last_error = exc
+                self.close()  # a producer in a fatal state is not reused
                 time.sleep(min(0.2 * 2**attempt, 5))
         raise RuntimeError(f"could not write the dead letter for {position}") from last_error
 
     def close(self) -> None:
         if self._producer is not None:
-            self._producer.close(timeout=5)
+            try:
+                self._producer.close(timeout=5)
+            except Exception:
+                log.warning("closing the dead-letter producer failed", exc_info=True)
             self._producer = None
 
 

@@ -18,6 +18,9 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
 accesslog = None
 errorlog = "-"
+# gunicorn >= 25 opens a control socket at one fixed path per user: several services
+# on one machine would fight over it, and pods have a read-only home.
+control_socket_disable = True
 
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-")

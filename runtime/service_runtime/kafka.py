@@ -65,11 +65,11 @@ def ensure_topics(
             try:
                 existing = set(admin.list_topics())
                 missing = [t for t in wanted if t not in existing]
+                replicas = settings.replication_factor
                 if missing:
                     with contextlib.suppress(TopicAlreadyExistsError):
-                        admin.create_topics(
-                            [NewTopic(t, partitions, 1) for t in missing], timeout_ms=10000
-                        )
+                        new = [NewTopic(t, partitions, replicas) for t in missing]
+                        admin.create_topics(new, timeout_ms=10000)
                 return
             finally:
                 admin.close()

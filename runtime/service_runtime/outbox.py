@@ -14,9 +14,10 @@ import logging
 import threading
 import time
 import uuid
+import zlib
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from event_contracts import REGISTRY
@@ -118,8 +119,10 @@ class OutboxRelay:
     def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; return how many were published.
 
-        The rows are locked (``FOR UPDATE`` on PostgreSQL) while they are published,
-        so a second relay waits instead of publishing the same rows out of order.
+        No database transaction stays open while Kafka is talked to (a broker outage
+        must not block the service's writers): rows are read, published and then
+        marked in a second short transaction. Only one relay per database runs this
+        at a time (see :class:`RelayLease`), so rows go out in id order.
         """
         with self.db.transaction() as session:
             rows = session.execute(
@@ -133,24 +136,24 @@ class OutboxRelay:
                 .where(outbox_messages.c.published_at.is_(None))
                 .order_by(outbox_messages.c.id)
                 .limit(self.delivery.relay_batch_size)
-                .with_for_update()
             ).all()
-            if not rows:
-                return 0
-            crash_point("relay.before_publish")
-            futures = [
-                self.producer.send(
-                    self.kafka.topic(row.event_type),
-                    key=row.message_key.encode(),
-                    value=row.payload.encode(),
-                    headers=[(k, v.encode()) for k, v in json.loads(row.headers).items()],
-                )
-                for row in rows
-            ]
-            self.producer.flush(timeout=self.kafka.request_timeout_ms / 1000)
-            for future in futures:
-                future.get(timeout=0)  # raises if the broker did not acknowledge
-            crash_point("relay.after_publish")
+        if not rows:
+            return 0
+        crash_point("relay.before_publish")
+        futures = [
+            self.producer.send(
+                self.kafka.topic(row.event_type),
+                key=row.message_key.encode(),
+                value=row.payload.encode(),
+                headers=[(k, v.encode()) for k, v in json.loads(row.headers).items()],
+            )
+            for row in rows
+        ]
+        self.producer.flush(timeout=self.kafka.request_timeout_ms / 1000)
+        for future in futures:
+            future.get(timeout=0)  # raises if the broker did not acknowledge
+        crash_point("relay.after_publish")
+        with self.db.transaction() as session:
             session.execute(
                 update(outbox_messages)
                 .where(outbox_messages.c.id.in_([row.id for row in rows]))
@@ -183,8 +186,12 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         idle = self.delivery.relay_poll_interval_ms / 1000
         backoff = idle
+        lease = RelayLease(self.db, self.service)
         while not stop.is_set():
             try:
+                if not lease.held():
+                    stop.wait(2)  # another relay publishes; stand by
+                    continue
                 if time.monotonic() - self._last_housekeeping > 5:
                     self.housekeeping()
                     self._last_housekeeping = time.monotonic()
@@ -195,11 +202,65 @@ class OutboxRelay:
             except Exception:
                 OUTBOX_PUBLISH_ERRORS.labels(self.service).inc()
                 log.exception("outbox relay failed; retrying", extra={"backoff_s": backoff})
+                # An idempotent producer that lost its broker can stay in a fatal state
+                # (e.g. a failed InitProducerId after a broker restart): start afresh.
+                self.close()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
+        lease.release()
         self.close()
 
     def close(self) -> None:
         if self._producer is not None:
-            self._producer.close(timeout=5)
+            try:
+                self._producer.close(timeout=5)
+            except Exception:
+                log.warning("closing the producer failed", exc_info=True)
             self._producer = None
+
+
+class RelayLease:
+    """At most one publishing relay per service database.
+
+    On PostgreSQL a session-level advisory lock, held on a connection of its own for
+    as long as the relay runs (a crashed relay's lock goes with its connection). On
+    SQLite, a file on one machine, the embedded default runs one relay per service.
+    """
+
+    def __init__(self, db: Database, service: str) -> None:
+        self.db = db
+        self.key = zlib.crc32(f"outbox-relay:{service}".encode())
+        self._connection = None
+
+    def held(self) -> bool:
+        if self.db.engine.dialect.name != "postgresql":
+            return True
+        try:
+            if self._connection is None:
+                self._connection = self.db.engine.connect()
+                acquired = self._connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
+                ).scalar()
+                self._connection.commit()
+                if not acquired:
+                    self.release()
+                    return False
+            else:
+                self._connection.execute(text("SELECT 1"))
+                self._connection.commit()
+            return True
+        except Exception:
+            log.warning("relay lease lost", exc_info=True)
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self._connection is not None:
+            try:
+                # Really close the database session (not just return it to the pool):
+                # that is what releases a session-level advisory lock.
+                self._connection.invalidate()
+                self._connection.close()
+            except Exception:
+                log.debug("closing the lease connection failed", exc_info=True)
+            self._connection = None

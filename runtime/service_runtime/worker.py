@@ -15,12 +15,10 @@ from collections.abc import Callable
 
 from werkzeug.serving import make_server
 
-from event_contracts.topics import PARTITIONS, dead_letter_topic
 from service_runtime.app import broker_check, create_app
 from service_runtime.config import DeliverySettings, KafkaSettings, database_url
 from service_runtime.consumer import EventConsumer
 from service_runtime.db import Database
-from service_runtime.kafka import ensure_topics
 from service_runtime.outbox import OutboxRelay
 from service_runtime.service import ServiceDefinition
 
@@ -57,6 +55,7 @@ def run_worker(definition: ServiceDefinition) -> int:
     )
     host = os.environ.get("WORKER_HOST", "127.0.0.1")
     port = int(os.environ.get("WORKER_PORT", definition.worker_port))
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per probe
     server = make_server(host, port, ops_app, threaded=True)
     threading.Thread(target=server.serve_forever, name="ops-http", daemon=True).start()
 
@@ -64,8 +63,6 @@ def run_worker(definition: ServiceDefinition) -> int:
         ("outbox-relay", OutboxRelay(definition.name, db, kafka, DeliverySettings.from_env()).run)
     ]
     if definition.handlers is not None:
-        topics = [*definition.handlers.event_types, dead_letter_topic(definition.consumer_group)]
-        ensure_topics(kafka, topics, PARTITIONS)
         loops.append(("consumer", build_consumer(definition, db).run))
 
     def guarded(name: str, loop: Callable[[threading.Event], None]) -> None:

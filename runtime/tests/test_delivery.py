@@ -6,16 +6,19 @@ application, so an event applied twice shows up as two rows.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
+import time
 from collections import Counter
 
 from sqlalchemy import func, select
 from tally_service import EVENT
 
+from service_runtime.broker import start_broker
 from service_runtime.tables import outbox_messages
 from service_runtime.testing.kafka_tools import envelope, produce, read_topic
-from service_runtime.testing.processes import wait_until
+from service_runtime.testing.processes import free_port, wait_until
 
 KILLED = -signal.SIGKILL
 
@@ -64,7 +67,12 @@ def test_relay_killed_after_publish_before_marking_publishes_twice_applies_once(
     # Give the duplicates time to arrive and be skipped.
     wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
     assert_each_applied_once(tally, range(5))
+    assert no_dead_letters(tally)
     worker.terminate()
+
+
+def no_dead_letters(tally) -> bool:
+    return read_topic(tally.kafka, "tally.dead-letters", timeout=2) == []
 
 
 def worker_consumed_everything(tally) -> bool:
@@ -96,6 +104,7 @@ def test_same_event_delivered_three_times_has_one_effect(tally):
     wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
     rows = tally.applied()
     assert [(r.event_id, r.seq) for r in rows] == [(event["id"], 7), (other["id"], 8)]
+    assert no_dead_letters(tally), "duplicates are skipped, not failed"
     assert worker.terminate() == 0
 
 
@@ -148,6 +157,7 @@ def test_consumer_sigkilled_mid_batch_loses_nothing_and_applies_nothing_twice(ta
     wait_until(lambda: tally.applied_count() >= total, 90, message="all applied")
     wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
     assert_each_applied_once(tally, range(total))
+    assert no_dead_letters(tally)
     assert worker.terminate() == 0
 
 
@@ -168,3 +178,33 @@ def test_two_consumers_in_one_group_share_partitions_and_keep_each_key_in_order(
         assert seqs == sorted(seqs), f"{stream} applied out of order"
     assert first.terminate() == 0
     assert second.terminate() == 0
+
+
+def test_relay_and_consumer_ride_out_a_broker_outage_and_a_broker_restart(tally):
+    port = free_port()
+    bootstrap = f"127.0.0.1:{port}"
+    kafka = dataclasses.replace(tally.kafka, bootstrap_servers=bootstrap)
+    tally.run("emit", "3")
+    worker = tally.worker(KAFKA_BOOTSTRAP_SERVERS=bootstrap)
+    time.sleep(3)
+    assert worker.running(), "no broker is no reason to exit"
+    assert unpublished(tally) == 3
+
+    broker = start_broker("127.0.0.1", port)
+    try:
+        wait_until(lambda: tally.applied_count() == 3, 90, message="applied after the outage")
+        broker.terminate()
+        broker.wait(timeout=10)
+        tally.run("emit", "2", "--streams", "2")
+        time.sleep(2)
+        assert unpublished(tally) == 2, "rows wait in the outbox while the broker is down"
+        # The embedded broker keeps nothing: it comes back empty, like a new cluster.
+        broker = start_broker("127.0.0.1", port)
+        wait_until(lambda: unpublished(tally) == 0, 120, message="outbox drained after restart")
+        wait_until(lambda: tally.applied_count() == 5, 120, message="applied after restart")
+        assert sorted(r.seq for r in tally.applied()) == [0, 0, 1, 1, 2]
+        assert len(read_topic(kafka, EVENT)) == 2
+        assert worker.terminate() == 0
+    finally:
+        broker.kill()
+        broker.wait(timeout=10)

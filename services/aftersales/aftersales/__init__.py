@@ -1,0 +1,1 @@
+"""The after-sales service: returns, exchanges, refund requests, reviews, service tickets."""

@@ -1,0 +1,1 @@
+"""The logistics service: shipments, carriers, delivery methods, tracking, delivery confirmation."""

@@ -1,0 +1,1 @@
+"""The user service: accounts, login, verification codes, tokens, addresses, membership, points."""
