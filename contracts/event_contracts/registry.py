@@ -36,12 +36,15 @@ class UnknownEvent(LookupError):
 class SchemaRegistry:
     def __init__(self) -> None:
         self._schemas: dict[tuple[str, int], type[Schema]] = {}
+        self._loaders: dict[tuple[str, int, str], Schema] = {}
+        self._latest: dict[str, int] = {}
 
     def register(self, event_type: str, version: int, schema: type[Schema]) -> None:
         key = (event_type, version)
         if key in self._schemas and self._schemas[key] is not schema:
             raise ValueError(f"{event_type} v{version} is registered twice")
         self._schemas[key] = schema
+        self._latest[event_type] = max(version, self._latest.get(event_type, 0))
 
     def schema(self, event_type: str, version: int) -> type[Schema]:
         try:
@@ -56,10 +59,10 @@ class SchemaRegistry:
         return sorted({event_type for event_type, _ in self._schemas})
 
     def latest_version(self, event_type: str) -> int:
-        versions = [v for t, v in self._schemas if t == event_type]
-        if not versions:
-            raise UnknownEvent(f"no schema for {event_type}")
-        return max(versions)
+        try:
+            return self._latest[event_type]
+        except KeyError:
+            raise UnknownEvent(f"no schema for {event_type}") from None
 
     def validate_outgoing(self, event_type: str, version: int, data: dict) -> None:
         """Raise ContractViolation unless ``data`` is exactly what the schema allows."""
@@ -70,9 +73,13 @@ class SchemaRegistry:
         return self._load(event_type, version, data, unknown=EXCLUDE)
 
     def _load(self, event_type: str, version: int, data: dict, unknown: str) -> dict:
-        schema = self.schema(event_type, version)
+        # Schema instances hold no per-load state, so one per (type, version, mode) is reused.
+        loader = self._loaders.get((event_type, version, unknown))
+        if loader is None:
+            loader = self.schema(event_type, version)(unknown=unknown)
+            self._loaders[(event_type, version, unknown)] = loader
         try:
-            return schema(unknown=unknown).load(data)
+            return loader.load(data)
         except ValidationError as exc:
             raise ContractViolation(event_type, version, exc.messages) from exc
 

@@ -18,7 +18,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_runtime import context
-from service_runtime.config import KafkaSettings, env_int
+from service_runtime.config import KafkaSettings, database_url, env_int
 from service_runtime.db import Database
 from service_runtime.errors import (
     Problem,
@@ -126,9 +126,9 @@ def create_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=env_int("MAX_BODY_BYTES", 1024 * 1024),
-        JSON_SORT_KEYS=False,
     )
     app.config.update(config or {})
+    app.json.sort_keys = False  # fields in the order the schemas declare them
     app.extensions["service_name"] = service
     checks = list(readiness)
     if db is not None:
@@ -176,6 +176,29 @@ def create_app(
 
     app.register_blueprint(ops_blueprint(checks))
     return app
+
+
+def create_service_api(
+    service: str,
+    *,
+    blueprints: Iterable[Blueprint] = (),
+    database: str | None = None,
+    config: dict | None = None,
+    title: str | None = None,
+) -> Flask:
+    """The HTTP API of a service that owns a database (``DATABASE_URL`` unless given).
+
+    The broker is reported by ``/readyz`` but not required: an API writes events to
+    its outbox, so it keeps working while the broker is away.
+    """
+    return create_app(
+        service,
+        blueprints=blueprints,
+        db=Database(database or database_url(service)),
+        readiness=[broker_check(KafkaSettings.from_env(), required=False)],
+        config=config,
+        title=title or f"{service.capitalize()} service",
+    )
 
 
 def current_db() -> Database:

@@ -58,7 +58,7 @@ class KafkaSettings:
         )
 
     def topic(self, name: str) -> str:
-        """The physical topic for a logical name (a prefix lets tenants share a cluster)."""
+        """The physical topic or group for a logical name (a prefix lets tenants share)."""
         return f"{self.topic_prefix}{name}"
 
     def logical(self, topic: str) -> str:

@@ -4,6 +4,7 @@ Prometheus needs a shared directory when several worker processes serve one
 ``/metrics``; it is created here, before any worker imports prometheus_client.
 """
 
+import glob
 import os
 import shutil
 import tempfile
@@ -22,14 +23,23 @@ errorlog = "-"
 # on one machine would fight over it, and pods have a read-only home.
 control_socket_disable = True
 
+_created_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-")
+    _created_metrics_dir = tempfile.mkdtemp(prefix="prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _created_metrics_dir
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
+    # Values left by the processes of an earlier run must not add to this run's.
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
+    for stale in glob.glob(os.path.join(directory, "*.db")):
+        os.remove(stale)
+
+
+def on_exit(server):  # type: ignore[no-untyped-def]
+    if _created_metrics_dir:
+        shutil.rmtree(_created_metrics_dir, ignore_errors=True)
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]

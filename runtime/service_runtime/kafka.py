@@ -39,10 +39,14 @@ def make_producer(settings: KafkaSettings, **overrides: object) -> KafkaProducer
 
 
 def make_consumer(settings: KafkaSettings, group_id: str, **overrides: object) -> KafkaConsumer:
-    """A group consumer that never commits on its own."""
+    """A group consumer that never commits on its own.
+
+    The topic prefix applies to the group id too, so deployments sharing a cluster
+    (or tests sharing a broker) never join each other's groups.
+    """
     options = {
         **_common(settings),
-        "group_id": group_id,
+        "group_id": settings.topic(group_id),
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.session_timeout_ms,

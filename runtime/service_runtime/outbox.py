@@ -42,6 +42,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_INSERT = insert(outbox_messages)  # built once; rows are passed as parameters
+
+
 class Outbox:
     """Writes a service's outgoing events into the current transaction."""
 
@@ -80,14 +83,15 @@ class Outbox:
             "content_type": "application/json",
         }
         session.execute(
-            insert(outbox_messages).values(
-                event_id=event_id,
-                event_type=event_type,
-                message_key=key,
-                payload=json.dumps(envelope, ensure_ascii=False, separators=(",", ":")),
-                headers=json.dumps(headers),
-                created_at=now,
-            )
+            _INSERT,
+            {
+                "event_id": event_id,
+                "event_type": event_type,
+                "message_key": key,
+                "payload": json.dumps(envelope, ensure_ascii=False, separators=(",", ":")),
+                "headers": json.dumps(headers),
+                "created_at": now,
+            },
         )
         BUSINESS_EVENTS.labels(self.service, event_type).inc()
         return event_id
@@ -124,7 +128,7 @@ class OutboxRelay:
         marked in a second short transaction. Only one relay per database runs this
         at a time (see :class:`RelayLease`), so rows go out in id order.
         """
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             rows = session.execute(
                 select(
                     outbox_messages.c.id,

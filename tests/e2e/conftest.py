@@ -32,6 +32,7 @@ class Stack:
     kafka: KafkaSettings
     api_urls: dict[str, str] = field(default_factory=dict)
     worker_urls: dict[str, str] = field(default_factory=dict)
+    metrics_dirs: dict[str, Path] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -73,11 +74,13 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
                     _run(f"credit-{user}", ["payment", "credit-wallet", user, str(amount)],
                          env, log_dir)
             port = free_port()
+            stack.metrics_dirs[service] = log_dir / f"{service}-metrics"
+            api_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(stack.metrics_dirs[service])}
             stack.api_urls[service] = f"http://127.0.0.1:{port}"
             upstream_env[f"{service.upper()}_SERVICE_URL"] = stack.api_urls[service]
             stack.processes[f"{service}-api"] = ServiceProcess(
                 f"{service}-api", [sys.executable, "-m", service, "api", "--port", str(port)],
-                env, log_dir).start()
+                api_env, log_dir).start()
             if service in WITH_WORKERS:
                 worker_port = free_port()
                 stack.worker_urls[service] = f"http://127.0.0.1:{worker_port}"

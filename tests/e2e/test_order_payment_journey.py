@@ -116,3 +116,26 @@ def test_the_gateway_serves_one_merged_openapi_document(stack, http):
     assert "/api/v1/payments" in document["paths"]
     assert "/api/v1/wallet" in document["paths"]
     assert "x-unavailable-services" not in document
+
+
+def test_metrics_add_up_across_gunicorn_worker_processes(stack):
+    """The order API runs 2 gunicorn workers; /metrics counts the requests of both."""
+    import re
+
+    import requests
+
+    base = stack.api_urls["order"]
+    pattern = re.compile(r'http_requests_total\{method="GET",route="/healthz",'
+                         r'service="order",status="200"\} ([0-9.e+]+)')
+
+    def healthz_count() -> float:
+        match = pattern.search(requests.get(f"{base}/metrics").text)
+        return float(match.group(1)) if match else 0.0
+
+    before = healthz_count()
+    for _ in range(40):
+        # A new connection each time, so gunicorn spreads them over its workers.
+        requests.get(f"{base}/healthz", headers={"Connection": "close"})
+    assert healthz_count() - before == 40
+    writers = {path.name for path in stack.metrics_dirs["order"].glob("counter_*.db")}
+    assert len(writers) >= 2, f"more than one worker process counted: {writers}"

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from order.domain import (
@@ -22,6 +21,7 @@ from order.domain import (
 from order.models import Order, OrderLine, OrderTimelineEntry, SkuPrice
 from service_runtime.db import Database
 from service_runtime.errors import NotFound
+from service_runtime.idempotency import create_once
 from service_runtime.outbox import Outbox
 
 outbox = Outbox("order")
@@ -48,11 +48,8 @@ def place_order(
 
     A repeated ``Idempotency-Key`` returns the order it created the first time.
     """
-    if idempotency_key:
-        existing = find_by_idempotency_key(db, user_id, idempotency_key)
-        if existing:
-            return existing, False
-    try:
+
+    def create() -> Order:
         with db.transaction() as session:
             prices = {
                 p.sku: Price(p.amount, p.currency)
@@ -101,26 +98,14 @@ def place_order(
                 "address_id": address_id,
                 "placed_at": at.isoformat(),
             })
-        return order, True
-    except IntegrityError:
-        # A concurrent request with the same key won the race: return its order.
-        if idempotency_key:
-            existing = find_by_idempotency_key(db, user_id, idempotency_key)
-            if existing:
-                return existing, False
-        raise
+        return order
 
-
-def find_by_idempotency_key(db: Database, user_id: str, key: str) -> Order | None:
-    with db.transaction() as session:
-        return session.scalars(
-            select(Order).where(Order.user_id == user_id, Order.idempotency_key == key)
-        ).first()
+    return create_once(db, Order, user_id, idempotency_key, create)
 
 
 def get_order(db: Database, user_id: str, order_id: str) -> Order:
     """The caller's order; someone else's order is reported as not found."""
-    with db.transaction() as session:
+    with db.read() as session:
         order = session.get(Order, order_id)
         if order is None or order.user_id != user_id:
             raise NotFound(f"no order {order_id}")
@@ -129,7 +114,7 @@ def get_order(db: Database, user_id: str, order_id: str) -> Order:
 
 def list_orders(db: Database, user_id: str, limit: int, before: str | None) -> list[Order]:
     """The caller's orders, newest first, ``limit`` at a time, after the cursor ``before``."""
-    with db.transaction() as session:
+    with db.read() as session:
         query = select(Order).where(Order.user_id == user_id)
         if before:
             query = query.where(Order.id < before)

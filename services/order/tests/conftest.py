@@ -4,19 +4,17 @@ from order.app import create_app
 from order.definition import DEFINITION
 from order.domain import Price
 from order.service import load_prices
-from service_runtime.migrate import upgrade
+from service_runtime.testing.checks import migrated_app
 
 PRICES = {"KETTLE": Price(9900, "CNY"), "MUG": Price(2500, "CNY"), "USD-THING": Price(100, "USD")}
 
 
 @pytest.fixture
 def app(new_database):
-    url = new_database("order")
-    upgrade(DEFINITION, url)
-    app = create_app(database=url, config={"MAX_CONTENT_LENGTH": 64 * 1024})
-    load_prices(app.extensions["db"], PRICES)
-    yield app
-    app.extensions["db"].dispose()
+    with migrated_app(DEFINITION, create_app, new_database("order"),
+                      config={"MAX_CONTENT_LENGTH": 64 * 1024}) as app:
+        load_prices(app.extensions["db"], PRICES)
+        yield app
 
 
 @pytest.fixture

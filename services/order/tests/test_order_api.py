@@ -11,6 +11,7 @@ from event_contracts import REGISTRY
 from order.models import Order
 from order.service import mark_paid
 from service_runtime.errors import NotFound
+from service_runtime.testing.checks import assert_ops_endpoints
 from service_runtime.testing.plugin import outbox_events
 
 ALICE = {"X-User-Id": "alice"}
@@ -155,9 +156,7 @@ def test_payment_confirmed_makes_the_order_paid_once(client, db):
 
 
 def test_health_readiness_and_metrics(client):
-    assert client.get("/healthz").json == {"status": "ok"}
-    ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json["checks"]["database"] == "ok"
+    assert_ops_endpoints(client)
     client.post("/api/v1/orders", json=BODY, headers=ALICE)
     metrics = client.get("/metrics").get_data(as_text=True)
     expected = ('http_requests_total{method="POST",route="/api/v1/orders",service="order",'

@@ -7,13 +7,13 @@ import time
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from payment.domain import AlreadyPaid, InsufficientBalance, check_credit, check_method
 from payment.models import LedgerEntry, Payable, Payment, Wallet
 from service_runtime.db import Database
 from service_runtime.errors import NotFound
+from service_runtime.idempotency import create_once
 from service_runtime.outbox import Outbox
 
 outbox = Outbox("payment")
@@ -45,11 +45,8 @@ def pay(db: Database, user_id: str, order_id: str, method: str,
     the wallet or pay one order twice.
     """
     check_method(method)
-    if idempotency_key:
-        existing = find_by_idempotency_key(db, user_id, idempotency_key)
-        if existing:
-            return existing, False
-    try:
+
+    def create() -> Payment:
         with db.transaction() as session:
             payable = session.get(Payable, order_id)
             if payable is None or payable.user_id != user_id:
@@ -77,13 +74,9 @@ def pay(db: Database, user_id: str, order_id: str, method: str,
                 "method": method,
                 "confirmed_at": at.isoformat(),
             })
-        return payment, True
-    except IntegrityError:
-        if idempotency_key:
-            existing = find_by_idempotency_key(db, user_id, idempotency_key)
-            if existing:
-                return existing, False
-        raise
+        return payment
+
+    return create_once(db, Payment, user_id, idempotency_key, create)
 
 
 def debit(session: Session, user_id: str, amount: int, currency: str, kind: str,
@@ -128,15 +121,8 @@ def credit_wallet(db: Database, user_id: str, amount: int, reference: str) -> in
         return balance
 
 
-def find_by_idempotency_key(db: Database, user_id: str, key: str) -> Payment | None:
-    with db.transaction() as session:
-        return session.scalars(
-            select(Payment).where(Payment.user_id == user_id, Payment.idempotency_key == key)
-        ).first()
-
-
 def get_payment(db: Database, user_id: str, payment_id: str) -> Payment:
-    with db.transaction() as session:
+    with db.read() as session:
         payment = session.get(Payment, payment_id)
         if payment is None or payment.user_id != user_id:
             raise NotFound(f"no payment {payment_id}")
@@ -144,7 +130,7 @@ def get_payment(db: Database, user_id: str, payment_id: str) -> Payment:
 
 
 def get_wallet(db: Database, user_id: str, limit: int = 50) -> dict:
-    with db.transaction() as session:
+    with db.read() as session:
         wallet = session.get(Wallet, user_id)
         entries = list(session.scalars(
             select(LedgerEntry).where(LedgerEntry.user_id == user_id)

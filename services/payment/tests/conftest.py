@@ -2,16 +2,13 @@ import pytest
 
 from payment.app import create_app
 from payment.definition import DEFINITION
-from service_runtime.migrate import upgrade
+from service_runtime.testing.checks import migrated_app
 
 
 @pytest.fixture
 def app(new_database):
-    url = new_database("payment")
-    upgrade(DEFINITION, url)
-    app = create_app(database=url)
-    yield app
-    app.extensions["db"].dispose()
+    with migrated_app(DEFINITION, create_app, new_database("payment")) as app:
+        yield app
 
 
 @pytest.fixture

@@ -6,18 +6,8 @@ and the OpenAPI document; the routes arrive with the service's blueprints.
 
 from flask import Flask
 
-from service_runtime.app import broker_check
-from service_runtime.app import create_app as create_service_app
-from service_runtime.config import KafkaSettings, database_url
-from service_runtime.db import Database
+from service_runtime.app import create_service_api
 
 
 def create_app(config: dict | None = None, database: str | None = None) -> Flask:
-    return create_service_app(
-        "user",
-        db=Database(database or database_url("user")),
-        # Nothing is published from a request: a missing broker is reported, not fatal.
-        readiness=[broker_check(KafkaSettings.from_env(), required=False)],
-        config=config,
-        title="User service",
-    )
+    return create_service_api("user", database=database, config=config, title="User service")

@@ -1,0 +1,111 @@
+"""A small HTTP load generator: keep-alive connections, one per thread, fixed duration.
+
+Run as its own process by ``bench/run.py`` so the client does not share an
+interpreter (and a GIL) with the orchestrator. Prints one JSON object:
+
+    python bench/loadgen.py --port 8000 --path /api/v1/ping --connections 8 \\
+        --warmup 1 --duration 5
+    {"rps": ..., "requests": ..., "errors": ..., "elapsed_s": ..., "total_requests": ...}
+
+Only responses with status 200 count as requests; anything else (another status,
+a dropped connection, a timeout) counts as an error and the connection is reopened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import sys
+import threading
+import time
+
+
+def _client(
+    host: str,
+    port: int,
+    path: str,
+    slot: int,
+    done: list[int],
+    errors: list[int],
+    stop: threading.Event,
+) -> None:
+    connection: http.client.HTTPConnection | None = None
+    while not stop.is_set():
+        try:
+            if connection is None:
+                connection = http.client.HTTPConnection(host, port, timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200:
+                done[slot] += 1
+            else:
+                errors[slot] += 1
+            if response.will_close:
+                connection.close()
+                connection = None
+        except (OSError, http.client.HTTPException):
+            errors[slot] += 1
+            if connection is not None:
+                connection.close()
+            connection = None
+            time.sleep(0.01)
+    if connection is not None:
+        connection.close()
+
+
+def run_load(
+    host: str, port: int, path: str, connections: int, warmup_s: float, duration_s: float
+) -> dict[str, float]:
+    """Drive ``connections`` keep-alive clients; count what completes after the warm-up."""
+    done = [0] * connections
+    errors = [0] * connections
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=_client,
+            args=(host, port, path, slot, done, errors, stop),
+            name=f"client-{slot}",
+            daemon=True,
+        )
+        for slot in range(connections)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(warmup_s)
+        started, done_0, errors_0 = time.perf_counter(), sum(done), sum(errors)
+        time.sleep(duration_s)
+        ended, done_1, errors_1 = time.perf_counter(), sum(done), sum(errors)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=15)
+    elapsed = ended - started
+    return {
+        "rps": (done_1 - done_0) / elapsed,
+        "requests": done_1 - done_0,
+        "errors": errors_1 - errors_0,
+        "elapsed_s": elapsed,
+        "total_requests": sum(done),  # warm-up included
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--path", default="/")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--duration", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    result = run_load(args.host, args.port, args.path, args.connections, args.warmup, args.duration)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
