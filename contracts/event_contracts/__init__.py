@@ -1,9 +1,10 @@
 """Event contracts: the one definition of every event the platform exchanges.
 
-Import ``contracts.registry`` to validate events; the event modules register their
-schemas on import.
+Importing the package registers every event schema (``event_contracts.events``), so
+``REGISTRY`` knows them all wherever it is used.
 """
 
+from event_contracts import events
 from event_contracts.registry import (
     REGISTRY,
     ContractViolation,
@@ -12,4 +13,5 @@ from event_contracts.registry import (
     event_schema,
 )
 
-__all__ = ["REGISTRY", "ContractViolation", "EventSchema", "UnknownEvent", "event_schema"]
+__all__ = ["REGISTRY", "ContractViolation", "EventSchema", "UnknownEvent", "event_schema",
+           "events"]

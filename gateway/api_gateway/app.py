@@ -1,17 +1,29 @@
-"""``create_app()`` builds the gateway: every ``/api/v1`` path goes to its service."""
+"""``create_app()`` builds the gateway: every ``/api/v1`` path goes to its service.
+
+Before forwarding, the gateway verifies a bearer token if the request carries one
+(the services verify it again: nothing downstream trusts the gateway's word), limits
+the rate of the sign-in routes per client address, and answers CORS for browsers.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
 from api_gateway.openapi import merged_document
 from api_gateway.proxy import forward, pooled_session
 from api_gateway.routes import Upstreams, service_for
 from service_runtime.app import create_app as create_service_app
-from service_runtime.config import env_int
+from service_runtime.auth import bearer_token, verifier
+from service_runtime.config import env_int, env_str
 from service_runtime.errors import NotFound
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+# Guessing passwords and sending codes are what attackers automate.
+RATE_LIMITED = {"/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh",
+                "/api/v1/auth/verification-codes"}
 
 
 def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -> Flask:
@@ -21,12 +33,26 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -
     session = pooled_session(env_int("GATEWAY_POOL_SIZE", 32))
     timeouts = (env_int("UPSTREAM_CONNECT_TIMEOUT_MS", 2000) / 1000,
                 env_int("UPSTREAM_READ_TIMEOUT_MS", 15000) / 1000)
+    CORS(app, resources={r"/api/*": {"origins": env_str("CORS_ORIGINS", "*").split(",")}},
+         expose_headers=["X-Request-ID", "X-Correlation-ID"], max_age=600)
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=env_str("RATE_LIMIT_STORAGE_URI", "memory://"),
+        headers_enabled=True,
+    )
+    auth_limit = limiter.shared_limit(
+        env_str("AUTH_RATE_LIMIT", "20/minute"), scope="auth",
+        exempt_when=lambda: request.path not in RATE_LIMITED or request.method == "OPTIONS")
 
     @app.route("/api/v1/<path:_path>", methods=METHODS)
+    @auth_limit
     def proxy(_path: str) -> Response:
         service = service_for(request.path)
         if service is None:
             raise NotFound(f"no API at {request.path}")
+        if bearer_token() is not None:
+            verifier().verify(bearer_token())  # a bad token stops here, with a 401
         return forward(session, service, routes.urls[service], timeouts)
 
     @app.get("/openapi.json")

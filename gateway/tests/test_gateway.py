@@ -11,6 +11,8 @@ from werkzeug.serving import make_server
 
 from api_gateway.app import create_app
 from api_gateway.routes import DEFAULT_UPSTREAMS, Upstreams, service_for
+from service_runtime.auth import jwks
+from service_runtime.testing.plugin import bearer
 from service_runtime.testing.processes import free_port
 
 
@@ -38,6 +40,10 @@ def echo_app() -> Flask:
     def orders():
         return jsonify(method=request.method, args=request.args, body=request.get_json(silent=True),
                        headers={k: v for k, v in request.headers.items()}), 201
+
+    @app.post("/api/v1/auth/login")
+    def login():
+        return jsonify(ok=True)
 
     @app.get("/api/v1/orders/slow")
     def slow():
@@ -70,16 +76,18 @@ def upstream():
 
 
 @pytest.fixture
-def gateway(upstream, monkeypatch):
+def gateway(upstream, monkeypatch, signing_key):
     monkeypatch.setenv("UPSTREAM_READ_TIMEOUT_MS", "500")
+    monkeypatch.setenv("AUTH_RATE_LIMIT", "5/minute")
     dead = f"http://127.0.0.1:{free_port()}"
-    urls = {name: dead for name in DEFAULT_UPSTREAMS} | {"order": upstream}
-    return create_app(upstreams=Upstreams(urls)).test_client()
+    urls = {name: dead for name in DEFAULT_UPSTREAMS} | {"order": upstream, "user": upstream}
+    app = create_app(config={"AUTH_JWKS": jwks(signing_key)}, upstreams=Upstreams(urls))
+    return app.test_client()
 
 
 def test_requests_are_forwarded_with_ids_and_answers_passed_back(gateway):
     response = gateway.post("/api/v1/orders?x=1", json={"a": 1},
-                            headers={"X-Request-ID": "rid-1", "X-User-Id": "alice"})
+                            headers={"X-Request-ID": "rid-1"})
     assert response.status_code == 201
     echoed = response.json
     assert echoed["method"] == "POST" and echoed["args"] == {"x": "1"}
@@ -116,6 +124,38 @@ def test_openapi_merges_public_paths_and_prefixes_components(gateway):
     document = gateway.get("/openapi.json").json
     assert list(document["paths"]) == ["/api/v1/orders"]
     ref = document["paths"]["/api/v1/orders"]["get"]["responses"]["default"]["$ref"]
-    assert ref == "#/components/responses/order.DEFAULT_ERROR"
-    assert "order.Order" in document["components"]["schemas"]
+    # The echo upstream stands in for two services here; each copy got its own prefix.
+    assert ref in ("#/components/responses/order.DEFAULT_ERROR",
+                   "#/components/responses/user.DEFAULT_ERROR")
+    assert ref.rsplit("/", 1)[1] in document["components"]["responses"]
+    assert {"order.Order", "user.Order"} <= set(document["components"]["schemas"])
     assert "payment" in document["x-unavailable-services"]
+
+
+def test_a_valid_token_is_forwarded_a_bad_one_stops_at_the_gateway(gateway, signing_key):
+    good = gateway.get("/api/v1/orders", headers=bearer(signing_key, "alice"))
+    assert good.status_code == 201
+    assert good.json["headers"]["Authorization"].startswith("Bearer ")
+    forged = gateway.get("/api/v1/orders", headers={"Authorization": "Bearer a.b.c"})
+    assert forged.status_code == 401
+    assert forged.content_type == "application/problem+json"
+    anonymous = gateway.get("/api/v1/orders")
+    assert anonymous.status_code == 201, "the service decides whether a route needs a token"
+
+
+def test_sign_in_routes_are_rate_limited_per_client(gateway):
+    statuses = [gateway.post("/api/v1/auth/login", json={}).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    limited = gateway.post("/api/v1/auth/login", json={})
+    assert limited.content_type == "application/problem+json"
+    assert gateway.get("/api/v1/orders").status_code == 201, "other routes are not limited"
+
+
+def test_browsers_get_cors_answers(gateway):
+    preflight = gateway.options("/api/v1/orders", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Authorization, Content-Type"})
+    assert preflight.headers["Access-Control-Allow-Origin"] in ("*", "https://shop.example")
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    simple = gateway.get("/api/v1/orders", headers={"Origin": "https://shop.example"})
+    assert "X-Request-ID" in simple.headers["Access-Control-Expose-Headers"]

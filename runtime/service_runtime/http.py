@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
-from service_runtime.errors import InvalidInput, Unauthorized
+from service_runtime.auth import current_user_id
+from service_runtime.errors import InvalidInput
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 200
@@ -24,17 +25,5 @@ def idempotency_key(required: bool = False) -> str | None:
     return key
 
 
-USER_HEADER = "X-User-Id"
-
-
-def current_user_id() -> str:
-    """The caller's user id.
-
-    Until the user service issues signed tokens (next issue), the gateway forwards the
-    caller's id in ``X-User-Id``. This is the single place that will verify the
-    access token instead.
-    """
-    user_id = request.headers.get(USER_HEADER, "")
-    if not user_id or len(user_id) > 64 or not user_id.isprintable():
-        raise Unauthorized("sign in to do this")
-    return user_id
+# The caller's identity comes from a verified access token (see service_runtime.auth).
+__all__ = ["current_user_id", "idempotency_key"]

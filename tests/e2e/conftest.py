@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +23,8 @@ from service_runtime.testing.plugin import test_kafka_settings
 from service_runtime.testing.processes import ServiceProcess, free_port
 
 SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
-WITH_WORKERS = ["order", "payment"]
-WALLET_USERS = {"e2e-alice": 100_000, "e2e-bob": 100_000}
+WITH_WORKERS = ["catalog", "order", "payment"]
+PASSWORD = "e2e-password-1"
 
 
 @dataclass
@@ -34,9 +35,15 @@ class Stack:
     worker_urls: dict[str, str] = field(default_factory=dict)
     metrics_dirs: dict[str, Path] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    envs: dict[str, dict[str, str]] = field(default_factory=dict)
+    log_dir: Path = Path(".")
 
     def url(self, path: str) -> str:
         return self.gateway + path
+
+    def cli(self, service: str, *args: str) -> None:
+        """Run ``python -m <service> <args>`` against that service's database."""
+        _run(f"{service}-{args[0]}", [service, *args], self.envs[service], self.log_dir)
 
 
 def _run(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
@@ -61,19 +68,21 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
         "GUNICORN_THREADS": "2",
         "PYTHONUNBUFFERED": "1",
     }
-    stack = Stack(gateway="", kafka=kafka)
+    stack = Stack(gateway="", kafka=kafka, log_dir=log_dir)
     upstream_env = {}
+    ports = {service: free_port() for service in SERVICES}
+    # Every process verifies access tokens against the user service's published keys.
+    common["AUTH_JWKS_URL"] = f"http://127.0.0.1:{ports['user']}/api/v1/auth/jwks.json"
     try:
         for service in SERVICES:
             env = {**common, "DATABASE_URL": database_factory.create(service)}
+            stack.envs[service] = env
             _run(f"{service}-migrate", [service, "migrate"], env, log_dir)
             if service == "order":
                 _run("order-prices", ["order", "load-demo-prices"], env, log_dir)
-            if service == "payment":
-                for user, amount in WALLET_USERS.items():
-                    _run(f"credit-{user}", ["payment", "credit-wallet", user, str(amount)],
-                         env, log_dir)
-            port = free_port()
+            if service == "catalog":
+                _run("catalog-demo", ["catalog", "load-demo-catalog"], env, log_dir)
+            port = ports[service]
             stack.metrics_dirs[service] = log_dir / f"{service}-metrics"
             api_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(stack.metrics_dirs[service])}
             stack.api_urls[service] = f"http://127.0.0.1:{port}"
@@ -108,6 +117,29 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
                 process.kill()
         if os.environ.get("E2E_KEEP_LOGS"):
             print(f"e2e logs in {log_dir}")
+
+
+def sign_up(stack: Stack, name: str, wallet: int = 100_000) -> dict[str, str]:
+    """A new customer, signed up and signed in through the gateway, with a funded wallet."""
+    email = f"{name}-{uuid.uuid4().hex[:8]}@e2e.test"
+    registered = requests.post(stack.url("/api/v1/auth/register"),
+                               json={"email": email, "password": PASSWORD, "nickname": name})
+    assert registered.status_code == 201, registered.text
+    tokens = requests.post(stack.url("/api/v1/auth/login"),
+                           json={"login": email, "password": PASSWORD}).json()
+    if wallet:
+        stack.cli("payment", "credit-wallet", registered.json()["user_id"], str(wallet))
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+@pytest.fixture(scope="session")
+def alice(stack) -> dict[str, str]:
+    return sign_up(stack, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob(stack) -> dict[str, str]:
+    return sign_up(stack, "bob")
 
 
 @pytest.fixture

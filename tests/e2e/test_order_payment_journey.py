@@ -8,8 +8,6 @@ import uuid
 from service_runtime.testing.kafka_tools import read_topic
 from service_runtime.testing.processes import wait_until
 
-ALICE = {"X-User-Id": "e2e-alice"}
-BOB = {"X-User-Id": "e2e-bob"}
 ORDER = {"address_id": "addr_home", "delivery_method": "express",
          "lines": [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": 1},
                    {"sku": "MUG-CERAMIC-350ML", "quantity": 2}]}
@@ -26,35 +24,35 @@ def pay_when_payable(stack, http, order_id: str, headers: dict) -> dict:
     return wait_until(attempt, 60, 0.2, "the order to become payable")
 
 
-def test_an_order_is_placed_paid_and_becomes_paid(stack, http):
+def test_an_order_is_placed_paid_and_becomes_paid(stack, http, alice, bob):
     correlation = "e2e-" + uuid.uuid4().hex[:8]
     key = uuid.uuid4().hex
     placed = http.post(stack.url("/api/v1/orders"), json=ORDER, headers={
-        **ALICE, "Idempotency-Key": key, "X-Correlation-ID": correlation})
+        **alice, "Idempotency-Key": key, "X-Correlation-ID": correlation})
     assert placed.status_code == 201, placed.text
     order = placed.json()
     assert order["status"] == "awaiting_payment"
     assert order["total"] == {"amount": 9900 + 2 * 2500, "currency": "CNY"}
 
     retried = http.post(stack.url("/api/v1/orders"), json=ORDER,
-                        headers={**ALICE, "Idempotency-Key": key})
+                        headers={**alice, "Idempotency-Key": key})
     assert retried.status_code == 200 and retried.json()["id"] == order["id"]
 
-    paid = pay_when_payable(stack, http, order["id"], ALICE)
+    paid = pay_when_payable(stack, http, order["id"], alice)
     assert paid.status_code == 201, paid.text
     assert paid.json()["amount"] == order["total"]
 
     def status():
-        return http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=ALICE).json()["status"]
+        return http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=alice).json()["status"]
 
     wait_until(lambda: status() == "paid", 60, 0.2, "the order to become paid")
-    final = http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=ALICE).json()
+    final = http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=alice).json()
     assert [entry["status"] for entry in final["timeline"]] == ["awaiting_payment", "paid"]
 
-    again = http.post(stack.url("/api/v1/payments"), headers=ALICE,
+    again = http.post(stack.url("/api/v1/payments"), headers=alice,
                       json={"order_id": order["id"], "method": "balance"})
     assert again.status_code == 409
-    wallet = http.get(stack.url("/api/v1/wallet"), headers=ALICE).json()
+    wallet = http.get(stack.url("/api/v1/wallet"), headers=alice).json()
     spent = -sum(e["amount"] for e in wallet["ledger"] if e["kind"] == "payment")
     assert spent % 14900 == 0 and wallet["balance"]["amount"] == 100_000 - spent
 
@@ -64,36 +62,36 @@ def test_an_order_is_placed_paid_and_becomes_paid(stack, http):
     assert mine[0]["correlation_id"] == correlation
 
 
-def test_other_users_cannot_see_or_pay_an_order(stack, http):
-    order = http.post(stack.url("/api/v1/orders"), json=ORDER, headers=ALICE).json()
-    assert http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=BOB).status_code == 404
-    wait_until(lambda: http.get(stack.url("/api/v1/wallet"), headers=ALICE).ok, 10)
-    bob_pays = http.post(stack.url("/api/v1/payments"), headers=BOB,
+def test_other_users_cannot_see_or_pay_an_order(stack, http, alice, bob):
+    order = http.post(stack.url("/api/v1/orders"), json=ORDER, headers=alice).json()
+    assert http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=bob).status_code == 404
+    wait_until(lambda: http.get(stack.url("/api/v1/wallet"), headers=alice).ok, 10)
+    bob_pays = http.post(stack.url("/api/v1/payments"), headers=bob,
                          json={"order_id": order["id"], "method": "balance"})
     assert bob_pays.status_code == 404
 
 
-def test_bad_input_is_a_problem_through_the_gateway(stack, http):
-    bad = http.post(stack.url("/api/v1/orders"), headers=ALICE,
+def test_bad_input_is_a_problem_through_the_gateway(stack, http, alice, bob):
+    bad = http.post(stack.url("/api/v1/orders"), headers=alice,
                     json={**ORDER, "lines": [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": -1}]})
     assert bad.status_code == 422
     assert bad.headers["Content-Type"] == "application/problem+json"
     assert bad.json()["errors"][0]["field"] == "lines.0.quantity"
     malformed = http.post(stack.url("/api/v1/orders"), headers={
-        **ALICE, "Content-Type": "application/json"}, data="{")
+        **alice, "Content-Type": "application/json"}, data="{")
     assert malformed.status_code == 400
     nowhere = http.get(stack.url("/api/v1/teleporters"))
     assert nowhere.status_code == 404
     assert nowhere.headers["Content-Type"] == "application/problem+json"
 
 
-def test_every_process_reports_health_readiness_and_metrics(stack, http):
+def test_every_process_reports_health_readiness_and_metrics(stack, http, alice, bob):
     for base in [stack.gateway, *stack.api_urls.values(), *stack.worker_urls.values()]:
         assert http.get(f"{base}/healthz").json() == {"status": "ok"}
         assert http.get(f"{base}/readyz").status_code == 200, base
         assert http.get(f"{base}/metrics").status_code == 200
 
-    http.post(stack.url("/api/v1/orders"), json=ORDER, headers=ALICE)
+    http.post(stack.url("/api/v1/orders"), json=ORDER, headers=alice)
     api_metrics = http.get(f"{stack.api_urls['order']}/metrics").text
     assert 'route="/api/v1/orders"' in api_metrics
     assert "http_request_duration_seconds_bucket" in api_metrics

@@ -17,23 +17,24 @@ from payment.app import create_app as create_payment_app
 from payment.definition import DEFINITION as PAYMENT
 from payment.models import Payable
 from payment.service import credit_wallet
+from service_runtime.auth import jwks
 from service_runtime.config import DeliverySettings
 from service_runtime.consumer import EventConsumer
 from service_runtime.kafka import ensure_topics
 from service_runtime.migrate import upgrade
 from service_runtime.outbox import OutboxRelay
+from service_runtime.testing.plugin import bearer
 from service_runtime.testing.processes import wait_until
-
-ALICE = {"X-User-Id": "alice", "X-Correlation-ID": "checkout-42"}
 
 
 @pytest.fixture
-def services(new_database, kafka_settings):
+def services(new_database, kafka_settings, signing_key):
     order_url, payment_url = new_database("order"), new_database("payment")
     upgrade(ORDER, order_url)
     upgrade(PAYMENT, payment_url)
-    order_app = create_order_app(database=order_url)
-    payment_app = create_payment_app(database=payment_url)
+    keys = {"AUTH_JWKS": jwks(signing_key)}
+    order_app = create_order_app(database=order_url, config=keys)
+    payment_app = create_payment_app(database=payment_url, config=keys)
     load_prices(order_app.extensions["db"], {"KETTLE": Price(9900, "CNY")})
     credit_wallet(payment_app.extensions["db"], "alice", 20000, "opening")
     ensure_topics(kafka_settings, ["OrderPlaced", "PaymentConfirmed",
@@ -59,8 +60,9 @@ def services(new_database, kafka_settings):
     payment_app.extensions["db"].dispose()
 
 
-def test_an_order_placed_and_paid_becomes_paid(services):
+def test_an_order_placed_and_paid_becomes_paid(services, signing_key):
     orders, payments, payment_db = services
+    ALICE = {**bearer(signing_key, "alice"), "X-Correlation-ID": "checkout-42"}
     order = orders.post("/api/v1/orders", headers=ALICE, json={
         "address_id": "addr_1", "delivery_method": "standard",
         "lines": [{"sku": "KETTLE", "quantity": 2}]}).json

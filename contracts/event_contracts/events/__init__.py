@@ -1,5 +1,5 @@
 """One module per producing service; importing this package registers every schema."""
 
-from event_contracts.events import aftersales, logistics, order, payment
+from event_contracts.events import aftersales, catalog, logistics, order, payment, user
 
-__all__ = ["aftersales", "logistics", "order", "payment"]
+__all__ = ["aftersales", "catalog", "logistics", "order", "payment", "user"]

@@ -73,6 +73,22 @@ def kafka_settings(kafka_bootstrap: str) -> KafkaSettings:
 
 
 @pytest.fixture(scope="session")
+def signing_key():
+    """A signing key as the user service holds one; put ``jwks(signing_key)`` in AUTH_JWKS."""
+    from service_runtime.auth import SigningKey
+
+    return SigningKey.generate()
+
+
+def bearer(key, user_id: str, roles: tuple[str, ...] = ("customer",),  # type: ignore[no-untyped-def]
+           **kwargs) -> dict:
+    """An Authorization header with a fresh access token for ``user_id``."""
+    from service_runtime.auth import AuthSettings
+
+    return {"Authorization": f"Bearer {key.issue(AuthSettings(), user_id, roles, **kwargs)}"}
+
+
+@pytest.fixture(scope="session")
 def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory(
         os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("databases")

@@ -1,13 +1,11 @@
-"""``create_app()`` builds the catalog API; nothing connects until a request arrives.
-
-A skeleton so far: only the ops endpoints (``/healthz``, ``/readyz``, ``/metrics``)
-and the OpenAPI document; the routes arrive with the service's blueprints.
-"""
+"""``create_app()`` builds the catalog API; nothing connects until a request arrives."""
 
 from flask import Flask
 
+from catalog.api import admin, blp
 from service_runtime.app import create_service_api
 
 
 def create_app(config: dict | None = None, database: str | None = None) -> Flask:
-    return create_service_api("catalog", database=database, config=config, title="Catalog service")
+    return create_service_api("catalog", blueprints=[blp, admin], database=database,
+                              config=config, title="Catalog service")

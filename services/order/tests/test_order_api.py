@@ -14,8 +14,6 @@ from service_runtime.errors import NotFound
 from service_runtime.testing.checks import assert_ops_endpoints
 from service_runtime.testing.plugin import outbox_events
 
-ALICE = {"X-User-Id": "alice"}
-BOB = {"X-User-Id": "bob"}
 BODY = {"address_id": "addr_1", "delivery_method": "express",
         "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "MUG", "quantity": 2}]}
 
@@ -25,9 +23,9 @@ def count_orders(db) -> int:
         return session.scalar(select(func.count()).select_from(Order))
 
 
-def test_placing_an_order_prices_it_stores_it_and_emits_order_placed(client, db):
+def test_placing_an_order_prices_it_stores_it_and_emits_order_placed(client, db, alice):
     response = client.post("/api/v1/orders", json=BODY,
-                           headers={**ALICE, "X-Correlation-ID": "corr-123"})
+                           headers={**alice, "X-Correlation-ID": "corr-123"})
     assert response.status_code == 201, response.json
     order = response.json
     assert order["status"] == "awaiting_payment"
@@ -45,21 +43,21 @@ def test_placing_an_order_prices_it_stores_it_and_emits_order_placed(client, db)
     assert event["data"]["user_id"] == "alice"
 
 
-def test_client_prices_are_ignored(client):
+def test_client_prices_are_ignored(client, alice):
     body = {**BODY, "lines": [{"sku": "KETTLE", "quantity": 1, "unit_price": 1}]}
-    response = client.post("/api/v1/orders", json=body, headers=ALICE)
+    response = client.post("/api/v1/orders", json=body, headers=alice)
     assert response.status_code == 422  # unknown field, nothing trusted from the client
 
 
-def test_idempotency_key_returns_the_first_order_and_emits_once(client, db):
-    headers = {**ALICE, "Idempotency-Key": "k-" + uuid.uuid4().hex}
+def test_idempotency_key_returns_the_first_order_and_emits_once(client, db, alice, bob):
+    headers = {**alice, "Idempotency-Key": "k-" + uuid.uuid4().hex}
     first = client.post("/api/v1/orders", json=BODY, headers=headers)
     again = client.post("/api/v1/orders", json=BODY, headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json["id"] == again.json["id"]
     assert len(outbox_events(db, "OrderPlaced")) == 1
     other_user = client.post("/api/v1/orders", json=BODY,
-                             headers={**BOB, "Idempotency-Key": headers["Idempotency-Key"]})
+                             headers={**bob, "Idempotency-Key": headers["Idempotency-Key"]})
     assert other_user.status_code == 201 and other_user.json["id"] != first.json["id"]
 
 
@@ -75,8 +73,8 @@ def test_idempotency_key_returns_the_first_order_and_emits_once(client, db):
     ],
 )
 def test_invalid_bodies_get_a_422_problem_naming_the_field_and_change_nothing(
-        client, db, body, field):
-    response = client.post("/api/v1/orders", json=body, headers=ALICE)
+        client, db, body, field, alice):
+    response = client.post("/api/v1/orders", json=body, headers=alice)
     assert response.status_code == 422
     assert response.content_type == "application/problem+json"
     problem = response.json
@@ -86,24 +84,24 @@ def test_invalid_bodies_get_a_422_problem_naming_the_field_and_change_nothing(
     assert outbox_events(db) == []
 
 
-def test_unknown_sku_is_a_422_problem_and_changes_nothing(client, db):
+def test_unknown_sku_is_a_422_problem_and_changes_nothing(client, db, alice):
     body = {**BODY, "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "GHOST", "quantity": 1}]}
-    response = client.post("/api/v1/orders", json=body, headers=ALICE)
+    response = client.post("/api/v1/orders", json=body, headers=alice)
     assert response.status_code == 422
     assert response.json["type"] == "urn:shop:problem:unknown-sku"
     assert response.json["skus"] == ["GHOST"]
     assert count_orders(db) == 0
 
 
-def test_malformed_json_oversize_bodies_and_unknown_routes_are_4xx_problems(client):
+def test_malformed_json_oversize_bodies_and_unknown_routes_are_4xx_problems(client, alice):
     malformed = client.post("/api/v1/orders", data="{oops", headers={
-        **ALICE, "Content-Type": "application/json"})
+        **alice, "Content-Type": "application/json"})
     assert malformed.status_code == 400
     assert malformed.content_type == "application/problem+json"
 
     huge = {**BODY, "address_id": "x" * (70 * 1024)}
     too_big = client.post("/api/v1/orders", data=json.dumps(huge), headers={
-        **ALICE, "Content-Type": "application/json"})
+        **alice, "Content-Type": "application/json"})
     assert too_big.status_code == 413
     assert too_big.content_type == "application/problem+json"
 
@@ -122,42 +120,42 @@ def test_anonymous_callers_are_refused(client, db):
     assert count_orders(db) == 0
 
 
-def test_users_see_only_their_own_orders(client):
-    order_id = client.post("/api/v1/orders", json=BODY, headers=ALICE).json["id"]
-    assert client.get(f"/api/v1/orders/{order_id}", headers=ALICE).status_code == 200
-    assert client.get(f"/api/v1/orders/{order_id}", headers=BOB).status_code == 404
-    assert client.get("/api/v1/orders", headers=BOB).json["items"] == []
+def test_users_see_only_their_own_orders(client, alice, bob):
+    order_id = client.post("/api/v1/orders", json=BODY, headers=alice).json["id"]
+    assert client.get(f"/api/v1/orders/{order_id}", headers=alice).status_code == 200
+    assert client.get(f"/api/v1/orders/{order_id}", headers=bob).status_code == 404
+    assert client.get("/api/v1/orders", headers=bob).json["items"] == []
 
 
-def test_order_list_is_newest_first_and_paginated(client):
-    ids = [client.post("/api/v1/orders", json=BODY, headers=ALICE).json["id"] for _ in range(5)]
-    first = client.get("/api/v1/orders?limit=2", headers=ALICE).json
+def test_order_list_is_newest_first_and_paginated(client, alice):
+    ids = [client.post("/api/v1/orders", json=BODY, headers=alice).json["id"] for _ in range(5)]
+    first = client.get("/api/v1/orders?limit=2", headers=alice).json
     second = client.get(f"/api/v1/orders?limit=2&cursor={first['next_cursor']}",
-                        headers=ALICE).json
+                        headers=alice).json
     third = client.get(f"/api/v1/orders?limit=2&cursor={second['next_cursor']}",
-                       headers=ALICE).json
+                       headers=alice).json
     seen = [o["id"] for page in (first, second, third) for o in page["items"]]
     assert seen == list(reversed(ids))
     assert third["next_cursor"] is None
-    assert client.get("/api/v1/orders?limit=1000", headers=ALICE).status_code == 422
+    assert client.get("/api/v1/orders?limit=1000", headers=alice).status_code == 422
 
 
-def test_payment_confirmed_makes_the_order_paid_once(client, db):
-    order_id = client.post("/api/v1/orders", json=BODY, headers=ALICE).json["id"]
+def test_payment_confirmed_makes_the_order_paid_once(client, db, alice):
+    order_id = client.post("/api/v1/orders", json=BODY, headers=alice).json["id"]
     with db.transaction() as session:
         mark_paid(session, order_id, "pay_1")
     with db.transaction() as session:
         mark_paid(session, order_id, "pay_1")  # a late duplicate changes nothing
-    order = client.get(f"/api/v1/orders/{order_id}", headers=ALICE).json
+    order = client.get(f"/api/v1/orders/{order_id}", headers=alice).json
     assert order["status"] == "paid"
     assert [e["status"] for e in order["timeline"]] == ["awaiting_payment", "paid"]
     with pytest.raises(NotFound), db.transaction() as session:
         mark_paid(session, "ord_missing", "pay_2")
 
 
-def test_health_readiness_and_metrics(client):
+def test_health_readiness_and_metrics(client, alice):
     assert_ops_endpoints(client)
-    client.post("/api/v1/orders", json=BODY, headers=ALICE)
+    client.post("/api/v1/orders", json=BODY, headers=alice)
     metrics = client.get("/metrics").get_data(as_text=True)
     expected = ('http_requests_total{method="POST",route="/api/v1/orders",service="order",'
                 'status="201"}')
@@ -171,14 +169,14 @@ def test_openapi_document_describes_the_order_routes(client):
     assert "post" in spec["paths"]["/api/v1/orders"]
 
 
-def test_timestamps_are_utc(client):
-    order = client.post("/api/v1/orders", json=BODY, headers=ALICE).json
+def test_timestamps_are_utc(client, alice):
+    order = client.post("/api/v1/orders", json=BODY, headers=alice).json
     created = datetime.fromisoformat(order["created_at"])
     assert created.utcoffset() == UTC.utcoffset(None)
 
 
-def test_timestamps_read_back_from_the_database_are_utc(client):
-    order_id = client.post("/api/v1/orders", json=BODY, headers=ALICE).json["id"]
-    order = client.get(f"/api/v1/orders/{order_id}", headers=ALICE).json
+def test_timestamps_read_back_from_the_database_are_utc(client, alice):
+    order_id = client.post("/api/v1/orders", json=BODY, headers=alice).json["id"]
+    order = client.get(f"/api/v1/orders/{order_id}", headers=alice).json
     for stamp in (order["created_at"], order["timeline"][0]["at"]):
         assert datetime.fromisoformat(stamp).utcoffset() == UTC.utcoffset(None)

@@ -1,17 +1,41 @@
-"""The user service as the shared runtime sees it.
+"""The user service as the shared runtime sees it."""
 
-No tables, migrations or event handlers yet: ``migrate`` applies only the runtime's
-branch (outbox and inbox tables), and the worker runs only the outbox relay.
-"""
+from pathlib import Path
 
+import click
+
+from service_runtime.config import database_url, env_str
+from service_runtime.db import Database
 from service_runtime.service import ServiceDefinition
+from user.models import Base
+
+
+@click.command("ensure-admin", help="Create the admin account from ADMIN_EMAIL / ADMIN_PASSWORD.")
+def ensure_admin() -> None:
+    from user.service import ensure_admin as ensure
+
+    email = env_str("ADMIN_EMAIL", "admin@shop.local")
+    user, created = ensure(Database(database_url("user")), email,
+                           env_str("ADMIN_PASSWORD", "admin-change-me"))
+    click.echo(f"user: admin {email} {'created' if created else 'already exists'} ({user.id})")
+
+
+@click.command("ensure-customer", help="Create a customer account once; print its user id.")
+@click.argument("email")
+@click.argument("password")
+def ensure_customer(email: str, password: str) -> None:
+    from user.service import ensure_account
+
+    user, _ = ensure_account(Database(database_url("user")), email, password)
+    click.echo(user.id)
+
 
 DEFINITION = ServiceDefinition(
     name="user",
     app="user.app:create_app()",
     api_port=8101,
     worker_port=9101,
-    metadata=None,
-    migrations=None,
-    handlers=None,
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    commands=[ensure_admin, ensure_customer],
 )

@@ -1,0 +1,184 @@
+"""Access tokens: how they are issued, and how every service and the gateway verify them.
+
+The user service signs short-lived access tokens (JWT, EdDSA/Ed25519) with a private
+key and publishes the public keys as a JWKS. Everyone else verifies a token's
+signature, issuer, audience and expiry against that JWKS: no service trusts an
+identity it has not verified itself, so a header forged on the network gets nowhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app, g, request
+
+from service_runtime.config import env_int, env_str
+from service_runtime.errors import Problem, Unauthorized
+
+ALGORITHM = "EdDSA"
+CUSTOMER, ADMIN = "customer", "admin"
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    issuer: str = "shop-user"
+    audience: str = "shop"
+    access_token_ttl_s: int = 900
+    jwks_url: str = "http://127.0.0.1:8101/api/v1/auth/jwks.json"
+
+    @classmethod
+    def from_env(cls) -> AuthSettings:
+        return cls(
+            issuer=env_str("AUTH_ISSUER", cls.issuer),
+            audience=env_str("AUTH_AUDIENCE", cls.audience),
+            access_token_ttl_s=env_int("AUTH_ACCESS_TOKEN_TTL_S", cls.access_token_ttl_s),
+            jwks_url=env_str("AUTH_JWKS_URL", cls.jwks_url),
+        )
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    roles: frozenset[str]
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class SigningKey:
+    """An Ed25519 private key with its key id, as the user service holds it."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, kid: str | None = None) -> None:
+        self.private_key = private_key
+        public_jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(private_key.public_key()))
+        self.kid = kid or _thumbprint(public_jwk)
+        self.public_jwk = {**public_jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate())
+
+    def issue(self, settings: AuthSettings, user_id: str, roles: tuple[str, ...] | list[str],
+              ttl_s: int | None = None, now: float | None = None) -> str:
+        issued = int(now if now is not None else time.time())
+        claims = {
+            "iss": settings.issuer,
+            "aud": settings.audience,
+            "sub": user_id,
+            "roles": sorted(roles),
+            "iat": issued,
+            "exp": issued + (ttl_s if ttl_s is not None else settings.access_token_ttl_s),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self.private_key, algorithm=ALGORITHM,
+                          headers={"kid": self.kid, "typ": "at+jwt"})
+
+
+def jwks(*keys: SigningKey) -> dict:
+    return {"keys": [key.public_jwk for key in keys]}
+
+
+class TokenVerifier:
+    """Verifies access tokens against a JWKS.
+
+    ``keys`` is the JWKS document, or a function returning it (the user service reads
+    its own keys), or None to fetch ``settings.jwks_url`` (cached; refetched when a
+    token names an unknown key, so rotation needs no restart).
+    """
+
+    def __init__(self, settings: AuthSettings,
+                 keys: Mapping | Callable[[], Mapping] | None = None) -> None:
+        self.settings = settings
+        self._keys = keys
+        self._client = (
+            jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            if keys is None else None
+        )
+
+    def _key_for(self, token: str) -> Any:
+        if self._client is not None:
+            return self._client.get_signing_key_from_jwt(token).key
+        document = self._keys() if callable(self._keys) else self._keys
+        kid = jwt.get_unverified_header(token).get("kid")
+        for key in jwt.PyJWKSet.from_dict(dict(document)).keys:
+            if key.key_id == kid:
+                return key.key
+        raise jwt.InvalidTokenError("unknown signing key")
+
+    def verify(self, token: str) -> Identity:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key_for(token),
+                algorithms=[ALGORITHM],  # never "none", never what the token says
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                leeway=5,
+            )
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise Unauthorized("the access token is not valid", reason=type(exc).__name__) \
+                from exc
+        roles = claims.get("roles") or []
+        if not isinstance(roles, list):
+            raise Unauthorized("the access token is not valid")
+        return Identity(str(claims["sub"]), frozenset(str(r) for r in roles))
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def verifier() -> TokenVerifier:
+    """The app's verifier, built on first use (nothing is fetched at start-up)."""
+    existing = current_app.extensions.get("token_verifier")
+    if existing is None:
+        existing = TokenVerifier(AuthSettings.from_env(), current_app.config.get("AUTH_JWKS"))
+        current_app.extensions["token_verifier"] = existing
+    return existing
+
+
+def current_identity() -> Identity:
+    """The verified caller, or a 401 problem."""
+    if "identity" not in g:
+        token = bearer_token()
+        if token is None:
+            raise Unauthorized("sign in to do this")
+        g.identity = verifier().verify(token)
+    return g.identity
+
+
+def current_user_id() -> str:
+    return current_identity().user_id
+
+
+def require_role(role: str) -> Identity:
+    identity = current_identity()
+    if not identity.has_role(role):
+        raise Forbidden(f"this needs the {role} role")
+    return identity
+
+
+def _thumbprint(public_jwk: dict) -> str:
+    """The RFC 7638 thumbprint of an OKP public key, used as its key id."""
+    canonical = json.dumps({k: public_jwk[k] for k in ("crv", "kty", "x")}, separators=(",", ":"),
+                           sort_keys=True)
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

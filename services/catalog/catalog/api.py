@@ -1,0 +1,87 @@
+"""HTTP routes of the catalog service: parse, call one use case, serialize."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from catalog import service
+from catalog.schemas import (
+    AdminProductSchema,
+    AdminSkuSchema,
+    CategoryTreeSchema,
+    NewProductSchema,
+    ProductChangesSchema,
+    ProductListQuerySchema,
+    ProductPageSchema,
+    ProductSchema,
+    StockSchema,
+    SuggestionsSchema,
+    SuggestQuerySchema,
+)
+from service_runtime.app import current_db
+from service_runtime.auth import ADMIN, require_role
+
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog and search")
+admin = Blueprint("catalog-admin", __name__, url_prefix="/api/v1/admin",
+                  description="Catalog administration (admin role)")
+
+
+@admin.before_request
+def admins_only() -> None:
+    """Every admin route: 401 without a valid token, 403 without the admin role."""
+    require_role(ADMIN)
+
+
+@blp.route("/categories")
+class Categories(MethodView):
+    @blp.response(200, CategoryTreeSchema)
+    def get(self):  # type: ignore[no-untyped-def]
+        return {"items": service.category_tree(current_db())}
+
+
+@blp.route("/products")
+class Products(MethodView):
+    @blp.arguments(ProductListQuerySchema, location="query")
+    @blp.response(200, ProductPageSchema)
+    def get(self, query):  # type: ignore[no-untyped-def]
+        return service.search_products(current_db(), service.ProductQuery(**query))
+
+
+@blp.route("/products/<int:product_id>")
+class ProductById(MethodView):
+    @blp.response(200, ProductSchema)
+    def get(self, product_id):  # type: ignore[no-untyped-def]
+        return service.get_product(current_db(), product_id)
+
+
+@blp.route("/search/suggest")
+class Suggest(MethodView):
+    @blp.arguments(SuggestQuerySchema, location="query")
+    @blp.response(200, SuggestionsSchema)
+    def get(self, query):  # type: ignore[no-untyped-def]
+        return {"items": service.suggest(current_db(), query["q"], query["limit"])}
+
+
+@admin.route("/products")
+class AdminProducts(MethodView):
+    @admin.arguments(NewProductSchema)
+    @admin.response(201, AdminProductSchema)
+    def post(self, body):  # type: ignore[no-untyped-def]
+        product = service.create_product(current_db(), body)
+        return service.get_product(current_db(), product.id)
+
+
+@admin.route("/products/<int:product_id>")
+class AdminProductById(MethodView):
+    @admin.arguments(ProductChangesSchema)
+    @admin.response(200, AdminProductSchema)
+    def patch(self, changes, product_id):  # type: ignore[no-untyped-def]
+        service.update_product(current_db(), product_id, changes)
+        return service.get_product(current_db(), product_id)
+
+
+@admin.route("/skus/<string:sku>/stock")
+class AdminStock(MethodView):
+    @admin.arguments(StockSchema)
+    @admin.response(200, AdminSkuSchema)
+    def put(self, body, sku):  # type: ignore[no-untyped-def]
+        return service.set_stock(current_db(), sku, body["quantity"])

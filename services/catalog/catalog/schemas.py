@@ -1,0 +1,240 @@
+"""Request and response bodies of the catalog API."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from catalog.domain import SORTS, rating_average
+
+MAX_ID = 2**31 - 1
+MAX_PRICE = 10**9
+MAX_STOCK = 10**6
+SKU_CODE = validate.And(
+    validate.Length(min=1, max=64),
+    validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", error="letters, digits, . _ - only"),
+)
+
+
+class MoneySchema(Schema):
+    amount = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=0, max=MAX_PRICE))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+def _attributes(**kwargs):  # type: ignore[no-untyped-def]
+    return fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=32)),
+                       values=fields.String(validate=validate.Length(max=100)),
+                       validate=validate.Length(max=10), **kwargs)
+
+
+def _specs(**kwargs):  # type: ignore[no-untyped-def]
+    return fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                       values=fields.String(validate=validate.Length(max=500)),
+                       validate=validate.Length(max=50), **kwargs)
+
+
+def _images(**kwargs):  # type: ignore[no-untyped-def]
+    return fields.List(fields.Url(schemes={"http", "https"}, validate=validate.Length(max=500)),
+                       validate=validate.Length(max=20), **kwargs)
+
+
+# -- queries ------------------------------------------------------------------------
+
+
+class ProductListQuerySchema(Schema):
+    q = fields.String(load_default=None, validate=validate.Length(max=100),
+                      metadata={"description": "Words in Chinese or English"})
+    category = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                              metadata={"description": "A category and everything below it"})
+    brand = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    price_min = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_PRICE),
+                               metadata={"description": "In minor units (fen)"})
+    price_max = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_PRICE),
+                               metadata={"description": "In minor units (fen)"})
+    in_stock = fields.Boolean(load_default=None)
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=300))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+    @validates_schema
+    def price_range(self, data, **kwargs):  # type: ignore[no-untyped-def]
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("must not be above price_max", "price_min")
+
+
+class SuggestQuerySchema(Schema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=10))
+
+
+# -- responses ----------------------------------------------------------------------
+
+
+class CategoryNodeSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    name_en = fields.String()
+    level = fields.Integer()
+    children = fields.List(fields.Nested(lambda: CategoryNodeSchema()))
+
+
+class CategoryTreeSchema(Schema):
+    items = fields.List(fields.Nested(CategoryNodeSchema))
+
+
+class RatingSchema(Schema):
+    count = fields.Integer()
+    average = fields.Float(allow_none=True, metadata={"description": "1 to 5 stars"})
+
+
+def _money(amount: int, currency: str) -> dict:
+    return {"amount": amount, "currency": currency}
+
+
+def _rating(product) -> dict:  # type: ignore[no-untyped-def]
+    return {"count": product.rating_count,
+            "average": rating_average(product.rating_avg_x100, product.rating_count)}
+
+
+class ProductSummarySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    brand = fields.String()
+    category_id = fields.Integer()
+    image = fields.Method("image_of", metadata={"type": "string"})
+    price = fields.Method("price_of", metadata={"description": "The lowest SKU price"})
+    in_stock = fields.Method("in_stock_of", metadata={"type": "boolean"})
+    sales_count = fields.Integer()
+    rating = fields.Method("rating_of")
+    created_at = fields.AwareDateTime()
+
+    def image_of(self, product):  # type: ignore[no-untyped-def]
+        return product.images[0] if product.images else None
+
+    def price_of(self, product):  # type: ignore[no-untyped-def]
+        return _money(product.price_amount, product.currency)
+
+    def in_stock_of(self, product):  # type: ignore[no-untyped-def]
+        return any(sku.available > 0 for sku in product.skus)
+
+    def rating_of(self, product):  # type: ignore[no-untyped-def]
+        return _rating(product)
+
+
+class BrandFacetSchema(Schema):
+    brand = fields.String()
+    count = fields.Integer()
+
+
+class CategoryFacetSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    count = fields.Integer()
+
+
+class PriceBucketSchema(Schema):
+    min = fields.Integer()
+    max = fields.Integer(allow_none=True, metadata={"description": "exclusive; null: no limit"})
+    count = fields.Integer()
+
+
+class FacetsSchema(Schema):
+    brands = fields.List(fields.Nested(BrandFacetSchema))
+    categories = fields.List(fields.Nested(CategoryFacetSchema))
+    price_buckets = fields.List(fields.Nested(PriceBucketSchema))
+
+
+class ProductPageSchema(Schema):
+    items = fields.List(fields.Nested(ProductSummarySchema))
+    facets = fields.Nested(FacetsSchema)
+    next_cursor = fields.String(allow_none=True)
+
+
+class SkuSchema(Schema):
+    sku = fields.String()
+    attributes = fields.Dict(keys=fields.String(), values=fields.String())
+    price = fields.Method("price_of")
+    available = fields.Integer(metadata={"description": "On hand minus reserved, right now"})
+
+    def price_of(self, sku):  # type: ignore[no-untyped-def]
+        return _money(sku.price_amount, sku.currency)
+
+
+class AdminSkuSchema(SkuSchema):
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+
+
+class CategoryRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    name_en = fields.String()
+
+
+class ProductSchema(ProductSummarySchema):
+    description = fields.String()
+    images = fields.List(fields.String())
+    specs = fields.Dict(keys=fields.String(), values=fields.String())
+    category_path = fields.List(fields.Nested(CategoryRefSchema),
+                                metadata={"description": "From the top level down"})
+    skus = fields.List(fields.Nested(SkuSchema))
+    updated_at = fields.AwareDateTime()
+
+
+class AdminProductSchema(ProductSchema):
+    skus = fields.List(fields.Nested(AdminSkuSchema))
+
+
+class SuggestionSchema(Schema):
+    text = fields.String()
+    kind = fields.String(metadata={"description": "brand, category or product"})
+    id = fields.Integer(allow_none=True)
+
+
+class SuggestionsSchema(Schema):
+    items = fields.List(fields.Nested(SuggestionSchema))
+
+
+# -- administration -----------------------------------------------------------------
+
+
+class NewSkuSchema(Schema):
+    sku = fields.String(required=True, validate=SKU_CODE)
+    attributes = _attributes(load_default=dict)
+    price = fields.Nested(MoneySchema, required=True)
+    stock = fields.Integer(load_default=0, strict=True,
+                           validate=validate.Range(min=0, max=MAX_STOCK))
+
+
+class NewProductSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    brand = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    category_id = fields.Integer(required=True, strict=True,
+                                 validate=validate.Range(min=1, max=MAX_ID))
+    images = _images(load_default=list)
+    specs = _specs(load_default=dict)
+    skus = fields.List(fields.Nested(NewSkuSchema), required=True,
+                       validate=validate.Length(min=1, max=50))
+
+
+class SkuChangeSchema(Schema):
+    sku = fields.String(required=True, validate=SKU_CODE)
+    attributes = _attributes()
+    price = fields.Nested(MoneySchema)
+
+
+class ProductChangesSchema(Schema):
+    """Only what is given changes. Stock is set with PUT /admin/skus/{sku}/stock."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    brand = fields.String(validate=validate.Length(min=1, max=64))
+    description = fields.String(validate=validate.Length(max=5000))
+    category_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    images = _images()
+    specs = _specs()
+    skus = fields.List(fields.Nested(SkuChangeSchema), validate=validate.Length(min=1, max=50))
+
+
+class StockSchema(Schema):
+    quantity = fields.Integer(required=True, strict=True,
+                              validate=validate.Range(min=0, max=MAX_STOCK))

@@ -1,0 +1,227 @@
+"""Accounts through the Flask test client, on a real database."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from event_contracts import REGISTRY
+from service_runtime.auth import AuthSettings, TokenVerifier
+from service_runtime.testing.checks import assert_ops_endpoints, migrated_app
+from service_runtime.testing.plugin import outbox_events
+from user.app import create_app
+from user.definition import DEFINITION
+from user.models import User
+from user.service import ensure_admin, public_jwks
+
+PASSWORD = "correct horse 42"
+
+
+@pytest.fixture
+def app(new_database):
+    with migrated_app(DEFINITION, create_app, new_database("user")) as app:
+        yield app
+
+
+@pytest.fixture
+def db(app):
+    return app.extensions["db"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def register(client, **body):
+    return client.post("/api/v1/auth/register", json={"password": PASSWORD, **body})
+
+
+def login(client, name, password=PASSWORD):
+    return client.post("/api/v1/auth/login", json={"login": name, "password": password})
+
+
+def auth(tokens) -> dict:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def test_register_log_in_and_read_my_profile(client, db):
+    created = register(client, email="Li.Lei@Example.cn", nickname="李雷")
+    assert created.status_code == 201, created.json
+    user_id = created.json["user_id"]
+    tokens = login(client, "li.lei@example.cn").json
+    assert tokens["token_type"] == "Bearer" and tokens["expires_in"] > 0
+    me = client.get("/api/v1/users/me", headers=auth(tokens)).json
+    assert me == {**me, "id": user_id, "email": "li.lei@example.cn", "nickname": "李雷",
+                  "role": "customer"}
+    assert "password" not in str(me) and "password_hash" not in me
+    [event] = outbox_events(db, "UserRegistered")
+    REGISTRY.validate_outgoing("UserRegistered", 1, event["data"])
+    assert event["key"] == user_id
+
+
+def test_issued_tokens_verify_against_the_published_jwks(client, db):
+    register(client, phone="13800138000")
+    tokens = login(client, "13800138000").json
+    published = client.get("/api/v1/auth/jwks.json").json
+    assert published == public_jwks(db) and published["keys"][0]["kty"] == "OKP"
+    assert "d" not in published["keys"][0], "the private part is never published"
+    identity = TokenVerifier(AuthSettings(), published).verify(tokens["access_token"])
+    assert identity.roles == frozenset({"customer"})
+
+
+@pytest.mark.parametrize("body", [
+    {"password": PASSWORD},
+    {"email": "not-an-email", "password": PASSWORD},
+    {"phone": "12345", "password": PASSWORD},
+    {"email": "a@b.cn", "password": "short"},
+    {"email": "a@b.cn", "password": PASSWORD, "role": "admin"},
+])
+def test_bad_registrations_are_422_and_create_nothing(client, db, body):
+    response = client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    with db.read() as session:
+        assert session.scalars(select(User)).all() == []
+
+
+def test_an_email_or_phone_registers_once(client):
+    assert register(client, email="x@y.cn").status_code == 201
+    again = register(client, email="X@y.cn")
+    assert again.status_code == 409 and again.json["type"] == "urn:shop:problem:account-exists"
+
+
+def test_wrong_passwords_and_unknown_logins_look_the_same(client):
+    register(client, email="x@y.cn")
+    wrong = login(client, "x@y.cn", "wrong password")
+    unknown = login(client, "nobody@y.cn")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json == unknown.json
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client):
+    register(client, email="x@y.cn")
+    for _ in range(5):
+        assert login(client, "x@y.cn", "wrong password").status_code == 401
+    locked = login(client, "x@y.cn")
+    assert locked.status_code == 423
+    assert locked.json["type"] == "urn:shop:problem:account-locked"
+
+
+def test_concurrent_failures_are_all_counted(app, client):
+    register(client, email="x@y.cn")
+    barrier = threading.Barrier(5)
+
+    def fail() -> None:
+        barrier.wait()
+        login(app.test_client(), "x@y.cn", "wrong password")
+
+    threads = [threading.Thread(target=fail) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert login(client, "x@y.cn").status_code == 423
+
+
+def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(client):
+    register(client, email="x@y.cn")
+    first = login(client, "x@y.cn").json
+    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    second = second.json
+    assert second["refresh_token"] != first["refresh_token"]
+    reused = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reused.status_code == 401
+    assert reused.json["type"] == "urn:shop:problem:invalid-refresh-token"
+    # The thief's replay ended the whole login: the legitimate newer token is dead too.
+    after = client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert after.status_code == 401
+
+
+def test_logout_revokes_the_refresh_token(client):
+    register(client, email="x@y.cn")
+    tokens = login(client, "x@y.cn").json
+    out = client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    assert out.status_code == 204
+    again = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert again.status_code == 401
+
+
+def test_a_user_cannot_raise_their_own_role_or_change_their_id(client):
+    register(client, email="x@y.cn")
+    tokens = login(client, "x@y.cn").json
+    for change in ({"role": "admin"}, {"id": "usr_other"}, {"failed_logins": 0},
+                   {"locked_until": None}):
+        response = client.patch("/api/v1/users/me", json=change, headers=auth(tokens))
+        assert response.status_code == 422, change
+    renamed = client.patch("/api/v1/users/me", json={"nickname": "韩梅梅"}, headers=auth(tokens))
+    assert renamed.json["nickname"] == "韩梅梅" and renamed.json["role"] == "customer"
+
+
+ADDRESS = {"recipient": "李雷", "phone": "13800138000", "province": "浙江省", "city": "杭州市",
+           "district": "西湖区", "detail": "文三路 100 号"}
+
+
+def test_address_book_keeps_exactly_one_default(client):
+    register(client, email="x@y.cn")
+    headers = auth(login(client, "x@y.cn").json)
+    first = client.post("/api/v1/users/me/addresses", json=ADDRESS, headers=headers).json
+    assert first["is_default"] is True, "the first address is the default"
+    second = client.post("/api/v1/users/me/addresses", json={**ADDRESS, "is_default": True},
+                         headers=headers).json
+    book = client.get("/api/v1/users/me/addresses", headers=headers).json
+    assert [(a["id"], a["is_default"]) for a in book] == [(second["id"], True),
+                                                          (first["id"], False)]
+    assert client.delete(f"/api/v1/users/me/addresses/{second['id']}",
+                         headers=headers).status_code == 204
+    book = client.get("/api/v1/users/me/addresses", headers=headers).json
+    assert [(a["id"], a["is_default"]) for a in book] == [(first["id"], True)]
+
+
+def test_one_user_cannot_touch_another_users_addresses(client):
+    register(client, email="a@y.cn")
+    register(client, email="b@y.cn")
+    alice = auth(login(client, "a@y.cn").json)
+    bob = auth(login(client, "b@y.cn").json)
+    address = client.post("/api/v1/users/me/addresses", json=ADDRESS, headers=alice).json
+    assert client.get("/api/v1/users/me/addresses", headers=bob).json == []
+    assert client.patch(f"/api/v1/users/me/addresses/{address['id']}", json={"city": "北京市"},
+                        headers=bob).status_code == 404
+    assert client.delete(f"/api/v1/users/me/addresses/{address['id']}",
+                         headers=bob).status_code == 404
+    assert client.get("/api/v1/users/me/addresses", headers=alice).json[0]["city"] == "杭州市"
+
+
+def test_profile_needs_a_valid_token(client):
+    assert client.get("/api/v1/users/me").status_code == 401
+    assert client.get("/api/v1/users/me",
+                      headers={"Authorization": "Bearer x.y.z"}).status_code == 401
+
+
+def test_the_admin_account_is_created_once_and_has_the_admin_role(client, db):
+    admin, created = ensure_admin(db, "admin@shop.local", "admin-password-1")
+    again, created_again = ensure_admin(db, "admin@shop.local", "admin-password-1")
+    assert (created, created_again) == (True, False) and again.id == admin.id
+    tokens = login(client, "admin@shop.local", "admin-password-1").json
+    identity = TokenVerifier(AuthSettings(), public_jwks(db)).verify(tokens["access_token"])
+    assert identity.roles == frozenset({"customer", "admin"})
+
+
+def test_ops_endpoints(client):
+    assert_ops_endpoints(client)
+
+
+def test_an_address_change_touches_only_the_fields_sent(client):
+    register(client, email="x@y.cn")
+    headers = auth(login(client, "x@y.cn").json)
+    address = client.post("/api/v1/users/me/addresses", json={**ADDRESS, "postal_code": "310000"},
+                          headers=headers).json
+    changed = client.patch(f"/api/v1/users/me/addresses/{address['id']}",
+                           json={"city": "宁波市"}, headers=headers).json
+    assert changed == {**address, "city": "宁波市"}
+    bad = client.patch(f"/api/v1/users/me/addresses/{address['id']}",
+                       json={"user_id": "usr_other"}, headers=headers)
+    assert bad.status_code == 422

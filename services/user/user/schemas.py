@@ -1,0 +1,87 @@
+"""Request and response bodies of the accounts API."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="a mainland China mobile number, 11 digits")
+PASSWORD = validate.Length(min=8, max=128)
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(load_default=None, validate=validate.Length(max=254))
+    phone = fields.String(load_default=None, validate=PHONE)
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    nickname = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    code = fields.String(load_default=None, validate=validate.Length(max=10))
+
+    @validates_schema
+    def email_or_phone(self, data, **_kwargs):  # type: ignore[no-untyped-def]
+        if not data.get("email") and not data.get("phone"):
+            raise ValidationError("give an email or a phone number", "email")
+
+
+class RegisteredSchema(Schema):
+    user_id = fields.String()
+
+
+class LoginSchema(Schema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+
+
+class RefreshSchema(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=10, max=200))
+
+
+class TokenPairSchema(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class ProfileSchema(Schema):
+    id = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    nickname = fields.String()
+    role = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class ProfileChangeSchema(Schema):
+    """Only what a user may change about themselves; anything else is refused."""
+
+    nickname = fields.String(validate=validate.Length(min=1, max=40))
+
+
+class AddressInputSchema(Schema):
+    recipient = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    phone = fields.String(required=True, validate=PHONE)
+    province = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    district = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    detail = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    postal_code = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$"))
+    is_default = fields.Boolean(load_default=False)
+
+
+class AddressChangeSchema(Schema):
+    """A partial change: only the fields sent are changed."""
+
+    recipient = fields.String(validate=validate.Length(min=1, max=50))
+    phone = fields.String(validate=PHONE)
+    province = fields.String(validate=validate.Length(min=1, max=30))
+    city = fields.String(validate=validate.Length(min=1, max=30))
+    district = fields.String(validate=validate.Length(min=1, max=30))
+    detail = fields.String(validate=validate.Length(min=1, max=200))
+    postal_code = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{6}$"))
+    is_default = fields.Boolean()
+
+
+class AddressSchema(AddressInputSchema):
+    id = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class JwksSchema(Schema):
+    keys = fields.List(fields.Dict())
