@@ -24,7 +24,7 @@ from marshmallow import Schema, fields
 
 import event_contracts.events  # noqa: F401  (registers every schema)
 from event_contracts.envelope import EnvelopeSchema
-from event_contracts.registry import REGISTRY
+from event_contracts.registry import platform_schemas
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshots"
 ENVELOPE_SNAPSHOT = "Envelope"
@@ -86,11 +86,6 @@ def current_descriptions() -> dict[str, dict[str, Any]]:
     for (event_type, version), schema in platform_schemas():
         described[f"{event_type}.v{version}"] = describe_schema(schema)
     return described
-
-
-def platform_schemas() -> list:
-    """The registered schemas defined in this package (tests may register others)."""
-    return [(key, s) for key, s in REGISTRY.items() if s.__module__.startswith("event_contracts.")]
 
 
 def snapshot_path(name: str) -> Path:

@@ -87,6 +87,11 @@ class SchemaRegistry:
 REGISTRY = SchemaRegistry()
 
 
+def platform_schemas() -> list[tuple[tuple[str, int], type[Schema]]]:
+    """The schemas defined in this package (tests may register schemas of their own)."""
+    return [(key, s) for key, s in REGISTRY.items() if s.__module__.startswith("event_contracts.")]
+
+
 def event_schema(event_type: str, version: int) -> Callable[[type[Schema]], type[Schema]]:
     """Class decorator: register a schema as the definition of an event type and version."""
 

@@ -7,8 +7,8 @@ import pytest
 
 import event_contracts.events
 from event_contracts import REGISTRY, ContractViolation, UnknownEvent
-from event_contracts.compat import platform_schemas
 from event_contracts.envelope import EnvelopeSchema
+from event_contracts.registry import platform_schemas
 
 EXAMPLES = Path(event_contracts.events.__file__).parent.parent / "examples"
 

@@ -7,12 +7,15 @@ the rate of the sign-in routes per client address, and answers CORS for browsers
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from flask import Flask, Response, jsonify, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from api_gateway.openapi import merged_document
+from api_gateway.product_page import product_page
 from api_gateway.proxy import forward, pooled_session
 from api_gateway.routes import Upstreams, service_for
 from service_runtime.app import create_app as create_service_app
@@ -34,7 +37,7 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -
     timeouts = (env_int("UPSTREAM_CONNECT_TIMEOUT_MS", 2000) / 1000,
                 env_int("UPSTREAM_READ_TIMEOUT_MS", 15000) / 1000)
     CORS(app, resources={r"/api/*": {"origins": env_str("CORS_ORIGINS", "*").split(",")}},
-         expose_headers=["X-Request-ID", "X-Correlation-ID"], max_age=600)
+         expose_headers=["X-Request-ID", "X-Correlation-ID", "X-Cart-Token"], max_age=600)
     limiter = Limiter(
         get_remote_address,
         app=app,
@@ -54,6 +57,13 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -
         if bearer_token() is not None:
             verifier().verify(bearer_token())  # a bad token stops here, with a 401
         return forward(session, service, routes.urls[service], timeouts)
+
+    pool = ThreadPoolExecutor(max_workers=env_int("GATEWAY_AGGREGATION_THREADS", 8))
+
+    @app.get("/api/v1/products/<string:product_id>")
+    @auth_limit
+    def product(product_id: str) -> Response:
+        return product_page(session, routes.urls, pool, product_id, timeouts)
 
     @app.get("/openapi.json")
     def openapi() -> Response:

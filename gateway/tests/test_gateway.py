@@ -41,6 +41,23 @@ def echo_app() -> Flask:
         return jsonify(method=request.method, args=request.args, body=request.get_json(silent=True),
                        headers={k: v for k, v in request.headers.items()}), 201
 
+    @app.get("/api/v1/products/<product_id>")
+    def product(product_id):
+        if product_id == "404":
+            return app.response_class('{"type":"urn:shop:problem:not-found","status":404}',
+                                      status=404, mimetype="application/problem+json")
+        return jsonify(id=int(product_id), name="kettle", category_id=7,
+                       skus=[{"sku": "K", "available": 3}])
+
+    @app.get("/api/v1/products")
+    def products():
+        assert request.args["category"] == "7"
+        return jsonify(items=[{"id": i} for i in (1, 2, 3)])
+
+    @app.get("/api/v1/products/<product_id>/reviews")
+    def reviews(product_id):
+        return jsonify(items=[{"rating": 5, "text": "好用"}], summary={"count": 1})
+
     @app.post("/api/v1/auth/login")
     def login():
         return jsonify(ok=True)
@@ -80,7 +97,8 @@ def gateway(upstream, monkeypatch, signing_key):
     monkeypatch.setenv("UPSTREAM_READ_TIMEOUT_MS", "500")
     monkeypatch.setenv("AUTH_RATE_LIMIT", "5/minute")
     dead = f"http://127.0.0.1:{free_port()}"
-    urls = {name: dead for name in DEFAULT_UPSTREAMS} | {"order": upstream, "user": upstream}
+    urls = {name: dead for name in DEFAULT_UPSTREAMS} | {
+        "order": upstream, "user": upstream, "catalog": upstream}
     app = create_app(config={"AUTH_JWKS": jwks(signing_key)}, upstreams=Upstreams(urls))
     return app.test_client()
 
@@ -159,3 +177,29 @@ def test_browsers_get_cors_answers(gateway):
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     simple = gateway.get("/api/v1/orders", headers={"Origin": "https://shop.example"})
     assert "X-Request-ID" in simple.headers["Access-Control-Expose-Headers"]
+
+
+def test_the_product_page_aggregates_and_degrades_instead_of_failing(gateway):
+    page = gateway.get("/api/v1/products/2")
+    assert page.status_code == 200
+    body = page.json
+    assert body["name"] == "kettle" and body["skus"] == [{"sku": "K", "available": 3}]
+    assert [item["id"] for item in body["recommendations"]] == [1, 3], "not itself"
+    # after-sales is down in this fixture: the page comes without reviews, and says so.
+    assert body["reviews"] is None
+    assert body["degraded"] == ["reviews"]
+
+
+def test_the_product_page_includes_reviews_when_they_answer(upstream, signing_key):
+    urls = dict.fromkeys(DEFAULT_UPSTREAMS, upstream)
+    client = create_app(config={"AUTH_JWKS": jwks(signing_key)},
+                        upstreams=Upstreams(urls)).test_client()
+    body = client.get("/api/v1/products/2").json
+    assert body["reviews"]["items"][0]["text"] == "好用"
+    assert body["degraded"] == []
+
+
+def test_a_missing_product_is_the_catalogs_404(gateway):
+    response = gateway.get("/api/v1/products/404")
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"

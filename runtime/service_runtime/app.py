@@ -129,6 +129,7 @@ def create_app(
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # fields in the order the schemas declare them
+    app.json.ensure_ascii = False  # 电热水壶, not \u7535\u70ed\u6c34\u58f6
     app.extensions["service_name"] = service
     checks = list(readiness)
     if db is not None:

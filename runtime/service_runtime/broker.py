@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partitions", type=int, default=PARTITIONS)
     parser.add_argument(
         "--groups",
-        default=os.environ.get("SHOP_CONSUMER_GROUPS", "catalog,order,payment"),
+        default=os.environ.get("SHOP_CONSUMER_GROUPS", "catalog,cart,order,payment"),
         help="consumer groups whose dead-letter topics to create",
     )
     args = parser.parse_args(argv)

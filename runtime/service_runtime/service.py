@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from sqlalchemy import MetaData
 
 from service_runtime.consumer import Handlers
+from service_runtime.db import Database
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class ServiceDefinition:
     # Event handlers of its worker; None for a service that consumes nothing yet.
     handlers: Handlers | None = None
     commands: Sequence[click.Command] = field(default_factory=tuple)
+    # More loops for the worker beside the relay and the consumer (senders, timers):
+    # each factory gets the service's database and returns ``loop(stop_event)``.
+    loops: Sequence[Callable[[Database], Callable[[threading.Event], None]]] = field(
+        default_factory=tuple)
     # False for a stateless process (the gateway): no database, no outbox, no worker.
     stateful: bool = True
 

@@ -62,6 +62,7 @@ def run_worker(definition: ServiceDefinition) -> int:
     loops: list[tuple[str, Callable[[threading.Event], None]]] = [
         ("outbox-relay", OutboxRelay(definition.name, db, kafka, DeliverySettings.from_env()).run)
     ]
+    loops.extend((factory.__name__, factory(db)) for factory in definition.loops)
     if definition.handlers is not None:
         loops.append(("consumer", build_consumer(definition, db).run))
 

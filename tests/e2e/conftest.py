@@ -23,7 +23,7 @@ from service_runtime.testing.plugin import test_kafka_settings
 from service_runtime.testing.processes import ServiceProcess, free_port
 
 SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
-WITH_WORKERS = ["catalog", "order", "payment"]
+WITH_WORKERS = ["user", "catalog", "cart", "order", "payment"]
 PASSWORD = "e2e-password-1"
 
 
@@ -67,6 +67,7 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "2",
         "PYTHONUNBUFFERED": "1",
+        "SHOP_DATA_DIR": str(log_dir / "data"),  # the user worker's local mailbox lives here
     }
     stack = Stack(gateway="", kafka=kafka, log_dir=log_dir)
     upstream_env = {}

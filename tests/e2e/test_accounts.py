@@ -54,3 +54,24 @@ def test_one_user_cannot_read_or_change_another_users_addresses(stack, http, ali
                        headers=bob).status_code == 404
     assert http.patch(stack.url("/api/v1/users/me"), json={"role": "admin"},
                       headers=alice).status_code == 422
+
+
+def test_a_code_sent_to_the_mailbox_registers_and_signs_in(stack, http):
+    import re
+
+    from service_runtime.testing.processes import wait_until
+    from user.notifications import LocalMailbox
+
+    phone = f"139{uuid.uuid4().int % 10**8:08d}"
+    mailbox = LocalMailbox(stack.log_dir / "data" / "mailbox")
+
+    def newest_code() -> str | None:
+        codes = re.findall(r"验证码是 (\d{6})", mailbox.read(phone))
+        return codes[-1] if codes else None
+
+    sent = http.post(stack.url("/api/v1/auth/verification-codes"),
+                     json={"channel": "sms", "target": phone, "purpose": "register"})
+    assert sent.status_code == 202
+    code = wait_until(newest_code, 30, 0.2, "the user worker to deliver the code")
+    assert http.post(stack.url("/api/v1/auth/register"), json={
+        "phone": phone, "password": PASSWORD, "code": code}).status_code == 201

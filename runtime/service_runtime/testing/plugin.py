@@ -7,6 +7,10 @@
   sharing the broker never see each other's messages.
 * ``new_database``: a fresh, empty database: PostgreSQL when ``TEST_DATABASE_URL``
   is set (a new database on that server, dropped at the end), SQLite otherwise.
+* ``app``, ``db``, ``client``: the service a test folder is about, on a freshly migrated
+  database and trusting ``signing_key``; the folder's conftest names the service with
+  a ``service_under_test`` fixture returning a :class:`ServiceUnderTest`.
+* ``alice``, ``bob``: Authorization headers of two customers.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -102,6 +108,45 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Datab
 @pytest.fixture
 def new_database(database_factory: DatabaseFactory) -> Callable[[str], str]:
     return database_factory.create
+
+
+@dataclass(frozen=True)
+class ServiceUnderTest:
+    definition: Any  # ServiceDefinition
+    create_app: Callable[..., Any]
+    config: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def app(service_under_test: ServiceUnderTest, new_database, signing_key):  # type: ignore[no-untyped-def]
+    from service_runtime.auth import jwks
+    from service_runtime.testing.checks import migrated_app
+
+    tested = service_under_test
+    config = {"AUTH_JWKS": jwks(signing_key), **tested.config}
+    with migrated_app(tested.definition, tested.create_app,
+                      new_database(tested.definition.name), config=config) as service_app:
+        yield service_app
+
+
+@pytest.fixture
+def db(app):  # type: ignore[no-untyped-def]
+    return app.extensions["db"]
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def alice(signing_key) -> dict:  # type: ignore[no-untyped-def]
+    return bearer(signing_key, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob(signing_key) -> dict:  # type: ignore[no-untyped-def]
+    return bearer(signing_key, "bob")
 
 
 def outbox_events(db, event_type: str | None = None) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -1,13 +1,11 @@
-"""``create_app()`` builds the cart API; nothing connects until a request arrives.
-
-A skeleton so far: only the ops endpoints (``/healthz``, ``/readyz``, ``/metrics``)
-and the OpenAPI document; the routes arrive with the service's blueprints.
-"""
+"""``create_app()`` builds the cart API; nothing connects until a request arrives."""
 
 from flask import Flask
 
+from cart.api import blp
 from service_runtime.app import create_service_api
 
 
 def create_app(config: dict | None = None, database: str | None = None) -> Flask:
-    return create_service_api("cart", database=database, config=config, title="Cart service")
+    return create_service_api("cart", blueprints=[blp], database=database, config=config,
+                              title="Cart service")

@@ -255,7 +255,7 @@ def _featured() -> list[dict[str, Any]]:
     for index, item in enumerate(FEATURED):
         products.append({
             "name": item["name"], "brand": item["brand"], "category_id": item["category_id"],
-            "description": f"{item['name']}。{item['brand']}（{item['brand_en']}）官方正品，"  # noqa: RUF001
+            "description": f"{item['name']}。{item['brand']}（{item['brand_en']}）官方正品，"
                            f"全国联保。Official {item['brand_en']} product, nationwide warranty.",
             "images": _images(item["code"]),
             "specs": {"品牌 Brand": f"{item['brand']} {item['brand_en']}",
@@ -300,7 +300,7 @@ def products() -> list[dict[str, Any]]:
                     "brand": brand,
                     "category_id": category_id,
                     "description": (
-                        f"{brand}（{brand_en}）{kind}，{variant}。品质之选，七天无理由退货。"  # noqa: RUF001
+                        f"{brand}（{brand_en}）{kind}，{variant}。品质之选，七天无理由退货。"
                         f"{brand_en} {kind_en.lower()}, {variant_en}. Quality you can trust, "
                         f"7-day no-reason returns."
                     ),

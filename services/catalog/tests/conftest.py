@@ -4,27 +4,12 @@ from catalog import demo
 from catalog.app import create_app
 from catalog.definition import DEFINITION
 from catalog.service import load_catalog
-from service_runtime.auth import jwks
-from service_runtime.testing.checks import migrated_app
-from service_runtime.testing.plugin import bearer
+from service_runtime.testing.plugin import ServiceUnderTest, bearer
 
 
 @pytest.fixture
-def app(new_database, signing_key):
-    with migrated_app(DEFINITION, create_app, new_database("catalog"),
-                      config={"MAX_CONTENT_LENGTH": 64 * 1024,
-                              "AUTH_JWKS": jwks(signing_key)}) as app:
-        yield app
-
-
-@pytest.fixture
-def db(app):
-    return app.extensions["db"]
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def service_under_test():
+    return ServiceUnderTest(DEFINITION, create_app, {"MAX_CONTENT_LENGTH": 64 * 1024})
 
 
 @pytest.fixture

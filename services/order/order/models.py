@@ -66,8 +66,9 @@ class OrderTimelineEntry(Base):
 class SkuPrice(Base):
     """The catalog's current price of each SKU, as this service knows it.
 
-    Filled by ``python -m order load-prices`` in this slice; the catalog's price
-    events keep it current once the catalog service publishes them.
+    Kept from the catalog's ``ProductUpdated`` events (``updated_at`` = the event's,
+    so an older event never overwrites a newer price); ``python -m order
+    load-demo-prices`` seeds it before the catalog has published anything.
     """
 
     __tablename__ = "sku_prices"
@@ -75,3 +76,4 @@ class SkuPrice(Base):
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -141,6 +141,19 @@ def mark_paid(session: Session, order_id: str, payment_id: str) -> None:
                                    note=f"payment {payment_id} confirmed", at=at))
 
 
+def record_prices(session: Session, skus: list[dict], updated_at: datetime) -> None:
+    """``ProductUpdated``: take the catalog's prices, unless what is stored is newer."""
+    for sku in skus:
+        current = session.get(SkuPrice, sku["sku"])
+        if current is None:
+            session.add(SkuPrice(sku=sku["sku"], amount=sku["price"]["amount"],
+                                 currency=sku["price"]["currency"], updated_at=updated_at))
+        elif current.updated_at is None or current.updated_at < updated_at:
+            current.amount = sku["price"]["amount"]
+            current.currency = sku["price"]["currency"]
+            current.updated_at = updated_at
+
+
 def load_prices(db: Database, prices: dict[str, Price]) -> int:
     with db.transaction() as session:
         for sku, price in prices.items():

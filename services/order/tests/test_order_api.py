@@ -180,3 +180,22 @@ def test_timestamps_read_back_from_the_database_are_utc(client, alice):
     order = client.get(f"/api/v1/orders/{order_id}", headers=alice).json
     for stamp in (order["created_at"], order["timeline"][0]["at"]):
         assert datetime.fromisoformat(stamp).utcoffset() == UTC.utcoffset(None)
+
+
+def test_catalog_price_changes_reprice_new_orders_and_old_events_are_ignored(client, db, alice):
+    from datetime import timedelta
+
+    from order.service import record_prices
+
+    at = datetime.now(UTC)
+    with db.transaction() as session:
+        record_prices(session, [{"sku": "KETTLE", "price": {"amount": 8800, "currency": "CNY"}},
+                                {"sku": "NEW-SKU", "price": {"amount": 100, "currency": "CNY"}}],
+                      at)
+    with db.transaction() as session:  # an older event arrives late
+        record_prices(session, [{"sku": "KETTLE", "price": {"amount": 9999, "currency": "CNY"}}],
+                      at - timedelta(minutes=1))
+    order = client.post("/api/v1/orders", headers=alice, json={
+        **BODY, "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "NEW-SKU", "quantity": 1}]})
+    assert order.status_code == 201
+    assert order.json["total"]["amount"] == 8800 + 100

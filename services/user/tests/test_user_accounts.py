@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from event_contracts import REGISTRY
 from service_runtime.auth import AuthSettings, TokenVerifier
-from service_runtime.testing.checks import assert_ops_endpoints, migrated_app
-from service_runtime.testing.plugin import outbox_events
+from service_runtime.testing.checks import assert_ops_endpoints
+from service_runtime.testing.plugin import ServiceUnderTest, outbox_events
 from user.app import create_app
 from user.definition import DEFINITION
 from user.models import User
@@ -20,19 +20,9 @@ PASSWORD = "correct horse 42"
 
 
 @pytest.fixture
-def app(new_database):
-    with migrated_app(DEFINITION, create_app, new_database("user")) as app:
-        yield app
-
-
-@pytest.fixture
-def db(app):
-    return app.extensions["db"]
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def service_under_test():
+    # No AUTH_JWKS needed: the user service verifies with its own keys (see user.app).
+    return ServiceUnderTest(DEFINITION, create_app)
 
 
 def register(client, **body):
@@ -225,3 +215,74 @@ def test_an_address_change_touches_only_the_fields_sent(client):
     bad = client.patch(f"/api/v1/users/me/addresses/{address['id']}",
                        json={"user_id": "usr_other"}, headers=headers)
     assert bad.status_code == 422
+
+
+def code_from_mailbox(db, tmp_path, target: str) -> str:
+    """Deliver the notification outbox to a mailbox and read the newest code, as a user would."""
+    import re
+
+    from user.notifications import LocalMailbox, deliver_pending
+
+    mailbox = LocalMailbox(tmp_path / "mailbox")
+    deliver_pending(db, mailbox)
+    return re.findall(r"验证码是 (\d{6})", mailbox.read(target))[-1]
+
+
+def ask_code(client, target, purpose="register", channel="email"):
+    return client.post("/api/v1/auth/verification-codes",
+                       json={"channel": channel, "target": target, "purpose": purpose})
+
+
+def test_a_code_from_the_mailbox_registers_once(client, db, tmp_path):
+    sent = ask_code(client, "code@y.cn")
+    assert sent.status_code == 202 and sent.json == {"expires_in": 600}
+    code = code_from_mailbox(db, tmp_path, "code@y.cn")
+    assert register(client, email="code@y.cn", code=code).status_code == 201
+    reused = register(client, email="code2@y.cn", code=code)
+    assert reused.status_code == 422 and reused.json["type"] == "urn:shop:problem:invalid-code"
+
+
+def test_phone_and_code_sign_in(client, db, tmp_path):
+    register(client, phone="13900139000")
+    assert ask_code(client, "13900139000", "login", "sms").status_code == 202
+    code = code_from_mailbox(db, tmp_path, "13900139000")
+    tokens = client.post("/api/v1/auth/login", json={"phone": "13900139000", "code": code})
+    assert tokens.status_code == 200
+    assert client.get("/api/v1/users/me", headers=auth(tokens.json)).json["phone"] == \
+        "13900139000"
+    again = client.post("/api/v1/auth/login", json={"phone": "13900139000", "code": code})
+    assert again.status_code == 422, "a code works once"
+
+
+def test_five_wrong_guesses_kill_the_code(client, db, tmp_path):
+    ask_code(client, "guess@y.cn")
+    code = code_from_mailbox(db, tmp_path, "guess@y.cn")
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        assert register(client, email="guess@y.cn", code=wrong).status_code == 422
+    assert register(client, email="guess@y.cn", code=code).status_code == 422
+
+
+def test_codes_are_rate_limited_per_address(client):
+    assert ask_code(client, "rate@y.cn").status_code == 202
+    again = ask_code(client, "rate@y.cn")
+    assert again.status_code == 429
+    assert again.json["type"] == "urn:shop:problem:too-many-codes"
+    assert ask_code(client, "other@y.cn").status_code == 202, "per address"
+
+
+@pytest.mark.parametrize("body", [
+    {"channel": "sms", "target": "not-a-phone", "purpose": "login"},
+    {"channel": "email", "target": "13800138000", "purpose": "register"},
+    {"channel": "pigeon", "target": "x@y.cn", "purpose": "register"},
+    {"channel": "email", "target": "x@y.cn", "purpose": "anything"},
+])
+def test_bad_code_requests_are_422(client, db, body):
+    assert client.post("/api/v1/auth/verification-codes", json=body).status_code == 422
+
+
+def test_login_needs_exactly_one_way_in(client):
+    both = client.post("/api/v1/auth/login", json={"login": "x@y.cn", "password": "p" * 8,
+                                                   "phone": "13800138000", "code": "123456"})
+    neither = client.post("/api/v1/auth/login", json={"login": "x@y.cn"})
+    assert both.status_code == neither.status_code == 422

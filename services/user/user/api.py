@@ -5,11 +5,14 @@ from flask_smorest import Blueprint
 
 from service_runtime.app import current_db
 from service_runtime.auth import AuthSettings, current_user_id
+from service_runtime.config import env_str
 from user import service
 from user.schemas import (
     AddressChangeSchema,
     AddressInputSchema,
     AddressSchema,
+    CodeRequestSchema,
+    CodeSentSchema,
     JwksSchema,
     LoginSchema,
     ProfileChangeSchema,
@@ -28,15 +31,30 @@ users = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Pr
 @auth.arguments(RegisterSchema)
 @auth.response(201, RegisteredSchema)
 def register(body):  # type: ignore[no-untyped-def]
-    user = service.register(current_db(), body["email"] and body["email"].lower(), body["phone"],
-                            body["password"], body["nickname"])
+    email = body["email"] and body["email"].lower()
+    if body["code"] or env_str("REGISTRATION_REQUIRES_CODE", "false") == "true":
+        service.use_code(current_db(), email or body["phone"], "register", body["code"] or "")
+    user = service.register(current_db(), email, body["phone"], body["password"],
+                            body["nickname"])
     return {"user_id": user.id}
+
+
+@auth.post("/verification-codes")
+@auth.arguments(CodeRequestSchema)
+@auth.response(202, CodeSentSchema)
+def send_code(body):  # type: ignore[no-untyped-def]
+    target = body["target"].lower() if body["channel"] == "email" else body["target"]
+    return {"expires_in": service.send_code(current_db(), body["channel"], target,
+                                            body["purpose"])}
 
 
 @auth.post("/login")
 @auth.arguments(LoginSchema)
 @auth.response(200, TokenPairSchema)
 def login(body):  # type: ignore[no-untyped-def]
+    if "code" in body:
+        return service.login_with_code(current_db(), body["phone"], body["code"],
+                                       AuthSettings.from_env())
     return service.login(current_db(), body["login"], body["password"], AuthSettings.from_env())
 
 

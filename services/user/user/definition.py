@@ -8,6 +8,7 @@ from service_runtime.config import database_url, env_str
 from service_runtime.db import Database
 from service_runtime.service import ServiceDefinition
 from user.models import Base
+from user.notifications import notification_sender
 
 
 @click.command("ensure-admin", help="Create the admin account from ADMIN_EMAIL / ADMIN_PASSWORD.")
@@ -30,6 +31,14 @@ def ensure_customer(email: str, password: str) -> None:
     click.echo(user.id)
 
 
+@click.command("mailbox", help="Show what the local mailbox holds for an email or phone.")
+@click.argument("target")
+def mailbox(target: str) -> None:
+    from user.notifications import LocalMailbox
+
+    click.echo(LocalMailbox().read(target) or f"(nothing for {target})")
+
+
 DEFINITION = ServiceDefinition(
     name="user",
     app="user.app:create_app()",
@@ -37,5 +46,6 @@ DEFINITION = ServiceDefinition(
     worker_port=9101,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
-    commands=[ensure_admin, ensure_customer],
+    commands=[ensure_admin, ensure_customer, mailbox],
+    loops=[notification_sender],
 )

@@ -10,6 +10,10 @@ MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=15)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 MAX_ADDRESSES = 20
+CODE_LIFETIME = timedelta(minutes=10)
+CODE_RESEND_INTERVAL = timedelta(seconds=60)
+MAX_CODES_PER_HOUR = 5
+MAX_CODE_ATTEMPTS = 5
 
 
 class InvalidCredentials(Unauthorized):
@@ -42,3 +46,17 @@ def after_failed_login(failed_logins: int, now: datetime) -> tuple[int, datetime
     if failed >= MAX_FAILED_LOGINS:
         return 0, now + LOCK_DURATION
     return failed, None
+
+
+class TooManyCodes(Problem):
+    status, slug, title = 429, "too-many-codes", "Too many codes asked for this address"
+
+
+class InvalidCode(InvalidInput):
+    slug, title = "invalid-code", "The verification code is wrong, used or expired"
+
+
+def code_message(code: str, purpose: str) -> str:
+    what = {"register": "注册", "login": "登录", "reset": "重置密码"}[purpose]
+    return (f"【Shop】您的{what}验证码是 {code}，10 分钟内有效，请勿告诉他人。"
+            f" / Your Shop {purpose} code is {code}; it expires in 10 minutes.")

@@ -24,8 +24,37 @@ class RegisteredSchema(Schema):
 
 
 class LoginSchema(Schema):
-    login = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+    """``{login, password}`` (login = email or phone), or ``{phone, code}``."""
+
+    login = fields.String(validate=validate.Length(min=1, max=254))
+    password = fields.String(load_only=True, validate=validate.Length(max=128))
+    phone = fields.String(validate=PHONE)
+    code = fields.String(load_only=True, validate=validate.Regexp(r"^\d{6}$"))
+
+    @validates_schema
+    def one_way_in(self, data, **_kwargs):  # type: ignore[no-untyped-def]
+        with_password = "login" in data and "password" in data
+        with_code = "phone" in data and "code" in data
+        if with_password == with_code:
+            raise ValidationError("send either login and password, or phone and code", "login")
+
+
+class CodeRequestSchema(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")))
+    target = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    purpose = fields.String(required=True,
+                            validate=validate.OneOf(("register", "login", "reset")))
+
+    @validates_schema
+    def target_fits_channel(self, data, **_kwargs):  # type: ignore[no-untyped-def]
+        if data.get("channel") == "sms":
+            PHONE(data.get("target", ""))
+        elif data.get("channel") == "email":
+            validate.Email()(data.get("target", ""))
+
+
+class CodeSentSchema(Schema):
+    expires_in = fields.Integer()
 
 
 class RefreshSchema(Schema):

@@ -7,7 +7,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,17 +21,31 @@ from service_runtime.db import Database
 from service_runtime.errors import NotFound
 from service_runtime.outbox import Outbox
 from user.domain import (
+    CODE_LIFETIME,
+    CODE_RESEND_INTERVAL,
     MAX_ADDRESSES,
+    MAX_CODE_ATTEMPTS,
+    MAX_CODES_PER_HOUR,
     REFRESH_TOKEN_LIFETIME,
     AccountExists,
     AccountLocked,
+    InvalidCode,
     InvalidCredentials,
     InvalidRefreshToken,
     TooManyAddresses,
+    TooManyCodes,
     after_failed_login,
+    code_message,
     is_locked,
 )
-from user.models import Address, RefreshToken, SigningKeyRow, User
+from user.models import (
+    Address,
+    Notification,
+    RefreshToken,
+    SigningKeyRow,
+    User,
+    VerificationCode,
+)
 
 outbox = Outbox("user")
 hasher = PasswordHasher()
@@ -97,6 +111,65 @@ def public_jwks(db: Database) -> dict:
     return jwks(*signing_keys(db))
 
 
+# -- one-time codes -------------------------------------------------------------------
+
+def _code_hash(purpose: str, target: str, code: str) -> str:
+    return hashlib.sha256(f"{purpose}:{target}:{code}".encode()).hexdigest()
+
+
+def send_code(db: Database, channel: str, target: str, purpose: str) -> int:
+    """Make a code and queue its message in one transaction; return its lifetime in seconds.
+
+    At most one code a minute and five an hour per address.
+    """
+    at = now()
+    with db.transaction() as session:
+        recent = list(session.scalars(
+            select(VerificationCode.created_at).where(
+                VerificationCode.target == target,
+                VerificationCode.created_at > at - timedelta(hours=1))))
+        if len(recent) >= MAX_CODES_PER_HOUR:
+            raise TooManyCodes("at most five codes an hour", retry_after_s=3600)
+        if recent and max(recent) > at - CODE_RESEND_INTERVAL:
+            wait = int((max(recent) + CODE_RESEND_INTERVAL - at).total_seconds()) + 1
+            raise TooManyCodes("one code a minute", retry_after_s=wait)
+        code = f"{secrets.randbelow(10**6):06d}"
+        session.add(VerificationCode(channel=channel, target=target, purpose=purpose,
+                                     code_hash=_code_hash(purpose, target, code), attempts=0,
+                                     expires_at=at + CODE_LIFETIME, created_at=at))
+        session.add(Notification(channel=channel, target=target,
+                                 body=code_message(code, purpose), created_at=at))
+    return int(CODE_LIFETIME.total_seconds())
+
+
+def use_code(db: Database, target: str, purpose: str, code: str) -> None:
+    """Accept the newest live code for (target, purpose) once, or raise InvalidCode.
+
+    Wrong guesses are counted (and committed) against the code; after five it is dead.
+    """
+    at = now()
+    with db.transaction() as session:
+        latest = session.scalars(
+            select(VerificationCode).where(
+                VerificationCode.target == target, VerificationCode.purpose == purpose,
+                VerificationCode.consumed_at.is_(None), VerificationCode.expires_at > at)
+            .order_by(VerificationCode.id.desc())).first()
+        if latest is None:
+            accepted = False
+        elif latest.code_hash == _code_hash(purpose, target, code):
+            accepted = session.execute(
+                update(VerificationCode)
+                .where(VerificationCode.id == latest.id, VerificationCode.consumed_at.is_(None),
+                       VerificationCode.attempts < MAX_CODE_ATTEMPTS)
+                .values(consumed_at=at)).rowcount == 1
+        else:
+            session.execute(update(VerificationCode).where(VerificationCode.id == latest.id)
+                            .values(attempts=VerificationCode.attempts + 1))
+            accepted = False
+    if not accepted:
+        raise InvalidCode()
+
+
 # -- registration and login -----------------------------------------------------------
 
 def register(db: Database, email: str | None, phone: str | None, password: str,
@@ -127,6 +200,18 @@ def _default_nickname(email: str | None, phone: str | None) -> str:
     if email:
         return email.split("@", 1)[0][:40]
     return f"用户{(phone or '')[-4:]}"
+
+
+def login_with_code(db: Database, phone: str, code: str, settings: AuthSettings) -> TokenPair:
+    """Phone + one-time code: the code is the proof, so it is used up first."""
+    use_code(db, phone, "login", code)
+    with db.read() as session:
+        user = session.scalars(select(User).where(User.phone == phone)).first()
+    if user is None:
+        raise InvalidCredentials()
+    key = signing_keys(db)[0]
+    with db.transaction() as session:
+        return _issue_pair(session, key, user, secrets.token_hex(16), settings)
 
 
 def login(db: Database, login_name: str, password: str, settings: AuthSettings) -> TokenPair:

@@ -1,0 +1,66 @@
+"""HTTP routes of the cart service: parse, call one use case, serialize.
+
+The cart is always the verified caller's: a signed-in user's (bearer token) or a
+guest's (``X-Cart-Token``); no route takes a cart id.
+"""
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from cart import service
+from cart.domain import check_cart_token, valid_sku
+from cart.schemas import AddItemSchema, CartSchema, QuantitySchema
+from service_runtime.app import current_db
+from service_runtime.auth import bearer_token, current_user_id
+from service_runtime.errors import InvalidInput
+
+CART_TOKEN_HEADER = "X-Cart-Token"
+
+blp = Blueprint("cart", __name__, url_prefix="/api/v1/cart", description="The shopping cart")
+
+
+def caller() -> service.Caller:
+    """A valid bearer token makes a user (an invalid one is a 401); a cart token a guest."""
+    raw = request.headers.get(CART_TOKEN_HEADER)
+    token = check_cart_token(raw) if raw is not None else None
+    user_id = current_user_id() if bearer_token() is not None else None
+    return service.Caller(user_id=user_id, token=token)
+
+
+def sku_of(sku: str) -> str:
+    if not valid_sku(sku):
+        raise InvalidInput("not a SKU code", sku=sku[:64])
+    return sku
+
+
+@blp.route("")
+class CartView(MethodView):
+    @blp.response(200, CartSchema)
+    def get(self):  # type: ignore[no-untyped-def]
+        return service.get_cart(current_db(), caller())
+
+
+@blp.route("/items")
+class CartItems(MethodView):
+    @blp.arguments(AddItemSchema)
+    @blp.response(200, CartSchema, headers={
+        CART_TOKEN_HEADER: {"description": "A new guest cart's token", "schema": {"type": "string"}}
+    })
+    def post(self, body):  # type: ignore[no-untyped-def]
+        cart, issued = service.add_item(current_db(), caller(), body["sku"], body["quantity"])
+        if issued is not None:
+            return cart, 200, {CART_TOKEN_HEADER: issued}
+        return cart
+
+
+@blp.route("/items/<string:sku>")
+class CartItem(MethodView):
+    @blp.arguments(QuantitySchema)
+    @blp.response(200, CartSchema)
+    def patch(self, body, sku):  # type: ignore[no-untyped-def]
+        return service.set_quantity(current_db(), caller(), sku_of(sku), body["quantity"])
+
+    @blp.response(200, CartSchema)
+    def delete(self, sku):  # type: ignore[no-untyped-def]
+        return service.remove_item(current_db(), caller(), sku_of(sku))

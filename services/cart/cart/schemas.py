@@ -1,0 +1,54 @@
+"""Request and response bodies of the cart API."""
+
+from marshmallow import Schema, fields, validate
+
+from cart.domain import MAX_QUANTITY, SKU_PATTERN
+
+SKU_CODE = validate.And(
+    validate.Length(min=1, max=64),
+    validate.Regexp(SKU_PATTERN, error="letters, digits, . _ - only"),
+)
+QUANTITY = validate.Range(min=1, max=MAX_QUANTITY)
+
+
+class AddItemSchema(Schema):
+    sku = fields.String(required=True, validate=SKU_CODE)
+    quantity = fields.Integer(required=True, strict=True, validate=QUANTITY,
+                              metadata={"description": "Added to the line of that SKU if any"})
+
+
+class QuantitySchema(Schema):
+    quantity = fields.Integer(required=True, strict=True, validate=QUANTITY)
+
+
+class MoneySchema(Schema):
+    amount = fields.Integer(metadata={"description": "In minor units (fen)"})
+    currency = fields.String()
+
+
+class CartLineSchema(Schema):
+    sku = fields.String()
+    name = fields.String()
+    attributes = fields.Dict(keys=fields.String(), values=fields.String())
+    quantity = fields.Integer()
+    unit_price = fields.Nested(MoneySchema, metadata={"description": "The catalog's price now"})
+    subtotal = fields.Nested(MoneySchema)
+    available = fields.Integer(metadata={"description": "In stock as the catalog last said"})
+    in_stock = fields.Boolean(metadata={"description": "Enough available for this line"})
+    added_at = fields.AwareDateTime()
+
+
+class CartTotalsSchema(Schema):
+    items = fields.Integer(metadata={"description": "Pieces in the cart"})
+    subtotal = fields.Nested(MoneySchema)
+    shipping_estimate = fields.Nested(
+        MoneySchema, metadata={"description": "Free from 99.00 yuan, else 10.00 yuan"})
+    total = fields.Nested(MoneySchema)
+
+
+class CartSchema(Schema):
+    lines = fields.List(fields.Nested(CartLineSchema))
+    totals = fields.Nested(CartTotalsSchema)
+    cart_token = fields.String(metadata={
+        "description": "A guest cart's token: send it as X-Cart-Token (and once signed in, "
+                       "to merge the cart into the user's)"})
