@@ -31,3 +31,12 @@ def test_every_consumer_group_has_a_worker_process_locally():
     procfile = (ROOT / "Procfile").read_text()
     for group in CONSUMER_GROUPS:
         assert f"python -m {group} worker" in procfile
+
+
+def test_the_generated_manifests_are_up_to_date():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "deploy/k8s/generate.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -61,6 +61,29 @@ TMP_VOLUME = """\
             sizeLimit: 64Mi"""
 
 
+# Probes and graceful stop of every HTTP API container (services and gateway).
+API_PROBES = """          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: http
+            periodSeconds: 10
+            timeoutSeconds: 5
+            failureThreshold: 3
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: http
+            initialDelaySeconds: 10
+            periodSeconds: 20
+            timeoutSeconds: 3
+            failureThreshold: 3
+          lifecycle:
+            preStop:
+              # Let the endpoints controller take the pod out of the Service first.
+              exec:
+                command: ["sleep", "5"]
+"""
+
 def labels(name: str, component: str, indent: int) -> str:
     pad = " " * indent
     return (
@@ -145,27 +168,7 @@ spec:
               value: "2"
 {database_env(name)}
 {KAFKA_ENV_FROM}
-          readinessProbe:
-            httpGet:
-              path: /readyz
-              port: http
-            periodSeconds: 10
-            timeoutSeconds: 5
-            failureThreshold: 3
-          livenessProbe:
-            httpGet:
-              path: /healthz
-              port: http
-            initialDelaySeconds: 10
-            periodSeconds: 20
-            timeoutSeconds: 3
-            failureThreshold: 3
-          lifecycle:
-            preStop:
-              # Let the endpoints controller take the pod out of the Service first.
-              exec:
-                command: ["sleep", "5"]
-          resources:
+{API_PROBES}          resources:
             requests:
               cpu: 100m
               memory: 256Mi
@@ -354,26 +357,7 @@ spec:
             - name: WEB_CONCURRENCY
               value: "2"
 {upstreams}
-          readinessProbe:
-            httpGet:
-              path: /readyz
-              port: http
-            periodSeconds: 10
-            timeoutSeconds: 5
-            failureThreshold: 3
-          livenessProbe:
-            httpGet:
-              path: /healthz
-              port: http
-            initialDelaySeconds: 10
-            periodSeconds: 20
-            timeoutSeconds: 3
-            failureThreshold: 3
-          lifecycle:
-            preStop:
-              exec:
-                command: ["sleep", "5"]
-          resources:
+{API_PROBES}          resources:
             requests:
               cpu: 200m
               memory: 256Mi
