@@ -30,6 +30,7 @@ from service_runtime.errors import (
 from service_runtime.kafka import broker_reachable
 from service_runtime.logs import configure_logging
 from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from service_runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def create_app(
 
 
 def create_service_api(
-    service: str,
+    definition: ServiceDefinition,
     *,
     blueprints: Iterable[Blueprint] = (),
     database: str | None = None,
@@ -189,17 +190,27 @@ def create_service_api(
 ) -> Flask:
     """The HTTP API of a service that owns a database (``DATABASE_URL`` unless given).
 
-    The broker is reported by ``/readyz`` but not required: an API writes events to
-    its outbox, so it keeps working while the broker is away.
+    ``/readyz`` requires the database at the newest migration. The broker is reported
+    but not required: an API writes events to its outbox, so it keeps working while
+    the broker is away.
     """
+    service = definition.name
+    db = Database(database or database_url(service))
     return create_app(
         service,
         blueprints=blueprints,
-        db=Database(database or database_url(service)),
-        readiness=[broker_check(KafkaSettings.from_env(), required=False)],
+        db=db,
+        readiness=[schema_check(definition, db),
+                   broker_check(KafkaSettings.from_env(), required=False)],
         config=config,
         title=title or f"{service.capitalize()} service",
     )
+
+
+def schema_check(definition: ServiceDefinition, db: Database) -> ReadinessCheck:
+    from service_runtime.migrate import check_schema_is_current
+
+    return ReadinessCheck("migrations", lambda: check_schema_is_current(definition, db))
 
 
 def current_db() -> Database:

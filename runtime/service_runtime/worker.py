@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from werkzeug.serving import make_server
 
-from service_runtime.app import broker_check, create_app
+from service_runtime.app import broker_check, create_app, schema_check
 from service_runtime.config import DeliverySettings, KafkaSettings, database_url
 from service_runtime.consumer import EventConsumer
 from service_runtime.db import Database
@@ -51,7 +51,8 @@ def run_worker(definition: ServiceDefinition) -> int:
     signal.signal(signal.SIGINT, request_stop)
 
     ops_app = create_app(
-        f"{definition.name}-worker", db=db, readiness=[broker_check(kafka)]
+        f"{definition.name}-worker", db=db,
+        readiness=[schema_check(definition, db), broker_check(kafka)]
     )
     host = os.environ.get("WORKER_HOST", "127.0.0.1")
     port = int(os.environ.get("WORKER_PORT", definition.worker_port))

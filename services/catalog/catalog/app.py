@@ -3,9 +3,10 @@
 from flask import Flask
 
 from catalog.api import admin, blp
+from catalog.definition import DEFINITION
 from service_runtime.app import create_service_api
 
 
 def create_app(config: dict | None = None, database: str | None = None) -> Flask:
-    return create_service_api("catalog", blueprints=[blp, admin], database=database,
+    return create_service_api(DEFINITION, blueprints=[blp, admin], database=database,
                               config=config, title="Catalog service")

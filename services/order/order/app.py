@@ -3,8 +3,9 @@
 from flask import Flask
 
 from order.api import blp
+from order.definition import DEFINITION
 from service_runtime.app import create_service_api
 
 
 def create_app(config: dict | None = None, database: str | None = None) -> Flask:
-    return create_service_api("order", blueprints=[blp], database=database, config=config)
+    return create_service_api(DEFINITION, blueprints=[blp], database=database, config=config)

@@ -199,3 +199,21 @@ def test_catalog_price_changes_reprice_new_orders_and_old_events_are_ignored(cli
         **BODY, "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "NEW-SKU", "quantity": 1}]})
     assert order.status_code == 201
     assert order.json["total"]["amount"] == 8800 + 100
+
+
+def test_an_api_whose_migrations_have_not_run_is_not_ready(new_database):
+    from order.app import create_app
+    from order.definition import DEFINITION
+    from service_runtime.migrate import upgrade
+
+    url = new_database("unmigrated")
+    app = create_app(database=url)
+    try:
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 503
+        assert response.json["checks"]["migrations"].startswith("unavailable")
+        upgrade(DEFINITION, url)
+        ready = app.test_client().get("/readyz")
+        assert ready.status_code == 200 and ready.json["checks"]["migrations"] == "ok"
+    finally:
+        app.extensions["db"].dispose()
