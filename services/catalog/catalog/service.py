@@ -359,6 +359,23 @@ def _publish(session: Session, product: Product) -> None:
     outbox.emit(session, "ProductUpdated", key=str(product.id), data=product_event(product))
 
 
+def _publish_stock_change(session: Session, skus: Iterable[str]) -> None:
+    """Stock moved (reserved, released, shipped): publish the products it belongs to.
+
+    Keeps the copies other services hold (the cart's available stock) current. Each
+    product gets a new ``updated_at`` so copies that apply newer-only take it.
+    """
+    product_ids = sorted(set(session.scalars(select(Sku.product_id).where(Sku.sku.in_(skus)))))
+    at = now()
+    for product_id in product_ids:  # in id order, so concurrent writers lock alike
+        session.execute(update(Product).where(Product.id == product_id).values(updated_at=at)
+                        .execution_options(synchronize_session=False))
+    session.expire_all()  # the conditional updates bypassed the identity map
+    for product in session.scalars(select(Product).where(Product.id.in_(product_ids))
+                                   .order_by(Product.id)):
+        _publish(session, product)
+
+
 def _check_category(session: Session, category_id: int) -> None:
     if session.get(Category, category_id) is None:
         raise UnknownCategory(f"no category {category_id}", field="category_id")
@@ -552,6 +569,7 @@ def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, in
         "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in merged],
         "reserved_at": at.isoformat(),
     })
+    _publish_stock_change(session, [sku for sku, _ in merged])
     return reservation.status
 
 
@@ -587,6 +605,7 @@ def release_order(session: Session, order_id: str) -> bool:
         ).rowcount
         if returned != 1:
             raise RuntimeError(f"{sku} holds less than order {order_id} reserved")
+    _publish_stock_change(session, [sku for sku, _ in lines])
     return True
 
 
@@ -619,6 +638,7 @@ def commit_order(session: Session, order_id: str) -> bool:
             .values(sales_count=Product.sales_count + quantity)
             .execution_options(synchronize_session=False)
         )
+    _publish_stock_change(session, [sku for sku, _ in lines])
     return True
 
 

@@ -203,3 +203,18 @@ def test_shipping_takes_the_reserved_units_out_of_stock_once(stocked, consumer, 
     assert kettle["sales_count"] == 3
     consumer.apply(shipped_event("ord_unknown"))  # orders the catalog never saw: ignored
     assert stock(stocked, "KETTLE") == (7, 0)
+
+
+def test_stock_moves_are_published_so_copies_stay_current(stocked, consumer):
+    before = len(events(stocked, "ProductUpdated"))
+
+    def kettle_available() -> list[int]:
+        return [sku["available"] for event in events(stocked, "ProductUpdated")[before:]
+                for sku in event["data"]["skus"] if sku["sku"] == "KETTLE"]
+
+    consumer.apply(placed("ord_1", ("KETTLE", 4)))
+    consumer.apply(cancelled("ord_1", ("KETTLE", 4)))
+    consumer.apply(placed("ord_2", ("KETTLE", 10), ("MUG-RED", 1)))  # rejected: nothing moves
+    assert kettle_available() == [6, 10]
+    stamps = [event["data"]["updated_at"] for event in events(stocked, "ProductUpdated")]
+    assert stamps == sorted(stamps), "each publication is newer than the one before"
