@@ -40,6 +40,7 @@ from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.db import Database
 from service_runtime.dead_letters import DeadLetterPublisher
 from service_runtime.faults import crash_point
+from service_runtime.ids import utcnow
 from service_runtime.kafka import ensure_topics, make_consumer
 from service_runtime.metrics import (
     CONSUMER_LAG,
@@ -48,7 +49,6 @@ from service_runtime.metrics import (
     MESSAGES_DUPLICATE,
     MESSAGES_FAILED,
 )
-from service_runtime.outbox import utcnow
 from service_runtime.tables import processed_events
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from event_contracts.topics import dead_letter_topic
 from service_runtime.config import KafkaSettings
+from service_runtime.ids import utcnow
 from service_runtime.kafka import make_consumer, make_producer
-from service_runtime.outbox import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from service_runtime import context
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.db import Database
 from service_runtime.faults import crash_point
+from service_runtime.ids import utcnow
 from service_runtime.kafka import make_producer
 from service_runtime.metrics import (
     BUSINESS_EVENTS,
@@ -36,10 +37,6 @@ from service_runtime.metrics import (
 from service_runtime.tables import outbox_messages
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 _INSERT = insert(outbox_messages)  # built once; rows are passed as parameters

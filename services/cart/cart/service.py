@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -36,10 +36,7 @@ from cart.domain import (
 )
 from cart.models import Cart, CartLine, CatalogSku
 from service_runtime.db import Database
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+from service_runtime.ids import utcnow as now
 
 
 def new_cart_id() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, update
@@ -35,15 +35,12 @@ from catalog.models import (
 )
 from service_runtime.db import Database
 from service_runtime.errors import Conflict, InvalidInput, NotFound
+from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
 
 outbox = Outbox("catalog")
 
 MAX_FACET_VALUES = 30
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class UnknownCategory(InvalidInput):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -22,18 +20,11 @@ from order.models import Order, OrderLine, OrderTimelineEntry, SkuPrice
 from service_runtime.db import Database
 from service_runtime.errors import NotFound
 from service_runtime.idempotency import create_once
+from service_runtime.ids import time_ordered_id
+from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
 
 outbox = Outbox("order")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_order_id() -> str:
-    """Time-ordered ids, so the newest-first listing can page by id."""
-    return f"ord_{time.time_ns() // 1_000_000:012x}{secrets.token_hex(5)}"
 
 
 def place_order(
@@ -61,7 +52,7 @@ def place_order(
             total = order_total(priced)
             at = now()
             order = Order(
-                id=new_order_id(),
+                id=time_ordered_id("ord"),
                 user_id=user_id,
                 # No stock step exists yet: an order awaits payment at once.
                 status=OrderStatus.AWAITING_PAYMENT,

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import time
-from datetime import UTC, datetime
-
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -14,18 +10,12 @@ from payment.models import LedgerEntry, Payable, Payment, Wallet
 from service_runtime.db import Database
 from service_runtime.errors import NotFound
 from service_runtime.idempotency import create_once
+from service_runtime.ids import time_ordered_id
+from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
 
 outbox = Outbox("payment")
 CURRENCY = "CNY"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{time.time_ns() // 1_000_000:012x}{secrets.token_hex(5)}"
 
 
 def record_payable(session: Session, order_id: str, user_id: str, amount: int,
@@ -58,7 +48,7 @@ def pay(db: Database, user_id: str, order_id: str, method: str,
             ).rowcount
             if claimed != 1:
                 raise AlreadyPaid(f"order {order_id} is already paid")
-            payment_id = new_id("pay")
+            payment_id = time_ordered_id("pay")
             debit(session, user_id, payable.amount, payable.currency, "payment", payment_id)
             at = now()
             payment = Payment(id=payment_id, order_id=order_id, user_id=user_id, method=method,

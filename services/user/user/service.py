@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +18,8 @@ from sqlalchemy.orm import Session
 from service_runtime.auth import ADMIN, CUSTOMER, AuthSettings, SigningKey, jwks
 from service_runtime.db import Database
 from service_runtime.errors import NotFound
+from service_runtime.ids import time_ordered_id
+from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
 from user.domain import (
     CODE_LIFETIME,
@@ -51,14 +52,6 @@ outbox = Outbox("user")
 hasher = PasswordHasher()
 # Verified against when the login names no account, so both cases cost the same time.
 _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{time.time_ns() // 1_000_000:012x}{secrets.token_hex(5)}"
 
 
 @dataclass(frozen=True)
@@ -176,7 +169,7 @@ def register(db: Database, email: str | None, phone: str | None, password: str,
              nickname: str | None, role: str = CUSTOMER) -> User:
     password_hash = hasher.hash(password)
     at = now()
-    user = User(id=new_id("usr"), email=email, phone=phone, password_hash=password_hash,
+    user = User(id=time_ordered_id("usr"), email=email, phone=phone, password_hash=password_hash,
                 nickname=nickname or _default_nickname(email, phone), role=role,
                 failed_logins=0, locked_until=None, created_at=at)
     try:
@@ -364,7 +357,7 @@ def add_address(db: Database, user_id: str, fields: dict) -> Address:
         make_default = fields.pop("is_default", False) or count == 0
         if make_default:
             _clear_default(session, user_id)
-        address = Address(id=new_id("addr"), user_id=user_id, is_default=make_default,
+        address = Address(id=time_ordered_id("addr"), user_id=user_id, is_default=make_default,
                           created_at=now(), **fields)
         session.add(address)
     return address
