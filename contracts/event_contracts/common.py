@@ -16,3 +16,12 @@ class OrderLineSchema(EventSchema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     unit_price = fields.Nested(MoneySchema, required=True)
+    # The catalog product the SKU belongs to, when the order service knows it.
+    product_id = fields.Integer(required=False, allow_none=True, strict=True)
+
+
+class QuantityLineSchema(EventSchema):
+    """A SKU and how many of it (returned, exchanged, shipped)."""
+
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))

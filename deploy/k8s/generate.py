@@ -107,6 +107,35 @@ def database_env(name: str) -> str:
                   key: url"""
 
 
+# What one service needs beyond the shared settings, for its API and its worker alike.
+SERVICE_ENV: dict[str, dict[str, str]] = {
+    # An order placed without lines reads the buyer's cart.
+    "order": {"CART_SERVICE_URL": "http://cart-api:8103"},
+    # Redirect pages and provider notifications go through the public gateway; an
+    # overlay sets the public address (the base points at the in-cluster gateway).
+    "payment": {"PAYMENT_PUBLIC_URL": "http://gateway:8080",
+                "PAYMENT_NOTIFY_URL": "http://gateway:8080"},
+}
+# Secrets a service reads whole, if they exist (provider keys, carrier secrets).
+SERVICE_SECRETS: dict[str, str] = {"payment": "payment-providers", "logistics": "carriers"}
+
+
+def service_env(name: str) -> str:
+    return "".join(f'\n            - name: {key}\n              value: "{value}"'
+                   for key, value in SERVICE_ENV.get(name, {}).items())
+
+
+def env_from(name: str) -> str:
+    """The shared Kafka ConfigMap, plus the service's own optional Secret."""
+    secret = SERVICE_SECRETS.get(name)
+    if secret is None:
+        return KAFKA_ENV_FROM
+    return KAFKA_ENV_FROM + f"""
+            - secretRef:
+                name: {secret}
+                optional: true"""
+
+
 # KAFKA_BOOTSTRAP_SERVERS and the consumer timeouts, from the shared ConfigMap.
 KAFKA_ENV_FROM = """\
           envFrom:
@@ -166,8 +195,8 @@ spec:
               value: 0.0.0.0
             - name: WEB_CONCURRENCY
               value: "2"
-{database_env(name)}
-{KAFKA_ENV_FROM}
+{database_env(name)}{service_env(name)}
+{env_from(name)}
 {API_PROBES}          resources:
             requests:
               cpu: 100m
@@ -233,8 +262,8 @@ spec:
               value: 0.0.0.0
             - name: WORKER_PORT
               value: "{port}"
-{database_env(name)}
-{KAFKA_ENV_FROM}
+{database_env(name)}{service_env(name)}
+{env_from(name)}
           readinessProbe:
             httpGet:
               path: /readyz

@@ -27,10 +27,11 @@ ROUTES: list[tuple[str, str]] = [
     (r"/api/v1/cart(/.*)?", "cart"),
     (r"/api/v1/orders(/.*)?", "order"),
     (r"/api/v1/(payments|wallet)(/.*)?", "payment"),
+    (r"/api/v1/admin/reconciliation(/.*)?", "payment"),
     (r"/api/v1/logistics(/.*)?", "logistics"),
     (r"/api/v1/admin/shipments(/.*)?", "logistics"),
     (r"/api/v1/(returns|reviews|tickets)(/.*)?", "aftersales"),
-    (r"/api/v1/admin/returns(/.*)?", "aftersales"),
+    (r"/api/v1/admin/(returns|tickets)(/.*)?", "aftersales"),
 ]
 _COMPILED = [(re.compile(pattern + r"\Z"), service) for pattern, service in ROUTES]
 

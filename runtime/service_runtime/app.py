@@ -151,6 +151,17 @@ def create_app(
         return problem_response(500, "internal-error", "Internal server error")
 
     @app.before_request
+    def refuse_nul_characters() -> Response | None:
+        """No text a service stores may hold a NUL character (PostgreSQL refuses it with an
+        error that would otherwise surface as a 500): refuse it at the door, everywhere."""
+        if "\x00" in request.path or b"%00" in request.query_string \
+                or (request.is_json and b"\\u0000" in request.get_data(cache=True)):
+            return problem_response(400, "nul-character",
+                                    "The request holds a NUL character",
+                                    "ids, queries and text may not contain U+0000")
+        return None
+
+    @app.before_request
     def bind_ids() -> None:
         g.started = time.perf_counter()
         rid = _clean_id(request.headers.get(REQUEST_ID_HEADER)) or context.new_id()

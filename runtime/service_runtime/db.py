@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, literal, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,6 +53,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_if_absent(session: Session, table: Any, **values: Any) -> bool:
+    """Insert one row into ``table`` (a mapped class or Table) unless a row with the same
+    unique key exists; True if this call inserted it.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite alike: a concurrent
+    twin (another consumer, a retried request) is not an error and aborts nothing, while
+    any other failure (a foreign key, a check) still raises.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: psycopg reports no row count for this statement.
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(literal(1))
+    return session.execute(statement).first() is not None
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

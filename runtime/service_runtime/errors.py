@@ -21,6 +21,9 @@ class Problem(Exception):
     status: int = 400
     slug: str = "bad-request"
     title: str = "Bad request"
+    # Seconds after which the same request may succeed (sent as ``Retry-After``), for
+    # states the platform reaches on its own a moment later.
+    retry_after_s: int | None = None
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -69,7 +72,9 @@ def problem_response(
 
 
 def from_problem(error: Problem) -> Response:
-    return problem_response(error.status, error.slug, error.title, error.detail, **error.extra)
+    headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else None
+    return problem_response(error.status, error.slug, error.title, error.detail, headers=headers,
+                            **error.extra)
 
 
 def http_slug(code: int) -> str:

@@ -84,6 +84,18 @@ def test_malformed_wrong_shaped_and_oversize_bodies_are_4xx(client, kwargs, stat
     problem(client.post("/api/v1/things", **kwargs), status)
 
 
+@pytest.mark.parametrize(("method", "path", "kwargs"), [
+    ("get", "/api/v1/things/a%00b", {}),
+    ("get", "/api/v1/things?name=a%00b", {}),
+    ("post", "/api/v1/things", {"json": {"name": "a\x00b", "count": 1}}),
+])
+def test_a_nul_character_anywhere_is_a_400_problem(client, method, path, kwargs):
+    seen_correlation.clear()
+    body = problem(getattr(client, method)(path, **kwargs), 400)
+    assert body["type"] == "urn:shop:problem:nul-character"
+    assert seen_correlation == [], "the route never ran"
+
+
 def test_unknown_routes_and_methods_are_problems(client):
     problem(client.get("/api/v1/nothing"), 404)
     response = client.put("/api/v1/things", json={})

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
+from e2e_steps import PAYMENT_TIMEOUT_S, sign_in, sign_up
 from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
 from service_runtime.config import KafkaSettings
 from service_runtime.kafka import ensure_topics
@@ -23,8 +23,8 @@ from service_runtime.testing.plugin import test_kafka_settings
 from service_runtime.testing.processes import ServiceProcess, free_port
 
 SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
-WITH_WORKERS = ["user", "catalog", "cart", "order", "payment"]
-PASSWORD = "e2e-password-1"
+WITH_WORKERS = SERVICES
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@e2e.test", "e2e-admin-password-1"
 
 
 @dataclass
@@ -69,11 +69,24 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
         "PYTHONUNBUFFERED": "1",
         "SHOP_DATA_DIR": str(log_dir / "data"),  # the user worker's local mailbox lives here
     }
-    stack = Stack(gateway="", kafka=kafka, log_dir=log_dir)
+    gateway_port = free_port()
+    stack = Stack(gateway=f"http://127.0.0.1:{gateway_port}", kafka=kafka, log_dir=log_dir)
     upstream_env = {}
     ports = {service: free_port() for service in SERVICES}
     # Every process verifies access tokens against the user service's published keys.
     common["AUTH_JWKS_URL"] = f"http://127.0.0.1:{ports['user']}/api/v1/auth/jwks.json"
+    common.update({
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ORDER_PAYMENT_TIMEOUT_S": str(PAYMENT_TIMEOUT_S),
+        "ORDER_TIMER_INTERVAL_MS": "500",
+        "CART_SERVICE_URL": f"http://127.0.0.1:{ports['cart']}",
+        # Providers send their pages and notifications through the public gateway.
+        "PAYMENT_PUBLIC_URL": stack.gateway,
+        "PAYMENT_NOTIFY_URL": stack.gateway,
+        # Every test shopper signs up from this one address; gateway tests cover the limit.
+        "AUTH_RATE_LIMIT": "600/minute",
+    })
     try:
         for service in SERVICES:
             env = {**common, "DATABASE_URL": database_factory.create(service)}
@@ -83,6 +96,8 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
                 _run("order-prices", ["order", "load-demo-prices"], env, log_dir)
             if service == "catalog":
                 _run("catalog-demo", ["catalog", "load-demo-catalog"], env, log_dir)
+            if service == "user":
+                _run("user-admin", ["user", "ensure-admin"], env, log_dir)
             port = ports[service]
             stack.metrics_dirs[service] = log_dir / f"{service}-metrics"
             api_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(stack.metrics_dirs[service])}
@@ -97,8 +112,6 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
                 stack.processes[f"{service}-worker"] = ServiceProcess(
                     f"{service}-worker", [sys.executable, "-m", service, "worker"],
                     {**env, "WORKER_PORT": str(worker_port)}, log_dir).start()
-        gateway_port = free_port()
-        stack.gateway = f"http://127.0.0.1:{gateway_port}"
         stack.processes["gateway"] = ServiceProcess(
             "gateway", [sys.executable, "-m", "api_gateway", "api", "--port", str(gateway_port)],
             {**common, **upstream_env}, log_dir).start()
@@ -120,17 +133,9 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
             print(f"e2e logs in {log_dir}")
 
 
-def sign_up(stack: Stack, name: str, wallet: int = 100_000) -> dict[str, str]:
-    """A new customer, signed up and signed in through the gateway, with a funded wallet."""
-    email = f"{name}-{uuid.uuid4().hex[:8]}@e2e.test"
-    registered = requests.post(stack.url("/api/v1/auth/register"),
-                               json={"email": email, "password": PASSWORD, "nickname": name})
-    assert registered.status_code == 201, registered.text
-    tokens = requests.post(stack.url("/api/v1/auth/login"),
-                           json={"login": email, "password": PASSWORD}).json()
-    if wallet:
-        stack.cli("payment", "credit-wallet", registered.json()["user_id"], str(wallet))
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
+@pytest.fixture(scope="session")
+def admin(stack) -> dict[str, str]:
+    return sign_in(stack, ADMIN_EMAIL, ADMIN_PASSWORD)
 
 
 @pytest.fixture(scope="session")

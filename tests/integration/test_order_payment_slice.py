@@ -1,22 +1,24 @@
-"""The first slice across two services, in one process: real broker, real databases.
+"""The checkout saga across three services, in one process: real broker, real databases.
 
-order API -> order outbox -> relay -> OrderPlaced on Kafka -> payment consumer
-payment API -> payment outbox -> relay -> PaymentConfirmed on Kafka -> order consumer
+catalog (demo products) -> ProductUpdated -> order learns prices
+order API -> OrderPlaced -> catalog reserves stock -> StockReserved -> order awaits payment
+                         -> payment records what is owed
+payment API (wallet) -> PaymentConfirmed -> order becomes paid
+order API cancel -> OrderCancelled -> catalog releases stock, payment refunds the wallet
 """
 
 import threading
 
 import pytest
 
-from event_contracts.topics import PARTITIONS, dead_letter_topic
+from catalog.app import create_app as create_catalog_app
+from catalog.definition import DEFINITION as CATALOG
+from catalog.service import load_catalog
+from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
 from order.app import create_app as create_order_app
 from order.definition import DEFINITION as ORDER
-from order.domain import Price
-from order.service import load_prices
 from payment.app import create_app as create_payment_app
 from payment.definition import DEFINITION as PAYMENT
-from payment.models import Payable
-from payment.service import credit_wallet
 from service_runtime.auth import jwks
 from service_runtime.config import DeliverySettings
 from service_runtime.consumer import EventConsumer
@@ -26,63 +28,92 @@ from service_runtime.outbox import OutboxRelay
 from service_runtime.testing.plugin import bearer
 from service_runtime.testing.processes import wait_until
 
+CATEGORIES = [{"id": 1, "parent_id": None, "name": "厨房电器", "name_en": "Kitchen", "level": 1,
+               "position": 0}]
+PRODUCTS = [{"name": "Kettle", "brand": "测试", "category_id": 1, "description": "",
+             "skus": [{"sku": "KETTLE", "price": {"amount": 9900, "currency": "CNY"},
+                       "stock": 3}]}]
+SERVICES = (CATALOG, ORDER, PAYMENT)
+
 
 @pytest.fixture
 def services(new_database, kafka_settings, signing_key):
-    order_url, payment_url = new_database("order"), new_database("payment")
-    upgrade(ORDER, order_url)
-    upgrade(PAYMENT, payment_url)
     keys = {"AUTH_JWKS": jwks(signing_key)}
-    order_app = create_order_app(database=order_url, config=keys)
-    payment_app = create_payment_app(database=payment_url, config=keys)
-    load_prices(order_app.extensions["db"], {"KETTLE": Price(9900, "CNY")})
-    credit_wallet(payment_app.extensions["db"], "alice", 20000, "opening")
-    ensure_topics(kafka_settings, ["OrderPlaced", "PaymentConfirmed",
-                                   dead_letter_topic("order"), dead_letter_topic("payment")],
-                  PARTITIONS)
+    apps = {}
+    for definition, create_app in ((CATALOG, create_catalog_app), (ORDER, create_order_app),
+                                   (PAYMENT, create_payment_app)):
+        url = new_database(definition.name)
+        upgrade(definition, url)
+        apps[definition.name] = create_app(database=url, config=keys)
+    load_catalog(apps["catalog"].extensions["db"], CATEGORIES, PRODUCTS)
+    ensure_topics(kafka_settings,
+                  [*event_topics(), *(dead_letter_topic(d.name) for d in SERVICES)], PARTITIONS)
 
     stop = threading.Event()
     delivery = DeliverySettings(relay_poll_interval_ms=50)
     loops = []
-    for definition, app in ((ORDER, order_app), (PAYMENT, payment_app)):
-        db = app.extensions["db"]
+    for definition in SERVICES:
+        db = apps[definition.name].extensions["db"]
         loops.append(OutboxRelay(definition.name, db, kafka_settings, delivery).run)
         loops.append(EventConsumer(definition.name, definition.name, db, definition.handlers,
                                    kafka_settings, delivery).run)
     threads = [threading.Thread(target=loop, args=(stop,)) for loop in loops]
     for thread in threads:
         thread.start()
-    yield order_app.test_client(), payment_app.test_client(), payment_app.extensions["db"]
+    yield {name: app.test_client() for name, app in apps.items()}, apps["payment"]
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
-    order_app.extensions["db"].dispose()
-    payment_app.extensions["db"].dispose()
+    for app in apps.values():
+        app.extensions["db"].dispose()
 
 
-def test_an_order_placed_and_paid_becomes_paid(services, signing_key):
-    orders, payments, payment_db = services
-    ALICE = {**bearer(signing_key, "alice"), "X-Correlation-ID": "checkout-42"}
-    order = orders.post("/api/v1/orders", headers=ALICE, json={
-        "address_id": "addr_1", "delivery_method": "standard",
-        "lines": [{"sku": "KETTLE", "quantity": 2}]}).json
-    assert order["status"] == "awaiting_payment"
+def test_an_order_is_reserved_paid_then_cancelled_and_refunded(services, signing_key):
+    clients, payment_app = services
+    orders, payments, catalog = clients["order"], clients["payment"], clients["catalog"]
+    from payment.ledger import credit_opening_balance
 
-    def payable():
-        with payment_db.transaction() as session:
-            return session.get(Payable, order["id"])
+    credit_opening_balance(payment_app.extensions["db"], "alice", 20000, "opening")
+    alice = {**bearer(signing_key, "alice"), "X-Correlation-ID": "checkout-42"}
+    body = {"address_id": "addr_1", "delivery_method": "standard",
+            "lines": [{"sku": "KETTLE", "quantity": 2}]}
 
-    owed = wait_until(payable, 60, message="OrderPlaced reaches payment")
-    assert (owed.amount, owed.user_id, owed.status) == (19800, "alice", "due")
+    def place():  # the order service learns the price from the catalog's ProductUpdated
+        response = orders.post("/api/v1/orders", headers=alice, json=body)
+        return response.json if response.status_code == 201 else None
 
-    paid = payments.post("/api/v1/payments", headers=ALICE,
-                         json={"order_id": order["id"], "method": "balance"})
-    assert paid.status_code == 201, paid.json
+    order = wait_until(place, 60, 0.2, "the order service to know the kettle's price")
+    assert order["status"] == "pending"
+    assert order["total"] == {"amount": 19800, "currency": "CNY"}
+    assert order["lines"][0]["product_id"] is not None
 
     def status():
-        return orders.get(f"/api/v1/orders/{order['id']}", headers=ALICE).json["status"]
+        return orders.get(f"/api/v1/orders/{order['id']}", headers=alice).json["status"]
 
+    def available():
+        product = catalog.get(f"/api/v1/products/{order['lines'][0]['product_id']}").json
+        return product["skus"][0]["available"]
+
+    wait_until(lambda: status() == "awaiting_payment", 60, message="StockReserved")
+    assert available() == 1
+
+    def pay():
+        response = payments.post("/api/v1/payments", headers=alice,
+                                 json={"order_id": order["id"], "method": "balance"})
+        return response if response.status_code == 201 else None
+
+    paid = wait_until(pay, 60, 0.2, "the payment service to see the order payable")
+    assert paid.json["status"] == "succeeded"
     wait_until(lambda: status() == "paid", 60, message="PaymentConfirmed reaches order")
-    final = orders.get(f"/api/v1/orders/{order['id']}", headers=ALICE).json
-    assert [entry["status"] for entry in final["timeline"]] == ["awaiting_payment", "paid"]
-    assert payments.get("/api/v1/wallet", headers=ALICE).json["balance"]["amount"] == 200
+    assert payments.get("/api/v1/wallet", headers=alice).json["balance"]["amount"] == 200
+
+    cancelled = orders.post(f"/api/v1/orders/{order['id']}/cancel", headers=alice)
+    assert cancelled.status_code == 200, cancelled.json
+    wait_until(lambda: payments.get("/api/v1/wallet", headers=alice)
+               .json["balance"]["amount"] == 20000, 60, message="the refund reaches the wallet")
+    wait_until(lambda: available() == 3, 60, message="the stock is released")
+    final = orders.get(f"/api/v1/orders/{order['id']}", headers=alice).json
+    assert [entry["status"] for entry in final["timeline"]][:4] == [
+        "pending", "awaiting_payment", "paid", "cancelled"]
+    wait_until(lambda: orders.get(f"/api/v1/orders/{order['id']}", headers=alice)
+               .json["refunded_amount"]["amount"] == 19800, 60, message="RefundIssued")

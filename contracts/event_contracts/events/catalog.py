@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from event_contracts.common import MoneySchema
+from event_contracts.common import MoneySchema, QuantityLineSchema
 from event_contracts.registry import EventSchema, event_schema
 
 
@@ -25,18 +25,13 @@ class ProductUpdatedV1(EventSchema):
     updated_at = fields.AwareDateTime(required=True)
 
 
-class ReservedLineSchema(EventSchema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-
-
 @event_schema("StockReserved", 1)
 class StockReservedV1(EventSchema):
     """Every line of an order is reserved."""
 
     order_id = fields.String(required=True)
     lines = fields.List(
-        fields.Nested(ReservedLineSchema), required=True, validate=validate.Length(min=1)
+        fields.Nested(QuantityLineSchema), required=True, validate=validate.Length(min=1)
     )
     reserved_at = fields.AwareDateTime(required=True)
 

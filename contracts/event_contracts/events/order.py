@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from event_contracts.common import MoneySchema, OrderLineSchema
+from event_contracts.common import MoneySchema, OrderLineSchema, QuantityLineSchema
 from event_contracts.registry import EventSchema, event_schema
 
 DELIVERY_METHODS = ("standard", "express", "pickup")
@@ -19,19 +19,38 @@ class OrderPlacedV1(EventSchema):
     delivery_method = fields.String(required=True, validate=validate.OneOf(DELIVERY_METHODS))
     address_id = fields.String(required=False, allow_none=True)
     placed_at = fields.AwareDateTime(required=True)
+    # When an unpaid order is cancelled (payment deadline).
+    payment_due_at = fields.AwareDateTime(required=False, allow_none=True)
+    coupon_code = fields.String(required=False, allow_none=True)
 
 
-class CancelledLineSchema(EventSchema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+CANCELLED_BY = ("buyer", "stock", "payment_deadline", "refund", "admin")
 
 
 @event_schema("OrderCancelled", 1)
 class OrderCancelledV1(EventSchema):
-    """An order was cancelled (by the buyer, for want of stock or payment): release its stock."""
+    """An order was cancelled (by the buyer, for want of stock or payment): release its stock.
+
+    The payment service refunds whatever was paid for it and not yet refunded.
+    """
 
     order_id = fields.String(required=True)
     user_id = fields.String(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    lines = fields.List(fields.Nested(CancelledLineSchema), required=True)
+    lines = fields.List(fields.Nested(QuantityLineSchema), required=True)
     cancelled_at = fields.AwareDateTime(required=True)
+    cancelled_by = fields.String(required=False, allow_none=True,
+                                 validate=validate.OneOf(CANCELLED_BY))
+
+
+COMPLETED_BY = ("buyer", "auto")
+
+
+@event_schema("OrderCompleted", 1)
+class OrderCompletedV1(EventSchema):
+    """The buyer confirmed receipt, or the order completed itself some time after delivery."""
+
+    order_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    completed_by = fields.String(required=True, validate=validate.OneOf(COMPLETED_BY))
+    completed_at = fields.AwareDateTime(required=True)

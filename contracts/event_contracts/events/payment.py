@@ -5,7 +5,9 @@ from marshmallow import fields, validate
 from event_contracts.common import MoneySchema
 from event_contracts.registry import EventSchema, event_schema
 
-PAYMENT_METHODS = ("balance", "alipay", "wechat", "card", "cod")
+CASH_ON_DELIVERY = "cod"
+PAYMENT_METHODS = ("balance", "alipay", "wechat", "card", CASH_ON_DELIVERY)
+PROVIDER_METHODS = ("alipay", "wechat", "card")
 
 
 @event_schema("PaymentConfirmed", 1)
@@ -16,3 +18,53 @@ class PaymentConfirmedV1(EventSchema):
     amount = fields.Nested(MoneySchema, required=True)
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
     confirmed_at = fields.AwareDateTime(required=True)
+
+
+@event_schema("PaymentFailed", 1)
+class PaymentFailedV1(EventSchema):
+    """One attempt to pay an order failed; the order stays payable and may be paid again."""
+
+    payment_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+    failed_at = fields.AwareDateTime(required=True)
+
+
+@event_schema("CashOnDeliveryChosen", 1)
+class CashOnDeliveryChosenV1(EventSchema):
+    """The buyer pays on delivery: the order ships unpaid; ``PaymentConfirmed`` follows
+    ``Delivered``."""
+
+    payment_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    chosen_at = fields.AwareDateTime(required=True)
+
+
+REFUND_DESTINATIONS = ("original", "balance")
+
+
+@event_schema("RefundIssued", 1)
+class RefundIssuedV1(EventSchema):
+    """Money went back to the buyer for an order (a return, a cancellation, a duplicate)."""
+
+    refund_id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    destination = fields.String(required=True, validate=validate.OneOf(REFUND_DESTINATIONS))
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+    # The after-sales request this refund settles, if any.
+    return_id = fields.String(required=False, allow_none=True)
+    # Everything refunded of the order's one charge so far (this refund included), and
+    # whether that is all of it.
+    refunded_total = fields.Nested(MoneySchema, required=True)
+    fully_refunded = fields.Boolean(required=True)
+    # True when the money refunded was a second charge for an already paid (or cancelled)
+    # order: the order itself is not refunded by it.
+    duplicate_payment = fields.Boolean(required=False)
+    issued_at = fields.AwareDateTime(required=True)

@@ -1,16 +1,12 @@
-"""``create_app()`` builds the aftersales API; nothing connects until a request arrives.
-
-A skeleton so far: only the ops endpoints (``/healthz``, ``/readyz``, ``/metrics``)
-and the OpenAPI document; the routes arrive with the service's blueprints.
-"""
+"""``create_app()`` builds the after-sales API; nothing connects until a request arrives."""
 
 from flask import Flask
 
+from aftersales.api import admin, blp
 from aftersales.definition import DEFINITION
 from service_runtime.app import create_service_api
 
 
 def create_app(config: dict | None = None, database: str | None = None) -> Flask:
-    return create_service_api(
-        DEFINITION, database=database, config=config, title="After-sales service"
-    )
+    return create_service_api(DEFINITION, blueprints=[blp, admin], database=database,
+                              config=config, title="After-sales service")

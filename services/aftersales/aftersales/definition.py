@@ -1,9 +1,9 @@
-"""The aftersales service as the shared runtime sees it.
+"""The after-sales service as the shared runtime sees it."""
 
-No tables, migrations or event handlers yet: ``migrate`` applies only the runtime's
-branch (outbox and inbox tables), and the worker runs only the outbox relay.
-"""
+from pathlib import Path
 
+from aftersales.handlers import handlers
+from aftersales.models import Base
 from service_runtime.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -11,7 +11,7 @@ DEFINITION = ServiceDefinition(
     app="aftersales.app:create_app()",
     api_port=8107,
     worker_port=9107,
-    metadata=None,
-    migrations=None,
-    handlers=None,
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    handlers=handlers,
 )

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cart.domain import (
@@ -35,7 +34,7 @@ from cart.domain import (
     user_owner,
 )
 from cart.models import Cart, CartLine, CatalogSku
-from service_runtime.db import Database
+from service_runtime.db import Database, insert_if_absent
 from service_runtime.ids import utcnow as now
 
 
@@ -205,12 +204,8 @@ def _cart(session: Session, owner: str | None) -> Cart | None:
 
 def _create_cart(session: Session, owner: str) -> Cart:
     at = now()
-    try:
-        with session.begin_nested():
-            session.execute(insert(Cart).values(id=new_cart_id(), owner=owner, created_at=at,
-                                                updated_at=at))
-    except IntegrityError:
-        pass  # a concurrent request of the same user created it first
+    # A concurrent request of the same owner may create it first; then that one is used.
+    insert_if_absent(session, Cart, id=new_cart_id(), owner=owner, created_at=at, updated_at=at)
     cart = _cart(session, owner)
     assert cart is not None
     return cart

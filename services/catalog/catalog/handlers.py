@@ -21,4 +21,19 @@ def order_cancelled(session: Session, event: Event) -> None:
 
 @handlers.on("Shipped")
 def shipped(session: Session, event: Event) -> None:
+    if event.data.get("return_id"):
+        return  # an exchange's replacement: no reservation of the order is involved
     service.commit_order(session, event.data["order_id"])
+
+
+@handlers.on("ReviewPosted")
+def review_posted(session: Session, event: Event) -> None:
+    service.add_rating(session, event.data["product_id"], event.data["rating"])
+
+
+@handlers.on("ReturnReceived")
+def return_received(session: Session, event: Event) -> None:
+    if event.data["type"] != "return_refund":
+        return  # an exchange's goods are replaced, not restocked for sale
+    service.restock_return(session, event.data["return_id"],
+                           [(line["sku"], line["quantity"]) for line in event.data["lines"]])

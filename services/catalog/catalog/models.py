@@ -53,6 +53,8 @@ class Product(Base):
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     # The average rating times 100 (4.73 stars is 473): integers sort and compare exactly.
     rating_avg_x100: Mapped[int] = mapped_column(Integer, default=0)
+    # The sum of all ratings, so the average is recomputed exactly, never drifting.
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -109,6 +111,15 @@ class Reservation(Base):
     lines: Mapped[list[ReservationLine]] = relationship(
         order_by="ReservationLine.sku", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class RestockedReturn(Base):
+    """A return whose goods came back on hand: one row per return, so never twice."""
+
+    __tablename__ = "restocked_returns"
+
+    return_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    restocked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReservationLine(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from catalog.models import (
     Product,
     Reservation,
     ReservationLine,
+    RestockedReturn,
     SearchToken,
     Sku,
 )
@@ -38,6 +40,7 @@ from service_runtime.errors import Conflict, InvalidInput, NotFound
 from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
 
+log = logging.getLogger(__name__)
 outbox = Outbox("catalog")
 
 MAX_FACET_VALUES = 30
@@ -396,6 +399,7 @@ def _add_product(session: Session, data: Mapping[str, Any], at: datetime) -> Pro
         specs=dict(data.get("specs", {})), sales_count=data.get("sales_count", 0),
         rating_count=data.get("rating_count", 0),
         rating_avg_x100=data.get("rating_avg_x100", 0),
+        rating_total=(data.get("rating_avg_x100", 0) * data.get("rating_count", 0) + 50) // 100,
         created_at=data.get("created_at", at), updated_at=at,
         skus=[
             Sku(sku=s["sku"], position=i, attributes=dict(s.get("attributes", {})),
@@ -643,3 +647,60 @@ def reservation_status(db: Database, order_id: str) -> str | None:
     with db.read() as session:
         reservation = session.get(Reservation, order_id)
         return reservation.status if reservation else None
+
+
+# -- after-sales --------------------------------------------------------------------
+
+
+def add_rating(session: Session, product_id: int, rating: int) -> bool:
+    """``ReviewPosted``: fold one rating into the product's count and average, in one
+    UPDATE (both right-hand sides see the old row, so concurrent reviews cannot lose one).
+    The average is the exact total over the count, x100, rounded half up. The inbox applies
+    each review once; a product the catalog does not know is logged and skipped. True if a
+    product changed.
+
+    Nothing is published: ``ProductUpdated`` carries no rating.
+    """
+    changed = session.execute(
+        update(Product).where(Product.id == product_id)
+        .values(
+            rating_count=Product.rating_count + 1,
+            rating_total=Product.rating_total + rating,
+            rating_avg_x100=((Product.rating_total + rating) * 100
+                             + (Product.rating_count + 1) // 2) // (Product.rating_count + 1),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        log.warning("review of a product the catalog does not know; skipped",
+                    extra={"product_id": product_id})
+    return changed == 1
+
+
+def restock_return(session: Session, return_id: str, lines: Iterable[tuple[str, int]]) -> int:
+    """``ReturnReceived`` (return and refund): the goods are back on hand, one atomic
+    ``on_hand + n`` per SKU, and the products' stock is published like any stock move.
+    SKUs the catalog does not know are logged and skipped. Returns the units restocked.
+    Once per return, whatever the event id: the return's row is written first (a concurrent
+    duplicate fails on its key and is retried by the consumer, then finds it).
+    """
+    if session.get(RestockedReturn, return_id) is not None:
+        return 0
+    session.add(RestockedReturn(return_id=return_id, restocked_at=now()))
+    session.flush()
+    restocked: list[str] = []
+    units = 0
+    for sku, quantity in merge_quantities(lines):
+        changed = session.execute(
+            update(Sku).where(Sku.sku == sku).values(on_hand=Sku.on_hand + quantity)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            log.warning("returned goods of a SKU the catalog does not know; skipped",
+                        extra={"sku": sku, "return_id": return_id})
+            continue
+        restocked.append(sku)
+        units += quantity
+    if restocked:
+        _publish_stock_change(session, restocked)
+    return units

@@ -1,9 +1,9 @@
-"""The logistics service as the shared runtime sees it.
+"""The logistics service as the shared runtime sees it: its tables, migrations, handlers."""
 
-No tables, migrations or event handlers yet: ``migrate`` applies only the runtime's
-branch (outbox and inbox tables), and the worker runs only the outbox relay.
-"""
+from pathlib import Path
 
+from logistics.handlers import handlers
+from logistics.models import Base
 from service_runtime.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -11,7 +11,7 @@ DEFINITION = ServiceDefinition(
     app="logistics.app:create_app()",
     api_port=8106,
     worker_port=9106,
-    metadata=None,
-    migrations=None,
-    handlers=None,
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    handlers=handlers,
 )

@@ -1,11 +1,21 @@
 """HTTP routes of the order service: parse, call one use case, serialize."""
 
+from functools import partial
+
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from order import service
+from order.cart import cart_lines
 from order.domain import RequestedLine
-from order.schemas import OrderListQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderSchema
+from order.schemas import (
+    CancelOrderSchema,
+    OrderListQuerySchema,
+    OrderPageSchema,
+    OrderSchema,
+    PlaceOrderSchema,
+)
 from service_runtime.app import current_db
 from service_runtime.http import current_user_id, idempotency_key
 
@@ -18,13 +28,18 @@ class Orders(MethodView):
     @blp.response(201, OrderSchema)
     @blp.alt_response(200, schema=OrderSchema, description="Replay of an Idempotency-Key")
     def post(self, body):  # type: ignore[no-untyped-def]
+        user_id = current_user_id()
+        lines = body["lines"]
         order, created = service.place_order(
             current_db(),
-            current_user_id(),
-            [RequestedLine(line["sku"], line["quantity"]) for line in body["lines"]],
+            user_id,
+            None if lines is None else [RequestedLine(li["sku"], li["quantity"]) for li in lines],
             body["delivery_method"],
             body["address_id"],
             idempotency_key(),
+            coupon_code=body["coupon_code"],
+            # Only called when the order is really created from the cart.
+            read_cart=partial(cart_lines, request.headers.get("Authorization")),
         )
         return (order, 201) if created else (order, 200)
 
@@ -32,7 +47,8 @@ class Orders(MethodView):
     @blp.response(200, OrderPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
         limit = query["limit"]
-        orders = service.list_orders(current_db(), current_user_id(), limit + 1, query["cursor"])
+        orders = service.list_orders(current_db(), current_user_id(), limit + 1, query["cursor"],
+                                     query["status"])
         more = len(orders) > limit
         return {"items": orders[:limit], "next_cursor": orders[limit - 1].id if more else None}
 
@@ -42,3 +58,21 @@ class OrderById(MethodView):
     @blp.response(200, OrderSchema)
     def get(self, order_id):  # type: ignore[no-untyped-def]
         return service.get_order(current_db(), current_user_id(), order_id)
+
+
+@blp.route("/<string:order_id>/cancel")
+class CancelOrder(MethodView):
+    @blp.arguments(CancelOrderSchema, required=False)
+    @blp.response(200, OrderSchema)
+    def post(self, body, order_id):  # type: ignore[no-untyped-def]
+        """Cancel until shipped (a paid order is refunded); 409 once shipped or cancelled."""
+        return service.cancel_order(current_db(), current_user_id(), order_id,
+                                    (body or {}).get("reason"))
+
+
+@blp.route("/<string:order_id>/confirm-receipt")
+class ConfirmReceipt(MethodView):
+    @blp.response(200, OrderSchema)
+    def post(self, order_id):  # type: ignore[no-untyped-def]
+        """The buyer has the goods: the order completes."""
+        return service.confirm_receipt(current_db(), current_user_id(), order_id)

@@ -6,6 +6,7 @@ import click
 
 from order.handlers import handlers
 from order.models import Base
+from order.timers import order_timers
 from service_runtime.config import database_url
 from service_runtime.db import Database
 from service_runtime.service import ServiceDefinition
@@ -29,4 +30,6 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers,
     commands=[load_demo_prices],
+    # The payment deadline and the auto-complete after delivery.
+    loops=[order_timers],
 )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -22,7 +25,11 @@ class Base(DeclarativeBase):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        # The timers look for orders by status and deadline.
+        Index("ix_orders_status_due", "status", "payment_due_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -32,6 +39,20 @@ class Order(Base):
     delivery_method: Mapped[str] = mapped_column(String(20))
     address_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # A placeholder: stored and echoed, no discount is applied yet.
+    coupon_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Unpaid (and not cash-on-delivery) after this, the payment deadline timer cancels it.
+    payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # What the payment service told us; a payment may be known while still ``pending``.
+    payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payment_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cash_on_delivery: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+    # Everything refunded so far (``refunded_total`` of the latest RefundIssued), in fen.
+    refunded_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the carrier delivered it: the auto-complete timer counts from here.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -51,6 +72,7 @@ class OrderLine(Base):
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_amount: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class OrderTimelineEntry(Base):
@@ -76,4 +98,5 @@ class SkuPrice(Base):
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
+    product_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

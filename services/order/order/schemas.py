@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from event_contracts.events.order import DELIVERY_METHODS
-from order.domain import MAX_LINES, MAX_QUANTITY
+from order.domain import MAX_LINES, MAX_QUANTITY, OrderStatus
 
 
 class MoneySchema(Schema):
@@ -22,14 +22,20 @@ class PlaceOrderSchema(Schema):
     address_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     delivery_method = fields.String(required=True, validate=validate.OneOf(DELIVERY_METHODS))
     coupon_code = fields.String(load_default=None, allow_none=True,
-                                validate=validate.Length(max=64))
+                                validate=validate.Length(min=1, max=64),
+                                metadata={"description": "Stored and echoed; no discount yet"})
     lines = fields.List(
         fields.Nested(RequestedLineSchema),
-        required=True,
+        load_default=None,
         validate=validate.Length(min=1, max=MAX_LINES),
-        metadata={"description": "Required until the cart service exists (then it defaults "
-                                 "to the cart)."},
+        metadata={"description": "Omitted: the caller's cart is ordered. Prices always come "
+                                 "from the catalog, never from the client or the cart."},
     )
+
+
+class CancelOrderSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=200))
 
 
 class TimelineEntrySchema(Schema):
@@ -38,13 +44,26 @@ class TimelineEntrySchema(Schema):
     at = fields.AwareDateTime()
 
 
+class OrderPaymentSchema(Schema):
+    method = fields.String(allow_none=True)
+    payment_id = fields.String(allow_none=True)
+    paid_at = fields.AwareDateTime(allow_none=True)
+    cash_on_delivery = fields.Boolean()
+
+
 class OrderSchema(Schema):
     id = fields.String()
     status = fields.String()
     total = fields.Method("total_of")
     delivery_method = fields.String()
     address_id = fields.String(allow_none=True)
+    coupon_code = fields.String(allow_none=True)
     lines = fields.Method("lines_of")
+    payment = fields.Method("payment_of", metadata={
+        "description": "null until a payment is confirmed or cash on delivery chosen"})
+    payment_due_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "Unpaid by then (and not cash on delivery), the order is cancelled"})
+    refunded_amount = fields.Method("refunded_of")
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -52,10 +71,21 @@ class OrderSchema(Schema):
     def total_of(self, order):  # type: ignore[no-untyped-def]
         return {"amount": order.total_amount, "currency": order.currency}
 
+    def refunded_of(self, order):  # type: ignore[no-untyped-def]
+        return {"amount": order.refunded_amount or 0, "currency": order.currency}
+
+    def payment_of(self, order):  # type: ignore[no-untyped-def]
+        if order.payment_id is None and not order.cash_on_delivery:
+            return None
+        return OrderPaymentSchema().dump({
+            "method": order.payment_method, "payment_id": order.payment_id,
+            "paid_at": order.paid_at, "cash_on_delivery": bool(order.cash_on_delivery)})
+
     def lines_of(self, order):  # type: ignore[no-untyped-def]
         return [
             {
                 "sku": line.sku,
+                "product_id": line.product_id,
                 "quantity": line.quantity,
                 "unit_price": {"amount": line.unit_amount, "currency": order.currency},
                 "subtotal": {"amount": line.unit_amount * line.quantity,
@@ -68,6 +98,8 @@ class OrderSchema(Schema):
 class OrderListQuerySchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None, validate=validate.Length(max=64))
+    status = fields.String(load_default=None,
+                           validate=validate.OneOf([str(s) for s in OrderStatus]))
 
 
 class OrderPageSchema(Schema):

@@ -1,16 +1,35 @@
 """HTTP routes of the payment service: parse, call one use case, serialize."""
 
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from payment import service
-from payment.schemas import PaymentSchema, PayOrderSchema, WalletSchema
+from payment import sandbox, service
+from payment.schemas import (
+    NotificationQuerySchema,
+    PaymentQuerySchema,
+    PaymentSchema,
+    PayOrderSchema,
+    ReconciliationQuerySchema,
+    ReconciliationSchema,
+    SandboxFormSchema,
+    SandboxNotificationSchema,
+    TopUpSchema,
+)
 from service_runtime.app import current_db
+from service_runtime.auth import ADMIN, require_role
 from service_runtime.http import current_user_id, idempotency_key
 
 payments = Blueprint("payments", __name__, url_prefix="/api/v1/payments",
-                     description="Payments")
-wallet = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Wallet")
+                     description="Payments: intents, provider callbacks, the provider sandbox")
+top_ups = Blueprint("top_ups", __name__, url_prefix="/api/v1/wallet/top-ups",
+                    description="Wallet top-ups through a payment provider")
+reconciliation = Blueprint("reconciliation", __name__, url_prefix="/api/v1/admin/reconciliation",
+                           description="Daily reconciliation of payments (admin)")
+
+
+def _html(page: str, status: int = 200) -> Response:
+    return Response(page, status=status, mimetype="text/html")
 
 
 @payments.route("")
@@ -23,6 +42,11 @@ class Payments(MethodView):
                                        body["method"], idempotency_key())
         return (payment, 201) if created else (payment, 200)
 
+    @payments.arguments(PaymentQuerySchema, location="query")
+    @payments.response(200, PaymentSchema(many=True))
+    def get(self, query):  # type: ignore[no-untyped-def]
+        return service.list_payments(current_db(), current_user_id(), query["order_id"])
+
 
 @payments.route("/<string:payment_id>")
 class PaymentById(MethodView):
@@ -31,8 +55,52 @@ class PaymentById(MethodView):
         return service.get_payment(current_db(), current_user_id(), payment_id)
 
 
-@wallet.route("")
-class Wallet(MethodView):
-    @wallet.response(200, WalletSchema)
-    def get(self):  # type: ignore[no-untyped-def]
-        return service.get_wallet(current_db(), current_user_id())
+@payments.route("/callbacks/<string:provider>")
+class Callback(MethodView):
+    @payments.doc(summary="A provider's signed asynchronous notification (public)",
+                  responses={"200": {"description": "Acknowledged, in the provider's format"}})
+    def post(self, provider):  # type: ignore[no-untyped-def]
+        ack = service.handle_notification(current_db(), provider, request.get_data(),
+                                          request.headers)
+        return Response(ack.body, status=ack.status, mimetype=ack.content_type)
+
+
+@payments.route("/sandbox/notifications")
+class SandboxNotifications(MethodView):
+    @payments.arguments(NotificationQuerySchema, location="query")
+    @payments.response(200, SandboxNotificationSchema(many=True))
+    def get(self, query):  # type: ignore[no-untyped-def]
+        require_role(ADMIN)
+        return sandbox.notifications(current_db(), query["payment_id"])
+
+
+@payments.route("/sandbox/<string:provider>/<string:payment_id>")
+class SandboxCashier(MethodView):
+    @payments.doc(summary="The sandbox provider's cashier page (HTML)")
+    def get(self, provider, payment_id):  # type: ignore[no-untyped-def]
+        return _html(sandbox.cashier_page(current_db(), provider, payment_id))
+
+    @payments.arguments(SandboxFormSchema, location="form")
+    def post(self, form, provider, payment_id):  # type: ignore[no-untyped-def]
+        return _html(sandbox.submit(current_db(), provider, payment_id, form["payment_id"],
+                                    form["outcome"]))
+
+
+@top_ups.route("")
+class TopUps(MethodView):
+    @top_ups.arguments(TopUpSchema)
+    @top_ups.response(201, PaymentSchema)
+    @top_ups.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
+    def post(self, body):  # type: ignore[no-untyped-def]
+        payment, created = service.top_up(current_db(), current_user_id(), body["package_id"],
+                                          body["amount"], body["method"], idempotency_key())
+        return (payment, 201) if created else (payment, 200)
+
+
+@reconciliation.route("")
+class Reconciliation(MethodView):
+    @reconciliation.arguments(ReconciliationQuerySchema, location="query")
+    @reconciliation.response(200, ReconciliationSchema)
+    def get(self, query):  # type: ignore[no-untyped-def]
+        require_role(ADMIN)
+        return service.reconciliation(current_db(), query["date"])

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import click
 
+from payment import ledger_models  # noqa: F401  (the ledger's tables join Base.metadata)
 from payment.handlers import handlers
+from payment.loops import refund_processor, sandbox_notifier
 from payment.models import Base
 from service_runtime.config import database_url
 from service_runtime.db import Database
@@ -16,9 +18,10 @@ from service_runtime.service import ServiceDefinition
 @click.argument("amount", type=int)
 @click.option("--reference", default="opening-balance")
 def credit_wallet(user_id: str, amount: int, reference: str) -> None:
-    from payment.service import credit_wallet as credit
+    from payment.ledger import credit_opening_balance
 
-    balance = credit(Database(database_url("payment")), user_id, amount, reference)
+    balance = credit_opening_balance(Database(database_url("payment")), user_id, amount,
+                                     reference)
     click.echo(f"payment: wallet of {user_id} now holds {balance}")
 
 
@@ -31,4 +34,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers,
     commands=[credit_wallet],
+    loops=[sandbox_notifier, refund_processor],
 )

@@ -2,28 +2,260 @@
 
 from __future__ import annotations
 
-from service_runtime.errors import Conflict, InvalidInput
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
-AVAILABLE_METHODS = ("balance",)
+from service_runtime.errors import Conflict, InvalidInput, NotFound, Problem
+
+# Refunds of these go back into the wallet; the others back through their provider.
+REFUND_TO_BALANCE = ("balance", "cod")
 
 
 class AlreadyPaid(Conflict):
     slug, title = "already-paid", "This order is already paid"
 
 
-class InsufficientBalance(Conflict):
-    slug, title = "insufficient-balance", "The wallet balance does not cover this payment"
+class OrderNotPayableYet(Conflict):
+    """The order's stock is still being reserved: asynchronous, usually a second or two."""
+
+    slug, title = "order-not-payable-yet", "This order cannot be paid until its stock is reserved"
+    retry_after_s = 1
 
 
-class MethodNotAvailable(InvalidInput):
-    slug, title = "payment-method-not-available", "This payment method is not available yet"
+class OrderCancelled(Conflict):
+    slug, title = "order-cancelled", "This order was cancelled"
 
 
-def check_method(method: str) -> None:
-    if method not in AVAILABLE_METHODS:
-        raise MethodNotAvailable(f"{method} is not available yet; use one of {AVAILABLE_METHODS}")
+class CashOnDeliveryChosen(Conflict):
+    slug, title = "cash-on-delivery-chosen", "This order is paid in cash on delivery"
 
 
-def check_credit(amount: int) -> None:
-    if amount <= 0:
-        raise InvalidInput("a credit must be a positive amount of minor units")
+class PayableNotFound(NotFound):
+    slug, title = "order-not-found", "No such order to pay"
+
+
+class PaymentNotFound(NotFound):
+    slug, title = "payment-not-found", "No such payment"
+
+
+class UnknownPackage(InvalidInput):
+    slug, title = "unknown-top-up-package", "No such top-up package"
+
+
+class StaleNotification(Problem):
+    status, slug = 400, "notification-refused"
+    title = "The notification is stale or from the future"
+
+
+class AmountMismatch(Problem):
+    status, slug = 400, "notification-refused"
+    title = "The notification's amount is not the payment's"
+
+
+class SandboxDisabled(NotFound):
+    slug, title = "sandbox-disabled", "The payment sandbox is not enabled"
+
+
+def check_payable(status: str, order_id: str) -> None:
+    """Raise the problem that explains why a payable in ``status`` cannot be paid now."""
+    if status == "due":
+        return
+    if status == "awaiting_stock":
+        raise OrderNotPayableYet(f"order {order_id} is waiting for its stock to be reserved")
+    if status == "void":
+        raise OrderCancelled(f"order {order_id} was cancelled")
+    if status == "cod":
+        raise CashOnDeliveryChosen(f"order {order_id} is paid in cash on delivery")
+    raise AlreadyPaid(f"order {order_id} is already paid")
+
+
+def initial_payable_status(stock_reserved: bool, cancelled: bool) -> str:
+    """What a new payable starts as, given what was heard about the order before it."""
+    if cancelled:
+        return "void"
+    return "due" if stock_reserved else "awaiting_stock"
+
+
+def refundable(paid: int, refunded: int, requested: int | None = None) -> int:
+    """How much a refund may give back: the request capped at what is left (never < 0)."""
+    left = max(0, paid - refunded)
+    return left if requested is None else max(0, min(requested, left))
+
+
+def refund_destination(method: str) -> tuple[str, str]:
+    """(where the ledger sends the money, the event's ``destination``) for a payment method.
+
+    Balance payments go back to the wallet, which is their original method; cash on
+    delivery cannot be handed back in cash, so it goes to the wallet; provider
+    payments go back through their provider.
+    """
+    if method == "balance":
+        return "balance", "original"
+    if method == "cod":
+        return "balance", "balance"
+    return method, "original"
+
+
+# -- money ---------------------------------------------------------------------------
+
+_YUAN = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
+
+
+def fen_to_yuan(fen: int) -> str:
+    """14900 -> "149.00", exactly (integers only)."""
+    if fen < 0:
+        raise ValueError("an amount is never negative")
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def yuan_to_fen(yuan: str) -> int:
+    """"149.00" -> 14900, exactly; anything but a plain decimal of at most 2 places is refused."""
+    if not _YUAN.match(yuan):
+        raise ValueError(f"{yuan!r} is not an amount in yuan")
+    try:
+        return int(Decimal(yuan) * 100)
+    except InvalidOperation:
+        raise ValueError(f"{yuan!r} is not an amount in yuan") from None
+
+
+# -- notifications ---------------------------------------------------------------------
+
+def check_fresh(sent_at: datetime, now: datetime, max_age_s: int, leeway_s: int = 60) -> None:
+    """Refuse a notification older than ``max_age_s`` or (beyond clock leeway) from the future."""
+    if sent_at < now - timedelta(seconds=max_age_s):
+        raise StaleNotification(f"sent at {sent_at.isoformat()}, older than {max_age_s}s")
+    if sent_at > now + timedelta(seconds=leeway_s):
+        raise StaleNotification(f"sent at {sent_at.isoformat()}, in the future")
+
+
+def check_amount(expected: tuple[int, str], got: tuple[int, str]) -> None:
+    if expected != got:
+        raise AmountMismatch(f"notified {got[0]} {got[1]}, the payment is {expected[0]} "
+                             f"{expected[1]}")
+
+
+def retry_delay(attempts: int, cap_s: int = 300) -> timedelta:
+    """Back off 2, 4, 8 ... seconds between deliveries, at most ``cap_s``."""
+    return timedelta(seconds=min(cap_s, 2 ** max(1, attempts)))
+
+
+def top_up_amounts(packages: dict[str, tuple[int, int]], package_id: str | None,
+                   amount: int | None) -> tuple[int, int]:
+    """(price, credit) of a top-up: a package's, or ``amount`` for both."""
+    if (package_id is None) == (amount is None):
+        raise InvalidInput("give either package_id or amount")
+    if package_id is not None:
+        if package_id not in packages:
+            raise UnknownPackage(f"no top-up package {package_id!r}")
+        return packages[package_id]
+    assert amount is not None
+    return amount, amount
+
+
+# -- reconciliation --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaymentFact:
+    id: str
+    order_id: str
+    method: str
+    amount: int
+    succeeded_on_day: bool
+
+
+@dataclass(frozen=True)
+class RefundFact:
+    id: str
+    order_id: str
+    payment_id: str
+    method: str
+    amount: int
+    trigger: str
+    succeeded: bool
+    succeeded_on_day: bool
+
+
+@dataclass(frozen=True)
+class PayableFact:
+    order_id: str
+    amount: int
+    status: str
+    payment_id: str | None
+    paid_on_day: bool
+
+
+@dataclass
+class Report:
+    by_method: dict[str, dict[str, int]] = field(default_factory=dict)
+    orders_paid: dict[str, int] = field(default_factory=dict)
+    payments_received: dict[str, int] = field(default_factory=dict)
+    mismatches: list[dict[str, str]] = field(default_factory=list)
+
+
+def reconcile(payments: Iterable[PaymentFact], refunds: Iterable[RefundFact],
+              payables: Iterable[PayableFact]) -> Report:
+    """Compare what orders owe with what arrived and went back.
+
+    ``payments`` are every succeeded order payment of the orders concerned,
+    ``refunds`` every refund of them, ``payables`` those orders' payables.
+    """
+    payments, refunds = list(payments), list(refunds)
+    by_order = {p.order_id: p for p in payables}
+    report = Report()
+    methods: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"payments": 0, "payments_amount": 0, "refunds": 0, "refunds_amount": 0})
+    for payment in payments:
+        if payment.succeeded_on_day:
+            methods[payment.method]["payments"] += 1
+            methods[payment.method]["payments_amount"] += payment.amount
+    for refund in refunds:
+        if refund.succeeded_on_day:
+            methods[refund.method]["refunds"] += 1
+            methods[refund.method]["refunds_amount"] += refund.amount
+    report.by_method = dict(sorted(methods.items()))
+    paid_today = [p for p in by_order.values() if p.paid_on_day]
+    report.orders_paid = {"count": len(paid_today), "amount": sum(p.amount for p in paid_today)}
+    received = [p for p in payments if p.succeeded_on_day]
+    report.payments_received = {"count": len(received),
+                                "amount": sum(p.amount for p in received)}
+
+    def mismatch(kind: str, order_id: str, detail: str, payment_id: str = "") -> None:
+        report.mismatches.append({"kind": kind, "order_id": order_id,
+                                  "payment_id": payment_id, "detail": detail})
+
+    refunded_duplicates = {r.trigger.removeprefix("duplicate:") for r in refunds
+                           if r.trigger.startswith("duplicate:") and r.succeeded}
+    payments_of: dict[str, list[PaymentFact]] = defaultdict(list)
+    for payment in payments:
+        payments_of[payment.order_id].append(payment)
+    for order_id, paid in sorted(payments_of.items()):
+        payable = by_order.get(order_id)
+        for payment in paid:
+            if payable is not None and payment.amount != payable.amount:
+                mismatch("amount-differs", order_id,
+                         f"paid {payment.amount}, the order's total is {payable.amount}",
+                         payment.id)
+            if (payable is None or payable.status != "paid") \
+                    and payment.id not in refunded_duplicates:
+                mismatch("payable-not-paid", order_id,
+                         f"payment succeeded but the order is "
+                         f"{payable.status if payable else 'unknown'} and it was not refunded",
+                         payment.id)
+        if len(paid) > 1:
+            kept = [p for p in paid if p.id not in refunded_duplicates]
+            if len(kept) > 1:
+                mismatch("paid-twice", order_id,
+                         f"{len(kept)} succeeded payments are not refunded")
+    refunded_of: dict[str, int] = defaultdict(int)
+    for refund in refunds:
+        refunded_of[refund.order_id] += refund.amount
+    for order_id, refunded in sorted(refunded_of.items()):
+        received_total = sum(p.amount for p in payments_of.get(order_id, []))
+        if refunded > received_total:
+            mismatch("over-refunded", order_id,
+                     f"refunds of {refunded} exceed payments of {received_total}")
+    return report

@@ -1,10 +1,10 @@
-"""The payment service's tables."""
+"""The payment service's tables (the ledger's are in ``ledger_models``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from service_runtime.types import UTCDateTime
@@ -15,7 +15,13 @@ class Base(DeclarativeBase):
 
 
 class Payable(Base):
-    """What an order owes, recorded from ``OrderPlaced``."""
+    """What an order owes, recorded from ``OrderPlaced``.
+
+    ``status``: awaiting_stock -> due (StockReserved) -> paid, or cod (cash on
+    delivery chosen) -> paid on delivery, or void (cancelled unpaid). ``paid`` and
+    ``refunded`` are the fen received for it and given back; refunds are capped with
+    a conditional ``refunded + x <= paid`` update.
+    """
 
     __tablename__ = "payables"
 
@@ -23,44 +29,112 @@ class Payable(Base):
     user_id: Mapped[str] = mapped_column(String(64), index=True)
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(20))  # due | paid
+    status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paid: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refunded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    payment_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+
+
+class OrderSignal(Base):
+    """What was learnt about an order before its ``OrderPlaced`` arrived (any order of topics)."""
+
+    __tablename__ = "order_signals"
+
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stock_reserved: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Payment(Base):
+    """One attempt to pay an order (``kind`` order) or to top up the wallet (``top_up``).
+
+    ``status``: pending (waiting for the provider) | succeeded | failed |
+    awaiting_delivery (cash on delivery) | cancelled.
+    """
+
     __tablename__ = "payments"
     __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    order_id: Mapped[str] = mapped_column(String(40), index=True)
+    order_id: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
     user_id: Mapped[str] = mapped_column(String(64), index=True)
     method: Mapped[str] = mapped_column(String(20))
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(20))  # succeeded
+    status: Mapped[str] = mapped_column(String(20))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(10), default="order", server_default="order")
+    credit: Mapped[int | None] = mapped_column(Integer, nullable=True)  # top-ups
+    package_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    trade_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failure_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True,
+                                                          index=True)
+
+
+class Refund(Base):
+    """Money going back for an order. ``trigger`` (cancel, return:<id>, duplicate:<payment>)
+    is unique per order, so a trigger delivered twice refunds once."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        UniqueConstraint("order_id", "trigger", name="uq_refunds_order_trigger"),
+        CheckConstraint("amount > 0", name="ck_refunds_amount_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(40), index=True)
+    order_id: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(20))
+    destination: Mapped[str] = mapped_column(String(20))  # balance | original
+    reason: Mapped[str] = mapped_column(String(500))
+    trigger: Mapped[str] = mapped_column(String(80))
+    return_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # pending | succeeded
+    provider_refund_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True,
+                                                          index=True)
+
+
+class SandboxKey(Base):
+    """The sandbox provider's own keys (it stands in for Alipay, WeChat Pay, the card
+    acquirer); the merchant side reads only the public half / shared secret."""
+
+    __tablename__ = "sandbox_keys"
+
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    private_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    serial: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class Wallet(Base):
-    __tablename__ = "wallets"
+class SandboxNotification(Base):
+    """A trade result the sandbox must tell the merchant about, retried until acknowledged."""
 
-    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    balance: Mapped[int] = mapped_column(Integer)
+    __tablename__ = "sandbox_notifications"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    payment_id: Mapped[str] = mapped_column(String(40), index=True)
+    trade_no: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))  # success | failure
+    amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-
-
-class LedgerEntry(Base):
-    """One movement of a wallet's balance; the balance is their sum."""
-
-    __tablename__ = "wallet_ledger"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "reference"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[str] = mapped_column(String(64), index=True)
-    amount: Mapped[int] = mapped_column(Integer)  # + credit, - debit, in minor units
-    currency: Mapped[str] = mapped_column(String(3))
-    kind: Mapped[str] = mapped_column(String(20))  # credit | payment
-    reference: Mapped[str] = mapped_column(String(64))
-    balance_after: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)  # last one sent
+    headers: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,8 +1,12 @@
 """Request and response bodies of the payment API."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from event_contracts.events.payment import PAYMENT_METHODS
+from event_contracts.events.payment import PAYMENT_METHODS, PROVIDER_METHODS
+from payment import ledger
+from payment.service import next_action
+
+ID = validate.Length(min=1, max=40)
 
 
 class MoneySchema(Schema):
@@ -11,31 +15,109 @@ class MoneySchema(Schema):
 
 
 class PayOrderSchema(Schema):
-    order_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    order_id = fields.String(required=True, validate=ID)
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+
+
+class PaymentQuerySchema(Schema):
+    order_id = fields.String(load_default=None, validate=ID)
+
+
+class NextActionSchema(Schema):
+    type = fields.String(metadata={"example": "redirect"})
+    url = fields.String()
 
 
 class PaymentSchema(Schema):
     id = fields.String()
-    order_id = fields.String()
+    kind = fields.String(metadata={"description": "order | top_up"})
+    order_id = fields.String(allow_none=True)
     method = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={
+        "description": "pending | succeeded | failed | awaiting_delivery | cancelled"})
     amount = fields.Method("amount_of")
+    credit = fields.Method("credit_of", metadata={"description": "top-ups: wallet credit"})
+    failure_reason = fields.String(allow_none=True)
+    next_action = fields.Method("next_action_of")
     created_at = fields.AwareDateTime()
+    succeeded_at = fields.AwareDateTime(allow_none=True)
 
     def amount_of(self, payment):  # type: ignore[no-untyped-def]
         return {"amount": payment.amount, "currency": payment.currency}
 
+    def credit_of(self, payment):  # type: ignore[no-untyped-def]
+        if payment.credit is None:
+            return None
+        return {"amount": payment.credit, "currency": payment.currency}
 
-class LedgerEntrySchema(Schema):
-    amount = fields.Integer()
-    currency = fields.String()
-    kind = fields.String()
-    reference = fields.String()
-    balance_after = fields.Integer()
+    def next_action_of(self, payment):  # type: ignore[no-untyped-def]
+        return next_action(payment)
+
+
+class TopUpSchema(Schema):
+    package_id = fields.String(load_default=None,
+                               validate=validate.OneOf(list(ledger.TOP_UP_PACKAGES)))
+    amount = fields.Integer(load_default=None, strict=True,
+                            validate=validate.Range(min=100, max=5_000_000))
+    method = fields.String(required=True, validate=validate.OneOf(PROVIDER_METHODS))
+
+    @validates_schema
+    def one_of_package_or_amount(self, data, **_):  # type: ignore[no-untyped-def]
+        if (data.get("package_id") is None) == (data.get("amount") is None):
+            raise ValidationError("give either package_id or amount", "package_id")
+
+
+class SandboxFormSchema(Schema):
+    payment_id = fields.String(required=True, validate=ID)
+    outcome = fields.String(required=True, validate=validate.OneOf(("success", "failure")))
+
+
+class NotificationQuerySchema(Schema):
+    payment_id = fields.String(load_default=None, validate=ID)
+
+
+class SandboxNotificationSchema(Schema):
+    id = fields.String()
+    provider = fields.String()
+    payment_id = fields.String()
+    outcome = fields.String()
+    url = fields.String()
+    body = fields.String(allow_none=True)
+    headers = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
+    attempts = fields.Integer()
+    acknowledged = fields.Boolean()
+    last_status = fields.Integer(allow_none=True)
     created_at = fields.AwareDateTime()
 
 
-class WalletSchema(Schema):
-    balance = fields.Nested(MoneySchema)
-    ledger = fields.List(fields.Nested(LedgerEntrySchema))
+class ReconciliationQuerySchema(Schema):
+    date = fields.Date(required=True)
+
+
+class MethodTotalsSchema(Schema):
+    payments = fields.Integer()
+    payments_amount = fields.Integer()
+    refunds = fields.Integer()
+    refunds_amount = fields.Integer()
+
+
+class CountAmountSchema(Schema):
+    count = fields.Integer()
+    amount = fields.Integer()
+
+
+class MismatchSchema(Schema):
+    kind = fields.String(metadata={
+        "description": "amount-differs | paid-twice | over-refunded | payable-not-paid"})
+    order_id = fields.String()
+    payment_id = fields.String()
+    detail = fields.String()
+
+
+class ReconciliationSchema(Schema):
+    date = fields.Date()
+    currency = fields.String()
+    by_method = fields.Dict(keys=fields.String(), values=fields.Nested(MethodTotalsSchema))
+    orders_paid = fields.Nested(CountAmountSchema)
+    payments_received = fields.Nested(CountAmountSchema)
+    mismatches = fields.List(fields.Nested(MismatchSchema))

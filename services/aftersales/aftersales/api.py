@@ -1,0 +1,177 @@
+"""HTTP routes of the after-sales service: parse, call one use case, serialize.
+
+A customer only ever reaches their own requests, orders and tickets (anyone else's id is
+a 404); the merchant's side lives under ``/api/v1/admin`` and needs the admin role.
+Product reviews are public.
+"""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from aftersales import service
+from aftersales.schemas import (
+    AdminReturnQuerySchema,
+    AdminTicketQuerySchema,
+    NewReturnSchema,
+    NewReviewSchema,
+    NewTicketSchema,
+    PageQuerySchema,
+    RejectSchema,
+    ReturnPageSchema,
+    ReturnSchema,
+    ReviewPageSchema,
+    ReviewSchema,
+    TicketMessageInSchema,
+    TicketPageSchema,
+    TicketSchema,
+)
+from service_runtime.app import current_db
+from service_runtime.auth import ADMIN, current_identity, current_user_id, require_role
+from service_runtime.http import IDEMPOTENCY_HEADER, idempotency_key
+
+blp = Blueprint("aftersales", __name__, url_prefix="/api/v1",
+                description="Returns, exchanges, refund requests, reviews and tickets")
+admin = Blueprint("aftersales-admin", __name__, url_prefix="/api/v1/admin",
+                  description="The merchant's side of after-sales (admin role)")
+
+ID_PATH = "<string(maxlength=64):{}>"
+
+
+@admin.before_request
+def admins_only() -> None:
+    """Every admin route: 401 without a valid token, 403 without the admin role."""
+    require_role(ADMIN)
+
+
+def caller() -> tuple[str, bool]:
+    """The verified caller and whether they are staff."""
+    identity = current_identity()
+    return identity.user_id, identity.has_role(ADMIN)
+
+
+# -- returns ------------------------------------------------------------------------
+
+
+@blp.route("/returns")
+class Returns(MethodView):
+    @blp.arguments(NewReturnSchema)
+    @blp.response(201, ReturnSchema)
+    @blp.doc(parameters=[{"in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
+                          "schema": {"type": "string", "maxLength": 200}}])
+    def post(self, body):  # type: ignore[no-untyped-def]
+        request, created = service.request_return(
+            current_db(), current_user_id(), body["order_id"], body["type"],
+            [(line["sku"], line["quantity"]) for line in body["lines"]], body["reason"],
+            idempotency_key())
+        return (request, 201) if created else (request, 200)
+
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, ReturnPageSchema)
+    def get(self, query):  # type: ignore[no-untyped-def]
+        return service.list_returns(current_db(), query["limit"], query["cursor"],
+                                    user_id=current_user_id())
+
+
+@blp.route("/returns/" + ID_PATH.format("return_id"))
+class ReturnById(MethodView):
+    @blp.response(200, ReturnSchema)
+    def get(self, return_id):  # type: ignore[no-untyped-def]
+        return service.get_return(current_db(), return_id, user_id=current_user_id())
+
+
+@admin.route("/returns")
+class AdminReturns(MethodView):
+    @admin.arguments(AdminReturnQuerySchema, location="query")
+    @admin.response(200, ReturnPageSchema)
+    def get(self, query):  # type: ignore[no-untyped-def]
+        return service.list_returns(current_db(), query["limit"], query["cursor"],
+                                    status=query["status"])
+
+
+@admin.route("/returns/" + ID_PATH.format("return_id") + "/approve")
+class AdminApprove(MethodView):
+    @admin.response(200, ReturnSchema)
+    def post(self, return_id):  # type: ignore[no-untyped-def]
+        return service.approve_return(current_db(), return_id)
+
+
+@admin.route("/returns/" + ID_PATH.format("return_id") + "/reject")
+class AdminReject(MethodView):
+    @admin.arguments(RejectSchema)
+    @admin.response(200, ReturnSchema)
+    def post(self, body, return_id):  # type: ignore[no-untyped-def]
+        return service.reject_return(current_db(), return_id, body["reason"])
+
+
+@admin.route("/returns/" + ID_PATH.format("return_id") + "/receive")
+class AdminReceive(MethodView):
+    @admin.response(200, ReturnSchema)
+    def post(self, return_id):  # type: ignore[no-untyped-def]
+        return service.receive_return(current_db(), return_id)
+
+
+# -- reviews ------------------------------------------------------------------------
+
+
+@blp.route("/reviews")
+class Reviews(MethodView):
+    @blp.arguments(NewReviewSchema)
+    @blp.response(201, ReviewSchema)
+    def post(self, body):  # type: ignore[no-untyped-def]
+        return service.post_review(current_db(), current_user_id(), body["order_id"],
+                                   body["product_id"], body["rating"], body["text"],
+                                   body["images"])
+
+
+@blp.route("/products/<int:product_id>/reviews")
+class ProductReviews(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, ReviewPageSchema)
+    def get(self, query, product_id):  # type: ignore[no-untyped-def]
+        return service.product_reviews(current_db(), product_id, query["limit"],
+                                       query["cursor"])
+
+
+# -- tickets ------------------------------------------------------------------------
+
+
+@blp.route("/tickets")
+class Tickets(MethodView):
+    @blp.arguments(NewTicketSchema)
+    @blp.response(201, TicketSchema)
+    def post(self, body):  # type: ignore[no-untyped-def]
+        return service.open_ticket(current_db(), current_user_id(), body["order_id"],
+                                   body["subject"], body["message"])
+
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, TicketPageSchema)
+    def get(self, query):  # type: ignore[no-untyped-def]
+        return service.list_tickets(current_db(), query["limit"], query["cursor"],
+                                    user_id=current_user_id())
+
+
+@blp.route("/tickets/" + ID_PATH.format("ticket_id"))
+class TicketById(MethodView):
+    @blp.response(200, TicketSchema)
+    def get(self, ticket_id):  # type: ignore[no-untyped-def]
+        user_id, is_admin = caller()
+        return service.get_ticket(current_db(), ticket_id, user_id, is_admin)
+
+
+@blp.route("/tickets/" + ID_PATH.format("ticket_id") + "/messages")
+class TicketMessages(MethodView):
+    @blp.arguments(TicketMessageInSchema)
+    @blp.response(201, TicketSchema)
+    def post(self, body, ticket_id):  # type: ignore[no-untyped-def]
+        user_id, is_admin = caller()
+        return service.add_ticket_message(current_db(), ticket_id, user_id, is_admin,
+                                          body["message"])
+
+
+@admin.route("/tickets")
+class AdminTickets(MethodView):
+    @admin.arguments(AdminTicketQuerySchema, location="query")
+    @admin.response(200, TicketPageSchema)
+    def get(self, query):  # type: ignore[no-untyped-def]
+        return service.list_tickets(current_db(), query["limit"], query["cursor"],
+                                    status=query["status"])

@@ -1,0 +1,175 @@
+"""Request and response bodies of the after-sales API."""
+
+from marshmallow import Schema, fields, validate
+
+from aftersales.domain import (
+    MAX_REASON,
+    MAX_RETURN_LINES,
+    MAX_REVIEW_IMAGES,
+    MAX_REVIEW_TEXT,
+    MAX_TICKET_MESSAGE,
+    MAX_TICKET_SUBJECT,
+    RETURN_STATUSES,
+    RETURN_TYPES,
+    TICKET_STATUSES,
+)
+
+SKU_CODE = validate.And(
+    validate.Length(min=1, max=64),
+    validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", error="letters, digits, . _ - only"),
+)
+ORDER_ID = validate.Length(min=1, max=64)
+CURSOR = validate.And(validate.Length(max=64),
+                      validate.Regexp(r"^[a-z]+_[0-9a-f]+$", error="not a cursor"))
+
+
+def _text(max_length: int, **kwargs):  # type: ignore[no-untyped-def]
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class PageQuerySchema(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=CURSOR,
+                           metadata={"description": "next_cursor of the previous page"})
+
+
+class MoneySchema(Schema):
+    amount = fields.Integer(metadata={"description": "In minor units (fen)"})
+    currency = fields.String()
+
+
+# -- returns ------------------------------------------------------------------------
+
+
+class ReturnLineInSchema(Schema):
+    sku = fields.String(required=True, validate=SKU_CODE)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
+
+
+class NewReturnSchema(Schema):
+    order_id = fields.String(required=True, validate=ORDER_ID)
+    type = fields.String(required=True, validate=validate.OneOf(RETURN_TYPES))
+    lines = fields.List(fields.Nested(ReturnLineInSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_RETURN_LINES))
+    reason = _text(MAX_REASON, required=True)
+
+
+class RejectSchema(Schema):
+    reason = _text(MAX_REASON, required=True)
+
+
+class AdminReturnQuerySchema(PageQuerySchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(RETURN_STATUSES))
+
+
+class ReturnLineSchema(Schema):
+    sku = fields.String()
+    quantity = fields.Integer()
+
+
+class StepSchema(Schema):
+    step = fields.String(metadata={
+        "description": "requested, approved, rejected, goods_received, refunded, exchanged, "
+                       "replacement_shipped, replacement_delivered"})
+    at = fields.AwareDateTime()
+    note = fields.String(allow_none=True)
+
+
+class ReturnSchema(Schema):
+    id = fields.String()
+    order_id = fields.String()
+    user_id = fields.String()
+    type = fields.String()
+    status = fields.String(metadata={
+        "description": "requested -> approved -> (return_refund, exchange: received) -> "
+                       "refunded | exchanged; or rejected"})
+    lines = fields.List(fields.Nested(ReturnLineSchema))
+    reason = fields.String()
+    refund = fields.Nested(MoneySchema, metadata={"description": "Asked for (0 for exchange)"})
+    refunded = fields.Nested(MoneySchema, metadata={"description": "Refunded so far"})
+    reject_reason = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    timeline = fields.List(fields.Nested(StepSchema))
+
+
+class ReturnPageSchema(Schema):
+    items = fields.List(fields.Nested(ReturnSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# -- reviews ------------------------------------------------------------------------
+
+
+class NewReviewSchema(Schema):
+    order_id = fields.String(required=True, validate=ORDER_ID)
+    product_id = fields.Integer(required=True, strict=True,
+                                validate=validate.Range(min=1, max=2**31 - 1))
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    text = _text(MAX_REVIEW_TEXT, required=True)
+    images = fields.List(fields.Url(schemes={"https"}, validate=validate.Length(max=500)),
+                         load_default=list, validate=validate.Length(max=MAX_REVIEW_IMAGES))
+
+
+class ReviewSchema(Schema):
+    id = fields.String()
+    product_id = fields.Integer()
+    order_id = fields.String()
+    author = fields.String(metadata={"description": "The reviewer, masked"})
+    rating = fields.Integer()
+    text = fields.String()
+    images = fields.List(fields.String())
+    posted_at = fields.AwareDateTime()
+
+
+class RatingSummarySchema(Schema):
+    count = fields.Integer()
+    average = fields.Float(allow_none=True, metadata={"description": "2 decimals; null if none"})
+    distribution = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                               metadata={"description": "Reviews per star, \"1\" to \"5\""})
+
+
+class ReviewPageSchema(Schema):
+    product_id = fields.Integer()
+    summary = fields.Nested(RatingSummarySchema)
+    items = fields.List(fields.Nested(ReviewSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# -- tickets ------------------------------------------------------------------------
+
+
+class NewTicketSchema(Schema):
+    order_id = fields.String(load_default=None, validate=ORDER_ID)
+    subject = _text(MAX_TICKET_SUBJECT, required=True)
+    message = _text(MAX_TICKET_MESSAGE, required=True)
+
+
+class TicketMessageInSchema(Schema):
+    message = _text(MAX_TICKET_MESSAGE, required=True)
+
+
+class AdminTicketQuerySchema(PageQuerySchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(TICKET_STATUSES))
+
+
+class TicketMessageSchema(Schema):
+    author = fields.String(metadata={"description": "customer or staff"})
+    body = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class TicketSchema(Schema):
+    id = fields.String()
+    user_id = fields.String()
+    order_id = fields.String(allow_none=True)
+    subject = fields.String()
+    status = fields.String(metadata={"description": "open or answered"})
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    messages = fields.List(fields.Nested(TicketMessageSchema))
+
+
+class TicketPageSchema(Schema):
+    items = fields.List(fields.Nested(TicketSchema))
+    next_cursor = fields.String(allow_none=True)

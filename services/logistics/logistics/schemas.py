@@ -1,0 +1,135 @@
+"""Request and response bodies of the logistics API (unknown request fields are a 422)."""
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from logistics.domain import (
+    CARRIERS,
+    DELIVERY_METHODS,
+    PICKUP_CODE_PATTERN,
+    STATUSES,
+    TRACKING_NUMBER_PATTERN,
+    TRACKING_STATUSES,
+)
+
+SHIPMENT_ID_PATTERN = r"^shp_[0-9a-f]{22}$"
+TRACKING_NUMBER = validate.Regexp(TRACKING_NUMBER_PATTERN,
+                                  error="4-40 letters, digits or dashes")
+MAX_CALLBACK_EVENTS = 100
+
+
+def printable(value: str) -> None:
+    """Text that is stored or searched: no control characters (a NUL never even gets this
+    far: the runtime refuses it for every service)."""
+    if not value.isprintable():
+        raise ValidationError("must be printable text")
+
+
+
+# -- requests -------------------------------------------------------------------------
+
+
+class ShipmentQuerySchema(Schema):
+    order_id = fields.String(load_default=None,
+                             validate=[validate.Length(min=1, max=100), printable])
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    cursor = fields.String(load_default=None,
+                           validate=validate.Regexp(SHIPMENT_ID_PATTERN, error="not a cursor"),
+                           metadata={"description": "next_cursor of the previous page"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ShipSchema(Schema):
+    carrier = fields.String(required=True, validate=validate.OneOf(CARRIERS), metadata={
+        "description": "store: a pickup order moved to the pickup point"})
+    tracking_number = fields.String(required=True, validate=TRACKING_NUMBER)
+
+
+class CollectSchema(Schema):
+    pickup_code = fields.String(
+        required=True, validate=validate.Regexp(PICKUP_CODE_PATTERN, error="six digits"),
+        metadata={"description": "The code the buyer shows at the pickup point"})
+
+
+class CarrierEventSchema(Schema):
+    event_id = fields.String(required=True, validate=[validate.Length(min=1, max=64), printable],
+                             metadata={"description": "The carrier's id; each applies once"})
+    status = fields.String(required=True, validate=validate.OneOf(TRACKING_STATUSES))
+    at = fields.AwareDateTime(required=True)
+    location = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(max=200))
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=500))
+
+
+class CarrierCallbackSchema(Schema):
+    tracking_number = fields.String(required=True, validate=TRACKING_NUMBER)
+    events = fields.List(fields.Nested(CarrierEventSchema), required=True,
+                         validate=validate.Length(min=1, max=MAX_CALLBACK_EVENTS))
+
+
+# -- responses ------------------------------------------------------------------------
+
+
+class TimelineEntrySchema(Schema):
+    status = fields.String()
+    description = fields.String(allow_none=True)
+    location = fields.String(allow_none=True)
+    at = fields.AwareDateTime()
+
+
+class LineSchema(Schema):
+    sku = fields.String()
+    quantity = fields.Integer()
+
+
+class TrackedShipmentSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    delivery_method = fields.String(allow_none=True, metadata={"enum": list(DELIVERY_METHODS)})
+    estimated_delivery = fields.Date(allow_none=True)
+    cash_on_delivery = fields.Boolean(metadata={"description": "Pay the courier on delivery"})
+    pickup_code = fields.String(allow_none=True, metadata={
+        "description": "Pickup orders only: show it at the pickup point to collect"})
+    replacement_for_return = fields.String(allow_none=True, metadata={
+        "description": "The exchange this shipment replaces goods for, if any"})
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+
+
+class TrackingSchema(Schema):
+    order_id = fields.String()
+    shipments = fields.List(fields.Nested(TrackedShipmentSchema))
+
+
+class AdminShipmentSchema(Schema):
+    id = fields.String()
+    order_id = fields.String()
+    user_id = fields.String(allow_none=True)
+    return_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    delivery_method = fields.String(allow_none=True, metadata={
+        "description": "null until the order's details arrived; it cannot ship before"})
+    address_id = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(LineSchema))
+    cash_on_delivery = fields.Boolean()
+    estimated_delivery = fields.Date(allow_none=True)
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    ready_at = fields.AwareDateTime()
+    shipped_at = fields.AwareDateTime(allow_none=True)
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+
+
+class ShipmentPageSchema(Schema):
+    items = fields.List(fields.Nested(AdminShipmentSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CallbackResultSchema(Schema):
+    shipment_id = fields.String()
+    status = fields.String()
+    applied = fields.Integer(metadata={"description": "Events recorded now"})
+    duplicates = fields.Integer(metadata={"description": "Events recorded before, ignored"})

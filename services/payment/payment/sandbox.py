@@ -1,0 +1,281 @@
+"""Provider sandboxes: a stand-in for Alipay, WeChat Pay and the card acquirer.
+
+It behaves like the real providers towards the merchant: a cashier page where the
+buyer pays (or fails to), then an asynchronous notification, signed with the
+provider's own key, POSTed to the merchant's notify URL and retried with backoff
+until the merchant acknowledges it the provider's way. The sandbox keeps its keys in
+its own table (as a provider keeps them); the merchant side reads only the public
+half or the shared secret (:func:`merchant_credentials`), or takes real ones from env.
+
+A real provider learns the trade's amount when the merchant creates it through an
+API; the sandbox reads the pending payment instead. Enabled by ``PAYMENT_SANDBOX``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from html import escape
+
+import requests
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from event_contracts.events.payment import PROVIDER_METHODS
+from payment.domain import (
+    PaymentNotFound,
+    SandboxDisabled,
+    fen_to_yuan,
+    retry_delay,
+)
+from payment.models import Payment, SandboxKey, SandboxNotification
+from payment.providers import Credentials, SigningKeys, Trade, adapter
+from payment.providers.crypto import generate_rsa_pair
+from service_runtime.config import env_str
+from service_runtime.db import Database
+from service_runtime.errors import Conflict, InvalidInput
+from service_runtime.ids import time_ordered_id
+from service_runtime.ids import utcnow as now
+
+log = logging.getLogger(__name__)
+MERCHANT_NAME = "Shop 小店"
+Send = Callable[[str, bytes, dict[str, str]], tuple[int | None, str]]
+
+
+class TradeAlreadyPaid(Conflict):
+    slug, title = "trade-already-paid", "This trade was already paid at the provider"
+
+
+def enabled() -> bool:
+    return env_str("PAYMENT_SANDBOX", "true").lower() in ("1", "true", "yes", "on")
+
+
+def notify_base() -> str:
+    return env_str("PAYMENT_NOTIFY_URL", "http://127.0.0.1:8080").rstrip("/")
+
+
+def app_id(provider: str) -> str:
+    """The merchant's id at the provider (Alipay app_id, WeChat Pay mchid)."""
+    if provider == "alipay":
+        return env_str("ALIPAY_APP_ID", "2021000000000001")
+    if provider == "wechat":
+        return env_str("WECHATPAY_MCHID", "1900000001")
+    return ""
+
+
+# -- keys ------------------------------------------------------------------------------
+
+def _new_keys(provider: str) -> SandboxKey:
+    private, public, secret, serial = None, None, None, None
+    if provider in ("alipay", "wechat"):
+        private, public = generate_rsa_pair()
+    if provider == "wechat":
+        secret, serial = secrets.token_hex(16), secrets.token_hex(20).upper()
+    if provider == "card":
+        secret = f"whsec_{secrets.token_hex(24)}"
+    return SandboxKey(provider=provider, private_key=private, public_key=public, secret=secret,
+                      serial=serial, created_at=now())
+
+
+def _stored_keys(db: Database, provider: str) -> SandboxKey:
+    """The sandbox's keys for ``provider``, generated once (a concurrent twin loses)."""
+    with db.read() as session:
+        found = session.get(SandboxKey, provider)
+    if found is not None:
+        return found
+    try:
+        with db.transaction() as session:
+            found = _new_keys(provider)
+            session.add(found)
+        return found
+    except IntegrityError:
+        with db.read() as session:
+            return session.get(SandboxKey, provider)
+
+
+def signing_keys(db: Database, provider: str) -> SigningKeys:
+    stored = _stored_keys(db, provider)
+    return SigningKeys(private_key=stored.private_key, secret=stored.secret,
+                       serial=stored.serial, app_id=app_id(provider))
+
+
+def merchant_credentials(db: Database, provider: str) -> Credentials:
+    """What the merchant verifies ``provider``'s notifications with: env, else the sandbox's
+    public half (never its private key)."""
+    env = {
+        "alipay": Credentials(public_key=env_str("ALIPAY_PUBLIC_KEY", "") or None),
+        "wechat": Credentials(public_key=env_str("WECHATPAY_PUBLIC_KEY", "") or None,
+                              secret=env_str("WECHATPAY_APIV3_KEY", "") or None,
+                              serial=env_str("WECHATPAY_SERIAL", "") or None),
+        "card": Credentials(secret=env_str("CARD_WEBHOOK_SECRET", "") or None),
+    }[provider]
+    if env.public_key or env.secret:
+        return Credentials(env.public_key, env.secret, env.serial, app_id(provider) or None)
+    if not enabled():
+        return Credentials(app_id=app_id(provider) or None)
+    stored = _stored_keys(db, provider)
+    return Credentials(public_key=stored.public_key, secret=stored.secret,
+                       serial=stored.serial, app_id=app_id(provider) or None)
+
+
+# -- the cashier -------------------------------------------------------------------------
+
+def _pending_payment(db: Database, provider: str, payment_id: str) -> Payment:
+    if not enabled():
+        raise SandboxDisabled()
+    if provider not in PROVIDER_METHODS:
+        raise PaymentNotFound(f"no provider {provider}")
+    with db.read() as session:
+        payment = session.get(Payment, payment_id)
+    if payment is None or payment.method != provider or payment.status != "pending":
+        raise PaymentNotFound(f"no pending {provider} payment {payment_id}")
+    return payment
+
+
+def cashier_page(db: Database, provider: str, payment_id: str) -> str:
+    """The provider's cashier: what is paid, to whom, and one form to pay or fail."""
+    payment = _pending_payment(db, provider, payment_id)
+    subject = (f"订单 Order {payment.order_id}" if payment.kind == "order"
+               else "钱包充值 Wallet top-up")
+    return _page(f"{provider} sandbox cashier", f"""
+<dl>
+  <dt>Merchant</dt><dd>{escape(MERCHANT_NAME)}</dd>
+  <dt>Subject</dt><dd>{escape(subject)}</dd>
+  <dt>Amount</dt><dd>¥{fen_to_yuan(payment.amount)} {escape(payment.currency)}</dd>
+  <dt>Trade</dt><dd>{escape(payment.id)}</dd>
+</dl>
+<form method="post">
+  <input type="hidden" name="payment_id" value="{escape(payment.id)}">
+  <label>Outcome
+    <select name="outcome">
+      <option value="success">Pay (success)</option>
+      <option value="failure">Decline (failure)</option>
+    </select>
+  </label>
+  <button type="submit">Confirm</button>
+</form>""")
+
+
+def submit(db: Database, provider: str, payment_id: str, form_payment_id: str,
+           outcome: str) -> str:
+    """The buyer paid (or failed) at the cashier: record the trade, queue the notification."""
+    if form_payment_id != payment_id:
+        raise InvalidInput("the form is for another payment")
+    payment = _pending_payment(db, provider, payment_id)
+    at = now()
+    with db.transaction() as session:
+        paid = session.scalar(select(SandboxNotification.id).where(
+            SandboxNotification.payment_id == payment_id,
+            SandboxNotification.outcome == "success"))
+        if paid is not None:
+            raise TradeAlreadyPaid(f"{payment_id} was already paid")
+        session.add(SandboxNotification(
+            id=time_ordered_id("ntf"), provider=provider, payment_id=payment_id,
+            trade_no=f"{provider[:2].upper()}{secrets.token_hex(12)}", outcome=outcome,
+            amount=payment.amount, currency=payment.currency,
+            url=f"{notify_base()}/api/v1/payments/callbacks/{provider}", attempts=0,
+            acknowledged=False, next_attempt_at=at, created_at=at))
+    word = "paid" if outcome == "success" else "declined"
+    return _page(f"{provider} sandbox", f"<p>Payment {escape(payment_id)} {word}. The merchant "
+                 "will be notified; you may return to the shop.</p>")
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+            f"</title></head><body><h1>{escape(title)}</h1>{body}</body></html>")
+
+
+# -- notifications ------------------------------------------------------------------------
+
+def http_send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """POST a notification; (status, text), or (None, error) when nobody answered."""
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=10)
+        return response.status_code, response.text
+    except requests.RequestException as exc:
+        return None, repr(exc)
+
+
+def deliver_due(db: Database, send: Send = http_send, at: datetime | None = None,
+                limit: int = 20) -> int:
+    """Send every due, unacknowledged notification once; return how many were sent.
+
+    Each attempt is signed afresh (a new timestamp, the same notify id), as providers
+    do, so a retry after an outage is not refused as stale. No transaction is open
+    while the merchant is called.
+    """
+    at = at or now()
+    with db.read() as session:
+        due = list(session.scalars(
+            select(SandboxNotification)
+            .where(SandboxNotification.acknowledged.is_(False),
+                   SandboxNotification.next_attempt_at <= at)
+            .order_by(SandboxNotification.next_attempt_at).limit(limit)))
+    for notification in due:
+        module = adapter(notification.provider)
+        trade = Trade(payment_id=notification.payment_id, trade_no=notification.trade_no,
+                      succeeded=notification.outcome == "success", amount=notification.amount,
+                      currency=notification.currency, notify_id=notification.id)
+        body, headers = module.build(trade, signing_keys(db, notification.provider), at)
+        status, text = send(notification.url, body, headers)
+        ok = status is not None and module.acknowledged(status, text)
+        if not ok:
+            log.warning("merchant did not acknowledge a sandbox notification",
+                        extra={"notification_id": notification.id, "status": status,
+                               "attempt": notification.attempts + 1})
+        with db.transaction() as session:
+            session.execute(
+                update(SandboxNotification).where(SandboxNotification.id == notification.id)
+                .values(body=body.decode(), headers=json.dumps(headers), last_status=status,
+                        attempts=SandboxNotification.attempts + 1, acknowledged=ok,
+                        next_attempt_at=at + retry_delay(notification.attempts + 1)))
+    return len(due)
+
+
+def notifications(db: Database, payment_id: str | None) -> list[dict]:
+    """What the sandbox sent (admin view; end-to-end tests replay these)."""
+    query = select(SandboxNotification).order_by(SandboxNotification.created_at)
+    if payment_id is not None:
+        query = query.where(SandboxNotification.payment_id == payment_id)
+    with db.read() as session:
+        rows = list(session.scalars(query.limit(200)))
+    return [{"id": row.id, "provider": row.provider, "payment_id": row.payment_id,
+             "outcome": row.outcome, "url": row.url, "body": row.body,
+             "headers": json.loads(row.headers) if row.headers else None,
+             "attempts": row.attempts, "acknowledged": row.acknowledged,
+             "last_status": row.last_status, "created_at": row.created_at} for row in rows]
+
+
+def submit_refund(db: Database, method: str, refund_id: str, payment_id: str,
+                  amount: int) -> str:
+    """Ask ``method``'s provider to refund; return its refund number.
+
+    Only the sandbox is implemented: it refunds at once (its own bookkeeping is the
+    refund number, derived from the refund id so asking twice is the same refund).
+    """
+    if not enabled():
+        raise RuntimeError(f"no {method} refund API is configured (PAYMENT_SANDBOX is off)")
+    return f"{method[:2].upper()}RF{refund_id}"[:64]
+
+
+def notifier(db: Database) -> Callable[[threading.Event], None]:
+    """The worker loop that delivers the sandbox's notifications."""
+
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            if not enabled():
+                stop.wait(5)
+                continue
+            try:
+                if deliver_due(db) == 0:
+                    stop.wait(0.5)
+            except Exception:
+                log.exception("sandbox notification delivery failed; retrying")
+                stop.wait(2)
+
+    run.__name__ = "sandbox_notifier"
+    return run

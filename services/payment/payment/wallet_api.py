@@ -1,0 +1,97 @@
+"""HTTP routes of the wallet: parse, call one ledger use case, serialize."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from payment import ledger
+from service_runtime.app import current_db
+from service_runtime.http import current_user_id, idempotency_key
+
+wallet = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Wallet")
+
+
+class WalletMoneySchema(Schema):
+    amount = fields.Integer()
+    currency = fields.String()
+
+
+class WalletQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=20))
+
+
+class WalletLineSchema(Schema):
+    amount = fields.Integer()
+    currency = fields.String()
+    kind = fields.String()  # credit | payment | top_up | refund | withdrawal
+    reference = fields.String()
+    balance_after = fields.Integer()
+    created_at = fields.AwareDateTime()
+
+
+class WalletViewSchema(Schema):
+    balance = fields.Nested(WalletMoneySchema)
+    ledger = fields.List(fields.Nested(WalletLineSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TopUpPackageSchema(Schema):
+    id = fields.String()
+    price = fields.Nested(WalletMoneySchema)
+    credit = fields.Nested(WalletMoneySchema)
+
+
+class WithdrawalRequestSchema(Schema):
+    amount = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=1, max=ledger.MAX_AMOUNT))
+    bank_account = fields.String(required=True, validate=validate.Regexp(
+        ledger.BANK_ACCOUNT.pattern + r"\Z", error="must be 12 to 19 digits"))
+
+
+class WithdrawalSchema(Schema):
+    id = fields.String()
+    amount = fields.Method("amount_of")
+    bank_account = fields.Method("masked_account")
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+
+    def amount_of(self, withdrawal):  # type: ignore[no-untyped-def]
+        return {"amount": withdrawal.amount, "currency": withdrawal.currency}
+
+    def masked_account(self, withdrawal):  # type: ignore[no-untyped-def]
+        """Only the last four digits ever leave the service."""
+        return "*" * (len(withdrawal.bank_account) - 4) + withdrawal.bank_account[-4:]
+
+
+@wallet.route("")
+class Wallet(MethodView):
+    @wallet.arguments(WalletQuerySchema, location="query")
+    @wallet.response(200, WalletViewSchema)
+    def get(self, query):  # type: ignore[no-untyped-def]
+        return ledger.wallet_view(current_db(), current_user_id(), query["limit"],
+                                  query["cursor"])
+
+
+@wallet.route("/top-up-packages")
+class TopUpPackages(MethodView):
+    @wallet.response(200, TopUpPackageSchema(many=True))
+    def get(self):  # type: ignore[no-untyped-def]
+        """Public: what a top-up costs and what it credits (bonus included)."""
+        return [{"id": package_id,
+                 "price": {"amount": price, "currency": ledger.CURRENCY},
+                 "credit": {"amount": credit, "currency": ledger.CURRENCY}}
+                for package_id, (price, credit) in ledger.TOP_UP_PACKAGES.items()]
+
+
+@wallet.route("/withdrawals")
+class Withdrawals(MethodView):
+    @wallet.arguments(WithdrawalRequestSchema)
+    @wallet.response(201, WithdrawalSchema)
+    @wallet.alt_response(200, schema=WithdrawalSchema,
+                         description="Replay of an Idempotency-Key")
+    def post(self, body):  # type: ignore[no-untyped-def]
+        withdrawal, created = ledger.request_withdrawal(
+            current_db(), current_user_id(), body["amount"], body["bank_account"],
+            idempotency_key())
+        return (withdrawal, 201) if created else (withdrawal, 200)
