@@ -25,3 +25,15 @@ class QuantityLineSchema(EventSchema):
 
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class ShippingAddressSchema(EventSchema):
+    """Where an order goes: the buyer's address-book entry as it was at checkout."""
+
+    recipient = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    province = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    district = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    detail = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    postal_code = fields.String(required=False, allow_none=True)

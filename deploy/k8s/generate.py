@@ -109,8 +109,9 @@ def database_env(name: str) -> str:
 
 # What one service needs beyond the shared settings, for its API and its worker alike.
 SERVICE_ENV: dict[str, dict[str, str]] = {
-    # An order placed without lines reads the buyer's cart.
-    "order": {"CART_SERVICE_URL": "http://cart-api:8103"},
+    # Checkout reads the buyer's address (and, for an order without lines, the cart).
+    "order": {"CART_SERVICE_URL": "http://cart-api:8103",
+              "USER_SERVICE_URL": "http://user-api:8101"},
     # Redirect pages and provider notifications go through the public gateway; an
     # overlay sets the public address (the base points at the in-cluster gateway).
     "payment": {"PAYMENT_PUBLIC_URL": "http://gateway:8080",

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
 from api_gateway.app import create_app
 from api_gateway.routes import DEFAULT_UPSTREAMS, Upstreams, service_for
 from service_runtime.auth import jwks
 from service_runtime.testing.plugin import bearer
-from service_runtime.testing.processes import free_port
+from service_runtime.testing.processes import free_port, served
 
 
 @pytest.mark.parametrize(("path", "service"), [
@@ -94,12 +92,8 @@ def echo_app() -> Flask:
 
 @pytest.fixture
 def upstream():
-    port = free_port()
-    server = make_server("127.0.0.1", port, echo_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with served(echo_app()) as url:
+        yield url
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g, request
 
@@ -70,6 +71,16 @@ class SigningKey:
     @classmethod
     def generate(cls) -> SigningKey:
         return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_pem(cls, private_pem: str, kid: str | None = None) -> SigningKey:
+        return cls(serialization.load_pem_private_key(private_pem.encode(), None), kid)
+
+    def private_pem(self) -> str:
+        """The private key as unencrypted PKCS#8 PEM, as the user service stores it."""
+        return self.private_key.private_bytes(serialization.Encoding.PEM,
+                                              serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()).decode()
 
     def issue(self, settings: AuthSettings, user_id: str, roles: tuple[str, ...] | list[str],
               ttl_s: int | None = None, now: float | None = None) -> str:

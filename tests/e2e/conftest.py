@@ -81,6 +81,7 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
         "ORDER_PAYMENT_TIMEOUT_S": str(PAYMENT_TIMEOUT_S),
         "ORDER_TIMER_INTERVAL_MS": "500",
         "CART_SERVICE_URL": f"http://127.0.0.1:{ports['cart']}",
+        "USER_SERVICE_URL": f"http://127.0.0.1:{ports['user']}",
         # Providers send their pages and notifications through the public gateway.
         "PAYMENT_PUBLIC_URL": stack.gateway,
         "PAYMENT_NOTIFY_URL": stack.gateway,

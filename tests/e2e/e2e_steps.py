@@ -18,19 +18,33 @@ MUG = "MUG-CERAMIC-350ML"
 PASSWORD = "e2e-password-1"
 # Short enough for a test to watch an unpaid order expire, long enough to pay the others.
 PAYMENT_TIMEOUT_S = 30
+# Every shopper's default address.
+HOME = {"recipient": "韩梅梅", "phone": "13900139000", "province": "上海市", "city": "上海市",
+        "district": "徐汇区", "detail": "漕溪北路 88 号", "postal_code": "200030"}
 
 
 def sign_up(stack, name: str, wallet: int = 100_000) -> dict[str, str]:
-    """A new customer, signed up and signed in through the gateway, with a funded wallet."""
+    """A new customer, signed up and signed in through the gateway, with ``HOME`` as the
+    default address and a funded wallet."""
     email = f"{name}-{uuid.uuid4().hex[:8]}@e2e.test"
     registered = requests.post(stack.url("/api/v1/auth/register"),
                                json={"email": email, "password": PASSWORD, "nickname": name})
     assert registered.status_code == 201, registered.text
     tokens = requests.post(stack.url("/api/v1/auth/login"),
                            json={"login": email, "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    address = requests.post(stack.url("/api/v1/users/me/addresses"), json=HOME, headers=headers)
+    assert address.status_code == 201, address.text
     if wallet:
         stack.cli("payment", "credit-wallet", registered.json()["user_id"], str(wallet))
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
+    return headers
+
+
+def default_address_id(stack, http: requests.Session, headers: dict) -> str:
+    """What a client app preselects at checkout: the default address of the book."""
+    book = http.get(stack.url("/api/v1/users/me/addresses"), headers=headers)
+    assert book.status_code == 200, book.text
+    return next(a["id"] for a in book.json() if a["is_default"])
 
 
 def sign_in(stack, login: str, password: str) -> dict[str, str]:
@@ -58,7 +72,8 @@ def wait_for_status(stack, http: requests.Session, order_id: str, headers: dict,
 
 def place_order(stack, http: requests.Session, headers: dict, lines: list[dict] | None = None,
                 delivery_method: str = "express", key: str | None = None) -> dict:
-    body: dict = {"address_id": "addr_home", "delivery_method": delivery_method}
+    body: dict = {"address_id": default_address_id(stack, http, headers),
+                  "delivery_method": delivery_method}
     if lines is not None:
         body["lines"] = lines
     response = http.post(stack.url("/api/v1/orders"), json=body,

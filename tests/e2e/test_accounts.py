@@ -49,7 +49,10 @@ def test_one_user_cannot_read_or_change_another_users_addresses(stack, http, ali
     created = http.post(stack.url("/api/v1/users/me/addresses"), json=address, headers=alice)
     assert created.status_code == 201
     address_id = created.json()["id"]
-    assert http.get(stack.url("/api/v1/users/me/addresses"), headers=bob).json() == []
+    assert address_id not in [a["id"] for a in http.get(stack.url("/api/v1/users/me/addresses"),
+                                                        headers=bob).json()]
+    assert http.get(stack.url(f"/api/v1/users/me/addresses/{address_id}"),
+                    headers=bob).status_code == 404
     assert http.delete(stack.url(f"/api/v1/users/me/addresses/{address_id}"),
                        headers=bob).status_code == 404
     assert http.patch(stack.url("/api/v1/users/me"), json={"role": "admin"},

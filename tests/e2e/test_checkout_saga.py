@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 import requests
 
 from e2e_steps import (
+    HOME,
     KETTLE,
     MUG,
     PAYMENT_TIMEOUT_S,
@@ -27,6 +29,10 @@ from e2e_steps import (
     wait_for_status,
     wallet_balance,
 )
+from payment import sandbox
+from payment.providers import Trade, adapter
+from service_runtime.db import Database
+from service_runtime.ids import utcnow
 from service_runtime.testing.kafka_tools import read_topic
 from service_runtime.testing.processes import wait_until
 
@@ -52,6 +58,19 @@ def events_of(stack, topic: str, order_id: str) -> list[dict]:
             if e["data"].get("order_id") == order_id]
 
 
+def provider_signed(stack, provider: str, payment_id: str, amount: int,
+                    sent_at: datetime) -> tuple[bytes, dict]:
+    """A notification signed with the sandbox provider's key, as a captured one replayed
+    later would be (the keys live in the payment service's database, as the provider's)."""
+    db = Database(stack.envs["payment"]["DATABASE_URL"])
+    try:
+        trade = Trade(payment_id=payment_id, trade_no="T-replayed", succeeded=True,
+                      amount=amount, currency="CNY", notify_id=uuid.uuid4().hex)
+        return adapter(provider).build(trade, sandbox.signing_keys(db, provider), sent_at)
+    finally:
+        db.dispose()
+
+
 def test_the_whole_journey_from_cart_to_review(stack, http, admin):
     shopper = sign_up(stack, "journey", wallet=0)
     wait_for_sku(stack, http, KETTLE)
@@ -68,8 +87,9 @@ def test_the_whole_journey_from_cart_to_review(stack, http, admin):
     assert {(line["sku"], line["quantity"]) for line in order["lines"]} == {(KETTLE, 1), (MUG, 2)}
     assert order["total"] == {"amount": 9900 + 2 * 2500, "currency": "CNY"}
     again = http.post(stack.url("/api/v1/orders"), headers={**shopper, "Idempotency-Key": key},
-                      json={"address_id": "addr_home", "delivery_method": "express"})
+                      json={"address_id": order["address_id"], "delivery_method": "express"})
     assert again.status_code == 200 and again.json()["id"] == order["id"]
+    assert order["shipping_address"] == HOME, "the order keeps a copy of the address"
     order = wait_for_status(stack, http, order["id"], shopper, "awaiting_payment")
     wait_until(lambda: http.get(stack.url("/api/v1/cart"), headers=shopper).json()["lines"] == [],
                30, 0.2, "the bought lines to leave the cart")
@@ -83,11 +103,13 @@ def test_the_whole_journey_from_cart_to_review(stack, http, admin):
     paid = http.get(stack.url(f"/api/v1/payments/{payment['id']}"), headers=shopper).json()
     assert paid["status"] == "succeeded"
 
-    # The merchant ships it; the carrier reports its way to the door.
+    # The merchant ships it to the address chosen at checkout; the carrier reports its way
+    # to the door.
     shipment = shipment_of(stack, http, admin, order["id"])
     shipped = http.post(stack.url(f"/api/v1/admin/shipments/{shipment['id']}/ship"),
                         headers=admin, json={"carrier": "sf", "tracking_number": "SF1234567890"})
     assert shipped.status_code == 200, shipped.text
+    assert shipped.json()["shipping_address"] == HOME
     wait_for_status(stack, http, order["id"], shopper, "shipped")
     in_transit = carrier_callback(stack, http, "sf", SF_SECRET, "SF1234567890",
                                   "in_transit", "out_for_delivery")
@@ -172,10 +194,20 @@ def test_forged_and_replayed_provider_callbacks_change_nothing(stack, http, alic
                         params={"payment_id": payment["id"]}, headers=admin).json()
         return sent[0] if sent and sent[0]["acknowledged"] else None
 
+    callback = stack.url("/api/v1/payments/callbacks/alipay")
+    # A success notification replayed long after it was sent (the provider's own signature,
+    # 20 minutes old) is refused and pays nothing.
+    stale_body, stale_headers = provider_signed(stack, "alipay", payment["id"], 9900,
+                                                utcnow() - timedelta(minutes=20))
+    stale = http.post(callback, data=stale_body, headers=stale_headers)
+    assert stale.status_code == 400, stale.text
+    assert stale.json()["type"] == "urn:shop:problem:notification-refused"
+    assert http.get(stack.url(f"/api/v1/payments/{payment['id']}"),
+                    headers=alice).json()["status"] == "pending"
+
     pay_at_provider(stack, http, payment)
     wait_for_status(stack, http, order["id"], alice, "paid")
     real = wait_until(notification, 30, 0.2, "the sandbox's acknowledged notification")
-    callback = stack.url("/api/v1/payments/callbacks/alipay")
     headers = {"Content-Type": real["headers"].get("Content-Type",
                                                    "application/x-www-form-urlencoded")}
 

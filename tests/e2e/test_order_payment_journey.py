@@ -5,27 +5,32 @@ from __future__ import annotations
 import json
 import uuid
 
-from e2e_steps import sign_up, start_payment, wait_for_status
+from e2e_steps import default_address_id, sign_up, start_payment, wait_for_status
 from service_runtime.testing.kafka_tools import read_topic
 from service_runtime.testing.processes import wait_until
 
-ORDER = {"address_id": "addr_home", "delivery_method": "express",
+ORDER = {"delivery_method": "express",
          "lines": [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": 1},
                    {"sku": "MUG-CERAMIC-350ML", "quantity": 2}]}
+
+
+def order_body(stack, http, headers: dict) -> dict:
+    return {**ORDER, "address_id": default_address_id(stack, http, headers)}
 
 
 def test_an_order_is_placed_paid_and_becomes_paid(stack, http):
     shopper = sign_up(stack, "payer")  # a wallet no other test spends from
     correlation = "e2e-" + uuid.uuid4().hex[:8]
     key = uuid.uuid4().hex
-    placed = http.post(stack.url("/api/v1/orders"), json=ORDER, headers={
+    body = order_body(stack, http, shopper)
+    placed = http.post(stack.url("/api/v1/orders"), json=body, headers={
         **shopper, "Idempotency-Key": key, "X-Correlation-ID": correlation})
     assert placed.status_code == 201, placed.text
     order = placed.json()
     assert order["status"] == "pending"
     assert order["total"] == {"amount": 9900 + 2 * 2500, "currency": "CNY"}
 
-    retried = http.post(stack.url("/api/v1/orders"), json=ORDER,
+    retried = http.post(stack.url("/api/v1/orders"), json=body,
                         headers={**shopper, "Idempotency-Key": key})
     assert retried.status_code == 200 and retried.json()["id"] == order["id"]
 
@@ -56,7 +61,8 @@ def test_an_order_is_placed_paid_and_becomes_paid(stack, http):
 
 
 def test_other_users_cannot_see_or_pay_an_order(stack, http, alice, bob):
-    order = http.post(stack.url("/api/v1/orders"), json=ORDER, headers=alice).json()
+    order = http.post(stack.url("/api/v1/orders"), json=order_body(stack, http, alice),
+                      headers=alice).json()
     assert http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=bob).status_code == 404
     wait_until(lambda: http.get(stack.url("/api/v1/wallet"), headers=alice).ok, 10)
     bob_pays = http.post(stack.url("/api/v1/payments"), headers=bob,
@@ -66,7 +72,8 @@ def test_other_users_cannot_see_or_pay_an_order(stack, http, alice, bob):
 
 def test_bad_input_is_a_problem_through_the_gateway(stack, http, alice, bob):
     bad = http.post(stack.url("/api/v1/orders"), headers=alice,
-                    json={**ORDER, "lines": [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": -1}]})
+                    json={**order_body(stack, http, alice),
+                          "lines": [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": -1}]})
     assert bad.status_code == 422
     assert bad.headers["Content-Type"] == "application/problem+json"
     assert bad.json()["errors"][0]["field"] == "lines.0.quantity"
@@ -84,7 +91,7 @@ def test_every_process_reports_health_readiness_and_metrics(stack, http, alice, 
         assert http.get(f"{base}/readyz").status_code == 200, base
         assert http.get(f"{base}/metrics").status_code == 200
 
-    http.post(stack.url("/api/v1/orders"), json=ORDER, headers=alice)
+    http.post(stack.url("/api/v1/orders"), json=order_body(stack, http, alice), headers=alice)
     api_metrics = http.get(f"{stack.api_urls['order']}/metrics").text
     assert 'route="/api/v1/orders"' in api_metrics
     assert "http_request_duration_seconds_bucket" in api_metrics

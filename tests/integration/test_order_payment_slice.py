@@ -27,6 +27,7 @@ from service_runtime.migrate import upgrade
 from service_runtime.outbox import OutboxRelay
 from service_runtime.testing.plugin import bearer
 from service_runtime.testing.processes import wait_until
+from user.testing import HOME, serving_address_books
 
 CATEGORIES = [{"id": 1, "parent_id": None, "name": "厨房电器", "name_en": "Kitchen", "level": 1,
                "position": 0}]
@@ -37,7 +38,16 @@ SERVICES = (CATALOG, ORDER, PAYMENT)
 
 
 @pytest.fixture
-def services(new_database, kafka_settings, signing_key):
+def address_book(new_database, signing_key, monkeypatch):
+    """Where checkout reads alice's address: the real user service."""
+    with serving_address_books(new_database("user"), signing_key,
+                               {"addr_1": ("alice", HOME)}) as url:
+        monkeypatch.setenv("USER_SERVICE_URL", url)
+        yield url
+
+
+@pytest.fixture
+def services(new_database, kafka_settings, signing_key, address_book):
     keys = {"AUTH_JWKS": jwks(signing_key)}
     apps = {}
     for definition, create_app in ((CATALOG, create_catalog_app), (ORDER, create_order_app),
@@ -85,6 +95,7 @@ def test_an_order_is_reserved_paid_then_cancelled_and_refunded(services, signing
     order = wait_until(place, 60, 0.2, "the order service to know the kettle's price")
     assert order["status"] == "pending"
     assert order["total"] == {"amount": 19800, "currency": "CNY"}
+    assert order["shipping_address"] == HOME
     assert order["lines"][0]["product_id"] is not None
 
     def status():

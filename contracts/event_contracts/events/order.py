@@ -2,7 +2,12 @@
 
 from marshmallow import fields, validate
 
-from event_contracts.common import MoneySchema, OrderLineSchema, QuantityLineSchema
+from event_contracts.common import (
+    MoneySchema,
+    OrderLineSchema,
+    QuantityLineSchema,
+    ShippingAddressSchema,
+)
 from event_contracts.registry import EventSchema, event_schema
 
 DELIVERY_METHODS = ("standard", "express", "pickup")
@@ -18,6 +23,8 @@ class OrderPlacedV1(EventSchema):
     total = fields.Nested(MoneySchema, required=True)
     delivery_method = fields.String(required=True, validate=validate.OneOf(DELIVERY_METHODS))
     address_id = fields.String(required=False, allow_none=True)
+    # A copy of the address at checkout: later edits of the address book do not move it.
+    shipping_address = fields.Nested(ShippingAddressSchema, required=False, allow_none=True)
     placed_at = fields.AwareDateTime(required=True)
     # When an unpaid order is cancelled (payment deadline).
     payment_due_at = fields.AwareDateTime(required=False, allow_none=True)

@@ -1,4 +1,5 @@
-"""Real processes for tests: start, wait until healthy, SIGTERM or SIGKILL, read logs."""
+"""Real processes and servers for tests: start, wait until healthy, SIGTERM or SIGKILL,
+read logs; or serve a WSGI app over real HTTP from a thread."""
 
 from __future__ import annotations
 
@@ -7,17 +8,34 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from werkzeug.serving import make_server
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def served(app: Callable, port: int = 0) -> Iterator[str]:
+    """``app`` (any WSGI app) served on 127.0.0.1 from a thread; yields its base URL."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 30, interval: float = 0.1,

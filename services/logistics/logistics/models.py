@@ -38,6 +38,8 @@ class Order(Base):
     user_id: Mapped[str | None] = mapped_column(String(100), index=True)
     delivery_method: Mapped[str | None] = mapped_column(String(20))
     address_id: Mapped[str | None] = mapped_column(String(100))
+    # Where it goes: the buyer's address as it was at checkout (from OrderPlaced).
+    shipping_address: Mapped[dict | None] = mapped_column(JSON)
     lines: Mapped[list | None] = mapped_column(JSON)
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

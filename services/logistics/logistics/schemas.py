@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from event_contracts.common import ShippingAddressSchema
 from logistics.domain import (
     CARRIERS,
     DELIVERY_METHODS,
@@ -111,6 +112,8 @@ class AdminShipmentSchema(Schema):
     delivery_method = fields.String(allow_none=True, metadata={
         "description": "null until the order's details arrived; it cannot ship before"})
     address_id = fields.String(allow_none=True)
+    shipping_address = fields.Nested(ShippingAddressSchema, allow_none=True, metadata={
+        "description": "where it goes: the buyer's address at checkout; null until known"})
     lines = fields.List(fields.Nested(LineSchema))
     cash_on_delivery = fields.Boolean()
     estimated_delivery = fields.Date(allow_none=True)

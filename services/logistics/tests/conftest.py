@@ -43,6 +43,10 @@ def emitted(db, event_type: str) -> list[dict]:
     return events
 
 
+ADDRESS = {"recipient": "李雷", "phone": "13800138000", "province": "浙江省", "city": "杭州市",
+           "district": "西湖区", "detail": "文三路 100 号", "postal_code": "310000"}
+
+
 class Saga:
     """The other services' events, as they would reach logistics."""
 
@@ -56,7 +60,7 @@ class Saga:
             lines=[{"sku": sku, "quantity": q, "unit_price": {"amount": 100, "currency": "CNY"}}
                    for sku, q in lines],
             total={"amount": 100 * sum(q for _, q in lines), "currency": "CNY"},
-            address_id="addr_1", placed_at=T0.isoformat()))
+            address_id="addr_1", shipping_address=ADDRESS, placed_at=T0.isoformat()))
 
     def pay(self, order_id: str = "ord_1", user_id: str = "alice", method: str = "balance",
             at: datetime = T0 + timedelta(minutes=5), event_id: str | None = None) -> bool:

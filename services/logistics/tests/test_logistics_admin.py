@@ -31,6 +31,7 @@ def ready(saga, admin_api):
 
 def test_shipping_a_ready_shipment_emits_shipped(client, admin_api, ready, emitted, db):
     assert ready["status"] == "ready" and ready["address_id"] == "addr_1"
+    assert ready["shipping_address"]["detail"] == "文三路 100 号", "where to send it"
     assert ready["lines"] == [{"sku": "KETTLE", "quantity": 1}, {"sku": "MUG", "quantity": 2}]
     assert "pickup_code" not in ready, "the merchant never sees the buyer's code"
     response = admin_api.ship(ready["id"], "sf", "SF1234567890123")

@@ -67,6 +67,7 @@ def test_an_order_is_remembered(saga, db):
         order = session.get(Order, "ord_1")
         assert (order.user_id, order.delivery_method, order.address_id) == (
             "alice", "pickup", "addr_1")
+        assert order.shipping_address["recipient"] == "李雷"
         assert order.lines == [{"sku": "KETTLE", "quantity": 1}, {"sku": "MUG", "quantity": 2}]
     assert shipments(db) == [], "nothing ships before it is paid"
 

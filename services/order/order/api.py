@@ -7,8 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from order import service
-from order.cart import cart_lines
 from order.domain import RequestedLine
+from order.reads import cart_lines, shipping_address
 from order.schemas import (
     CancelOrderSchema,
     OrderListQuerySchema,
@@ -30,6 +30,7 @@ class Orders(MethodView):
     def post(self, body):  # type: ignore[no-untyped-def]
         user_id = current_user_id()
         lines = body["lines"]
+        authorization = request.headers.get("Authorization")
         order, created = service.place_order(
             current_db(),
             user_id,
@@ -37,9 +38,10 @@ class Orders(MethodView):
             body["delivery_method"],
             body["address_id"],
             idempotency_key(),
+            # Only called when the order is really created.
+            read_address=partial(shipping_address, authorization),
             coupon_code=body["coupon_code"],
-            # Only called when the order is really created from the cart.
-            read_cart=partial(cart_lines, request.headers.get("Authorization")),
+            read_cart=partial(cart_lines, authorization),
         )
         return (order, 201) if created else (order, 200)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -38,6 +39,8 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     delivery_method: Mapped[str] = mapped_column(String(20))
     address_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The address as it was at checkout (orders placed before it was kept have none).
+    shipping_address: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # A placeholder: stored and echoed, no discount is applied yet.
     coupon_code: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from event_contracts.common import ShippingAddressSchema
 from event_contracts.events.order import DELIVERY_METHODS
 from order.domain import MAX_LINES, MAX_QUANTITY, OrderStatus
 
@@ -57,6 +58,8 @@ class OrderSchema(Schema):
     total = fields.Method("total_of")
     delivery_method = fields.String()
     address_id = fields.String(allow_none=True)
+    shipping_address = fields.Nested(ShippingAddressSchema, allow_none=True, metadata={
+        "description": "the address book entry as it was at checkout"})
     coupon_code = fields.String(allow_none=True)
     lines = fields.Method("lines_of")
     payment = fields.Method("payment_of", metadata={

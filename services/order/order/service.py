@@ -9,7 +9,7 @@ the event) or skips the order (timers).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 
@@ -157,16 +157,18 @@ def place_order(
     user_id: str,
     lines: Sequence[RequestedLine] | None,
     delivery_method: str,
-    address_id: str | None,
+    address_id: str,
     idempotency_key: str | None,
+    read_address: Callable[[str], Mapping[str, str | None]],
     coupon_code: str | None = None,
     read_cart: Callable[[], Sequence[RequestedLine]] | None = None,
 ) -> tuple[Order, bool]:
     """Store a ``pending`` order and its ``OrderPlaced`` event together; return (order, created).
 
-    Without ``lines`` the caller's cart says what to order (``read_cart``, called outside
-    any transaction and only when the order is really created). Prices always come from
-    the local price list. A repeated ``Idempotency-Key`` returns the first order.
+    The order keeps a copy of the caller's address ``address_id`` (``read_address``) and,
+    without ``lines``, takes what to order from the caller's cart (``read_cart``); both are
+    read outside any transaction and only when the order is really created. Prices always
+    come from the local price list. A repeated ``Idempotency-Key`` returns the first order.
     """
 
     def create() -> Order:
@@ -175,6 +177,7 @@ def place_order(
             if read_cart is None:
                 raise InvalidInput("lines are required")
             wanted = read_cart()
+        address = dict(read_address(address_id))
         with db.transaction() as session:
             known = {
                 p.sku: p
@@ -196,6 +199,7 @@ def place_order(
                 currency=total.currency,
                 delivery_method=delivery_method,
                 address_id=address_id,
+                shipping_address=address,
                 idempotency_key=idempotency_key,
                 coupon_code=coupon_code,
                 payment_due_at=due,
@@ -229,6 +233,7 @@ def place_order(
                 "total": {"amount": total.amount, "currency": total.currency},
                 "delivery_method": delivery_method,
                 "address_id": address_id,
+                "shipping_address": address,
                 "placed_at": at.isoformat(),
                 "payment_due_at": due.isoformat(),
                 "coupon_code": coupon_code,

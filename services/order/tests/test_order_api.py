@@ -5,12 +5,15 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from event_contracts import REGISTRY
 from order.models import Order
 from service_runtime.testing.checks import assert_ops_endpoints
 from service_runtime.testing.plugin import outbox_events
+from service_runtime.testing.processes import free_port
+from user.testing import HOME
 
 BODY = {"address_id": "addr_1", "delivery_method": "express",
         "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "MUG", "quantity": 2}]}
@@ -41,6 +44,61 @@ def test_placing_an_order_prices_it_stores_it_and_emits_order_placed(client, db,
     assert event["data"]["user_id"] == "alice"
 
 
+def test_the_order_keeps_a_copy_of_the_buyers_address(client, db, alice, address_book):
+    headers = {**alice, "Idempotency-Key": uuid.uuid4().hex}
+    order = client.post("/api/v1/orders", json=BODY, headers=headers).json
+    assert order["address_id"] == "addr_1"
+    assert order["shipping_address"] == HOME
+    [event] = outbox_events(db, "OrderPlaced")
+    assert event["data"]["shipping_address"] == HOME
+
+    # The buyer edits the address book afterwards: the order does not move.
+    moved = requests.patch(f"{address_book}/api/v1/users/me/addresses/addr_1",
+                           json={"city": "宁波市"}, headers=alice)
+    assert moved.status_code == 200, moved.text
+    try:
+        assert client.get(f"/api/v1/orders/{order['id']}",
+                          headers=alice).json["shipping_address"] == HOME
+        assert client.post("/api/v1/orders", json=BODY, headers=headers).json[
+            "shipping_address"] == HOME, "a replay returns the order as placed"
+        again = client.post("/api/v1/orders", json=BODY, headers=alice).json
+        assert again["shipping_address"]["city"] == "宁波市"
+    finally:
+        requests.patch(f"{address_book}/api/v1/users/me/addresses/addr_1",
+                       json={"city": HOME["city"]}, headers=alice)
+
+
+@pytest.mark.parametrize("address_id", ["addr_bob", "addr_nowhere", "../../me", "addr 1?x=1"])
+def test_an_address_not_in_the_buyers_book_is_a_422_and_places_nothing(client, db, alice,
+                                                                      address_id):
+    response = client.post("/api/v1/orders", json={**BODY, "address_id": address_id},
+                           headers=alice)
+    assert response.status_code == 422, response.json
+    assert response.content_type == "application/problem+json"
+    assert response.json["type"] == "urn:shop:problem:unknown-address"
+    assert count_orders(db) == 0
+    assert outbox_events(db) == []
+
+
+def test_an_address_book_that_is_down_is_a_503_and_places_nothing(client, db, alice,
+                                                                  monkeypatch):
+    monkeypatch.setenv("USER_SERVICE_URL", f"http://127.0.0.1:{free_port()}")
+    response = client.post("/api/v1/orders", json=BODY, headers=alice)
+    assert response.status_code == 503
+    assert response.json["type"] == "urn:shop:problem:address-book-unavailable"
+    assert count_orders(db) == 0
+
+
+def test_a_replay_returns_the_order_without_reading_the_address_again(client, alice,
+                                                                      monkeypatch):
+    headers = {**alice, "Idempotency-Key": uuid.uuid4().hex}
+    first = client.post("/api/v1/orders", json=BODY, headers=headers)
+    monkeypatch.setenv("USER_SERVICE_URL", f"http://127.0.0.1:{free_port()}")  # gone
+    again = client.post("/api/v1/orders", json=BODY, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json == first.json
+
+
 def test_client_prices_are_ignored(client, alice):
     body = {**BODY, "lines": [{"sku": "KETTLE", "quantity": 1, "unit_price": 1}]}
     response = client.post("/api/v1/orders", json=body, headers=alice)
@@ -54,7 +112,7 @@ def test_idempotency_key_returns_the_first_order_and_emits_once(client, db, alic
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json["id"] == again.json["id"]
     assert len(outbox_events(db, "OrderPlaced")) == 1
-    other_user = client.post("/api/v1/orders", json=BODY,
+    other_user = client.post("/api/v1/orders", json={**BODY, "address_id": "addr_bob"},
                              headers={**bob, "Idempotency-Key": headers["Idempotency-Key"]})
     assert other_user.status_code == 201 and other_user.json["id"] != first.json["id"]
 

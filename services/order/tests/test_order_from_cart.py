@@ -1,11 +1,8 @@
 """Placing an order from the caller's cart: the real cart service over real HTTP."""
 
 import json
-import threading
-from collections.abc import Callable
 
 import pytest
-from werkzeug.serving import make_server
 
 from cart.app import create_app as create_cart_app
 from cart.definition import DEFINITION as CART
@@ -16,7 +13,7 @@ from service_runtime.consumer import EventConsumer, decode
 from service_runtime.testing.checks import migrated_app
 from service_runtime.testing.kafka_tools import envelope
 from service_runtime.testing.plugin import outbox_events
-from service_runtime.testing.processes import free_port
+from service_runtime.testing.processes import free_port, served
 
 BODY = {"address_id": "addr_1", "delivery_method": "standard"}
 
@@ -27,18 +24,6 @@ def product_updated(product_id: int, sku: str, amount: int) -> object:
                       "attributes": {}, "available": 50}],
             "updated_at": "2026-11-22T08:00:00+00:00"}
     return decode(json.dumps(envelope("ProductUpdated", str(product_id), data)).encode())
-
-
-def serve(app) -> tuple[str, Callable[[], None]]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join()
-
-    return f"http://127.0.0.1:{server.server_port}", stop
 
 
 @pytest.fixture
@@ -56,10 +41,9 @@ def cart_app(new_database, signing_key):
 
 @pytest.fixture
 def cart_url(cart_app, monkeypatch):
-    url, stop = serve(cart_app)
-    monkeypatch.setenv("CART_SERVICE_URL", url)
-    yield url
-    stop()
+    with served(cart_app) as url:
+        monkeypatch.setenv("CART_SERVICE_URL", url)
+        yield url
 
 
 def test_without_lines_the_callers_cart_is_ordered_at_the_order_services_prices(
@@ -102,12 +86,9 @@ def test_a_cart_that_is_down_is_a_503_problem(client, db, alice, monkeypatch):
 def test_a_cart_that_answers_garbage_is_a_503_problem(client, alice, monkeypatch):
     from werkzeug.wrappers import Response
 
-    url, stop = serve(lambda environ, start: Response("<html>", status=500)(environ, start))
-    monkeypatch.setenv("CART_SERVICE_URL", url)
-    try:
+    with served(lambda environ, start: Response("<html>", status=500)(environ, start)) as url:
+        monkeypatch.setenv("CART_SERVICE_URL", url)
         response = client.post("/api/v1/orders", json=BODY, headers=alice)
-    finally:
-        stop()
     assert response.status_code == 503
 
 

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from event_contracts import REGISTRY
 from payment import ledger, sandbox
@@ -18,6 +17,7 @@ from payment.providers import Trade, adapter
 from payment.service import process_pending_refunds
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import outbox_events
+from service_runtime.testing.processes import served
 
 PROVIDERS = ["alipay", "wechat", "card"]
 ACKS = {"alipay": (200, b"success"), "wechat": (204, b""), "card": (200, b'{"received": true}')}
@@ -250,10 +250,8 @@ def test_the_notifier_retries_with_backoff_until_acknowledged(client, db, alice,
 
 
 def test_the_notifier_loop_delivers_over_real_http(app, db, alice, due_order, monkeypatch):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("PAYMENT_NOTIFY_URL", f"http://127.0.0.1:{server.server_port}")
-    try:
+    with served(app) as url:
+        monkeypatch.setenv("PAYMENT_NOTIFY_URL", url)
         client = app.test_client()
         due_order("ord_1")
         payment = start_payment(client, alice, "card")
@@ -274,8 +272,6 @@ def test_the_notifier_loop_delivers_over_real_http(app, db, alice, due_order, mo
         loop.join()
         assert confirmed()
         assert len(outbox_events(db, "PaymentConfirmed")) == 1
-    finally:
-        server.shutdown()
 
 
 def test_the_cashier_refuses_what_it_cannot_pay(client, db, alice, due_order, monkeypatch):

@@ -177,7 +177,11 @@ def test_one_user_cannot_touch_another_users_addresses(client):
     alice = auth(login(client, "a@y.cn").json)
     bob = auth(login(client, "b@y.cn").json)
     address = client.post("/api/v1/users/me/addresses", json=ADDRESS, headers=alice).json
+    assert client.get(f"/api/v1/users/me/addresses/{address['id']}",
+                      headers=alice).json == address
     assert client.get("/api/v1/users/me/addresses", headers=bob).json == []
+    assert client.get(f"/api/v1/users/me/addresses/{address['id']}",
+                      headers=bob).status_code == 404
     assert client.patch(f"/api/v1/users/me/addresses/{address['id']}", json={"city": "北京市"},
                         headers=bob).status_code == 404
     assert client.delete(f"/api/v1/users/me/addresses/{address['id']}",

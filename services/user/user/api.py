@@ -104,6 +104,10 @@ class Addresses(MethodView):
 
 @users.route("/me/addresses/<string:address_id>")
 class AddressById(MethodView):
+    @users.response(200, AddressSchema)
+    def get(self, address_id):  # type: ignore[no-untyped-def]
+        return service.get_address(current_db(), current_user_id(), address_id)
+
     @users.arguments(AddressChangeSchema)
     @users.response(200, AddressSchema)
     def patch(self, body, address_id):  # type: ignore[no-untyped-def]

@@ -21,13 +21,22 @@ def ensure_admin() -> None:
     click.echo(f"user: admin {email} {'created' if created else 'already exists'} ({user.id})")
 
 
-@click.command("ensure-customer", help="Create a customer account once; print its user id.")
+# The demo customer's address book starts with one address, so checkout works at once.
+DEMO_ADDRESS = {"recipient": "演示用户 Demo", "phone": "13800138000", "province": "上海市",
+                "city": "上海市", "district": "浦东新区", "detail": "世纪大道 100 号",
+                "postal_code": "200120"}
+
+
+@click.command("ensure-customer",
+               help="Create a customer account (with a default address) once; print its id.")
 @click.argument("email")
 @click.argument("password")
 def ensure_customer(email: str, password: str) -> None:
-    from user.service import ensure_account
+    from user.service import ensure_account, ensure_address
 
-    user, _ = ensure_account(Database(database_url("user")), email, password)
+    db = Database(database_url("user"))
+    user, _ = ensure_account(db, email, password)
+    ensure_address(db, user.id, DEMO_ADDRESS)
     click.echo(user.id)
 
 

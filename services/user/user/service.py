@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -82,22 +81,17 @@ def _load_or_create_keys(db: Database) -> list[SigningKey]:
             SigningKeyRow.created_at.desc())))
     if not rows:
         key = SigningKey.generate()
-        pem = key.private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()).decode()
         try:
             with db.transaction() as session:
-                session.add(SigningKeyRow(kid=key.kid, private_pem=pem, created_at=now()))
+                session.add(SigningKeyRow(kid=key.kid, private_pem=key.private_pem(),
+                                          created_at=now()))
         except IntegrityError:
             pass
         # Another process may have created one at the same moment: read back what is stored.
         with db.read() as session:
             rows = list(session.scalars(select(SigningKeyRow).order_by(
                 SigningKeyRow.created_at.desc())))
-    return [
-        SigningKey(serialization.load_pem_private_key(row.private_pem.encode(), None), row.kid)
-        for row in rows
-    ]
+    return [SigningKey.from_pem(row.private_pem, row.kid) for row in rows]
 
 
 def public_jwks(db: Database) -> dict:
@@ -348,6 +342,12 @@ def list_addresses(db: Database, user_id: str) -> list[Address]:
                                     .order_by(Address.is_default.desc(), Address.created_at)))
 
 
+def get_address(db: Database, user_id: str, address_id: str) -> Address:
+    """One of the caller's addresses (what checkout snapshots); another's is not found."""
+    with db.read() as session:
+        return _own_address(session, user_id, address_id)
+
+
 def add_address(db: Database, user_id: str, fields: dict) -> Address:
     with db.transaction() as session:
         count = session.scalar(select(func.count()).select_from(Address)
@@ -361,6 +361,11 @@ def add_address(db: Database, user_id: str, fields: dict) -> Address:
                           created_at=now(), **fields)
         session.add(address)
     return address
+
+
+def ensure_address(db: Database, user_id: str, fields: dict) -> Address:
+    """The user's default address, adding ``fields`` as one if the book is empty (demo data)."""
+    return next(iter(list_addresses(db, user_id)), None) or add_address(db, user_id, dict(fields))
 
 
 def update_address(db: Database, user_id: str, address_id: str, fields: dict) -> Address:
