@@ -168,6 +168,15 @@ class TicketMessages(MethodView):
                                           body["message"])
 
 
+@blp.route("/tickets/" + ID_PATH.format("ticket_id") + "/close")
+class CloseTicket(MethodView):
+    @blp.response(200, TicketSchema)
+    def post(self, ticket_id):  # type: ignore[no-untyped-def]
+        """Its customer or staff close it; a new message reopens it."""
+        user_id, is_admin = caller()
+        return service.close_ticket(current_db(), ticket_id, user_id, is_admin)
+
+
 @admin.route("/tickets")
 class AdminTickets(MethodView):
     @admin.arguments(AdminTicketQuerySchema, location="query")

@@ -314,11 +314,13 @@ def mask_user(user_id: str) -> str:
 class TicketStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
+    CLOSED = "closed"
 
 
 TICKET_STATUSES = tuple(s.value for s in TicketStatus)
 
 
 def status_after_message(from_staff: bool) -> str:
-    """A staff reply answers the ticket; the customer writing again reopens it."""
+    """A staff reply answers the ticket; the customer writing again reopens it (a closed
+    one too: a closed ticket is never a dead end)."""
     return TicketStatus.ANSWERED.value if from_staff else TicketStatus.OPEN.value

@@ -128,7 +128,7 @@ class Ticket(Base):
     user_id: Mapped[str] = mapped_column(String(64), index=True)
     order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     subject: Mapped[str] = mapped_column(String(200))
-    # open | answered
+    # open | answered | closed
     status: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

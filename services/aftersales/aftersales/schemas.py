@@ -164,7 +164,8 @@ class TicketSchema(Schema):
     user_id = fields.String()
     order_id = fields.String(allow_none=True)
     subject = fields.String()
-    status = fields.String(metadata={"description": "open or answered"})
+    status = fields.String(metadata={"enum": list(TICKET_STATUSES),
+                                     "description": "open, answered by staff, or closed"})
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     messages = fields.List(fields.Nested(TicketMessageSchema))

@@ -34,6 +34,7 @@ from aftersales.domain import (
     ReturnNotFound,
     ReturnStatus,
     TicketNotFound,
+    TicketStatus,
     approve_from,
     check_return_request,
     check_reviewable,
@@ -538,6 +539,18 @@ def add_ticket_message(db: Database, ticket_id: str, user_id: str, is_admin: boo
                         .values(status=status_after_message(is_admin), updated_at=at)
                         .execution_options(synchronize_session=False))
         session.flush()
+        ticket = session.get(Ticket, ticket_id, populate_existing=True)
+        return _ticket_view(session, ticket, with_messages=True)
+
+
+def close_ticket(db: Database, ticket_id: str, user_id: str, is_admin: bool) -> dict:
+    """Its customer or staff close it (again: no change); writing again reopens it."""
+    with db.transaction() as session:
+        _visible_ticket(session, ticket_id, user_id, is_admin)
+        session.execute(update(Ticket)
+                        .where(Ticket.id == ticket_id, Ticket.status != TicketStatus.CLOSED)
+                        .values(status=TicketStatus.CLOSED, updated_at=now())
+                        .execution_options(synchronize_session=False))
         ticket = session.get(Ticket, ticket_id, populate_existing=True)
         return _ticket_view(session, ticket, with_messages=True)
 

@@ -38,6 +38,26 @@ def test_a_customer_opens_a_ticket_and_staff_answer(client, orders, alice, admin
     assert client.get(f"{TICKETS}/{tid}", headers=admin_headers).status_code == 200
 
 
+def test_a_ticket_is_closed_by_its_customer_or_staff_and_reopened_by_writing(
+        client, alice, bob, admin_headers):
+    tid = open_ticket(client, alice).get_json()["id"]
+    problem(client.post(f"{TICKETS}/{tid}/close", headers=bob), 404, "ticket-not-found")
+    closed = client.post(f"{TICKETS}/{tid}/close", headers=alice)
+    assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    twice = client.post(f"{TICKETS}/{tid}/close", headers=alice)
+    assert twice.get_json() == closed.get_json(), "closing again changes nothing"
+    listed = client.get("/api/v1/admin/tickets", headers=admin_headers,
+                        query_string={"status": "closed"}).get_json()["items"]
+    assert [t["id"] for t in listed] == [tid]
+
+    reopened = client.post(f"{TICKETS}/{tid}/messages", headers=alice,
+                           json={"message": "还没收到 still nothing"})
+    assert reopened.get_json()["status"] == "open"
+    assert client.post(f"{TICKETS}/{tid}/close",
+                       headers=admin_headers).get_json()["status"] == "closed"
+    problem(client.post(f"{TICKETS}/tkt_nope/close", headers=alice), 404, "ticket-not-found")
+
+
 def test_others_see_nothing(client, alice, bob, signing_key):
     tid = open_ticket(client, alice).get_json()["id"]
     problem(client.get(f"{TICKETS}/{tid}", headers=bob), 404, "ticket-not-found")
