@@ -24,6 +24,9 @@ STATUSES = (READY, SHIPPED, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, CANCELLED)
 UNDER_WAY = (SHIPPED, IN_TRANSIT, OUT_FOR_DELIVERY)
 # What a carrier may report, in the order a parcel goes through them.
 TRACKING_STATUSES = (IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED)
+# A timeline entry (not a status): the order was cancelled and refunded after the parcel
+# left, so the merchant should have the carrier intercept it.
+INTERCEPT_REQUESTED = "intercept_requested"
 _RANK = {SHIPPED: 0, IN_TRANSIT: 1, OUT_FOR_DELIVERY: 2, DELIVERED: 3}
 
 # -- delivery methods and ETAs --------------------------------------------------------

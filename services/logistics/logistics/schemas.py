@@ -33,6 +33,8 @@ class ShipmentQuerySchema(Schema):
     order_id = fields.String(load_default=None,
                              validate=[validate.Length(min=1, max=100), printable])
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    intercept_requested = fields.Boolean(load_default=None, metadata={
+        "description": "true: parcels whose order was cancelled after they left"})
     cursor = fields.String(load_default=None,
                            validate=validate.Regexp(SHIPMENT_ID_PATTERN, error="not a cursor"),
                            metadata={"description": "next_cursor of the previous page"})
@@ -123,6 +125,8 @@ class AdminShipmentSchema(Schema):
     shipped_at = fields.AwareDateTime(allow_none=True)
     delivered_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
+    intercept_requested_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "set when the order was cancelled after this parcel left"})
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
 
 

@@ -13,6 +13,7 @@ event, a concurrent admin or a repeated callback changes it once.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -28,10 +29,12 @@ from logistics.domain import (
     CANCELLED,
     DEFAULT_TRANSIT_DAYS,
     DELIVERED,
+    INTERCEPT_REQUESTED,
     ORDER_ORIGIN,
     PICKUP,
     READY,
     SHIPPED,
+    UNDER_WAY,
     NotAPickup,
     NotAtPickupPoint,
     NotReady,
@@ -59,6 +62,12 @@ from service_runtime.outbox import Outbox
 
 outbox = Outbox("logistics")
 
+log = logging.getLogger(__name__)
+
+INTERCEPTS_REQUESTED = Counter(
+    "logistics_intercepts_requested_total",
+    "Parcels under way whose order was cancelled (and refunded) after they left",
+)
 CARRIER_CALLBACKS = Counter(
     "logistics_carrier_callbacks_total",
     "Carrier tracking callbacks, by carrier and outcome (applied, refused)",
@@ -72,6 +81,7 @@ DESCRIPTIONS = {
     "out_for_delivery": "Out for delivery",
     DELIVERED: "Delivered",
     CANCELLED: "Cancelled with the order",
+    INTERCEPT_REQUESTED: "Order cancelled after it shipped: the merchant intercepts it",
 }
 
 
@@ -143,7 +153,13 @@ def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime
 
 def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) -> None:
     """``OrderCancelled``: a ``ready`` shipment is cancelled; a payment arriving later
-    makes none. Shipped goods are not called back (the order cannot cancel then)."""
+    makes none.
+
+    The buyer may cancel until the order service has seen ``Shipped``, so the merchant
+    may have shipped a moment before this arrives: the order's parcel under way is then
+    marked for interception (once), for the merchant's console and a metric, since its
+    money is being refunded.
+    """
     _ensure_order(session, order_id, user_id)
     session.execute(
         update(Order).where(Order.order_id == order_id, Order.cancelled_at.is_(None))
@@ -159,6 +175,23 @@ def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) ->
         ).rowcount
         if changed == 1:
             _timeline(session, shipment_id, CANCELLED, DESCRIPTIONS[CANCELLED], at)
+    under_way = session.scalars(
+        select(Shipment.id).where(Shipment.order_id == order_id,
+                                  Shipment.origin == ORDER_ORIGIN,
+                                  Shipment.status.in_(UNDER_WAY))
+    ).all()
+    for shipment_id in under_way:
+        marked = session.execute(
+            update(Shipment).where(Shipment.id == shipment_id,
+                                   Shipment.intercept_requested_at.is_(None))
+            .values(intercept_requested_at=at, updated_at=utcnow())
+        ).rowcount
+        if marked == 1:
+            _timeline(session, shipment_id, INTERCEPT_REQUESTED,
+                      DESCRIPTIONS[INTERCEPT_REQUESTED], at)
+            INTERCEPTS_REQUESTED.inc()
+            log.warning("order cancelled after its parcel left; intercept it",
+                        extra={"order_id": order_id, "shipment_id": shipment_id})
 
 
 def prepare_replacement(session: Session, data: Mapping[str, Any]) -> None:
@@ -178,7 +211,8 @@ def prepare_replacement(session: Session, data: Mapping[str, Any]) -> None:
 
 
 def list_shipments(db: Database, order_id: str | None = None, status: str | None = None,
-                   cursor: str | None = None, limit: int = 20) -> dict:
+                   cursor: str | None = None, limit: int = 20,
+                   intercept_requested: bool | None = None) -> dict:
     """Newest first; ``next_cursor`` is the last id of the page (ids sort by creation)."""
     with db.read() as session:
         query = select(Shipment).order_by(Shipment.id.desc()).limit(limit + 1)
@@ -186,6 +220,10 @@ def list_shipments(db: Database, order_id: str | None = None, status: str | None
             query = query.where(Shipment.order_id == order_id)
         if status is not None:
             query = query.where(Shipment.status == status)
+        if intercept_requested is not None:
+            query = query.where(Shipment.intercept_requested_at.is_not(None)
+                                if intercept_requested else
+                                Shipment.intercept_requested_at.is_(None))
         if cursor is not None:
             query = query.where(Shipment.id < cursor)
         rows = list(session.scalars(query))
@@ -453,6 +491,7 @@ def _admin_views(session: Session, shipments: list[Shipment]) -> list[dict]:
             "shipped_at": s.shipped_at,
             "delivered_at": s.delivered_at,
             "cancelled_at": s.cancelled_at,
+            "intercept_requested_at": s.intercept_requested_at,
             "timeline": timelines[s.id],
         })
     return views

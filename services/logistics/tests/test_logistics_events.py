@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY as METRICS
 from sqlalchemy import func, select
 
 import event_contracts.events
@@ -172,12 +173,43 @@ def test_a_cancellation_before_anything_else_is_remembered(saga, db):
         assert session.get(Order, "ord_1").delivery_method == "express"
 
 
-def test_a_cancellation_leaves_a_shipped_shipment_alone(saga, db, admin_api):
+def test_a_cancellation_after_shipping_marks_the_parcel_for_interception_once(
+        saga, db, admin_api):
+    # The merchant shipped a moment before the buyer's cancellation (and refund) arrived.
     saga.place()
     saga.pay()
-    assert admin_api.ship(shipments(db)[0].id).status_code == 200
+    saga.place("ord_2")
+    saga.pay("ord_2")
+    assert admin_api.ship(shipments(db, "ord_1")[0].id).status_code == 200
+    assert admin_api.ship(shipments(db, "ord_2")[0].id, tracking_number="SF100002"
+                          ).status_code == 200
+    before = METRICS.get_sample_value("logistics_intercepts_requested_total") or 0
+    event_id = str(uuid.uuid4())
+    assert saga.cancel(event_id=event_id) is True
+    assert saga.cancel() is True  # the same fact again, as another event
+    [shipment] = shipments(db, "ord_1")
+    assert shipment.status == "shipped", "the parcel is under way: it cannot be cancelled"
+    assert shipment.intercept_requested_at == T0 + timedelta(minutes=10)
+    assert timeline(db, shipment.id) == ["ready", "shipped", "intercept_requested"]
+    assert METRICS.get_sample_value("logistics_intercepts_requested_total") == before + 1
+
+    to_intercept = admin_api.shipments(intercept_requested="true")
+    assert [s["order_id"] for s in to_intercept] == ["ord_1"]
+    assert to_intercept[0]["intercept_requested_at"]
+    assert [s["order_id"] for s in admin_api.shipments(intercept_requested="false")] == ["ord_2"]
+
+
+def test_a_delivered_parcel_is_not_marked_for_interception(saga, db, admin_api):
+    saga.place(method="pickup")
+    saga.pay()
+    shipment = admin_api.only_shipment()
+    assert admin_api.ship(shipment["id"], carrier="store").status_code == 200
+    with db.read() as session:
+        code = session.get(Shipment, shipment["id"]).pickup_code
+    assert admin_api.collect(shipment["id"], code).status_code == 200
     saga.cancel()
-    assert shipments(db)[0].status == "shipped"
+    [delivered] = shipments(db)
+    assert (delivered.status, delivered.intercept_requested_at) == ("delivered", None)
 
 
 def test_a_cancellation_touches_only_its_own_order(saga, db):
