@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 INTERCEPTS_REQUESTED = Counter(
     "logistics_intercepts_requested_total",
     "Parcels under way whose order was cancelled (and refunded) after they left",
+    ["service"],
 )
 CARRIER_CALLBACKS = Counter(
     "logistics_carrier_callbacks_total",
@@ -189,7 +190,7 @@ def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) ->
         if marked == 1:
             _timeline(session, shipment_id, INTERCEPT_REQUESTED,
                       DESCRIPTIONS[INTERCEPT_REQUESTED], at)
-            INTERCEPTS_REQUESTED.inc()
+            INTERCEPTS_REQUESTED.labels("logistics").inc()
             log.warning("order cancelled after its parcel left; intercept it",
                         extra={"order_id": order_id, "shipment_id": shipment_id})
 

@@ -173,6 +173,9 @@ def test_a_cancellation_before_anything_else_is_remembered(saga, db):
         assert session.get(Order, "ord_1").delivery_method == "express"
 
 
+LOGISTICS = {"service": "logistics"}
+
+
 def test_a_cancellation_after_shipping_marks_the_parcel_for_interception_once(
         saga, db, admin_api):
     # The merchant shipped a moment before the buyer's cancellation (and refund) arrived.
@@ -183,7 +186,7 @@ def test_a_cancellation_after_shipping_marks_the_parcel_for_interception_once(
     assert admin_api.ship(shipments(db, "ord_1")[0].id).status_code == 200
     assert admin_api.ship(shipments(db, "ord_2")[0].id, tracking_number="SF100002"
                           ).status_code == 200
-    before = METRICS.get_sample_value("logistics_intercepts_requested_total") or 0
+    before = METRICS.get_sample_value("logistics_intercepts_requested_total", LOGISTICS) or 0
     event_id = str(uuid.uuid4())
     assert saga.cancel(event_id=event_id) is True
     assert saga.cancel() is True  # the same fact again, as another event
@@ -191,7 +194,7 @@ def test_a_cancellation_after_shipping_marks_the_parcel_for_interception_once(
     assert shipment.status == "shipped", "the parcel is under way: it cannot be cancelled"
     assert shipment.intercept_requested_at == T0 + timedelta(minutes=10)
     assert timeline(db, shipment.id) == ["ready", "shipped", "intercept_requested"]
-    assert METRICS.get_sample_value("logistics_intercepts_requested_total") == before + 1
+    assert METRICS.get_sample_value("logistics_intercepts_requested_total", LOGISTICS) == before + 1
 
     to_intercept = admin_api.shipments(intercept_requested="true")
     assert [s["order_id"] for s in to_intercept] == ["ord_1"]
