@@ -15,8 +15,9 @@ at once change it (and emit its event) once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -71,11 +72,12 @@ def _money(amount: int, currency: str) -> dict:
     return {"amount": amount, "currency": currency}
 
 
-def _page(rows: list, limit: int, key: str = "id") -> tuple[list, str | None]:
+def _page(rows: list, limit: int,
+          cursor_of: Callable[[Any], str] = attrgetter("id")) -> tuple[list, str | None]:
     """``limit + 1`` rows were read: the page and the cursor of the next one (or None)."""
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (getattr(rows[-1], key) if more else None)
+    return rows, (cursor_of(rows[-1]) if more else None)
 
 
 # -- the order projection (event handlers; the consumer's session, never committed here)
@@ -317,10 +319,10 @@ def list_returns(db: Database, limit: int, cursor: str | None, user_id: str | No
             query = query.where(ReturnRequest.status == status)
         if cursor:
             query = query.where(ReturnRequest.id < cursor)
-        ids = list(session.scalars(query.order_by(ReturnRequest.id.desc()).limit(limit + 1)))
-        more = len(ids) > limit
-        ids = ids[:limit]
-        return {"items": _return_views(session, ids), "next_cursor": ids[-1] if more else None}
+        ids, next_cursor = _page(
+            list(session.scalars(query.order_by(ReturnRequest.id.desc()).limit(limit + 1))),
+            limit, cursor_of=str)
+        return {"items": _return_views(session, ids), "next_cursor": next_cursor}
 
 
 def _return_views(session: Session, ids: Sequence[str]) -> list[dict]:
