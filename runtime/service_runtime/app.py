@@ -7,6 +7,7 @@ document from the marshmallow schemas (flask-smorest).
 
 from __future__ import annotations
 
+import http
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -14,13 +15,15 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api
-from marshmallow import Schema, fields
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_runtime import context
 from service_runtime.config import KafkaSettings, database_url, env_int
 from service_runtime.db import Database
 from service_runtime.errors import (
+    PROBLEM_JSON,
     Problem,
     field_errors,
     from_problem,
@@ -30,6 +33,12 @@ from service_runtime.errors import (
 from service_runtime.kafka import broker_reachable
 from service_runtime.logs import configure_logging
 from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from service_runtime.openapi import (
+    BEARER_SCHEME,
+    BEARER_SECURITY_SCHEME,
+    OperationIdPlugin,
+    SchemaRulesPlugin,
+)
 from service_runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
@@ -67,7 +76,13 @@ class FieldErrorSchema(Schema):
 
 
 class ProblemSchema(Schema):
-    """An RFC 9457 problem document, as every error is answered."""
+    """An RFC 9457 problem document, as every error is answered.
+
+    A problem may carry more members than these (``service``, ``retry_after_s``, ...).
+    """
+
+    class Meta:
+        unknown = INCLUDE  # documented as additionalProperties: true
 
     type = fields.String(metadata={"example": "urn:shop:problem:validation-error"})
     title = fields.String()
@@ -77,12 +92,32 @@ class ProblemSchema(Schema):
 
 
 class ProblemApi(Api):
-    """flask-smorest's Api, answering (and documenting) errors as problem+json."""
+    """flask-smorest's Api, answering (and documenting) errors as problem+json, with an
+    operationId for every operation, the bearer-token security scheme, and the rules
+    between fields that schemas declare (see service_runtime.openapi)."""
 
     ERROR_SCHEMA = ProblemSchema
 
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app, spec_kwargs={
+            "extra_plugins": [OperationIdPlugin(), SchemaRulesPlugin()]})
+        self.spec.components.security_scheme(BEARER_SCHEME, BEARER_SECURITY_SCHEME)
+
     def handle_http_exception(self, error: HTTPException) -> Response:
         return http_problem(error)
+
+    def _register_responses(self) -> None:
+        """flask-smorest's error responses, as the content type they are really sent in."""
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error, as a problem document",
+                    "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 def http_problem(error: HTTPException) -> Response:
