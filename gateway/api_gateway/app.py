@@ -15,7 +15,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from api_gateway.openapi import merged_document
-from api_gateway.product_page import product_page
+from api_gateway.product_page import document_product_page, product_page
 from api_gateway.proxy import forward, pooled_session
 from api_gateway.routes import Upstreams, service_for
 from service_runtime.app import create_app as create_service_app
@@ -67,6 +67,6 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -
 
     @app.get("/openapi.json")
     def openapi() -> Response:
-        return jsonify(merged_document(session, routes.urls, timeouts[1]))
+        return jsonify(document_product_page(merged_document(session, routes.urls, timeouts[1])))
 
     return app

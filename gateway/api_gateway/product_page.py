@@ -65,3 +65,58 @@ def _get_json(session: requests.Session, url: str, params: dict,
         return answer.json()
     except (requests.RequestException, ValueError):
         return None
+
+
+PAGE_PATH = "/api/v1/products/{product_id}"
+PAGE_SCHEMA = "gateway.ProductPage"
+PARTS = ("recommendations", "reviews")
+
+
+def document_product_page(merged: dict) -> dict:
+    """The merged document describes the page the gateway answers, not the catalog's
+    product alone: the product's schema plus ``recommendations``, ``reviews`` and
+    ``degraded`` (a part left out is null and named there)."""
+    operation = merged.get("paths", {}).get(PAGE_PATH, {}).get("get")
+    schemas = merged.get("components", {}).get("schemas", {})
+    product_ref = _json_schema(operation, "200")
+    if product_ref is None or "$ref" not in product_ref:
+        return merged
+    product = schemas.get(product_ref["$ref"].rsplit("/", 1)[-1])
+    if product is None:
+        return merged
+    listing = _json_schema(merged["paths"].get("/api/v1/products", {}).get("get"), "200")
+    item = _resolve(schemas, listing).get("properties", {}).get("items", {}).get("items", {})
+    reviews = _json_schema(
+        merged["paths"].get("/api/v1/products/{product_id}/reviews", {}).get("get"), "200")
+    page = {
+        **product,
+        "properties": {
+            **product.get("properties", {}),
+            "recommendations": {"type": "array", "items": item, "nullable": True,
+                                "maxItems": RECOMMENDATIONS,
+                                "description": "Best sellers of the same category"},
+            "reviews": {"allOf": [reviews or {}], "nullable": True,
+                        "description": "The first page of the product's reviews"},
+            "degraded": {"type": "array", "items": {"type": "string", "enum": list(PARTS)},
+                         "description": "The parts left out (null) because they were "
+                                        "not there in time"},
+        },
+    }
+    page["required"] = sorted({*product.get("required", []), *PARTS, "degraded"})
+    schemas[PAGE_SCHEMA] = page
+    operation["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "$ref": f"#/components/schemas/{PAGE_SCHEMA}"}
+    return merged
+
+
+def _json_schema(operation: dict | None, status: str) -> dict | None:
+    try:
+        return operation["responses"][status]["content"]["application/json"]["schema"]
+    except (KeyError, TypeError):
+        return None
+
+
+def _resolve(schemas: dict, schema: dict | None) -> dict:
+    if schema and "$ref" in schema:
+        return schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return schema or {}
