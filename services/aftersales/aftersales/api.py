@@ -26,21 +26,16 @@ from aftersales.schemas import (
     TicketSchema,
 )
 from service_runtime.app import current_db
-from service_runtime.auth import ADMIN, current_identity, current_user_id, require_role
+from service_runtime.auth import ADMIN, current_identity, current_user_id
 from service_runtime.http import IDEMPOTENCY_HEADER, idempotency_key
+from service_runtime.openapi import SecuredBlueprint, signed_in
 
 blp = Blueprint("aftersales", __name__, url_prefix="/api/v1",
                 description="Returns, exchanges, refund requests, reviews and tickets")
-admin = Blueprint("aftersales-admin", __name__, url_prefix="/api/v1/admin",
-                  description="The merchant's side of after-sales (admin role)")
+admin = SecuredBlueprint("aftersales-admin", __name__, url_prefix="/api/v1/admin", role=ADMIN,
+                         description="The merchant's side of after-sales (admin role)")
 
 ID_PATH = "<string(maxlength=64):{}>"
-
-
-@admin.before_request
-def admins_only() -> None:
-    """Every admin route: 401 without a valid token, 403 without the admin role."""
-    require_role(ADMIN)
 
 
 def caller() -> tuple[str, bool]:
@@ -54,6 +49,7 @@ def caller() -> tuple[str, bool]:
 
 @blp.route("/returns")
 class Returns(MethodView):
+    @signed_in
     @blp.arguments(NewReturnSchema)
     @blp.response(201, ReturnSchema)
     @blp.doc(parameters=[{"in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
@@ -65,6 +61,7 @@ class Returns(MethodView):
             idempotency_key())
         return (request, 201) if created else (request, 200)
 
+    @signed_in
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, ReturnPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
@@ -74,6 +71,7 @@ class Returns(MethodView):
 
 @blp.route("/returns/" + ID_PATH.format("return_id"))
 class ReturnById(MethodView):
+    @signed_in
     @blp.response(200, ReturnSchema)
     def get(self, return_id):  # type: ignore[no-untyped-def]
         return service.get_return(current_db(), return_id, user_id=current_user_id())
@@ -115,6 +113,7 @@ class AdminReceive(MethodView):
 
 @blp.route("/reviews")
 class Reviews(MethodView):
+    @signed_in
     @blp.arguments(NewReviewSchema)
     @blp.response(201, ReviewSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
@@ -137,12 +136,14 @@ class ProductReviews(MethodView):
 
 @blp.route("/tickets")
 class Tickets(MethodView):
+    @signed_in
     @blp.arguments(NewTicketSchema)
     @blp.response(201, TicketSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
         return service.open_ticket(current_db(), current_user_id(), body["order_id"],
                                    body["subject"], body["message"])
 
+    @signed_in
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, TicketPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
@@ -152,6 +153,7 @@ class Tickets(MethodView):
 
 @blp.route("/tickets/" + ID_PATH.format("ticket_id"))
 class TicketById(MethodView):
+    @signed_in
     @blp.response(200, TicketSchema)
     def get(self, ticket_id):  # type: ignore[no-untyped-def]
         user_id, is_admin = caller()
@@ -160,6 +162,7 @@ class TicketById(MethodView):
 
 @blp.route("/tickets/" + ID_PATH.format("ticket_id") + "/messages")
 class TicketMessages(MethodView):
+    @signed_in
     @blp.arguments(TicketMessageInSchema)
     @blp.response(201, TicketSchema)
     def post(self, body, ticket_id):  # type: ignore[no-untyped-def]
@@ -170,6 +173,7 @@ class TicketMessages(MethodView):
 
 @blp.route("/tickets/" + ID_PATH.format("ticket_id") + "/close")
 class CloseTicket(MethodView):
+    @signed_in
     @blp.response(200, TicketSchema)
     def post(self, ticket_id):  # type: ignore[no-untyped-def]
         """Its customer or staff close it; a new message reopens it."""

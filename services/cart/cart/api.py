@@ -14,6 +14,7 @@ from cart.schemas import AddItemSchema, CartSchema, QuantitySchema
 from service_runtime.app import current_db
 from service_runtime.auth import bearer_token, current_user_id
 from service_runtime.errors import InvalidInput
+from service_runtime.openapi import token_optional
 
 CART_TOKEN_HEADER = "X-Cart-Token"
 
@@ -36,6 +37,7 @@ def sku_of(sku: str) -> str:
 
 @blp.route("")
 class CartView(MethodView):
+    @token_optional
     @blp.response(200, CartSchema)
     def get(self):  # type: ignore[no-untyped-def]
         return service.get_cart(current_db(), caller())
@@ -43,6 +45,7 @@ class CartView(MethodView):
 
 @blp.route("/items")
 class CartItems(MethodView):
+    @token_optional
     @blp.arguments(AddItemSchema)
     @blp.response(200, CartSchema, headers={
         CART_TOKEN_HEADER: {"description": "A new guest cart's token", "schema": {"type": "string"}}
@@ -56,11 +59,13 @@ class CartItems(MethodView):
 
 @blp.route("/items/<string:sku>")
 class CartItem(MethodView):
+    @token_optional
     @blp.arguments(QuantitySchema)
     @blp.response(200, CartSchema)
     def patch(self, body, sku):  # type: ignore[no-untyped-def]
         return service.set_quantity(current_db(), caller(), sku_of(sku), body["quantity"])
 
+    @token_optional
     @blp.response(200, CartSchema)
     def delete(self, sku):  # type: ignore[no-untyped-def]
         return service.remove_item(current_db(), caller(), sku_of(sku))

@@ -18,17 +18,12 @@ from catalog.schemas import (
     SuggestQuerySchema,
 )
 from service_runtime.app import current_db
-from service_runtime.auth import ADMIN, require_role
+from service_runtime.auth import ADMIN
+from service_runtime.openapi import SecuredBlueprint
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog and search")
-admin = Blueprint("catalog-admin", __name__, url_prefix="/api/v1/admin",
-                  description="Catalog administration (admin role)")
-
-
-@admin.before_request
-def admins_only() -> None:
-    """Every admin route: 401 without a valid token, 403 without the admin role."""
-    require_role(ADMIN)
+admin = SecuredBlueprint("catalog-admin", __name__, url_prefix="/api/v1/admin", role=ADMIN,
+                         description="Catalog administration (admin role)")
 
 
 @blp.route("/categories")

@@ -22,19 +22,14 @@ from logistics.schemas import (
     TrackingSchema,
 )
 from service_runtime.app import current_db
-from service_runtime.auth import ADMIN, current_user_id, require_role
+from service_runtime.auth import ADMIN, current_user_id
+from service_runtime.openapi import SecuredBlueprint, signed_in
 
 blp = Blueprint("logistics", __name__, url_prefix="/api/v1", description="Order tracking")
-admin = Blueprint("logistics-admin", __name__, url_prefix="/api/v1/admin",
-                  description="Shipments (admin role)")
+admin = SecuredBlueprint("logistics-admin", __name__, url_prefix="/api/v1/admin", role=ADMIN,
+                         description="Shipments (admin role)")
 callbacks = Blueprint("logistics-callbacks", __name__, url_prefix="/api/v1/logistics/callbacks",
                       description="Carrier tracking callbacks (public, carrier-signed)")
-
-
-@admin.before_request
-def admins_only() -> None:
-    """Every admin route: 401 without a valid token, 403 without the admin role."""
-    require_role(ADMIN)
 
 
 @callbacks.before_request
@@ -54,6 +49,7 @@ def carrier_signed() -> None:
 
 @blp.route("/orders/<string:order_id>/tracking")
 class Tracking(MethodView):
+    @signed_in
     @blp.response(200, TrackingSchema)
     def get(self, order_id):  # type: ignore[no-untyped-def]
         """The caller's order's shipments, ETAs and timelines (someone else's order: 404)."""

@@ -4,7 +4,6 @@ from functools import partial
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from order import service
 from order.domain import RequestedLine
@@ -18,8 +17,10 @@ from order.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.http import current_user_id, idempotency_key
+from service_runtime.openapi import SecuredBlueprint
 
-blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Orders")
+blp = SecuredBlueprint("orders", __name__, url_prefix="/api/v1/orders",
+                       description="Orders (signed in)")
 
 
 @blp.route("")

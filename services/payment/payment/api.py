@@ -17,15 +17,17 @@ from payment.schemas import (
     TopUpSchema,
 )
 from service_runtime.app import current_db
-from service_runtime.auth import ADMIN, require_role
+from service_runtime.auth import ADMIN
 from service_runtime.http import current_user_id, idempotency_key
+from service_runtime.openapi import SecuredBlueprint, requires_role, signed_in
 
 payments = Blueprint("payments", __name__, url_prefix="/api/v1/payments",
                      description="Payments: intents, provider callbacks, the provider sandbox")
-top_ups = Blueprint("top_ups", __name__, url_prefix="/api/v1/wallet/top-ups",
-                    description="Wallet top-ups through a payment provider")
-reconciliation = Blueprint("reconciliation", __name__, url_prefix="/api/v1/admin/reconciliation",
-                           description="Daily reconciliation of payments (admin)")
+top_ups = SecuredBlueprint("top_ups", __name__, url_prefix="/api/v1/wallet/top-ups",
+                           description="Wallet top-ups through a payment provider")
+reconciliation = SecuredBlueprint("reconciliation", __name__,
+                                  url_prefix="/api/v1/admin/reconciliation", role=ADMIN,
+                                  description="Daily reconciliation of payments (admin)")
 
 
 def _html(page: str, status: int = 200) -> Response:
@@ -34,6 +36,7 @@ def _html(page: str, status: int = 200) -> Response:
 
 @payments.route("")
 class Payments(MethodView):
+    @signed_in
     @payments.arguments(PayOrderSchema)
     @payments.response(201, PaymentSchema)
     @payments.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
@@ -42,6 +45,7 @@ class Payments(MethodView):
                                        body["method"], idempotency_key())
         return (payment, 201) if created else (payment, 200)
 
+    @signed_in
     @payments.arguments(PaymentQuerySchema, location="query")
     @payments.response(200, PaymentSchema(many=True))
     def get(self, query):  # type: ignore[no-untyped-def]
@@ -50,6 +54,7 @@ class Payments(MethodView):
 
 @payments.route("/<string:payment_id>")
 class PaymentById(MethodView):
+    @signed_in
     @payments.response(200, PaymentSchema)
     def get(self, payment_id):  # type: ignore[no-untyped-def]
         return service.get_payment(current_db(), current_user_id(), payment_id)
@@ -67,10 +72,10 @@ class Callback(MethodView):
 
 @payments.route("/sandbox/notifications")
 class SandboxNotifications(MethodView):
+    @requires_role(ADMIN)
     @payments.arguments(NotificationQuerySchema, location="query")
     @payments.response(200, SandboxNotificationSchema(many=True))
     def get(self, query):  # type: ignore[no-untyped-def]
-        require_role(ADMIN)
         return sandbox.notifications(current_db(), query["payment_id"])
 
 
@@ -102,5 +107,4 @@ class Reconciliation(MethodView):
     @reconciliation.arguments(ReconciliationQuerySchema, location="query")
     @reconciliation.response(200, ReconciliationSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        require_role(ADMIN)
         return service.reconciliation(current_db(), query["date"])

@@ -55,9 +55,13 @@ class PaymentSchema(Schema):
 
 
 class TopUpSchema(Schema):
-    package_id = fields.String(load_default=None,
+    class Meta:
+        json_schema = {"oneOf": [{"required": ["package_id"]}, {"required": ["amount"]}]}
+
+    # Not nullable, so that "sent" means "given", as the oneOf above says.
+    package_id = fields.String(load_default=None, allow_none=False,
                                validate=validate.OneOf(list(ledger.TOP_UP_PACKAGES)))
-    amount = fields.Integer(load_default=None, strict=True,
+    amount = fields.Integer(load_default=None, allow_none=False, strict=True,
                             validate=validate.Range(min=100, max=5_000_000))
     method = fields.String(required=True, validate=validate.OneOf(PROVIDER_METHODS))
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from payment import ledger
 from service_runtime.app import current_db
 from service_runtime.http import current_user_id, idempotency_key
+from service_runtime.openapi import signed_in
 
 wallet = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Wallet")
 
@@ -66,6 +67,7 @@ class WithdrawalSchema(Schema):
 
 @wallet.route("")
 class Wallet(MethodView):
+    @signed_in
     @wallet.arguments(WalletQuerySchema, location="query")
     @wallet.response(200, WalletViewSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
@@ -86,6 +88,7 @@ class TopUpPackages(MethodView):
 
 @wallet.route("/withdrawals")
 class Withdrawals(MethodView):
+    @signed_in
     @wallet.arguments(WithdrawalRequestSchema)
     @wallet.response(201, WithdrawalSchema)
     @wallet.alt_response(200, schema=WithdrawalSchema,

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from service_runtime.app import current_db
 from service_runtime.auth import AuthSettings, current_user_id
 from service_runtime.config import env_str
+from service_runtime.openapi import SecuredBlueprint
 from user import service
 from user.schemas import (
     AddressChangeSchema,
@@ -24,7 +25,8 @@ from user.schemas import (
 )
 
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-up and sign-in")
-users = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Profile, addresses")
+users = SecuredBlueprint("users", __name__, url_prefix="/api/v1/users",
+                         description="Profile, addresses (signed in)")
 
 
 @auth.post("/register")

@@ -7,8 +7,12 @@ PASSWORD = validate.Length(min=8, max=128)
 
 
 class RegisterSchema(Schema):
-    email = fields.Email(load_default=None, validate=validate.Length(max=254))
-    phone = fields.String(load_default=None, validate=PHONE)
+    class Meta:
+        json_schema = {"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]}
+
+    # Not nullable: "sent" and "given" are the same thing, as the anyOf above says.
+    email = fields.Email(load_default=None, allow_none=False, validate=validate.Length(max=254))
+    phone = fields.String(load_default=None, allow_none=False, validate=PHONE)
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
     nickname = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     code = fields.String(load_default=None, validate=validate.Length(max=10))
@@ -25,6 +29,10 @@ class RegisteredSchema(Schema):
 
 class LoginSchema(Schema):
     """``{login, password}`` (login = email or phone), or ``{phone, code}``."""
+
+    class Meta:
+        json_schema = {"oneOf": [{"required": ["login", "password"]},
+                                 {"required": ["phone", "code"]}]}
 
     login = fields.String(validate=validate.Length(min=1, max=254))
     password = fields.String(load_only=True, validate=validate.Length(max=128))
