@@ -104,3 +104,67 @@ def test_the_product_page_is_described_as_the_gateway_answers_it(document):
         "$ref": "#/components/schemas/catalog.ProductSummary"}
     assert page["properties"]["reviews"]["allOf"] == [
         {"$ref": "#/components/schemas/aftersales.ReviewPage"}]
+
+
+# Requests the document and the server must judge alike: a rule between fields or a
+# field rule the document used to leave out (then these passed the schema, refused by code).
+AGREEMENT = {
+    "user.Register": ("user.schemas", "RegisterSchema", [
+        {"password": "long-enough-1"},
+        {"email": "a@shop.example", "password": "long-enough-1"},
+        {"phone": "13800138000", "password": "long-enough-1"},
+    ]),
+    "user.Login": ("user.schemas", "LoginSchema", [
+        {"login": "a@shop.example", "password": "secret"},
+        {"phone": "13800138000", "code": "123456"},
+        {"login": "a@shop.example", "password": "x", "phone": "13800138000", "code": "123456"},
+        {"login": "a@shop.example"},
+    ]),
+    "user.CodeRequest": ("user.schemas", "CodeRequestSchema", [
+        {"channel": "sms", "target": "13800138000", "purpose": "login"},
+        {"channel": "sms", "target": "a@shop.example", "purpose": "login"},
+        {"channel": "email", "target": "a@shop.example", "purpose": "login"},
+        {"channel": "email", "target": "13800138000", "purpose": "login"},
+    ]),
+    "payment.TopUp": ("payment.schemas", "TopUpSchema", [
+        {"method": "alipay"},
+        {"method": "alipay", "amount": 500},
+        {"method": "alipay", "package_id": "cny100"},
+        {"method": "alipay", "package_id": "cny100", "amount": 500},
+    ]),
+    "payment.WithdrawalRequest": ("payment.wallet_api", "WithdrawalRequestSchema", [
+        {"amount": 100, "bank_account": "6222020200112233"},
+        {"amount": 100, "bank_account": "x6222020200112233"},
+    ]),
+    "cart.AddItem": ("cart.schemas", "AddItemSchema", [
+        {"sku": "", "quantity": 1},
+        {"sku": "-KETTLE", "quantity": 1},
+        {"sku": "KETTLE-MI-1.7L-WHITE", "quantity": 1},
+    ]),
+    "aftersales.NewReview": ("aftersales.schemas", "NewReviewSchema", [
+        {"order_id": "ord_1", "product_id": 1, "rating": 5, "text": "good",
+         "images": ["https://img.shop.example/a.jpg"]},
+        {"order_id": "ord_1", "product_id": 1, "rating": 5, "text": "good",
+         "images": ["not a url"]},
+        {"order_id": "ord_1", "product_id": 1, "rating": 5, "text": "good",
+         "images": ["http://img.shop.example/a.jpg"]},
+    ]),
+}
+
+
+@pytest.mark.parametrize("component", sorted(AGREEMENT))
+def test_the_document_refuses_what_the_server_refuses(document, component):
+    import jsonschema_rs
+    from marshmallow import ValidationError
+
+    module, schema_name, bodies = AGREEMENT[component]
+    schema = getattr(importlib.import_module(module), schema_name)()
+    validator = jsonschema_rs.Draft4Validator(document["components"]["schemas"][component],
+                                              validate_formats=True)
+    for body in bodies:
+        try:
+            schema.load(body)
+            server_accepts = True
+        except ValidationError:
+            server_accepts = False
+        assert validator.is_valid(body) == server_accepts, body

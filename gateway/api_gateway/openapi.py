@@ -11,6 +11,12 @@ import requests
 from service_runtime.openapi import SHARED_KINDS, SHARED_SCHEMAS
 
 PUBLIC_PREFIX = "/api/v1/"
+DESCRIPTION = (
+    "Every error is an RFC 9457 problem (application/problem+json) with a stable `type` "
+    "(urn:shop:problem:<slug>). No text anywhere (path, query, body) may contain U+0000: "
+    "such a request is a 400 nul-character problem. Any operation may answer 429 (rate "
+    "limits), 503 or 504 (a service down or slow), and 401 to a bearer token that is not "
+    "valid, even where no token is needed.")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -38,7 +44,7 @@ def merged_document(session: requests.Session, upstreams: dict[str, str],
 
     merged: dict = {
         "openapi": "3.0.3",
-        "info": {"title": "Shop platform API", "version": "v1"},
+        "info": {"title": "Shop platform API", "version": "v1", "description": DESCRIPTION},
         "paths": {},
         "components": {},
         "tags": [],

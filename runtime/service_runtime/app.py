@@ -34,6 +34,7 @@ from service_runtime.kafka import broker_reachable
 from service_runtime.logs import configure_logging
 from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
 from service_runtime.openapi import (
+    ATTRIBUTE_FUNCTIONS,
     BEARER_SCHEME,
     BEARER_SECURITY_SCHEME,
     OperationIdPlugin,
@@ -102,6 +103,8 @@ class ProblemApi(Api):
         super().__init__(app, spec_kwargs={
             "extra_plugins": [OperationIdPlugin(), SchemaRulesPlugin()]})
         self.spec.components.security_scheme(BEARER_SCHEME, BEARER_SECURITY_SCHEME)
+        for attribute_function in ATTRIBUTE_FUNCTIONS:
+            self.ma_plugin.converter.add_attribute_function(attribute_function)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return http_problem(error)

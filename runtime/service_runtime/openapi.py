@@ -8,6 +8,8 @@
 - Rules between fields: a schema's ``Meta.json_schema`` holds the JSON Schema keywords
   (``anyOf``, ``oneOf`` of ``required`` lists, ...) its ``@validates_schema`` enforces, and
   :class:`SchemaRulesPlugin` writes them into the document.
+- Field rules apispec would leave out: the validators inside ``validate.And`` and the
+  shape of an http(s) URL (see :func:`and_validators2properties`, :func:`url2properties`).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from copy import deepcopy
+from copy import copy, deepcopy
 from typing import Any, TypeVar
 
 from apispec import BasePlugin
 from flask_smorest import Blueprint
 from flask_smorest.utils import deepupdate
+from marshmallow import fields, validate
 
 from service_runtime.auth import bearer_token, current_identity, require_role
 
@@ -144,3 +147,39 @@ class SchemaRulesPlugin(BasePlugin):
         meta = getattr(schema, "Meta", None)
         rules = getattr(meta, "json_schema", None)
         return deepcopy(rules) if rules else None
+
+
+# What marshmallow's URL validator accepts for http(s) with a TLD, as a JSON Schema
+# pattern: so a generated "valid" URL is one the server takes too.
+URL_HOST_AND_PATH = r"://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,63}(/[!-~]*)?$"
+
+
+def and_validators2properties(self: Any, field: fields.Field, ret: dict,
+                              **_kwargs: Any) -> dict:
+    """``validate.And(Length(...), Regexp(...))`` documented as if the validators were
+    listed one by one (apispec only reads a field's top-level validators)."""
+    inner = [v for outer in field.validators if isinstance(outer, validate.And)
+             for v in outer.validators]
+    if not inner:
+        return {}
+    flat = copy(field)
+    flat.validators = inner
+    found: dict = {}
+    for convert in (self.field2choices, self.field2length, self.field2pattern):
+        found.update(convert(flat))
+    found.update(self.field2range(flat, ret=ret))
+    return found
+
+
+def url2properties(self: Any, field: fields.Field, ret: dict, **_kwargs: Any) -> dict:
+    if not isinstance(field, fields.Url) or "pattern" in ret:
+        return {}
+    schemes = {scheme for v in field.validators if isinstance(v, validate.URL)
+               for scheme in (v.schemes or ())}
+    if not schemes or not schemes <= {"http", "https"}:
+        return {}
+    scheme = "https?" if schemes == {"http", "https"} else schemes.pop()
+    return {"pattern": f"^{scheme}{URL_HOST_AND_PATH}"}
+
+
+ATTRIBUTE_FUNCTIONS = (and_validators2properties, url2properties)

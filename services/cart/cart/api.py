@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from cart import service
-from cart.domain import check_cart_token, valid_sku
+from cart.domain import SKU_PATTERN, check_cart_token, valid_sku
 from cart.schemas import AddItemSchema, CartSchema, QuantitySchema
 from service_runtime.app import current_db
 from service_runtime.auth import bearer_token, current_user_id
@@ -57,7 +57,10 @@ class CartItems(MethodView):
         return cart
 
 
-@blp.route("/items/<string:sku>")
+@blp.route("/items/<string:sku>", parameters=[
+    {"in": "path", "name": "sku", "required": True, "schema": {
+        "type": "string", "minLength": 1, "maxLength": 64,
+        "pattern": SKU_PATTERN}}])
 class CartItem(MethodView):
     @token_optional
     @blp.arguments(QuantitySchema)

@@ -47,7 +47,7 @@ class WithdrawalRequestSchema(Schema):
     amount = fields.Integer(required=True, strict=True,
                             validate=validate.Range(min=1, max=ledger.MAX_AMOUNT))
     bank_account = fields.String(required=True, validate=validate.Regexp(
-        ledger.BANK_ACCOUNT.pattern + r"\Z", error="must be 12 to 19 digits"))
+        f"^{ledger.BANK_ACCOUNT.pattern}$", error="must be 12 to 19 digits"))
 
 
 class WithdrawalSchema(Schema):

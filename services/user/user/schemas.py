@@ -48,6 +48,13 @@ class LoginSchema(Schema):
 
 
 class CodeRequestSchema(Schema):
+    class Meta:
+        json_schema = {"oneOf": [
+            {"properties": {"channel": {"enum": ["sms"]},
+                            "target": {"pattern": PHONE.regex.pattern}}},
+            {"properties": {"channel": {"enum": ["email"]}, "target": {"format": "email"}}},
+        ]}
+
     channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")))
     target = fields.String(required=True, validate=validate.Length(min=3, max=254))
     purpose = fields.String(required=True,
