@@ -168,3 +168,17 @@ def test_the_document_refuses_what_the_server_refuses(document, component):
         except ValidationError:
             server_accepts = False
         assert validator.is_valid(body) == server_accepts, body
+
+
+def test_headers_the_routes_read_are_documented(document):
+    def headers(method: str, path: str) -> set[str]:
+        item = document["paths"][path]
+        return {p["name"] for p in item[method].get("parameters", []) + item.get(
+            "parameters", []) if p["in"] == "header"}
+
+    for path in ("/api/v1/orders", "/api/v1/payments", "/api/v1/wallet/top-ups",
+                 "/api/v1/wallet/withdrawals", "/api/v1/returns"):
+        assert "Idempotency-Key" in headers("post", path), path
+    for method, path in (("get", "/api/v1/cart"), ("post", "/api/v1/cart/items"),
+                         ("patch", "/api/v1/cart/items/{sku}")):
+        assert "X-Cart-Token" in headers(method, path), path

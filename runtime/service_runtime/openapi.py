@@ -41,6 +41,13 @@ SHARED_KINDS = frozenset({"responses", "securitySchemes"})
 
 View = TypeVar("View", bound=Callable[..., Any])
 
+# ``@blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])`` on a route that reads
+# service_runtime.http.idempotency_key().
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "description": "The same key again replays the first answer instead of doing it twice",
+    "schema": {"type": "string", "maxLength": 200}}
+
 
 def access_doc(role: str | None = None, optional: bool = False) -> dict:
     """The ``security`` and error answers an operation with this access rule documents."""

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from cart import service
-from cart.domain import SKU_PATTERN, check_cart_token, valid_sku
+from cart.domain import CART_TOKEN_PATTERN, SKU_PATTERN, check_cart_token, valid_sku
 from cart.schemas import AddItemSchema, CartSchema, QuantitySchema
 from service_runtime.app import current_db
 from service_runtime.auth import bearer_token, current_user_id
@@ -19,6 +19,10 @@ from service_runtime.openapi import token_optional
 CART_TOKEN_HEADER = "X-Cart-Token"
 
 blp = Blueprint("cart", __name__, url_prefix="/api/v1/cart", description="The shopping cart")
+CART_TOKEN_PARAMETER = {
+    "in": "header", "name": CART_TOKEN_HEADER, "required": False,
+    "description": "A guest cart's token (as a POST to /items issued it)",
+    "schema": {"type": "string", "pattern": CART_TOKEN_PATTERN}}
 
 
 def caller() -> service.Caller:
@@ -35,7 +39,7 @@ def sku_of(sku: str) -> str:
     return sku
 
 
-@blp.route("")
+@blp.route("", parameters=[CART_TOKEN_PARAMETER])
 class CartView(MethodView):
     @token_optional
     @blp.response(200, CartSchema)
@@ -43,7 +47,7 @@ class CartView(MethodView):
         return service.get_cart(current_db(), caller())
 
 
-@blp.route("/items")
+@blp.route("/items", parameters=[CART_TOKEN_PARAMETER])
 class CartItems(MethodView):
     @token_optional
     @blp.arguments(AddItemSchema)
@@ -58,6 +62,7 @@ class CartItems(MethodView):
 
 
 @blp.route("/items/<string:sku>", parameters=[
+    CART_TOKEN_PARAMETER,
     {"in": "path", "name": "sku", "required": True, "schema": {
         "type": "string", "minLength": 1, "maxLength": 64,
         "pattern": SKU_PATTERN}}])

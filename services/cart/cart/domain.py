@@ -18,7 +18,8 @@ SHIPPING_FEE = 1000  # fen
 
 TOKEN_BYTES = 32  # 256 bits; secrets.token_urlsafe(32) is 43 characters
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+CART_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+_TOKEN = re.compile(CART_TOKEN_PATTERN)
 _SKU = re.compile(SKU_PATTERN)
 
 

@@ -19,7 +19,12 @@ from payment.schemas import (
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN
 from service_runtime.http import current_user_id, idempotency_key
-from service_runtime.openapi import SecuredBlueprint, requires_role, signed_in
+from service_runtime.openapi import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    SecuredBlueprint,
+    requires_role,
+    signed_in,
+)
 
 payments = Blueprint("payments", __name__, url_prefix="/api/v1/payments",
                      description="Payments: intents, provider callbacks, the provider sandbox")
@@ -40,6 +45,7 @@ class Payments(MethodView):
     @payments.arguments(PayOrderSchema)
     @payments.response(201, PaymentSchema)
     @payments.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
+    @payments.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
     def post(self, body):  # type: ignore[no-untyped-def]
         payment, created = service.pay(current_db(), current_user_id(), body["order_id"],
                                        body["method"], idempotency_key())
@@ -96,6 +102,7 @@ class TopUps(MethodView):
     @top_ups.arguments(TopUpSchema)
     @top_ups.response(201, PaymentSchema)
     @top_ups.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
+    @top_ups.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
     def post(self, body):  # type: ignore[no-untyped-def]
         payment, created = service.top_up(current_db(), current_user_id(), body["package_id"],
                                           body["amount"], body["method"], idempotency_key())
