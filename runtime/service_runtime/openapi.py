@@ -21,6 +21,7 @@ from copy import copy, deepcopy
 from typing import Any, TypeVar
 
 from apispec import BasePlugin
+from flask import request
 from flask_smorest import Blueprint
 from flask_smorest.utils import deepupdate
 from marshmallow import fields, validate
@@ -108,8 +109,13 @@ class SecuredBlueprint(Blueprint):
     def __init__(self, *args: Any, role: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.role = role
-        self.before_request(lambda: enforce_access(role))
+        self.before_request(self._enforce_access)
         self._prepare_doc_cbks.append(self._document_access)
+
+    def _enforce_access(self) -> None:
+        # A CORS preflight carries no token and is answered by Flask itself: never a 401.
+        if request.method != "OPTIONS":
+            enforce_access(self.role)
 
     def _document_access(self, doc: dict, _doc_info: dict, **_kwargs: Any) -> dict:
         return deepupdate(doc, access_doc(self.role))

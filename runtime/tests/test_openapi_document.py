@@ -119,6 +119,7 @@ def test_access_is_documented_where_it_is_enforced(app, document, signing_key):
         assert client.get(path).status_code == 401, path
         assert client.get(path, headers=customer).status_code == 403, path
         assert client.get(path, headers=admin).status_code == 200, path
+    assert client.options("/api/v1/staff/reports").status_code == 200, "a CORS preflight"
 
 
 def test_every_operation_has_a_stable_operation_id(document):
