@@ -290,3 +290,12 @@ def test_login_needs_exactly_one_way_in(client):
                                                    "phone": "13800138000", "code": "123456"})
     neither = client.post("/api/v1/auth/login", json={"login": "x@y.cn"})
     assert both.status_code == neither.status_code == 422
+
+
+def test_a_password_sign_in_with_a_stray_code_is_a_password_sign_in(client):
+    """Found by the API contract test: a code without a phone number was taken for a
+    sign-in by code, and the missing phone number was a 500."""
+    register(client, email="x@y.cn")
+    answer = client.post("/api/v1/auth/login",
+                         json={"login": "x@y.cn", "password": PASSWORD, "code": "123456"})
+    assert answer.status_code == 200, answer.json
