@@ -23,7 +23,7 @@ from e2e_steps import sign_up
 
 # Enough to cover every operation's rules on every CI run within its time budget; a
 # deeper hunt: API_CONTRACT_EXAMPLES=50 ./platform test tests/e2e/test_api_contract.py
-EXAMPLES_PER_OPERATION = int(os.environ.get("API_CONTRACT_EXAMPLES", "5"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("API_CONTRACT_EXAMPLES", "10"))
 
 contract = settings(
     max_examples=EXAMPLES_PER_OPERATION,
