@@ -17,8 +17,8 @@ class Base(DeclarativeBase):
 class Payable(Base):
     """What an order owes, recorded from ``OrderPlaced``.
 
-    ``status``: awaiting_stock -> due (StockReserved) -> paid, or cod (cash on
-    delivery chosen) -> paid on delivery, or void (cancelled unpaid). ``paid`` and
+    ``status``: awaiting_stock -> due (StockReserved; announced by ``PaymentDue``) -> paid,
+    or cod (cash on delivery chosen) -> paid on delivery, or void (cancelled unpaid). ``paid`` and
     ``refunded`` are the fen received for it and given back; refunds are capped with
     a conditional ``refunded + x <= paid`` update.
     """

@@ -83,8 +83,23 @@ def record_payable(session: Session, order_id: str, user_id: str, amount: int,
     signal = session.get(OrderSignal, order_id)
     status = initial_payable_status(bool(signal and signal.stock_reserved),
                                     bool(signal and signal.cancelled))
-    session.add(Payable(order_id=order_id, user_id=user_id, amount=amount, currency=currency,
-                        status=status, paid=0, refunded=0, created_at=now()))
+    payable = Payable(order_id=order_id, user_id=user_id, amount=amount, currency=currency,
+                      status=status, paid=0, refunded=0, created_at=now())
+    session.add(payable)
+    if status == "due":
+        _announce_due(session, payable)
+
+
+def _announce_due(session: Session, payable: Payable) -> None:
+    """``PaymentDue``, in the transaction that made the payable ``due``: the order service
+    shows the order as payable (``awaiting_payment``) only on this event, so no buyer can
+    see an order payable before this service accepts its payment."""
+    outbox.emit(session, "PaymentDue", key=payable.order_id, data={
+        "order_id": payable.order_id,
+        "user_id": payable.user_id,
+        "amount": {"amount": payable.amount, "currency": payable.currency},
+        "payable_at": now().isoformat(),
+    })
 
 
 def _signal(session: Session, order_id: str) -> OrderSignal:
@@ -96,13 +111,19 @@ def _signal(session: Session, order_id: str) -> OrderSignal:
 
 
 def stock_reserved(session: Session, order_id: str) -> None:
-    """``StockReserved``: the order becomes payable (``awaiting_stock -> due``)."""
-    if session.get(Payable, order_id) is None:
+    """``StockReserved``: the order becomes payable (``awaiting_stock -> due``, announced
+    by ``PaymentDue`` once); on a payable already further or void it changes nothing."""
+    payable = session.get(Payable, order_id)
+    if payable is None:
         _signal(session, order_id).stock_reserved = True
         return
-    session.execute(update(Payable)
-                    .where(Payable.order_id == order_id, Payable.status == "awaiting_stock")
-                    .values(status="due"))
+    became_due = session.execute(
+        update(Payable)
+        .where(Payable.order_id == order_id, Payable.status == "awaiting_stock")
+        .values(status="due")
+    ).rowcount
+    if became_due == 1:
+        _announce_due(session, payable)
 
 
 def order_cancelled(session: Session, order_id: str, reason: str) -> None:
