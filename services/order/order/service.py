@@ -31,6 +31,7 @@ from order.domain import (
     note,
     order_total,
     payment_deadline,
+    payment_due_path,
     price_lines,
     refund_cancels,
     refund_target,
@@ -193,7 +194,7 @@ def place_order(
             order = Order(
                 id=time_ordered_id("ord"),
                 user_id=user_id,
-                # Waits for the catalog's StockReserved / StockRejected.
+                # Waits for PaymentDue (stock reserved, payable) or StockRejected.
                 status=OrderStatus.PENDING,
                 total_amount=total.amount,
                 currency=total.currency,
@@ -292,17 +293,17 @@ def confirm_receipt(db: Database, user_id: str, order_id: str) -> Order:
 # -- events from the other services (the consumer's session; never commit) ---------------
 
 
-def stock_reserved(session: Session, order_id: str) -> None:
-    """``StockReserved``: pending -> awaiting_payment, or straight on to paid when the
-    payment arrived first. Anything else (already further, cancelled) is a late no-op."""
-    order = _order(session, order_id, "StockReserved")
-    if order.status != OrderStatus.PENDING:
-        return
-    paid = order.paid_at is not None
-    path = forward_path(OrderStatus.PENDING,
-                        OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT, paid)
+def payment_due(session: Session, order_id: str) -> None:
+    """``PaymentDue``: pending -> awaiting_payment, or straight on to paid when the payment
+    arrived first. Only the payment service knows when an order can be paid (it has seen
+    both ``OrderPlaced`` and ``StockReserved``), so the order shows ``awaiting_payment`` only
+    on its word: a buyer who pays the moment it does is never told "not payable yet".
+    Anything else (already further, cancelled) is a late no-op."""
+    order = _order(session, order_id, "PaymentDue")
+    path = payment_due_path(OrderStatus(order.status), _paid_before_shipping(order))
     _must_move(session, order, path,
-               ["stock reserved", f"payment {order.payment_id} confirmed earlier"], now())
+               ["stock reserved; payment due", f"payment {order.payment_id} confirmed earlier"],
+               now())
 
 
 def stock_rejected(session: Session, order_id: str, skus: Sequence[str]) -> None:
@@ -319,7 +320,7 @@ def stock_rejected(session: Session, order_id: str, skus: Sequence[str]) -> None
 def payment_confirmed(session: Session, order_id: str, payment_id: str, method: str,
                       confirmed_at: datetime) -> None:
     """``PaymentConfirmed``: awaiting_payment -> paid; while still pending the payment is
-    remembered (StockReserved then goes straight to paid); on a cancelled or later order
+    remembered (PaymentDue then goes straight to paid); on a cancelled or later order
     it is recorded and noted only (the payment service refunds what a cancelled order got).
 
     Cash on delivery is collected at the door, so its confirmation is recorded and never
