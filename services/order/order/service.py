@@ -345,7 +345,7 @@ def payment_confirmed(session: Session, order_id: str, payment_id: str, method: 
         return
     _must_set(session, order, Order.paid_at.is_(None), updated_at=at, **facts)
     if status == OrderStatus.PENDING:
-        text = f"payment {payment_id} confirmed; waiting for stock"
+        text = f"payment {payment_id} confirmed before the order was shown payable"
     elif status == OrderStatus.CANCELLED:
         text = f"payment {payment_id} confirmed after cancellation; it is refunded"
     elif method == CASH_ON_DELIVERY:
