@@ -201,9 +201,10 @@ def create_service_api(
 ) -> Flask:
     """The HTTP API of a service that owns a database (``DATABASE_URL`` unless given).
 
-    ``/readyz`` requires the database at the newest migration. The broker is reported
-    but not required: an API writes events to its outbox, so it keeps working while
-    the broker is away.
+    ``/readyz`` requires a schema this code can run on (at its migration heads, or later
+    and compatible: ``service_runtime.compatibility``). The broker is reported but not
+    required: an API writes events to its outbox, so it keeps working while the broker
+    is away.
     """
     service = definition.name
     db = Database(database or database_url(service))
@@ -219,9 +220,9 @@ def create_service_api(
 
 
 def schema_check(definition: ServiceDefinition, db: Database) -> ReadinessCheck:
-    from service_runtime.migrate import check_schema_is_current
+    from service_runtime import migrate
 
-    return ReadinessCheck("migrations", lambda: check_schema_is_current(definition, db))
+    return ReadinessCheck("migrations", migrate.schema_check(definition, db))
 
 
 def current_db() -> Database:

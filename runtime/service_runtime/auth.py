@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g, request
 
-from service_runtime.config import env_int, env_str
+from service_runtime.config import EVERY_SERVICE, Process, env_int, env_str, laptop_default
 from service_runtime.errors import Problem, Unauthorized
 
 ALGORITHM = "EdDSA"
@@ -38,7 +38,9 @@ class AuthSettings:
     issuer: str = "shop-user"
     audience: str = "shop"
     access_token_ttl_s: int = 900
-    jwks_url: str = "http://127.0.0.1:8101/api/v1/auth/jwks.json"
+    jwks_url: str = laptop_default(
+        "AUTH_JWKS_URL", "http://127.0.0.1:8101/api/v1/auth/jwks.json",
+        read_by=[(EVERY_SERVICE, Process.API), ("gateway", Process.API)])
 
     @classmethod
     def from_env(cls) -> AuthSettings:

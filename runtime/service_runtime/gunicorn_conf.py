@@ -9,7 +9,9 @@ import os
 import shutil
 import tempfile
 
-host = os.environ.get("HOST", "127.0.0.1")
+from service_runtime.config import API_HOST, env_str
+
+host = env_str("HOST", API_HOST)
 bind = os.environ.get("BIND", f"{host}:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"

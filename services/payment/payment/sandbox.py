@@ -35,7 +35,7 @@ from payment.domain import (
 from payment.models import Payment, SandboxKey, SandboxNotification
 from payment.providers import Credentials, SigningKeys, Trade, adapter
 from payment.providers.crypto import generate_rsa_pair
-from service_runtime.config import env_str
+from service_runtime.config import Process, env_str, laptop_default
 from service_runtime.db import Database
 from service_runtime.errors import Conflict, InvalidInput
 from service_runtime.ids import time_ordered_id
@@ -54,8 +54,13 @@ def enabled() -> bool:
     return env_str("PAYMENT_SANDBOX", "true").lower() in ("1", "true", "yes", "on")
 
 
+# The gateway's address as the provider's servers reach it (the sandbox's notifications).
+DEFAULT_NOTIFY_URL = laptop_default("PAYMENT_NOTIFY_URL", "http://127.0.0.1:8080",
+                                    read_by=[("payment", Process.API)])
+
+
 def notify_base() -> str:
-    return env_str("PAYMENT_NOTIFY_URL", "http://127.0.0.1:8080").rstrip("/")
+    return env_str("PAYMENT_NOTIFY_URL", DEFAULT_NOTIFY_URL).rstrip("/")
 
 
 def app_id(provider: str) -> str:

@@ -36,7 +36,7 @@ from payment.domain import (
 )
 from payment.models import OrderSignal, Payable, Payment, Refund
 from payment.providers import Ack, adapter
-from service_runtime.config import env_int, env_str
+from service_runtime.config import Process, env_int, env_str, laptop_default
 from service_runtime.db import Database
 from service_runtime.idempotency import create_once
 from service_runtime.ids import time_ordered_id
@@ -50,7 +50,8 @@ outbox = Outbox("payment")
 @dataclass(frozen=True)
 class Settings:
     # Where buyers' browsers reach us (the gateway): the base of redirect URLs.
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str = laptop_default("PAYMENT_PUBLIC_URL", "http://127.0.0.1:8080",
+                                     read_by=[("payment", Process.API)])
     # Notifications older than this (or from the future) are refused: no replays.
     callback_max_age_s: int = 900
 
