@@ -27,7 +27,7 @@ from aftersales.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN, current_identity, current_user_id, require_role
-from service_runtime.http import IDEMPOTENCY_HEADER, idempotency_key
+from service_runtime.http import idempotency_key, idempotent
 
 blp = Blueprint("aftersales", __name__, url_prefix="/api/v1",
                 description="Returns, exchanges, refund requests, reviews and tickets")
@@ -56,8 +56,8 @@ def caller() -> tuple[str, bool]:
 class Returns(MethodView):
     @blp.arguments(NewReturnSchema)
     @blp.response(201, ReturnSchema)
-    @blp.doc(parameters=[{"in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
-                          "schema": {"type": "string", "maxLength": 200}}])
+    @blp.alt_response(200, schema=ReturnSchema, description="Replay of an Idempotency-Key")
+    @idempotent(blp)
     def post(self, body):  # type: ignore[no-untyped-def]
         request, created = service.request_return(
             current_db(), current_user_id(), body["order_id"], body["type"],

@@ -17,7 +17,7 @@ from order.schemas import (
     PlaceOrderSchema,
 )
 from service_runtime.app import current_db
-from service_runtime.http import current_user_id, idempotency_key
+from service_runtime.http import current_user_id, idempotency_key, idempotent
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Orders")
 
@@ -27,6 +27,7 @@ class Orders(MethodView):
     @blp.arguments(PlaceOrderSchema)
     @blp.response(201, OrderSchema)
     @blp.alt_response(200, schema=OrderSchema, description="Replay of an Idempotency-Key")
+    @idempotent(blp)
     def post(self, body):  # type: ignore[no-untyped-def]
         user_id = current_user_id()
         lines = body["lines"]

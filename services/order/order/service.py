@@ -40,7 +40,7 @@ from order.models import Order, OrderLine, OrderTimelineEntry, SkuPrice
 from service_runtime.config import env_int
 from service_runtime.db import Database
 from service_runtime.errors import InvalidInput, NotFound
-from service_runtime.idempotency import create_once
+from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
@@ -159,7 +159,7 @@ def place_order(
     lines: Sequence[RequestedLine] | None,
     delivery_method: str,
     address_id: str,
-    idempotency_key: str | None,
+    idempotency_key: IdempotencyKey | None,
     read_address: Callable[[str], Mapping[str, str | None]],
     coupon_code: str | None = None,
     read_cart: Callable[[], Sequence[RequestedLine]] | None = None,
@@ -169,7 +169,8 @@ def place_order(
     The order keeps a copy of the caller's address ``address_id`` (``read_address``) and,
     without ``lines``, takes what to order from the caller's cart (``read_cart``); both are
     read outside any transaction and only when the order is really created. Prices always
-    come from the local price list. A repeated ``Idempotency-Key`` returns the first order.
+    come from the local price list. A repeated ``Idempotency-Key`` returns the first order;
+    sent with a different request it is a 422 ``idempotency-key-reused``.
     """
 
     def create() -> Order:
@@ -201,7 +202,7 @@ def place_order(
                 delivery_method=delivery_method,
                 address_id=address_id,
                 shipping_address=address,
-                idempotency_key=idempotency_key,
+                **idempotency_columns(idempotency_key),
                 coupon_code=coupon_code,
                 payment_due_at=due,
                 cash_on_delivery=False,

@@ -18,7 +18,7 @@ from payment.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN, require_role
-from service_runtime.http import current_user_id, idempotency_key
+from service_runtime.http import current_user_id, idempotency_key, idempotent
 
 payments = Blueprint("payments", __name__, url_prefix="/api/v1/payments",
                      description="Payments: intents, provider callbacks, the provider sandbox")
@@ -37,6 +37,7 @@ class Payments(MethodView):
     @payments.arguments(PayOrderSchema)
     @payments.response(201, PaymentSchema)
     @payments.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
+    @idempotent(payments)
     def post(self, body):  # type: ignore[no-untyped-def]
         payment, created = service.pay(current_db(), current_user_id(), body["order_id"],
                                        body["method"], idempotency_key())
@@ -91,6 +92,7 @@ class TopUps(MethodView):
     @top_ups.arguments(TopUpSchema)
     @top_ups.response(201, PaymentSchema)
     @top_ups.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
+    @idempotent(top_ups)
     def post(self, body):  # type: ignore[no-untyped-def]
         payment, created = service.top_up(current_db(), current_user_id(), body["package_id"],
                                           body["amount"], body["method"], idempotency_key())

@@ -27,7 +27,7 @@ from event_contracts.events.payment import PROVIDER_METHODS
 from payment.ledger_models import WALLET_PREFIX, JournalEntry, LedgerAccount, Posting, Withdrawal
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.errors import Conflict, InvalidInput
-from service_runtime.idempotency import create_once
+from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
 
@@ -272,11 +272,12 @@ def check_bank_account(bank_account: str) -> None:
 
 
 def request_withdrawal(db: Database, user_id: str, amount: int, bank_account: str,
-                       idempotency_key: str | None) -> tuple[Withdrawal, bool]:
+                       idempotency_key: IdempotencyKey | None) -> tuple[Withdrawal, bool]:
     """Move ``amount`` from the wallet to ``payouts:pending``; (withdrawal, created).
 
     The withdrawal row and its entry commit together; a retry with the same
-    Idempotency-Key returns the first withdrawal, and the wallet never goes below zero.
+    Idempotency-Key returns the first withdrawal (a different request with it is a 422),
+    and the wallet never goes below zero.
     """
     check_amount(amount)
     check_bank_account(bank_account)
@@ -285,7 +286,7 @@ def request_withdrawal(db: Database, user_id: str, amount: int, bank_account: st
         with db.transaction() as session:
             withdrawal = Withdrawal(id=time_ordered_id("wd"), user_id=user_id, amount=amount,
                                     currency=CURRENCY, bank_account=bank_account,
-                                    status="pending", idempotency_key=idempotency_key,
+                                    status="pending", **idempotency_columns(idempotency_key),
                                     created_at=now())
             session.add(withdrawal)
             session.flush()  # a concurrent retry with the same key fails here

@@ -38,7 +38,7 @@ from payment.models import OrderSignal, Payable, Payment, Refund
 from payment.providers import Ack, adapter
 from service_runtime.config import Process, env_int, env_str, laptop_default
 from service_runtime.db import Database
-from service_runtime.idempotency import create_once
+from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
@@ -336,7 +336,7 @@ def process_pending_refunds(db: Database, limit: int = 20) -> int:
 
 
 def pay(db: Database, user_id: str, order_id: str, method: str,
-        idempotency_key: str | None) -> tuple[Payment, bool]:
+        idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
     """Start paying an order; return (payment, created). Never charges an order twice.
 
     ``balance`` pays at once: the payable's ``due -> paid``, the wallet debit and
@@ -355,8 +355,8 @@ def pay(db: Database, user_id: str, order_id: str, method: str,
             at = now()
             payment = Payment(id=time_ordered_id("pay"), order_id=order_id, user_id=user_id,
                               method=method, amount=payable.amount, currency=payable.currency,
-                              status="pending", kind="order", idempotency_key=idempotency_key,
-                              created_at=at)
+                              status="pending", kind="order", created_at=at,
+                              **idempotency_columns(idempotency_key))
             if method == "balance":
                 _claim(session, order_id, "paid", paid=payable.amount, paid_at=at,
                        payment_id=payment.id)
@@ -394,7 +394,7 @@ def _claim(session: Session, order_id: str, status: str, **values: object) -> No
 
 
 def top_up(db: Database, user_id: str, package_id: str | None, amount: int | None,
-           method: str, idempotency_key: str | None) -> tuple[Payment, bool]:
+           method: str, idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
     """Start a wallet top-up through a provider; the wallet is credited on its success."""
     price, credit = top_up_amounts(ledger.TOP_UP_PACKAGES, package_id, amount)
 
@@ -403,7 +403,7 @@ def top_up(db: Database, user_id: str, package_id: str | None, amount: int | Non
             payment = Payment(id=time_ordered_id("top"), order_id=None, user_id=user_id,
                               method=method, amount=price, currency=ledger.CURRENCY,
                               status="pending", kind="top_up", credit=credit,
-                              package_id=package_id, idempotency_key=idempotency_key,
+                              package_id=package_id, **idempotency_columns(idempotency_key),
                               created_at=now())
             session.add(payment)
         return payment

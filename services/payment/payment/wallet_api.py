@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from payment import ledger
 from service_runtime.app import current_db
-from service_runtime.http import current_user_id, idempotency_key
+from service_runtime.http import current_user_id, idempotency_key, idempotent
 
 wallet = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Wallet")
 
@@ -90,6 +90,7 @@ class Withdrawals(MethodView):
     @wallet.response(201, WithdrawalSchema)
     @wallet.alt_response(200, schema=WithdrawalSchema,
                          description="Replay of an Idempotency-Key")
+    @idempotent(wallet)
     def post(self, body):  # type: ignore[no-untyped-def]
         withdrawal, created = ledger.request_withdrawal(
             current_db(), current_user_id(), body["amount"], body["bank_account"],

@@ -14,6 +14,7 @@ from payment.definition import DEFINITION
 from payment.ledger import InsufficientBalance, Leg, UnbalancedEntry
 from payment.ledger_models import JournalEntry, LedgerAccount, Posting, Withdrawal
 from service_runtime.db import Database
+from service_runtime.idempotency import IdempotencyKey
 from service_runtime.migrate import alembic_config, upgrade
 
 LEDGER_TABLES = {"ledger_accounts", "journal_entries", "ledger_postings", "withdrawals"}
@@ -199,7 +200,7 @@ def test_concurrent_withdrawals_with_one_idempotency_key_withdraw_once(db):
     def withdraw() -> None:
         start.wait()
         results.append(ledger.request_withdrawal(db, "alice", 300, "622202020011223344",
-                                                 "key-1"))
+                                                 IdempotencyKey("key-1", "one request")))
 
     threads = [threading.Thread(target=withdraw) for _ in range(5)]
     for thread in threads:
