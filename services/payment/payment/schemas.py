@@ -98,6 +98,11 @@ class TopUpSchema(Schema):
             raise ValidationError("give either package_id or amount", "package_id")
 
 
+class CashierQuerySchema(Schema):
+    token = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "the signed token of the payment's next_action.url"})
+
+
 class SandboxFormSchema(Schema):
     payment_id = fields.String(required=True, validate=ID)
     outcome = fields.String(required=True, validate=validate.OneOf(("success", "failure")))
