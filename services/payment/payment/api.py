@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from payment import sandbox, service
 from payment.schemas import (
+    CashierQuerySchema,
     NotificationQuerySchema,
     PaymentQuerySchema,
     PaymentSchema,
@@ -78,13 +79,15 @@ class SandboxNotifications(MethodView):
 @payments.route("/sandbox/<string:provider>/<string:payment_id>")
 class SandboxCashier(MethodView):
     @payments.doc(summary="The sandbox provider's cashier page (HTML)")
-    def get(self, provider, payment_id):  # type: ignore[no-untyped-def]
-        return _html(sandbox.cashier_page(current_db(), provider, payment_id))
+    @payments.arguments(CashierQuerySchema, location="query")
+    def get(self, query, provider, payment_id):  # type: ignore[no-untyped-def]
+        return _html(sandbox.cashier_page(current_db(), provider, payment_id, query["token"]))
 
+    @payments.arguments(CashierQuerySchema, location="query")
     @payments.arguments(SandboxFormSchema, location="form")
-    def post(self, form, provider, payment_id):  # type: ignore[no-untyped-def]
-        return _html(sandbox.submit(current_db(), provider, payment_id, form["payment_id"],
-                                    form["outcome"]))
+    def post(self, query, form, provider, payment_id):  # type: ignore[no-untyped-def]
+        return _html(sandbox.submit(current_db(), provider, payment_id, query["token"],
+                                    form["payment_id"], form["outcome"]))
 
 
 @top_ups.route("")

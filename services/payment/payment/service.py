@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from event_contracts.events.payment import PROVIDER_METHODS
 from payment import ledger, sandbox
+from payment.cashier_links import cashier_url
 from payment.domain import (
     AmountMismatch,
     PayableFact,
@@ -65,11 +65,15 @@ class Settings:
 
 def next_action(payment: Payment) -> dict | None:
     """Where the buyer goes to pay a pending provider payment (the provider's cashier)."""
-    if payment.status != "pending" or payment.method not in PROVIDER_METHODS:
+    if payment.status != "pending" or payment.next_action_url is None:
         return None
-    base = Settings.from_env().public_url
-    return {"type": "redirect",
-            "url": f"{base}/api/v1/payments/sandbox/{payment.method}/{payment.id}"}
+    return {"type": "redirect", "url": payment.next_action_url}
+
+
+def _start_trade(session: Session, payment: Payment) -> None:
+    """Create the trade at the provider: it answers the cashier link the buyer follows."""
+    payment.next_action_url = cashier_url(session, Settings.from_env().public_url,
+                                          payment.method, payment.id, payment.created_at)
 
 
 # ---------------------------------------------------------------------------------------
@@ -375,6 +379,7 @@ def pay(db: Database, user_id: str, order_id: str, method: str,
                     "chosen_at": at.isoformat(),
                 })
             else:
+                _start_trade(session, payment)
                 session.add(payment)
         return payment
 
@@ -405,6 +410,7 @@ def top_up(db: Database, user_id: str, package_id: str | None, amount: int | Non
                               status="pending", kind="top_up", credit=credit,
                               package_id=package_id, **idempotency_columns(idempotency_key),
                               created_at=now())
+            _start_trade(session, payment)
             session.add(payment)
         return payment
 

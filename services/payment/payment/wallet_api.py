@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from payment import ledger
+from payment.wallet_view import wallet_view
 from service_runtime.app import current_db
 from service_runtime.http import current_user_id, idempotency_key, idempotent
 
@@ -28,11 +29,20 @@ class WalletLineSchema(Schema):
     reference = fields.String()
     balance_after = fields.Integer()
     created_at = fields.AwareDateTime()
+    payment_id = fields.String(allow_none=True, metadata={
+        "description": "payment and top_up: the payment (GET /payments/{id}); refund: the "
+                       "payment refunded"})
+    refund_id = fields.String(allow_none=True, metadata={
+        "description": "refund: the refund, listed in its payment's refunds"})
+    withdrawal_id = fields.String(allow_none=True, metadata={
+        "description": "withdrawal: the withdrawal"})
+    order_id = fields.String(allow_none=True, metadata={
+        "description": "payment and refund: the order paid or refunded"})
 
 
 class WalletViewSchema(Schema):
     balance = fields.Nested(WalletMoneySchema)
-    ledger = fields.List(fields.Nested(WalletLineSchema))
+    ledger = fields.List(fields.Nested(WalletLineSchema), attribute="lines")
     next_cursor = fields.String(allow_none=True)
 
 
@@ -69,8 +79,7 @@ class Wallet(MethodView):
     @wallet.arguments(WalletQuerySchema, location="query")
     @wallet.response(200, WalletViewSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return ledger.wallet_view(current_db(), current_user_id(), query["limit"],
-                                  query["cursor"])
+        return wallet_view(current_db(), current_user_id(), query["limit"], query["cursor"])
 
 
 @wallet.route("/top-up-packages")

@@ -13,6 +13,7 @@ from payment import ledger
 from payment.definition import DEFINITION
 from payment.ledger import InsufficientBalance, Leg, UnbalancedEntry
 from payment.ledger_models import JournalEntry, LedgerAccount, Posting, Withdrawal
+from payment.wallet_view import wallet_view
 from service_runtime.db import Database
 from service_runtime.idempotency import IdempotencyKey
 from service_runtime.migrate import alembic_config, upgrade
@@ -232,10 +233,10 @@ def test_existing_wallets_become_ledger_accounts_with_an_opening_entry(new_datab
         assert accounts["equity:opening"] == -51234
         assert sum(accounts.values()) == 0
         assert unbalanced_entries(db) == []
-        view = ledger.wallet_view(db, "alice")
-        assert view["balance"] == {"amount": 50000, "currency": "CNY"}
-        assert [(line["kind"], line["amount"], line["balance_after"])
-                for line in view["ledger"]] == [("credit", 50000, 50000)]
+        view = wallet_view(db, "alice")
+        assert (view.balance.amount, view.balance.currency) == (50000, "CNY")
+        assert [(line.kind, line.amount, line.balance_after)
+                for line in view.lines] == [("credit", 50000, 50000)]
         with db.transaction() as session:  # the migrated money is spendable
             ledger.pay_from_wallet(session, "carol", 1234, "CNY", "pay_1")
         assert balances(db)["wallet:carol"] == 0

@@ -1,6 +1,7 @@
 """Paying orders: payable states from events, balance and cash on delivery, on a real database."""
 
 import itertools
+import re
 import threading
 import uuid
 
@@ -214,9 +215,12 @@ def test_a_provider_payment_is_pending_with_a_redirect_to_the_cashier(
     assert (first.status_code, second.status_code) == (201, 201)
     assert first.json["status"] == "pending"
     assert first.json["amount"] == {"amount": 14900, "currency": "CNY"}
-    assert first.json["next_action"] == {
-        "type": "redirect",
-        "url": f"https://shop.example/api/v1/payments/sandbox/alipay/{first.json['id']}"}
+    assert first.json["next_action"]["type"] == "redirect"
+    assert re.fullmatch(
+        rf"https://shop\.example/api/v1/payments/sandbox/alipay/{first.json['id']}"
+        r"\?token=[0-9]+\.[0-9a-f]{64}", first.json["next_action"]["url"])
+    assert (first.json["amount_refunded"], first.json["refunds"]) == (
+        {"amount": 0, "currency": "CNY"}, [])
     assert payable(db).status == "due", "pending intents do not take the order"
     assert [e["type"] for e in outbox_events(db)] == ["PaymentDue"]
 

@@ -8,10 +8,13 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "payment_0005"
 down_revision = "payment_0004"
 branch_labels = None
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 
 def upgrade() -> None:
