@@ -3,14 +3,15 @@
 A release's migration Job runs while the previous release still serves, so ``/readyz``
 cannot demand the database at exactly this code's migration head: the old pods would
 leave service the moment the new migrations ran. Instead every migration says what it
-does to the code before it, in two module attributes:
+does to the code before it, in module attributes::
 
-    schema_change = SchemaChange.EXPAND     # new tables, nullable columns, indexes:
-                                            # older code keeps working
-    schema_change = SchemaChange.CONTRACT   # drops, renames, new constraints: older
-    runs_with_code_from = "order_0005"      # code breaks, back to (not including) the
-                                            # code whose head was this revision
-                                            # (default: the migration itself)
+    # new tables, nullable columns, indexes: older code keeps working
+    schema_change = SchemaChange.EXPAND
+
+    # drops, renames, new constraints: code older than runs_with_code_from breaks
+    # (the oldest code revision that still runs on it; the migration itself if not set)
+    schema_change = SchemaChange.CONTRACT
+    runs_with_code_from = "order_0005"
 
 Every migration run records, per Alembic branch, the head it reached and the oldest code
 revision that can still run on the schema (``schema_compatibility``, made by
@@ -120,10 +121,12 @@ def check_runs_on(code: dict[str, Branch], connection: Connection) -> None:
             continue
         behind = sorted(heads & set(branch.revisions))
         entry = recorded.get(branch.label)
-        if behind or entry is None or entry.head not in heads:
-            at = ", ".join(behind) or "nothing"
-            problems.append(f"migrations not applied: {branch.label} at {at}, "
+        if behind:
+            problems.append(f"migrations not applied: {branch.label} at {', '.join(behind)}, "
                             f"this code needs {branch.head}")
+        elif entry is None or entry.head not in heads:  # empty, or migrated without a record
+            problems.append(f"migrations not applied: {branch.label} is at no revision this "
+                            f"code knows or can check, it needs {branch.head}")
         elif entry.oldest_compatible not in branch.revisions:
             problems.append(f"{branch.label} is at {entry.head}, which needs code from "
                             f"{entry.oldest_compatible} on; this code is at {branch.head}")

@@ -96,6 +96,15 @@ def test_each_migration_run_records_the_oldest_compatible_code_per_branch(releas
                     "runtime": ("runtime_0002", "runtime_0001")}
 
 
+def test_a_newer_schema_without_its_record_is_not_one_to_run_on(release, database):
+    upgrade(release(3), database.url)
+    with database.engine.begin() as connection:
+        connection.execute(schema_compatibility.delete())
+    check(release(3), database)  # at its own head: no record needed
+    with pytest.raises(SchemaNotReady, match="no revision this code knows or can check"):
+        check(release(2), database)
+
+
 UNDECLARED = '''"""a migration that says nothing about older code"""
 from alembic import op
 
