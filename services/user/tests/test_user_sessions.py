@@ -112,6 +112,17 @@ def test_a_replay_ends_the_sign_in_even_while_the_account_is_locked(client, db, 
     assert revoked_ids(client) == {session_id(tokens)}
 
 
+def test_a_refresh_token_left_unrevoked_by_a_race_still_cannot_refresh(client, db, tokens):
+    # As if a rotation had committed while the logout revoked the family's tokens.
+    with db.transaction() as session:
+        session.add(SessionRevocation(session_id=session_id(tokens), user_id="usr_1",
+                                      reason="logout", revoked_at=utcnow(),
+                                      tokens_expire_by=utcnow() + timedelta(minutes=16)))
+    refused = refresh(client, tokens)
+    assert refused.status_code == 401
+    assert refused.json["type"] == "urn:shop:problem:invalid-refresh-token"
+
+
 def test_the_deny_list_serves_live_entries_since_a_cursor(client, db, tokens):
     at = utcnow()
     with db.transaction() as session:

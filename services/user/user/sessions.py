@@ -45,7 +45,9 @@ def refresh(db: Database, refresh_token: str, settings: AuthSettings) -> TokenPa
         if token is None or token.revoked_at is not None or token.expires_at <= at:
             raise InvalidRefreshToken()
         user = session.get(User, token.user_id)
-        if user is None:
+        # The family's tokens are revoked with the sign-in, but a rotation committing
+        # during the revocation can leave its new token out: the record settles it.
+        if user is None or session.get(SessionRevocation, token.family_id) is not None:
             raise InvalidRefreshToken()
         # A replayed token is a theft whether or not the account is locked: it still ends
         # the family below.
