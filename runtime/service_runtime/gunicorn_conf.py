@@ -44,6 +44,14 @@ def on_exit(server):  # type: ignore[no-untyped-def]
         shutil.rmtree(_created_metrics_dir, ignore_errors=True)
 
 
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    # Each worker keeps its own list of ended sign-ins: fetch it from the start, so a worker
+    # that has served nothing yet does not accept a revoked token on its first request.
+    from service_runtime.auth import start_revocation_feed
+
+    start_revocation_feed(worker.wsgi)
+
+
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
     from prometheus_client import multiprocess
 
