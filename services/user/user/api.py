@@ -1,10 +1,10 @@
 """HTTP routes of the user service: parse, call one use case, serialize."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service_runtime.app import current_db
 from service_runtime.auth import AuthSettings, current_user_id
+from service_runtime.blueprint import Blueprint
 from service_runtime.config import env_str
 from user import service
 from user.schemas import (
