@@ -69,10 +69,6 @@ class InvalidBankAccount(InvalidInput):
     slug, title = "invalid-bank-account", "The bank account must be 12 to 19 digits"
 
 
-class InvalidCursor(InvalidInput):
-    slug, title = "invalid-cursor", "The cursor is not one this API returned"
-
-
 class UnbalancedEntry(ValueError):
     """A programming error: postings that do not sum to zero are never written."""
 
@@ -297,22 +293,13 @@ def request_withdrawal(db: Database, user_id: str, amount: int, bank_account: st
     return create_once(db, Withdrawal, user_id, idempotency_key, create)
 
 
-def parse_cursor(cursor: str | None) -> int | None:
-    if cursor is None or cursor == "":
-        return None
-    if not cursor.isdigit() or len(cursor) > 18:
-        raise InvalidCursor()
-    return int(cursor)
-
-
 def wallet_view(db: Database, user_id: str, limit: int = 50,
-                cursor: str | None = None) -> dict:
+                before: int | None = None) -> dict:
     """The wallet's balance and its postings newest first, ``limit`` per page.
 
     ``next_cursor`` (the last shown posting's id) fetches the next page; pages stay
     stable while new entries arrive because ids only grow.
     """
-    before = parse_cursor(cursor)
     limit = max(1, min(limit, 100))
     with db.read() as session:
         account = session.execute(select(LedgerAccount.id, LedgerAccount.balance,
