@@ -29,7 +29,7 @@ def pooled_session(pool_size: int) -> requests.Session:
 
 def upstream_path() -> str:
     """The path as the client encoded it: decoded, an id's ``%3F`` or ``%23`` would turn
-    into a query string or a fragment upstream, and ``%2F`` into another path.
+    into a query string or a fragment upstream.
 
     gunicorn and werkzeug keep the request target (``RAW_URI``/``REQUEST_URI``); it is
     used when it is the origin form of this very path, else the path is encoded again.
