@@ -30,8 +30,12 @@ class Cursor(fields.String):
                  decode: Callable[[str], Any] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
-        kwargs.setdefault("metadata", {"description": "next_cursor of the previous page"})
-        super().__init__(**kwargs)
+        metadata = {"description": "next_cursor of the previous page",
+                    **kwargs.pop("metadata", {})}
+        # Documented, so a client or contract tester knows the shape (OpenAPI: ECMA regex).
+        metadata.setdefault("pattern", f"^(?:{pattern})$")
+        metadata.setdefault("maxLength", MAX_CURSOR_LENGTH)
+        super().__init__(metadata=metadata, **kwargs)
         self.pattern = re.compile(pattern)
         self.decode = decode
 
