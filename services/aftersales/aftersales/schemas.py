@@ -13,6 +13,7 @@ from aftersales.domain import (
     RETURN_TYPES,
     TICKET_STATUSES,
 )
+from service_runtime.bounds import INT32_MAX
 from service_runtime.paging import PageQuerySchema
 
 SKU_CODE = validate.And(
@@ -97,7 +98,7 @@ class ReturnPageSchema(Schema):
 class NewReviewSchema(Schema):
     order_id = fields.String(required=True, validate=ORDER_ID)
     product_id = fields.Integer(required=True, strict=True,
-                                validate=validate.Range(min=1, max=2**31 - 1))
+                                validate=validate.Range(min=1, max=INT32_MAX))
     rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
     text = _text(MAX_REVIEW_TEXT, required=True)
     images = fields.List(fields.Url(schemes={"https"}, validate=validate.Length(max=500)),

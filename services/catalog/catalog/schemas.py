@@ -3,11 +3,11 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from catalog.domain import SORTS, Cursor, InvalidCursor, rating_average
-from service_runtime.bounds import QueryInteger
+from service_runtime.bounds import INT32_MAX, QueryInteger
 from service_runtime.paging import Cursor as CursorField
 from service_runtime.paging import page_limit
 
-MAX_ID = 2**31 - 1
+MAX_ID = INT32_MAX  # an INTEGER id column
 MAX_PRICE = 10**9
 MAX_STOCK = 10**6
 SKU_CODE = validate.And(
