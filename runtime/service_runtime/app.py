@@ -18,6 +18,8 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_runtime import context
+from service_runtime.blueprint import uses_safe_parser
+from service_runtime.bounds import install_converters
 from service_runtime.config import KafkaSettings, database_url, env_int
 from service_runtime.db import Database
 from service_runtime.errors import (
@@ -30,6 +32,7 @@ from service_runtime.errors import (
 from service_runtime.kafka import broker_reachable
 from service_runtime.logs import configure_logging
 from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from service_runtime.safe_json import SafeJSONProvider
 from service_runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
@@ -120,6 +123,8 @@ def create_app(
     """
     configure_logging(service)
     app = Flask(__name__, static_folder=None)
+    app.json = SafeJSONProvider(app)  # request.get_json() reads with the guarded loader
+    install_converters(app)  # <int:...> only matches ids a database column can hold
     app.config.update(
         API_TITLE=title or f"{service} service",
         API_VERSION="v1",
@@ -140,6 +145,9 @@ def create_app(
     if openapi:
         api = ProblemApi(app)
         for blueprint in blueprints:
+            if not uses_safe_parser(blueprint):
+                raise TypeError(f"blueprint {blueprint.name!r}: declare routes on "
+                                "service_runtime.blueprint.Blueprint (guarded JSON bodies)")
             api.register_blueprint(blueprint)
 
     app.register_error_handler(Problem, from_problem)

@@ -14,7 +14,8 @@ from service_runtime.config import API_HOST, env_str
 host = env_str("HOST", API_HOST)
 bind = os.environ.get("BIND", f"{host}:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+# gthread, writing the answers gunicorn gives by itself (414, 431, 400) as problem+json.
+worker_class = "service_runtime.gunicorn_worker.ProblemThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))

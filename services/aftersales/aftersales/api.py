@@ -6,7 +6,6 @@ Product reviews are public.
 """
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from aftersales import service
 from aftersales.schemas import (
@@ -27,6 +26,7 @@ from aftersales.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN, current_identity, current_user_id, require_role
+from service_runtime.blueprint import Blueprint
 from service_runtime.http import idempotency_key, idempotent
 
 blp = Blueprint("aftersales", __name__, url_prefix="/api/v1",

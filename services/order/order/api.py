@@ -4,7 +4,6 @@ from functools import partial
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from order import service
 from order.domain import RequestedLine
@@ -17,6 +16,7 @@ from order.schemas import (
     PlaceOrderSchema,
 )
 from service_runtime.app import current_db
+from service_runtime.blueprint import Blueprint
 from service_runtime.http import current_user_id, idempotency_key, idempotent
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Orders")

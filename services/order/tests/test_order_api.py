@@ -246,6 +246,15 @@ def test_order_list_is_newest_first_and_paginated(client, alice):
     assert client.get("/api/v1/orders?limit=1000", headers=alice).status_code == 422
 
 
+@pytest.mark.parametrize("cursor", ["garbage", "ord_1", "x" * 600])
+def test_a_malformed_cursor_is_a_422_naming_it_not_an_empty_page(client, alice, cursor):
+    client.post("/api/v1/orders", json=BODY, headers=alice)
+    response = client.get("/api/v1/orders", query_string={"cursor": cursor}, headers=alice)
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    assert [e["field"] for e in response.json["errors"]] == ["cursor"]
+
+
 def test_health_readiness_and_metrics(client, alice):
     assert_ops_endpoints(client)
     client.post("/api/v1/orders", json=BODY, headers=alice)

@@ -2,7 +2,6 @@
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from payment import sandbox, service
 from payment.schemas import (
@@ -19,6 +18,7 @@ from payment.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN, require_role
+from service_runtime.blueprint import Blueprint
 from service_runtime.http import current_user_id, idempotency_key, idempotent
 
 payments = Blueprint("payments", __name__, url_prefix="/api/v1/payments",

@@ -69,10 +69,6 @@ class InvalidBankAccount(InvalidInput):
     slug, title = "invalid-bank-account", "The bank account must be 12 to 19 digits"
 
 
-class InvalidCursor(InvalidInput):
-    slug, title = "invalid-cursor", "The cursor is not one this API returned"
-
-
 class UnbalancedEntry(ValueError):
     """A programming error: postings that do not sum to zero are never written."""
 
@@ -298,9 +294,3 @@ def request_withdrawal(db: Database, user_id: str, amount: int, bank_account: st
     return create_once(db, Withdrawal, user_id, idempotency_key, create)
 
 
-def parse_cursor(cursor: str | None) -> int | None:
-    if cursor is None or cursor == "":
-        return None
-    if not cursor.isdigit() or len(cursor) > 18:
-        raise InvalidCursor()
-    return int(cursor)

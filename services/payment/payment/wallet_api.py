@@ -1,13 +1,14 @@
 """HTTP routes of the wallet: parse, call one ledger use case, serialize."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from payment import ledger
 from payment.wallet_view import wallet_view
 from service_runtime.app import current_db
+from service_runtime.blueprint import Blueprint
 from service_runtime.http import current_user_id, idempotency_key, idempotent
+from service_runtime.paging import Cursor, page_limit
 
 wallet = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Wallet")
 
@@ -18,8 +19,9 @@ class WalletMoneySchema(Schema):
 
 
 class WalletQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=20))
+    limit = page_limit(default=50)
+    cursor = Cursor(r"[0-9]{1,18}", decode=int, metadata={
+        "description": "next_cursor of the previous page (a posting id)"})
 
 
 class WalletLineSchema(Schema):

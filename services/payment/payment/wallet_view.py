@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, select
 
-from payment.ledger import CURRENCY, WALLET_VIEW_KINDS, parse_cursor, wallet_account
+from payment.ledger import CURRENCY, WALLET_VIEW_KINDS, wallet_account
 from payment.ledger_models import JournalEntry, LedgerAccount, Posting
 from payment.models import Payment, Refund
 from service_runtime.db import Database
@@ -46,13 +46,12 @@ class WalletView:
 
 
 def wallet_view(db: Database, user_id: str, limit: int = 50,
-                cursor: str | None = None) -> WalletView:
+                before: int | None = None) -> WalletView:
     """The wallet's balance and its postings newest first, ``limit`` per page.
 
     ``next_cursor`` (the last shown posting's id) fetches the next page; pages stay
     stable while new entries arrive because ids only grow.
     """
-    before = parse_cursor(cursor)
     limit = max(1, min(limit, 100))
     with db.read() as session:
         account = session.execute(select(LedgerAccount.id, LedgerAccount.balance,

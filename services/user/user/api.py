@@ -3,10 +3,10 @@
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service_runtime.app import current_db
 from service_runtime.auth import AuthSettings, current_user_id
+from service_runtime.blueprint import Blueprint
 from service_runtime.config import env_str
 from user import service, sessions
 from user.schemas import (
