@@ -4,7 +4,7 @@ Both answer ``GET /api/v1/ping`` with the same JSON document:
 
 * ``bare_app()``: a plain Flask app and a plain Flask route returning ``jsonify``.
 * ``factory_app()``: ``service_runtime.app.create_app`` with the route in a
-  flask-smorest Blueprint and a marshmallow response schema, the way every service
+  runtime (flask-smorest) Blueprint and a marshmallow response schema, the way every service
   writes its routes; so it carries the runtime's request/correlation ids, Prometheus
   metrics, problem+json error handlers and the OpenAPI machinery.
 
@@ -15,8 +15,9 @@ Both answer ``GET /api/v1/ping`` with the same JSON document:
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+
+from service_runtime.blueprint import Blueprint
 
 PATH = "/api/v1/ping"
 PAYLOAD = {"status": "ok", "service": "bench", "version": 1, "items": [1, 2, 3]}

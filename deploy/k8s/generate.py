@@ -121,6 +121,13 @@ SERVICE_ENV: dict[str, dict[str, str]] = {
 SERVICE_SECRETS: dict[str, str] = {"payment": "payment-providers", "logistics": "carriers"}
 
 
+def auth_env() -> str:
+    """Every API and the gateway verify access tokens with the user service's public keys."""
+    return f"""
+            - name: AUTH_JWKS_URL
+              value: http://user-api:{SERVICES["user"][0]}/api/v1/auth/jwks.json"""
+
+
 def service_env(name: str) -> str:
     return "".join(f'\n            - name: {key}\n              value: "{value}"'
                    for key, value in SERVICE_ENV.get(name, {}).items())
@@ -196,7 +203,7 @@ spec:
               value: 0.0.0.0
             - name: WEB_CONCURRENCY
               value: "2"
-{database_env(name)}{service_env(name)}
+{database_env(name)}{auth_env()}{service_env(name)}
 {env_from(name)}
 {API_PROBES}          resources:
             requests:
@@ -385,7 +392,7 @@ spec:
             - name: HOST
               value: 0.0.0.0
             - name: WEB_CONCURRENCY
-              value: "2"
+              value: "2"{auth_env()}
 {upstreams}
 {API_PROBES}          resources:
             requests:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, unquote
+
 import requests
 from flask import Response, request
 from requests.adapters import HTTPAdapter
@@ -25,6 +27,20 @@ def pooled_session(pool_size: int) -> requests.Session:
     return session
 
 
+def upstream_path() -> str:
+    """The path as the client encoded it: decoded, an id's ``%3F`` or ``%23`` would turn
+    into a query string or a fragment upstream.
+
+    gunicorn and werkzeug keep the request target (``RAW_URI``/``REQUEST_URI``); it is
+    used when it is the origin form of this very path, else the path is encoded again.
+    """
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    raw_path = raw.split("?", 1)[0]
+    if raw_path.startswith("/") and unquote(raw_path, errors="replace") == request.path:
+        return raw_path
+    return quote(request.path, safe="/:@!$&'()*+,;=-._~")
+
+
 def forward(session: requests.Session, service: str, base_url: str,
             timeouts: tuple[float, float]) -> Response:
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -36,7 +52,7 @@ def forward(session: requests.Session, service: str, base_url: str,
     try:
         upstream = session.request(
             request.method,
-            base_url + request.path,
+            base_url + upstream_path(),
             params=request.query_string,
             data=request.get_data(),
             headers=headers,

@@ -6,15 +6,16 @@ import os
 import re
 from dataclasses import dataclass
 
-# Service name -> default local base URL (the embedded default's ports).
+from service_runtime.config import Process, laptop_default
+
+# Service name -> its API's port in the embedded default.
+LOCAL_PORTS = {"user": 8101, "catalog": 8102, "cart": 8103, "order": 8104, "payment": 8105,
+               "logistics": 8106, "aftersales": 8107}
+# Service name -> default base URL, read from <SERVICE>_SERVICE_URL.
 DEFAULT_UPSTREAMS = {
-    "user": "http://127.0.0.1:8101",
-    "catalog": "http://127.0.0.1:8102",
-    "cart": "http://127.0.0.1:8103",
-    "order": "http://127.0.0.1:8104",
-    "payment": "http://127.0.0.1:8105",
-    "logistics": "http://127.0.0.1:8106",
-    "aftersales": "http://127.0.0.1:8107",
+    name: laptop_default(f"{name.upper()}_SERVICE_URL", f"http://127.0.0.1:{port}",
+                         read_by=[("gateway", Process.API)])
+    for name, port in LOCAL_PORTS.items()
 }
 
 # First match wins, so more specific patterns come first.

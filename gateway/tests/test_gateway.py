@@ -75,6 +75,10 @@ def echo_app() -> Flask:
         time.sleep(2)
         return jsonify(ok=True)
 
+    @app.get("/api/v1/orders/<path:order_id>")
+    def order(order_id):
+        return jsonify(order_id=order_id, args=request.args)
+
     @app.get("/api/v1/orders/problem")
     def problem():
         return app.response_class('{"type":"urn:shop:problem:x","status":409}', status=409,
@@ -118,6 +122,17 @@ def test_requests_are_forwarded_with_ids_and_answers_passed_back(gateway):
     assert echoed["headers"]["X-Request-Id"] == "rid-1"
     assert echoed["headers"]["X-Correlation-Id"] == "rid-1"
     assert response.headers["X-Request-ID"] == "rid-1"
+
+
+@pytest.mark.parametrize("raw", [True, False])
+def test_the_path_reaches_the_service_as_the_client_encoded_it(gateway, raw):
+    # Without RAW_URI (another WSGI server) the decoded path is encoded again.
+    overrides = {} if raw else {"RAW_URI": "", "REQUEST_URI": ""}
+    for sent, order_id in [("abc%3Fx", "abc?x"), ("abc%23frag", "abc#frag"),
+                           ("a%2520b", "a%20b"), ("电热水壶", "电热水壶")]:
+        response = gateway.get(f"/api/v1/orders/{sent}?page=2", environ_overrides=overrides)
+        assert response.status_code == 200, sent
+        assert response.json == {"order_id": order_id, "args": {"page": "2"}}
 
 
 def test_upstream_problems_pass_through_unchanged(gateway):

@@ -20,6 +20,8 @@ from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_runtime import context
+from service_runtime.blueprint import uses_safe_parser
+from service_runtime.bounds import install_converters
 from service_runtime.config import KafkaSettings, database_url, env_int
 from service_runtime.db import Database
 from service_runtime.errors import (
@@ -40,6 +42,7 @@ from service_runtime.openapi import (
     OperationIdPlugin,
     SchemaRulesPlugin,
 )
+from service_runtime.safe_json import SafeJSONProvider
 from service_runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
@@ -158,6 +161,8 @@ def create_app(
     """
     configure_logging(service)
     app = Flask(__name__, static_folder=None)
+    app.json = SafeJSONProvider(app)  # request.get_json() reads with the guarded loader
+    install_converters(app)  # <int:...> only matches ids a database column can hold
     app.config.update(
         API_TITLE=title or f"{service} service",
         API_VERSION="v1",
@@ -178,6 +183,9 @@ def create_app(
     if openapi:
         api = ProblemApi(app)
         for blueprint in blueprints:
+            if not uses_safe_parser(blueprint):
+                raise TypeError(f"blueprint {blueprint.name!r}: declare routes on "
+                                "service_runtime.blueprint.Blueprint (guarded JSON bodies)")
             api.register_blueprint(blueprint)
 
     app.register_error_handler(Problem, from_problem)
@@ -239,9 +247,10 @@ def create_service_api(
 ) -> Flask:
     """The HTTP API of a service that owns a database (``DATABASE_URL`` unless given).
 
-    ``/readyz`` requires the database at the newest migration. The broker is reported
-    but not required: an API writes events to its outbox, so it keeps working while
-    the broker is away.
+    ``/readyz`` requires a schema this code can run on (at its migration heads, or later
+    and compatible: ``service_runtime.compatibility``). The broker is reported but not
+    required: an API writes events to its outbox, so it keeps working while the broker
+    is away.
     """
     service = definition.name
     db = Database(database or database_url(service))
@@ -257,9 +266,9 @@ def create_service_api(
 
 
 def schema_check(definition: ServiceDefinition, db: Database) -> ReadinessCheck:
-    from service_runtime.migrate import check_schema_is_current
+    from service_runtime import migrate
 
-    return ReadinessCheck("migrations", lambda: check_schema_is_current(definition, db))
+    return ReadinessCheck("migrations", migrate.schema_check(definition, db))
 
 
 def current_db() -> Database:

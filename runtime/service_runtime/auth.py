@@ -4,6 +4,8 @@ The user service signs short-lived access tokens (JWT, EdDSA/Ed25519) with a pri
 key and publishes the public keys as a JWKS. Everyone else verifies a token's
 signature, issuer, audience and expiry against that JWKS: no service trusts an
 identity it has not verified itself, so a header forged on the network gets nowhere.
+A token also names its sign-in (``sid``); a sign-in that ended is refused within
+seconds (see ``service_runtime.revocations``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +24,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g, request
 
-from service_runtime.config import env_int, env_str
+from service_runtime.config import EVERY_SERVICE, Process, env_int, env_str, laptop_default
 from service_runtime.errors import Problem, Unauthorized
+from service_runtime.revocations import (
+    RevocationCheck,
+    RevocationFeed,
+    revocation_check,
+    revocations_url_for,
+)
 
 ALGORITHM = "EdDSA"
 CUSTOMER, ADMIN = "customer", "admin"
@@ -38,7 +46,12 @@ class AuthSettings:
     issuer: str = "shop-user"
     audience: str = "shop"
     access_token_ttl_s: int = 900
-    jwks_url: str = "http://127.0.0.1:8101/api/v1/auth/jwks.json"
+    jwks_url: str = laptop_default(
+        "AUTH_JWKS_URL", "http://127.0.0.1:8101/api/v1/auth/jwks.json",
+        read_by=[(EVERY_SERVICE, Process.API), ("gateway", Process.API)])
+    # Empty: the same origin as the JWKS (the user service), see revocations_url_for.
+    revocations_url: str = ""
+    revocations_interval_ms: int = 1000
 
     @classmethod
     def from_env(cls) -> AuthSettings:
@@ -47,6 +60,9 @@ class AuthSettings:
             audience=env_str("AUTH_AUDIENCE", cls.audience),
             access_token_ttl_s=env_int("AUTH_ACCESS_TOKEN_TTL_S", cls.access_token_ttl_s),
             jwks_url=env_str("AUTH_JWKS_URL", cls.jwks_url),
+            revocations_url=env_str("AUTH_REVOCATIONS_URL", cls.revocations_url),
+            revocations_interval_ms=env_int("AUTH_REVOCATIONS_INTERVAL_MS",
+                                            cls.revocations_interval_ms),
         )
 
 
@@ -83,7 +99,9 @@ class SigningKey:
                                               serialization.NoEncryption()).decode()
 
     def issue(self, settings: AuthSettings, user_id: str, roles: tuple[str, ...] | list[str],
-              ttl_s: int | None = None, now: float | None = None) -> str:
+              ttl_s: int | None = None, now: float | None = None,
+              session_id: str | None = None) -> str:
+        """A signed access token; ``session_id`` (the sign-in) lets it be revoked early."""
         issued = int(now if now is not None else time.time())
         claims = {
             "iss": settings.issuer,
@@ -94,6 +112,8 @@ class SigningKey:
             "exp": issued + (ttl_s if ttl_s is not None else settings.access_token_ttl_s),
             "jti": uuid.uuid4().hex,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
         return jwt.encode(claims, self.private_key, algorithm=ALGORITHM,
                           headers={"kid": self.kid, "typ": "at+jwt"})
 
@@ -103,21 +123,33 @@ def jwks(*keys: SigningKey) -> dict:
 
 
 class TokenVerifier:
-    """Verifies access tokens against a JWKS.
+    """Verifies access tokens against a JWKS, and refuses those of a revoked sign-in.
 
     ``keys`` is the JWKS document, or a function returning it (the user service reads
     its own keys), or None to fetch ``settings.jwks_url`` (cached; refetched when a
     token names an unknown key, so rotation needs no restart).
+
+    ``revocations`` is a set of revoked session ids, or a function answering "is this
+    session revoked?" (the user service reads its own table). None means: with fetched
+    keys, the user service's deny-list kept fresh in the background (RevocationFeed);
+    with given keys (tests), no revocations.
     """
 
     def __init__(self, settings: AuthSettings,
-                 keys: Mapping | Callable[[], Mapping] | None = None) -> None:
+                 keys: Mapping | Callable[[], Mapping] | None = None,
+                 revocations: Iterable[str] | RevocationCheck | None = None,
+                 service: str = "") -> None:
         self.settings = settings
         self._keys = keys
         self._client = (
             jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
             if keys is None else None
         )
+        self.revocations = revocation_check(revocations)
+        if self.revocations is None and keys is None:
+            self.revocations = RevocationFeed(
+                settings.revocations_url or revocations_url_for(settings.jwks_url),
+                settings.revocations_interval_ms / 1000, service)
 
     def _key_for(self, token: str) -> Any:
         if self._client is not None:
@@ -146,6 +178,10 @@ class TokenVerifier:
         roles = claims.get("roles") or []
         if not isinstance(roles, list):
             raise Unauthorized("the access token is not valid")
+        session_id = claims.get("sid")
+        if session_id is not None and self.revocations is not None \
+                and self.revocations(str(session_id)):
+            raise Unauthorized("this sign-in has ended; sign in again", reason="token-revoked")
         return Identity(str(claims["sub"]), frozenset(str(r) for r in roles))
 
 
@@ -158,12 +194,27 @@ def bearer_token() -> str | None:
 
 
 def verifier() -> TokenVerifier:
-    """The app's verifier, built on first use (nothing is fetched at start-up)."""
+    """The app's verifier, built on first use (nothing is fetched when the app is built)."""
     existing = current_app.extensions.get("token_verifier")
     if existing is None:
-        existing = TokenVerifier(AuthSettings.from_env(), current_app.config.get("AUTH_JWKS"))
-        current_app.extensions["token_verifier"] = existing
+        # Two first requests may race here: both keep the verifier stored first (a feed
+        # starts only when used, so the other one never starts).
+        existing = current_app.extensions.setdefault("token_verifier", TokenVerifier(
+            AuthSettings.from_env(), current_app.config.get("AUTH_JWKS"),
+            current_app.config.get("AUTH_REVOCATIONS"),
+            current_app.extensions.get("service_name", current_app.name)))
     return existing
+
+
+def start_revocation_feed(app: Any) -> None:
+    """Start the app's deny-list refresher now, if it has one (a WSGI app that is not a
+    Flask app, or a verifier with configured revocations, has nothing to start)."""
+    if not hasattr(app, "app_context"):
+        return
+    with app.app_context():
+        revocations = verifier().revocations
+    if isinstance(revocations, RevocationFeed):
+        revocations.start()
 
 
 def current_identity() -> Identity:

@@ -31,10 +31,16 @@ def build_cli(definition: ServiceDefinition) -> click.Group:
         return cli
 
     @cli.command(help="Apply database migrations (runtime and service branches).")
-    def migrate() -> None:
+    @click.option("--create-database", is_flag=True,
+                  help="First create the PostgreSQL database if it does not exist.")
+    def migrate(create_database: bool) -> None:
+        from service_runtime.db import create_database_if_missing
         from service_runtime.migrate import upgrade
 
-        upgrade(definition, database_url(definition.name))
+        url = database_url(definition.name)
+        if create_database and create_database_if_missing(url):
+            click.echo(f"{definition.name}: created the database")
+        upgrade(definition, url)
         click.echo(f"{definition.name}: database is up to date")
 
     @cli.command(help="Run the outbox relay and the event consumer until SIGTERM.")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 
@@ -22,6 +24,51 @@ def env_str(name: str, default: str) -> str:
     return raw if raw not in (None, "") else default
 
 
+class Process(StrEnum):
+    """The ways a service runs (in Kubernetes: two Deployments and a Job)."""
+
+    API = "api"
+    WORKER = "worker"
+    MIGRATE = "migrate"
+
+
+# In ``read_by``: every service that owns a database (the gateway is named on its own).
+EVERY_SERVICE = "*"
+
+
+@dataclass(frozen=True)
+class LaptopDefault:
+    """A variable whose default only works with every process on one machine.
+
+    A deployment must set it (or one of its ``alternatives``; ``{SERVICE}`` stands for
+    the service's name in capitals) for every process in ``read_by``;
+    ``tests/test_deploy_environment.py`` checks the Kubernetes manifests against this.
+    """
+
+    name: str
+    default: str
+    read_by: tuple[tuple[str, Process], ...]
+    alternatives: tuple[str, ...] = ()
+
+
+LAPTOP_DEFAULTS: dict[str, LaptopDefault] = {}
+
+
+def laptop_default(name: str, default: str, *, read_by: Iterable[tuple[str, Process]],
+                   alternatives: Iterable[str] = ()) -> str:
+    """Declare ``name``'s default as one that only works on a laptop, and return it.
+
+    Write it where the default is, ``env_str("X_URL", laptop_default("X_URL", ...))``:
+    a loopback default anywhere else fails ``tests/test_deploy_environment.py``.
+    """
+    LAPTOP_DEFAULTS[name] = LaptopDefault(name, default, tuple(read_by), tuple(alternatives))
+    return default
+
+
+API_HOST = laptop_default("HOST", "127.0.0.1",
+                          read_by=[(EVERY_SERVICE, Process.API), ("gateway", Process.API)])
+
+
 def data_dir() -> Path:
     """Where the embedded default keeps SQLite files and other local state."""
     path = Path(env_str("SHOP_DATA_DIR", "var")).resolve()
@@ -31,7 +78,9 @@ def data_dir() -> Path:
 
 @dataclass(frozen=True)
 class KafkaSettings:
-    bootstrap_servers: str = "127.0.0.1:9092"
+    bootstrap_servers: str = laptop_default(
+        "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092",
+        read_by=[(EVERY_SERVICE, Process.API), (EVERY_SERVICE, Process.WORKER)])
     topic_prefix: str = ""
     session_timeout_ms: int = 10000
     heartbeat_interval_ms: int = 2000
@@ -90,11 +139,32 @@ class DeliverySettings:
         )
 
 
+SERVICE_PLACEHOLDER = "{service}"
+laptop_default("DATABASE_URL", "sqlite:///$SHOP_DATA_DIR/<service>.db",
+               read_by=[(EVERY_SERVICE, process) for process in Process],
+               alternatives=("{SERVICE}_DATABASE_URL",))
+
+
+def service_variable(service: str, suffix: str) -> str:
+    """``ORDER_DATABASE_URL`` for ("order", "DATABASE_URL")."""
+    return f"{service.upper().replace('-', '_')}_{suffix}"
+
+
 def database_url(service: str) -> str:
-    """``DATABASE_URL``, or a SQLite file of the service's own under the data dir."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
+    """The service's own database.
+
+    ``<SERVICE>_DATABASE_URL`` first, then ``DATABASE_URL`` with ``{service}`` replaced by
+    the service's name (so one variable gives every service a database of its own on one
+    server), else a SQLite file of the service's own under the data dir. A
+    ``DATABASE_URL`` without ``{service}`` is used as it is: right for a process that
+    runs one service (a pod), wrong for a machine that runs them all.
+    """
+    own = os.environ.get(service_variable(service, "DATABASE_URL"))
+    if own:
+        return normalise_database_url(own)
+    shared = os.environ.get("DATABASE_URL")
+    if shared:
+        return normalise_database_url(shared.replace(SERVICE_PLACEHOLDER, service))
     return f"sqlite:///{data_dir() / f'{service}.db'}"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from service_runtime.config import normalise_database_url
@@ -53,6 +53,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def create_database_if_missing(url: str) -> bool:
+    """Create the PostgreSQL database ``url`` names on its server unless it exists; True
+    if this call created it. For a local stack (``./platform run``), whose user may create
+    databases; production databases are provisioned, not made by the services. A SQLite
+    file is made on first use, so there is nothing to do."""
+    target = make_url(normalise_database_url(url))
+    if target.get_backend_name() != "postgresql" or not target.database:
+        return False
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": target.database}):
+                return False
+            name = connection.dialect.identifier_preparer.quote(target.database)
+            connection.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()
+    return True
 
 
 def insert_if_absent(session: Session, table: Any, **values: Any) -> bool:

@@ -9,10 +9,13 @@ import os
 import shutil
 import tempfile
 
-host = os.environ.get("HOST", "127.0.0.1")
+from service_runtime.config import API_HOST, env_str
+
+host = env_str("HOST", API_HOST)
 bind = os.environ.get("BIND", f"{host}:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+# gthread, writing the answers gunicorn gives by itself (414, 431, 400) as problem+json.
+worker_class = "service_runtime.gunicorn_worker.ProblemThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
@@ -40,6 +43,14 @@ def on_starting(server):  # type: ignore[no-untyped-def]
 def on_exit(server):  # type: ignore[no-untyped-def]
     if _created_metrics_dir:
         shutil.rmtree(_created_metrics_dir, ignore_errors=True)
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    # Each worker keeps its own list of ended sign-ins: fetch it from the start, so a worker
+    # that has served nothing yet does not accept a revoked token on its first request.
+    from service_runtime.auth import start_revocation_feed
+
+    start_revocation_feed(worker.wsgi)
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]

@@ -70,6 +70,17 @@ OUTBOX_OLDEST_AGE = Gauge(
 BUSINESS_EVENTS = Counter(
     "business_events_total", "Business facts recorded, by event type", ["service", "event"]
 )
+AUTH_REVOCATION_FETCH_ERRORS = Counter(
+    "auth_revocation_fetch_errors_total",
+    "Failed fetches of the revoked-session list (the last list is kept)",
+    ["service"],
+)
+AUTH_REVOCATION_LAST_FETCH = Gauge(
+    "auth_revocation_last_fetch_timestamp_seconds",
+    "When a process last fetched the revoked-session list (the stalest process)",
+    ["service"],
+    multiprocess_mode="livemin",
+)
 
 
 def render() -> tuple[bytes, str]:

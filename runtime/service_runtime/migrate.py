@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
 
 from service_runtime import tables
+from service_runtime.compatibility import Branch, branches, check_runs_on
 from service_runtime.config import normalise_database_url
 from service_runtime.db import Database
 from service_runtime.service import ServiceDefinition
@@ -37,14 +38,16 @@ def upgrade(definition: ServiceDefinition, url: str) -> None:
     command.upgrade(alembic_config(definition, url), "heads")
 
 
-def check_schema_is_current(definition: ServiceDefinition, db: Database) -> None:
-    """Raise unless the database is at the newest revision of every branch.
+def schema_check(definition: ServiceDefinition, db: Database) -> Callable[[], None]:
+    """For ``/readyz``: raise unless the database's schema is one this code can run on,
+    at its migration heads or at a later, compatible revision (see
+    :mod:`service_runtime.compatibility`). A database behind the code is not ready."""
+    code: dict[str, Branch] = {}
 
-    Used by ``/readyz``: a process whose migrations have not run yet is not ready.
-    """
-    expected = set(ScriptDirectory.from_config(alembic_config(definition, db.url)).get_heads())
-    with db.engine.connect() as connection:
-        rows = connection.execute(text("SELECT version_num FROM alembic_version"))
-        current = {row[0] for row in rows}
-    if current != expected:
-        raise RuntimeError(f"migrations not applied: at {sorted(current)}, need {sorted(expected)}")
+    def check() -> None:
+        if not code:  # the code's migrations do not change while it runs: read them once
+            code.update(branches(ScriptDirectory.from_config(alembic_config(definition, db.url))))
+        with db.engine.connect() as connection:
+            check_runs_on(code, connection)
+
+    return check

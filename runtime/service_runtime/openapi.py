@@ -22,11 +22,11 @@ from typing import Any, TypeVar
 
 from apispec import BasePlugin
 from flask import request
-from flask_smorest import Blueprint
 from flask_smorest.utils import deepupdate
 from marshmallow import fields, validate
 
 from service_runtime.auth import bearer_token, current_identity, require_role
+from service_runtime.blueprint import Blueprint
 
 BEARER_SCHEME = "bearerAuth"
 BEARER_SECURITY_SCHEME = {
@@ -41,13 +41,6 @@ SHARED_SCHEMAS = frozenset({"Problem", "FieldError"})
 SHARED_KINDS = frozenset({"responses", "securitySchemes"})
 
 View = TypeVar("View", bound=Callable[..., Any])
-
-# ``@blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])`` on a route that reads
-# service_runtime.http.idempotency_key().
-IDEMPOTENCY_KEY_PARAMETER = {
-    "in": "header", "name": "Idempotency-Key", "required": False,
-    "description": "The same key again replays the first answer instead of doing it twice",
-    "schema": {"type": "string", "maxLength": 200}}
 
 
 def access_doc(role: str | None = None, optional: bool = False) -> dict:

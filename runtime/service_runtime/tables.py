@@ -1,4 +1,4 @@
-"""Tables every service database has: the outbox and the inbox.
+"""Tables every service database has: the outbox, the inbox and the schema's compatibility.
 
 Their migrations live in this package (Alembic branch ``runtime``); each service's
 migrations add its own tables beside them.
@@ -45,4 +45,15 @@ processed_events = Table(
     Column("event_id", String(36), primary_key=True),
     Column("event_type", String(100), nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per Alembic branch, the oldest code revision that can run on the schema as it is now
+# (written by every migration run, read by /readyz: see service_runtime.compatibility).
+schema_compatibility = Table(
+    "schema_compatibility",
+    metadata,
+    Column("branch", String(100), primary_key=True),
+    Column("head", String(100), nullable=False),
+    Column("oldest_compatible", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

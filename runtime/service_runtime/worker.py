@@ -16,13 +16,23 @@ from collections.abc import Callable
 from werkzeug.serving import make_server
 
 from service_runtime.app import broker_check, create_app, schema_check
-from service_runtime.config import DeliverySettings, KafkaSettings, database_url
+from service_runtime.config import (
+    EVERY_SERVICE,
+    DeliverySettings,
+    KafkaSettings,
+    Process,
+    database_url,
+    env_str,
+    laptop_default,
+)
 from service_runtime.consumer import EventConsumer
 from service_runtime.db import Database
 from service_runtime.outbox import OutboxRelay
 from service_runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
+
+WORKER_HOST = laptop_default("WORKER_HOST", "127.0.0.1", read_by=[(EVERY_SERVICE, Process.WORKER)])
 
 
 def build_consumer(definition: ServiceDefinition, db: Database) -> EventConsumer:
@@ -54,7 +64,7 @@ def run_worker(definition: ServiceDefinition) -> int:
         f"{definition.name}-worker", db=db,
         readiness=[schema_check(definition, db), broker_check(kafka)]
     )
-    host = os.environ.get("WORKER_HOST", "127.0.0.1")
+    host = env_str("WORKER_HOST", WORKER_HOST)
     port = int(os.environ.get("WORKER_PORT", definition.worker_port))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per probe
     server = make_server(host, port, ops_app, threaded=True)

@@ -77,6 +77,13 @@ def emit(count: int, streams: int) -> None:
             outbox.emit(session, EVENT, key=stream, data={"stream": stream, "seq": seq})
 
 
+def create_app():  # type: ignore[no-untyped-def]
+    """The tally's HTTP API: only the runtime's edges (ops endpoints, errors)."""
+    from service_runtime.app import create_app as create_runtime_app
+
+    return create_runtime_app("tally")
+
+
 def create_schema(url: str) -> None:
     from service_runtime.migrate import upgrade
 

@@ -8,11 +8,11 @@ import logging
 
 import pytest
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from service_runtime import context
 from service_runtime.app import ReadinessCheck, create_app
+from service_runtime.blueprint import Blueprint
 from service_runtime.db import Database
 from service_runtime.errors import Conflict
 

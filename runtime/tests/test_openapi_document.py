@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from service_runtime.app import create_app
 from service_runtime.auth import ADMIN, CUSTOMER, jwks
+from service_runtime.blueprint import Blueprint
 from service_runtime.openapi import SecuredBlueprint, requires_role, signed_in, token_optional
 from service_runtime.testing.plugin import bearer
 

@@ -61,13 +61,13 @@ def order_of(stack, http: requests.Session, order_id: str, headers: dict) -> dic
 
 
 def wait_for_status(stack, http: requests.Session, order_id: str, headers: dict,
-                    *statuses: str, timeout: float = 60) -> dict:
-    """The order once it has one of ``statuses``."""
+                    *statuses: str, timeout: float = 60, interval: float = 0.2) -> dict:
+    """The order once it has one of ``statuses`` (looked at every ``interval`` seconds)."""
     def reached() -> dict | None:
         order = order_of(stack, http, order_id, headers)
         return order if order["status"] in statuses else None
 
-    return wait_until(reached, timeout, 0.2, f"order {order_id} to become {statuses}")
+    return wait_until(reached, timeout, interval, f"order {order_id} to become {statuses}")
 
 
 def place_order(stack, http: requests.Session, headers: dict, lines: list[dict] | None = None,
@@ -84,7 +84,7 @@ def place_order(stack, http: requests.Session, headers: dict, lines: list[dict] 
 
 def payable_order(stack, http: requests.Session, headers: dict,
                   lines: list[dict] | None = None, **kwargs) -> dict:
-    """A placed order whose stock is reserved, so it awaits payment."""
+    """A placed order whose stock is reserved and whose payment is due: it awaits payment."""
     order = place_order(stack, http, headers, lines, **kwargs)
     assert order["status"] == "pending"
     return wait_for_status(stack, http, order["id"], headers, "awaiting_payment")
@@ -139,17 +139,11 @@ def pay_at_provider(stack, http: requests.Session, payment: dict, outcome: str =
 
 def start_payment(stack, http: requests.Session, headers: dict, order_id: str,
                   method: str) -> dict:
-    """Pay an order that awaits payment; like a client app, try again when told to
-    (``Retry-After``: the payment service may learn of the reservation a moment later)."""
-    key = uuid.uuid4().hex
-
-    def attempt() -> requests.Response | None:
-        response = http.post(stack.url("/api/v1/payments"),
-                             json={"order_id": order_id, "method": method},
-                             headers={**headers, "Idempotency-Key": key})
-        return None if "Retry-After" in response.headers else response
-
-    response = wait_until(attempt, 30, 0.5, f"{order_id} to be payable")
+    """Pay an order that reads ``awaiting_payment``, once: the order shows that status only
+    when the payment service takes payment (``PaymentDue``), so there is nothing to retry."""
+    response = http.post(stack.url("/api/v1/payments"),
+                         json={"order_id": order_id, "method": method},
+                         headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
     assert response.status_code == 201, response.text
     return response.json()
 

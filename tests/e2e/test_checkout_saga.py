@@ -145,6 +145,16 @@ def test_the_whole_journey_from_cart_to_review(stack, http, admin):
     [refund] = events_of(stack, "RefundIssued", order["id"])
     assert refund["data"]["amount"] == {"amount": 2500, "currency": "CNY"}
     assert (refund["data"]["method"], refund["data"]["destination"]) == ("alipay", "original")
+    # The payment shows the money that went back, and the refund itself.
+    refunded_payment = http.get(stack.url(f"/api/v1/payments/{payment['id']}"),
+                                headers=shopper).json()
+    assert refunded_payment["status"] == "succeeded"
+    assert refunded_payment["amount_refunded"] == {"amount": 2500, "currency": "CNY"}
+    [shown] = refunded_payment["refunds"]
+    assert shown["id"] == refund["data"]["refund_id"]
+    assert (shown["amount"], shown["status"], shown["return_id"], shown["duplicate_payment"]) \
+        == ({"amount": 2500, "currency": "CNY"}, "succeeded", return_id, False)
+    assert shown["settled_at"] is not None
     changes = [e["status"] for i, e in enumerate(final["timeline"])
                if i == 0 or final["timeline"][i - 1]["status"] != e["status"]]
     assert changes == ["pending", "awaiting_payment", "paid", "shipped", "delivered", "completed",
@@ -204,6 +214,11 @@ def test_forged_and_replayed_provider_callbacks_change_nothing(stack, http, alic
     assert stale.json()["type"] == "urn:shop:problem:notification-refused"
     assert http.get(stack.url(f"/api/v1/payments/{payment['id']}"),
                     headers=alice).json()["status"] == "pending"
+    # The cashier without its link's signed token: nobody else can fail the payment.
+    anonymous = http.post(stack.url(f"/api/v1/payments/sandbox/alipay/{payment['id']}"),
+                          data={"payment_id": payment["id"], "outcome": "failure"})
+    assert anonymous.status_code == 403, anonymous.text
+    assert anonymous.json()["type"] == "urn:shop:problem:cashier-token-invalid"
 
     pay_at_provider(stack, http, payment)
     wait_for_status(stack, http, order["id"], alice, "paid")

@@ -1,13 +1,15 @@
 """The checkout saga across three services, in one process: real broker, real databases.
 
 catalog (demo products) -> ProductUpdated -> order learns prices
-order API -> OrderPlaced -> catalog reserves stock -> StockReserved -> order awaits payment
-                         -> payment records what is owed
+order API -> OrderPlaced -> payment records what is owed
+                         -> catalog reserves stock -> StockReserved -> payment makes it due
+                            -> PaymentDue -> order awaits payment (so it can be paid at once)
 payment API (wallet) -> PaymentConfirmed -> order becomes paid
 order API cancel -> OrderCancelled -> catalog releases stock, payment refunds the wallet
 """
 
 import threading
+import time
 
 import pytest
 
@@ -105,16 +107,13 @@ def test_an_order_is_reserved_paid_then_cancelled_and_refunded(services, signing
         product = catalog.get(f"/api/v1/products/{order['lines'][0]['product_id']}").json
         return product["skus"][0]["available"]
 
-    wait_until(lambda: status() == "awaiting_payment", 60, message="StockReserved")
-    assert available() == 1
-
-    def pay():
-        response = payments.post("/api/v1/payments", headers=alice,
-                                 json={"order_id": order["id"], "method": "balance"})
-        return response if response.status_code == 201 else None
-
-    paid = wait_until(pay, 60, 0.2, "the payment service to see the order payable")
+    wait_until(lambda: status() == "awaiting_payment", 60, 0.02, message="PaymentDue")
+    # The instant the order reads awaiting_payment it can be paid: no retry.
+    paid = payments.post("/api/v1/payments", headers=alice,
+                         json={"order_id": order["id"], "method": "balance"})
+    assert paid.status_code == 201, paid.json
     assert paid.json["status"] == "succeeded"
+    assert available() == 1
     wait_until(lambda: status() == "paid", 60, message="PaymentConfirmed reaches order")
     assert payments.get("/api/v1/wallet", headers=alice).json["balance"]["amount"] == 200
 
@@ -128,3 +127,36 @@ def test_an_order_is_reserved_paid_then_cancelled_and_refunded(services, signing
         "pending", "awaiting_payment", "paid", "cancelled"]
     wait_until(lambda: orders.get(f"/api/v1/orders/{order['id']}", headers=alice)
                .json["refunded_amount"]["amount"] == 19800, 60, message="RefundIssued")
+
+
+def test_an_order_reads_awaiting_payment_only_once_the_payment_service_takes_payment(
+        services, signing_key, monkeypatch):
+    """The payment service is slow to handle StockReserved (a lagging worker): the order
+    still reads pending until the payment service has made it due and said so."""
+    import payment.service
+    from payment.ledger import credit_opening_balance
+
+    clients, payment_app = services
+    orders, payments = clients["order"], clients["payment"]
+    credit_opening_balance(payment_app.extensions["db"], "alice", 20000, "opening")
+    real = payment.service.stock_reserved
+
+    def lagging(session, order_id):  # type: ignore[no-untyped-def]
+        time.sleep(1.5)  # the catalog's StockReserved long reached the order service
+        real(session, order_id)
+
+    monkeypatch.setattr(payment.service, "stock_reserved", lagging)
+    alice = bearer(signing_key, "alice")
+    body = {"address_id": "addr_1", "delivery_method": "express",
+            "lines": [{"sku": "KETTLE", "quantity": 1}]}
+
+    def place():
+        response = orders.post("/api/v1/orders", headers=alice, json=body)
+        return response.json if response.status_code == 201 else None
+
+    order = wait_until(place, 60, 0.2, "the order service to know the kettle's price")
+    wait_until(lambda: orders.get(f"/api/v1/orders/{order['id']}", headers=alice)
+               .json["status"] != "pending", 60, 0.02, "the order to leave pending")
+    paid = payments.post("/api/v1/payments", headers=alice,
+                         json={"order_id": order["id"], "method": "balance"})
+    assert paid.status_code == 201, paid.json

@@ -10,6 +10,19 @@ PAYMENT_METHODS = ("balance", "alipay", "wechat", "card", CASH_ON_DELIVERY)
 PROVIDER_METHODS = ("alipay", "wechat", "card")
 
 
+@event_schema("PaymentDue", 1)
+class PaymentDueV1(EventSchema):
+    """The order can be paid now: the payment service knows what it owes (``OrderPlaced``)
+    and that its stock is reserved (``StockReserved``). Emitted once, in the transaction
+    that makes the payable ``due``, so whoever shows the order as payable on this event
+    (the order service: ``awaiting_payment``) never shows it before a payment is accepted."""
+
+    order_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    payable_at = fields.AwareDateTime(required=True)
+
+
 @event_schema("PaymentConfirmed", 1)
 class PaymentConfirmedV1(EventSchema):
     payment_id = fields.String(required=True)

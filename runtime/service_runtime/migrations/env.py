@@ -3,6 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from service_runtime.compatibility import record
+
 config = context.config
 target_metadata = config.attributes.get("target_metadata")
 
@@ -17,6 +19,10 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            # In the migrations' transaction where DDL is transactional (PostgreSQL).
+            record(connection, context.script)
+        if connection.in_transaction():  # SQLite: Alembic committed each step on its own
+            connection.commit()
     engine.dispose()
 
 

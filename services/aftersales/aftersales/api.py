@@ -6,7 +6,6 @@ Product reviews are public.
 """
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from aftersales import service
 from aftersales.schemas import (
@@ -27,8 +26,9 @@ from aftersales.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN, current_identity, current_user_id
-from service_runtime.http import idempotency_key
-from service_runtime.openapi import IDEMPOTENCY_KEY_PARAMETER, SecuredBlueprint, signed_in
+from service_runtime.blueprint import Blueprint
+from service_runtime.http import idempotency_key, idempotent
+from service_runtime.openapi import SecuredBlueprint, signed_in
 
 blp = Blueprint("aftersales", __name__, url_prefix="/api/v1",
                 description="Returns, exchanges, refund requests, reviews and tickets")
@@ -52,7 +52,8 @@ class Returns(MethodView):
     @signed_in
     @blp.arguments(NewReturnSchema)
     @blp.response(201, ReturnSchema)
-    @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @blp.alt_response(200, schema=ReturnSchema, description="Replay of an Idempotency-Key")
+    @idempotent(blp)
     def post(self, body):  # type: ignore[no-untyped-def]
         request, created = service.request_return(
             current_db(), current_user_id(), body["order_id"], body["type"],

@@ -76,6 +76,8 @@ class ReturnRequest(Base):
     refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
     reject_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # sha256 of the request that created the row (service_runtime.idempotency).
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

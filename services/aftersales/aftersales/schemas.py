@@ -13,24 +13,18 @@ from aftersales.domain import (
     RETURN_TYPES,
     TICKET_STATUSES,
 )
+from service_runtime.bounds import INT32_MAX
+from service_runtime.paging import PageQuerySchema
 
 SKU_CODE = validate.And(
     validate.Length(min=1, max=64),
     validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", error="letters, digits, . _ - only"),
 )
 ORDER_ID = validate.Length(min=1, max=64)
-CURSOR = validate.And(validate.Length(max=64),
-                      validate.Regexp(r"^[a-z]+_[0-9a-f]+$", error="not a cursor"))
 
 
 def _text(max_length: int, **kwargs):  # type: ignore[no-untyped-def]
     return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
-
-
-class PageQuerySchema(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=CURSOR,
-                           metadata={"description": "next_cursor of the previous page"})
 
 
 class MoneySchema(Schema):
@@ -104,7 +98,7 @@ class ReturnPageSchema(Schema):
 class NewReviewSchema(Schema):
     order_id = fields.String(required=True, validate=ORDER_ID)
     product_id = fields.Integer(required=True, strict=True,
-                                validate=validate.Range(min=1, max=2**31 - 1))
+                                validate=validate.Range(min=1, max=INT32_MAX))
     rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
     text = _text(MAX_REVIEW_TEXT, required=True)
     images = fields.List(fields.Url(schemes={"https"}, validate=validate.Length(max=500)),

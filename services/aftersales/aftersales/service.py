@@ -59,7 +59,7 @@ from aftersales.models import (
     TicketMessage,
 )
 from service_runtime.db import Database, insert_if_absent
-from service_runtime.idempotency import create_once
+from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
@@ -262,7 +262,7 @@ def _step_once(session: Session, return_id: str, step: str, at: datetime,
 
 def request_return(db: Database, user_id: str, order_id: str, return_type: str,
                    lines: Iterable[tuple[str, int]], reason: str,
-                   key: str | None) -> tuple[dict, bool]:
+                   key: IdempotencyKey | None) -> tuple[dict, bool]:
     """A buyer's request; (the request, True) or, for a repeated ``Idempotency-Key``,
     (the request made the first time, False)."""
     requested = merge_lines(lines)
@@ -278,7 +278,7 @@ def request_return(db: Database, user_id: str, order_id: str, return_type: str,
                 id=time_ordered_id("ret"), order_id=order_id, user_id=user_id,
                 type=return_type, status=ReturnStatus.REQUESTED.value, reason=reason,
                 refund_amount=refund, currency=order.currency, refunded_amount=0,
-                idempotency_key=key, created_at=at, updated_at=at)
+                **idempotency_columns(key), created_at=at, updated_at=at)
             session.add(row)
             session.flush()  # a concurrent request with the same key fails here
             session.add_all(ReturnLine(return_id=row.id, sku=sku, quantity=quantity)

@@ -173,6 +173,31 @@ def test_an_idempotency_key_makes_one_request(client, orders, alice, db):
     assert request_count(db) == 1 and len(outbox_events(db, "ReturnRequested")) == 1
 
 
+@pytest.mark.parametrize("other", [
+    {"lines": ((MUG, 2),)},
+    {"kind": "refund_only"},
+    {"reason": "wrong colour"},
+    {"order_id": "ord_2"},
+])
+def test_the_same_key_with_another_request_is_a_422_and_asks_nothing(client, orders, alice,
+                                                                     db, other):
+    orders.delivered()
+    orders.delivered("ord_2")
+    key = {"Idempotency-Key": "return-1"}
+    first = created(ask(client, alice, more_headers=key))
+    problem(ask(client, alice, more_headers=key, **other), 422, "idempotency-key-reused")
+    assert request_count(db) == 1 and len(outbox_events(db, "ReturnRequested")) == 1
+    again = ask(client, alice, more_headers=key)
+    assert again.status_code == 200 and again.get_json()["id"] == first["id"]
+
+
+def test_the_openapi_document_names_the_key_its_replay_and_its_422(client):
+    operation = client.get("/openapi.json").get_json()["paths"][RETURNS]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]]
+    assert "200" in operation["responses"]
+    assert "idempotency-key-reused" in operation["responses"]["422"]["description"]
+
+
 @pytest.mark.parametrize("body", [
     {"order_id": "ord_1", "type": "swap", "reason": "x", "lines": [{"sku": MUG, "quantity": 1}]},
     {"order_id": "ord_1", "type": "exchange", "reason": "x", "lines": []},

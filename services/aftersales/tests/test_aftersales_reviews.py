@@ -116,3 +116,11 @@ def test_product_reviews_are_public_newest_first_with_a_summary(client, orders, 
     assert none["summary"]["count"] == 0 and none["summary"]["average"] is None
     assert none["items"] == []
     assert client.get("/api/v1/products/abc/reviews").status_code == 404
+
+
+@pytest.mark.parametrize("product_id", ["9223372036854775808", "2147483648", "0"])
+def test_a_product_id_no_column_can_hold_is_a_404_problem(client, product_id):
+    # 2**63 used to reach the database driver and fail there with an OverflowError (500).
+    response = client.get(f"/api/v1/products/{product_id}/reviews")
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"

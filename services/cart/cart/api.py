@@ -6,13 +6,13 @@ guest's (``X-Cart-Token``); no route takes a cart id.
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from cart import service
 from cart.domain import CART_TOKEN_PATTERN, SKU_PATTERN, check_cart_token, valid_sku
 from cart.schemas import AddItemSchema, CartSchema, QuantitySchema
 from service_runtime.app import current_db
 from service_runtime.auth import bearer_token, current_user_id
+from service_runtime.blueprint import Blueprint
 from service_runtime.errors import InvalidInput
 from service_runtime.openapi import token_optional
 

@@ -1,7 +1,6 @@
 """HTTP routes of the catalog service: parse, call one use case, serialize."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from catalog import service
 from catalog.schemas import (
@@ -19,6 +18,7 @@ from catalog.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN
+from service_runtime.blueprint import Blueprint
 from service_runtime.openapi import SecuredBlueprint
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog and search")

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from service_runtime.errors import InvalidInput
@@ -137,7 +138,23 @@ class Cursor:
             raise InvalidCursor("the cursor is malformed")
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
             raise InvalidCursor("the cursor is malformed")
-        return cls(sort_of, value, last_id)
+        cursor = cls(sort_of, value, last_id)
+        cursor.bound()  # a value of the wrong kind for its sort is as malformed
+        return cursor
+
+    def bound(self) -> int | datetime:
+        """The sort value to continue after, as the sort column holds it."""
+        if self.sort == Sort.NEWEST:
+            try:
+                parsed = datetime.fromisoformat(str(self.value))
+            except ValueError as exc:
+                raise InvalidCursor("the cursor is malformed") from exc
+            if parsed.tzinfo is None:
+                raise InvalidCursor("the cursor is malformed")
+            return parsed
+        if not isinstance(self.value, int):
+            raise InvalidCursor("the cursor is malformed")
+        return self.value
 
 
 # Price buckets for the facet, in fen: [min, max) ranges, the last one open.

@@ -2,9 +2,12 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from catalog.domain import SORTS, rating_average
+from catalog.domain import SORTS, Cursor, InvalidCursor, rating_average
+from service_runtime.bounds import INT32_MAX, QueryInteger
+from service_runtime.paging import Cursor as CursorField
+from service_runtime.paging import page_limit
 
-MAX_ID = 2**31 - 1
+MAX_ID = INT32_MAX  # an INTEGER id column
 MAX_PRICE = 10**9
 MAX_STOCK = 10**6
 SKU_CODE = validate.And(
@@ -42,17 +45,18 @@ def _images(**kwargs):  # type: ignore[no-untyped-def]
 class ProductListQuerySchema(Schema):
     q = fields.String(load_default=None, validate=validate.Length(max=100),
                       metadata={"description": "Words in Chinese or English"})
-    category = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
-                              metadata={"description": "A category and everything below it"})
+    category = QueryInteger(minimum=1, maximum=MAX_ID, load_default=None,
+                            metadata={"description": "A category and everything below it"})
     brand = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
-    price_min = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_PRICE),
-                               metadata={"description": "In minor units (fen)"})
-    price_max = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_PRICE),
-                               metadata={"description": "In minor units (fen)"})
+    price_min = QueryInteger(maximum=MAX_PRICE, load_default=None,
+                             metadata={"description": "In minor units (fen)"})
+    price_max = QueryInteger(maximum=MAX_PRICE, load_default=None,
+                             metadata={"description": "In minor units (fen)"})
     in_stock = fields.Boolean(load_default=None)
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=300))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    # base64url of [sort, value, last id]; it must belong to this query's sort
+    cursor = CursorField(r"[A-Za-z0-9_-]{1,300}")
+    limit = page_limit()
 
     @validates_schema
     def price_range(self, data, **kwargs):  # type: ignore[no-untyped-def]
@@ -60,10 +64,18 @@ class ProductListQuerySchema(Schema):
         if low is not None and high is not None and low > high:
             raise ValidationError("must not be above price_max", "price_min")
 
+    @validates_schema
+    def cursor_of_this_sort(self, data, **kwargs):  # type: ignore[no-untyped-def]
+        if data.get("cursor"):
+            try:
+                Cursor.decode(data["cursor"], data["sort"])
+            except InvalidCursor as exc:
+                raise ValidationError(exc.detail or exc.title, "cursor") from exc
+
 
 class SuggestQuerySchema(Schema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=10))
+    limit = page_limit(default=10, maximum=10)
 
 
 # -- responses ----------------------------------------------------------------------

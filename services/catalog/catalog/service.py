@@ -19,7 +19,6 @@ from catalog.domain import (
     NAME,
     PRICE_BUCKETS,
     Cursor,
-    InvalidCursor,
     Sort,
     merge_quantities,
     merge_tokens,
@@ -171,20 +170,6 @@ def _cursor_value(value: Any) -> int | str:
     return value.isoformat() if isinstance(value, datetime) else int(value)
 
 
-def _cursor_bound(sort: str, value: int | str | None) -> Any:
-    if sort == Sort.NEWEST:
-        try:
-            parsed = datetime.fromisoformat(str(value))
-        except ValueError as exc:
-            raise InvalidCursor("the cursor is malformed") from exc
-        if parsed.tzinfo is None:
-            raise InvalidCursor("the cursor is malformed")
-        return parsed
-    if not isinstance(value, int):
-        raise InvalidCursor("the cursor is malformed")
-    return value
-
-
 def search_products(db: Database, query: ProductQuery) -> dict:
     """One page of products matching the query, the facets of all matches, the next cursor."""
     empty = {"items": [], "facets": {"brands": [], "categories": [], "price_buckets": []},
@@ -210,7 +195,7 @@ def search_products(db: Database, query: ProductQuery) -> dict:
         page = page.where(*conditions.values())
         if query.cursor:
             cursor = Cursor.decode(query.cursor, query.sort)
-            bound = _cursor_bound(query.sort, cursor.value)
+            bound = cursor.bound()
             beyond = column < bound if descending else column > bound
             page = page.where(or_(beyond, and_(column == bound, Product.id > cursor.last_id)))
         page = page.order_by(column.desc() if descending else column.asc(), Product.id.asc())

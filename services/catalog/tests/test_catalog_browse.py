@@ -275,13 +275,15 @@ def test_bad_list_queries_are_422_problems_naming_the_field(client, demo_db, que
     assert field in [e["field"] for e in response.json["errors"]]
 
 
-def test_a_tampered_or_foreign_cursor_is_a_422_problem(client, demo_db):
+def test_a_tampered_or_foreign_cursor_is_a_422_problem_naming_the_cursor(client, demo_db):
     cursor = products(client, sort="price_asc", limit=2)["next_cursor"]
     for query in ({"sort": "sales", "cursor": cursor}, {"cursor": "garbage"},
+                  {"cursor": "not/base64!"},
                   {"sort": "newest", "cursor": products(client, sort="price_asc")["next_cursor"]}):
         response = client.get("/api/v1/products", query_string=query)
         assert response.status_code == 422
-        assert response.json["type"] == "urn:shop:problem:invalid-cursor"
+        assert response.json["type"] == "urn:shop:problem:validation-error"
+        assert [e["field"] for e in response.json["errors"]] == ["cursor"]
 
 
 def test_suggest_needs_a_short_query(client, demo_db):

@@ -7,7 +7,6 @@ user token, the HMAC signature is their authentication).
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from logistics import service
 from logistics.carriers import SIGNATURE_HEADER, TIMESTAMP_HEADER
@@ -23,6 +22,7 @@ from logistics.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN, current_user_id
+from service_runtime.blueprint import Blueprint
 from service_runtime.openapi import SecuredBlueprint, signed_in
 
 blp = Blueprint("logistics", __name__, url_prefix="/api/v1", description="Order tracking")

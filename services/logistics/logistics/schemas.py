@@ -11,6 +11,7 @@ from logistics.domain import (
     TRACKING_NUMBER_PATTERN,
     TRACKING_STATUSES,
 )
+from service_runtime.paging import Cursor, page_limit
 
 SHIPMENT_ID_PATTERN = r"^shp_[0-9a-f]{22}$"
 TRACKING_NUMBER = validate.Regexp(TRACKING_NUMBER_PATTERN,
@@ -35,10 +36,8 @@ class ShipmentQuerySchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     intercept_requested = fields.Boolean(load_default=None, metadata={
         "description": "true: parcels whose order was cancelled after they left"})
-    cursor = fields.String(load_default=None,
-                           validate=validate.Regexp(SHIPMENT_ID_PATTERN, error="not a cursor"),
-                           metadata={"description": "next_cursor of the previous page"})
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = Cursor(SHIPMENT_ID_PATTERN.strip("^$"))
+    limit = page_limit()
 
 
 class ShipSchema(Schema):

@@ -16,8 +16,8 @@ from order.schemas import (
     PlaceOrderSchema,
 )
 from service_runtime.app import current_db
-from service_runtime.http import current_user_id, idempotency_key
-from service_runtime.openapi import IDEMPOTENCY_KEY_PARAMETER, SecuredBlueprint
+from service_runtime.http import current_user_id, idempotency_key, idempotent
+from service_runtime.openapi import SecuredBlueprint
 
 blp = SecuredBlueprint("orders", __name__, url_prefix="/api/v1/orders",
                        description="Orders (signed in)")
@@ -28,7 +28,7 @@ class Orders(MethodView):
     @blp.arguments(PlaceOrderSchema)
     @blp.response(201, OrderSchema)
     @blp.alt_response(200, schema=OrderSchema, description="Replay of an Idempotency-Key")
-    @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent(blp)
     def post(self, body):  # type: ignore[no-untyped-def]
         user_id = current_user_id()
         lines = body["lines"]

@@ -110,6 +110,16 @@ def forward_path(current: OrderStatus, target: OrderStatus,
     return steps
 
 
+def payment_due_path(current: OrderStatus, paid: bool) -> list[OrderStatus]:
+    """Where ``PaymentDue`` takes an order: a pending one awaits payment, or is paid at once
+    when its payment was confirmed first (other topics may overtake this one). An order
+    already further along, or cancelled, stays where it is: never backwards."""
+    if current != OrderStatus.PENDING:
+        return []
+    return forward_path(current, OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT,
+                        paid)
+
+
 def check_buyer_cancel(current: OrderStatus) -> None:
     """The buyer may cancel until the order ships; cancelling twice is a conflict, not a no-op."""
     if current == OrderStatus.CANCELLED:

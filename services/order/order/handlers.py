@@ -20,9 +20,10 @@ def product_updated(session: Session, event: Event) -> None:
                           event.data["product_id"])
 
 
-@handlers.on("StockReserved")
-def stock_reserved(session: Session, event: Event) -> None:
-    service.stock_reserved(session, event.data["order_id"])
+# Not StockReserved: the payment service consumes it and says when the order is payable.
+@handlers.on("PaymentDue")
+def payment_due(session: Session, event: Event) -> None:
+    service.payment_due(session, event.data["order_id"])
 
 
 @handlers.on("StockRejected")

@@ -42,6 +42,8 @@ class Order(Base):
     # The address as it was at checkout (orders placed before it was kept have none).
     shipping_address: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # sha256 of the request that created the row (service_runtime.idempotency).
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # A placeholder: stored and echoed, no discount is applied yet.
     coupon_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Unpaid (and not cash-on-delivery) after this, the payment deadline timer cancels it.

@@ -17,11 +17,14 @@ import requests
 from event_contracts.common import ShippingAddressSchema
 from order.domain import RequestedLine
 from service_runtime import context
-from service_runtime.config import env_int, env_str
+from service_runtime.config import Process, env_int, env_str, laptop_default
 from service_runtime.errors import InvalidInput, ServiceUnavailable
 
-DEFAULT_CART_URL = "http://127.0.0.1:8103"
-DEFAULT_USER_URL = "http://127.0.0.1:8101"
+# Checkout reads the buyer's cart and address book while the buyer waits.
+DEFAULT_CART_URL = laptop_default("CART_SERVICE_URL", "http://127.0.0.1:8103",
+                                  read_by=[("order", Process.API)])
+DEFAULT_USER_URL = laptop_default("USER_SERVICE_URL", "http://127.0.0.1:8101",
+                                  read_by=[("order", Process.API)])
 ADDRESS_FIELDS = tuple(ShippingAddressSchema().fields)
 
 

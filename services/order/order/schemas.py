@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from event_contracts.common import ShippingAddressSchema
 from event_contracts.events.order import DELIVERY_METHODS
 from order.domain import MAX_LINES, MAX_QUANTITY, OrderStatus
+from service_runtime.paging import PageQuerySchema
 
 
 class MoneySchema(Schema):
@@ -98,9 +99,7 @@ class OrderSchema(Schema):
         ]
 
 
-class OrderListQuerySchema(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=64))
+class OrderListQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None,
                            validate=validate.OneOf([str(s) for s in OrderStatus]))
 

@@ -31,6 +31,7 @@ from order.domain import (
     note,
     order_total,
     payment_deadline,
+    payment_due_path,
     price_lines,
     refund_cancels,
     refund_target,
@@ -39,7 +40,7 @@ from order.models import Order, OrderLine, OrderTimelineEntry, SkuPrice
 from service_runtime.config import env_int
 from service_runtime.db import Database
 from service_runtime.errors import InvalidInput, NotFound
-from service_runtime.idempotency import create_once
+from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
@@ -158,7 +159,7 @@ def place_order(
     lines: Sequence[RequestedLine] | None,
     delivery_method: str,
     address_id: str,
-    idempotency_key: str | None,
+    idempotency_key: IdempotencyKey | None,
     read_address: Callable[[str], Mapping[str, str | None]],
     coupon_code: str | None = None,
     read_cart: Callable[[], Sequence[RequestedLine]] | None = None,
@@ -168,7 +169,8 @@ def place_order(
     The order keeps a copy of the caller's address ``address_id`` (``read_address``) and,
     without ``lines``, takes what to order from the caller's cart (``read_cart``); both are
     read outside any transaction and only when the order is really created. Prices always
-    come from the local price list. A repeated ``Idempotency-Key`` returns the first order.
+    come from the local price list. A repeated ``Idempotency-Key`` returns the first order;
+    sent with a different request it is a 422 ``idempotency-key-reused``.
     """
 
     def create() -> Order:
@@ -193,14 +195,14 @@ def place_order(
             order = Order(
                 id=time_ordered_id("ord"),
                 user_id=user_id,
-                # Waits for the catalog's StockReserved / StockRejected.
+                # Waits for PaymentDue (stock reserved, payable) or StockRejected.
                 status=OrderStatus.PENDING,
                 total_amount=total.amount,
                 currency=total.currency,
                 delivery_method=delivery_method,
                 address_id=address_id,
                 shipping_address=address,
-                idempotency_key=idempotency_key,
+                **idempotency_columns(idempotency_key),
                 coupon_code=coupon_code,
                 payment_due_at=due,
                 cash_on_delivery=False,
@@ -292,17 +294,17 @@ def confirm_receipt(db: Database, user_id: str, order_id: str) -> Order:
 # -- events from the other services (the consumer's session; never commit) ---------------
 
 
-def stock_reserved(session: Session, order_id: str) -> None:
-    """``StockReserved``: pending -> awaiting_payment, or straight on to paid when the
-    payment arrived first. Anything else (already further, cancelled) is a late no-op."""
-    order = _order(session, order_id, "StockReserved")
-    if order.status != OrderStatus.PENDING:
-        return
-    paid = order.paid_at is not None
-    path = forward_path(OrderStatus.PENDING,
-                        OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT, paid)
+def payment_due(session: Session, order_id: str) -> None:
+    """``PaymentDue``: pending -> awaiting_payment, or straight on to paid when the payment
+    arrived first. Only the payment service knows when an order can be paid (it has seen
+    both ``OrderPlaced`` and ``StockReserved``), so the order shows ``awaiting_payment`` only
+    on its word: a buyer who pays the moment it does is never told "not payable yet".
+    Anything else (already further, cancelled) is a late no-op."""
+    order = _order(session, order_id, "PaymentDue")
+    path = payment_due_path(OrderStatus(order.status), _paid_before_shipping(order))
     _must_move(session, order, path,
-               ["stock reserved", f"payment {order.payment_id} confirmed earlier"], now())
+               ["stock reserved; payment due", f"payment {order.payment_id} confirmed earlier"],
+               now())
 
 
 def stock_rejected(session: Session, order_id: str, skus: Sequence[str]) -> None:
@@ -319,7 +321,7 @@ def stock_rejected(session: Session, order_id: str, skus: Sequence[str]) -> None
 def payment_confirmed(session: Session, order_id: str, payment_id: str, method: str,
                       confirmed_at: datetime) -> None:
     """``PaymentConfirmed``: awaiting_payment -> paid; while still pending the payment is
-    remembered (StockReserved then goes straight to paid); on a cancelled or later order
+    remembered (PaymentDue then goes straight to paid); on a cancelled or later order
     it is recorded and noted only (the payment service refunds what a cancelled order got).
 
     Cash on delivery is collected at the door, so its confirmation is recorded and never
@@ -344,7 +346,7 @@ def payment_confirmed(session: Session, order_id: str, payment_id: str, method: 
         return
     _must_set(session, order, Order.paid_at.is_(None), updated_at=at, **facts)
     if status == OrderStatus.PENDING:
-        text = f"payment {payment_id} confirmed; waiting for stock"
+        text = f"payment {payment_id} confirmed before the order was shown payable"
     elif status == OrderStatus.CANCELLED:
         text = f"payment {payment_id} confirmed after cancellation; it is refunded"
     elif method == CASH_ON_DELIVERY:

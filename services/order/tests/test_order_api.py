@@ -1,6 +1,7 @@
 """The order API through the Flask test client, on a real database."""
 
 import json
+import threading
 import uuid
 from datetime import UTC, datetime
 
@@ -117,6 +118,55 @@ def test_idempotency_key_returns_the_first_order_and_emits_once(client, db, alic
     assert other_user.status_code == 201 and other_user.json["id"] != first.json["id"]
 
 
+def test_the_same_key_with_another_body_is_a_422_and_places_nothing(client, db, alice):
+    headers = {**alice, "Idempotency-Key": "k-" + uuid.uuid4().hex}
+    one_kettle = {**BODY, "lines": [{"sku": "KETTLE", "quantity": 1}]}
+    first = client.post("/api/v1/orders", json=one_kettle, headers=headers)
+    assert first.status_code == 201, first.json
+
+    two_kettles = {**BODY, "lines": [{"sku": "KETTLE", "quantity": 2}]}
+    for body in (two_kettles, {**one_kettle, "delivery_method": "standard"},
+                 {**one_kettle, "coupon_code": "WELCOME"}):
+        response = client.post("/api/v1/orders", json=body, headers=headers)
+        assert response.status_code == 422, response.json
+        assert response.content_type == "application/problem+json"
+        assert response.json["type"] == "urn:shop:problem:idempotency-key-reused"
+    assert count_orders(db) == 1
+    assert len(outbox_events(db, "OrderPlaced")) == 1
+
+    # The first request, sent again (its keys in another order), still replays.
+    again = client.post("/api/v1/orders", data=json.dumps(dict(reversed(one_kettle.items()))),
+                        headers={**headers, "Content-Type": "application/json"})
+    assert again.status_code == 200 and again.json == first.json
+
+
+def test_concurrent_identical_requests_with_one_key_place_one_order(app, db, alice):
+    headers = {**alice, "Idempotency-Key": "k-" + uuid.uuid4().hex}
+    start = threading.Barrier(8)
+    answers: list = []
+
+    def place() -> None:
+        with app.test_client() as own_client:
+            start.wait()
+            response = own_client.post("/api/v1/orders", json=BODY, headers=headers)
+            answers.append((response.status_code, response.json["id"]))
+
+    threads = [threading.Thread(target=place) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(status for status, _ in answers) == [200] * 7 + [201]
+    assert len({order_id for _, order_id in answers}) == 1
+    assert count_orders(db) == 1 and len(outbox_events(db, "OrderPlaced")) == 1
+
+
+def test_the_openapi_document_names_the_key_and_its_422(client):
+    operation = client.get("/openapi.json").json["paths"]["/api/v1/orders"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]]
+    assert "idempotency-key-reused" in operation["responses"]["422"]["description"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -194,6 +244,15 @@ def test_order_list_is_newest_first_and_paginated(client, alice):
     assert seen == list(reversed(ids))
     assert third["next_cursor"] is None
     assert client.get("/api/v1/orders?limit=1000", headers=alice).status_code == 422
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "ord_1", "x" * 600])
+def test_a_malformed_cursor_is_a_422_naming_it_not_an_empty_page(client, alice, cursor):
+    client.post("/api/v1/orders", json=BODY, headers=alice)
+    response = client.get("/api/v1/orders", query_string={"cursor": cursor}, headers=alice)
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    assert [e["field"] for e in response.json["errors"]] == ["cursor"]
 
 
 def test_health_readiness_and_metrics(client, alice):

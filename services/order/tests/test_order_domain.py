@@ -21,6 +21,7 @@ from order.domain import (
     note,
     order_total,
     payment_deadline,
+    payment_due_path,
     price_lines,
     refund_cancels,
     refund_target,
@@ -75,6 +76,18 @@ def test_forward_path_catches_up_on_missed_steps_and_skips_paid_when_unpaid():
     assert forward_path(S.SHIPPED, S.SHIPPED, paid=True) == []
     assert forward_path(S.CANCELLED, S.SHIPPED, paid=True) == []
     assert forward_path(S.REFUNDED, S.DELIVERED, paid=True) == []
+
+
+def test_payment_due_makes_only_a_pending_order_payable_or_paid():
+    assert payment_due_path(OrderStatus.PENDING, paid=False) == [OrderStatus.AWAITING_PAYMENT]
+    # The payment's confirmation overtook PaymentDue: on to paid, through awaiting_payment.
+    assert payment_due_path(OrderStatus.PENDING, paid=True) == [OrderStatus.AWAITING_PAYMENT,
+                                                                OrderStatus.PAID]
+    # Late (a duplicate, or Shipped came first) or after a cancellation: never backwards.
+    for status in OrderStatus:
+        if status != OrderStatus.PENDING:
+            assert payment_due_path(status, paid=False) == []
+            assert payment_due_path(status, paid=True) == []
 
 
 def test_buyer_may_cancel_until_shipped_and_not_twice():

@@ -52,8 +52,9 @@ def order_of(client, alice):
     return fetch
 
 
-def reserved(order_id):
-    return inbound("StockReserved", order_id=order_id)
+def payable(order_id):
+    """The payment service's word that the order can be paid (it saw the stock reserved)."""
+    return inbound("PaymentDue", order_id=order_id, user_id="alice", amount=TOTAL)
 
 
 def paid(order_id, payment_id="pay_1", method="alipay"):
@@ -118,13 +119,24 @@ def test_a_new_order_is_pending_with_a_payment_deadline_coupon_and_product_ids(
 # -- stock ---------------------------------------------------------------------------------
 
 
-def test_stock_reserved_awaits_payment_once(place, consumer, order_of):
+def test_payment_due_awaits_payment_once(place, consumer, order_of):
     order_id = place()
-    assert consumer.apply(reserved(order_id))
-    consumer.apply(reserved(order_id))  # redelivered with a new id: nothing new
+    assert consumer.apply(payable(order_id))
+    consumer.apply(payable(order_id))  # redelivered with a new id: nothing new
     order = order_of(order_id)
     assert order["status"] == "awaiting_payment"
     assert statuses(order) == ["pending", "awaiting_payment"]
+    assert order["timeline"][-1]["note"] == "stock reserved; payment due"
+
+
+def test_only_the_payment_service_makes_an_order_payable():
+    """The catalog's StockReserved reaches the payment service independently: moving the
+    order on it would show it payable before a payment is accepted (409 not-payable-yet)."""
+    from order.handlers import handlers
+
+    assert "PaymentDue" in handlers.event_types
+    assert "StockReserved" not in handlers.event_types
+    assert "StockRejected" in handlers.event_types  # refused stock still cancels
 
 
 def test_stock_rejected_cancels_and_emits_order_cancelled_once(place, consumer, db, order_of):
@@ -135,7 +147,7 @@ def test_stock_rejected_cancels_and_emits_order_cancelled_once(place, consumer, 
     assert consumer.apply(rejected)
     assert not consumer.apply(rejected)  # same event id: the inbox
     consumer.apply(inbound("StockRejected", order_id=order_id))  # a new id: still once
-    consumer.apply(reserved(order_id))  # too late: stays cancelled
+    consumer.apply(payable(order_id))  # cannot follow a refusal; stays cancelled
     order = order_of(order_id)
     assert order["status"] == "cancelled"
     assert "MUG" in order["timeline"][-1]["note"]
@@ -145,12 +157,67 @@ def test_stock_rejected_cancels_and_emits_order_cancelled_once(place, consumer, 
     REGISTRY.validate_outgoing("OrderCancelled", 1, event)
 
 
+@pytest.mark.parametrize("cancel", ["buyer", "payment_deadline"])
+def test_payment_due_after_a_cancellation_changes_nothing(place, consumer, client, alice, db,
+                                                          order_of, cancel):
+    order_id = place()
+    if cancel == "buyer":
+        assert client.post(f"/api/v1/orders/{order_id}/cancel",
+                           headers=alice).status_code == 200
+    else:
+        assert cancel_overdue(db, datetime.now(UTC) + timedelta(days=1)) == 1
+    consumer.apply(payable(order_id))  # the payment service voids it on OrderCancelled
+    order = order_of(order_id)
+    assert order["status"] == "cancelled"
+    assert statuses(order) == ["pending", "cancelled"]
+    assert len(cancelled_events(db, order_id)) == 1
+
+
+def test_the_deadline_timer_and_payment_due_never_both_move_an_order(place, consumer, db,
+                                                                       order_of):
+    """The timer read the order as pending; PaymentDue committed before its update: the
+    timer skips it and cancels it as awaiting_payment on a later pass if still unpaid."""
+    order_id = place()
+    late = datetime.now(UTC) + timedelta(days=1)
+    consumer.apply(payable(order_id))
+    assert cancel_if_overdue(db, order_id, "pending", late) is False
+    assert order_of(order_id)["status"] == "awaiting_payment"
+    assert cancelled_events(db, order_id) == []
+    assert cancel_overdue(db, late) == 1
+    assert statuses(order_of(order_id)) == ["pending", "awaiting_payment", "cancelled"]
+
+
+def test_cash_on_delivery_chosen_before_payment_due_still_awaits_delivery(place, consumer,
+                                                                          db, order_of):
+    order_id = place()
+    consumer.apply(inbound("CashOnDeliveryChosen", order_id=order_id, payment_id="pay_cod"))
+    consumer.apply(payable(order_id))
+    order = order_of(order_id)
+    assert order["status"] == "awaiting_payment"
+    assert order["payment"]["cash_on_delivery"] is True
+    assert cancel_overdue(db, datetime.now(UTC) + timedelta(days=1)) == 0
+
+
+def test_cash_collected_before_payment_due_never_makes_the_order_paid(place, consumer,
+                                                                      order_of):
+    # The order worker lags on PaymentDue while the parcel went out and the cash came in.
+    order_id = place()
+    consumer.apply(inbound("CashOnDeliveryChosen", order_id=order_id, payment_id="pay_cod"))
+    consumer.apply(paid(order_id, "pay_cod", method="cod"))
+    consumer.apply(payable(order_id))
+    order = order_of(order_id)
+    assert order["status"] == "awaiting_payment"
+    assert "paid" not in statuses(order)
+    consumer.apply(shipped(order_id))
+    assert order_of(order_id)["status"] == "shipped"
+
+
 # -- payment -------------------------------------------------------------------------------
 
 
 def test_payment_confirmed_makes_an_awaiting_order_paid_once(place, consumer, order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id))
     consumer.apply(paid(order_id))  # duplicate with a new event id
     order = order_of(order_id)
@@ -160,14 +227,14 @@ def test_payment_confirmed_makes_an_awaiting_order_paid_once(place, consumer, or
                                 "paid_at": PAID_AT, "cash_on_delivery": False}
 
 
-def test_payment_before_stock_is_remembered_then_goes_straight_to_paid(
+def test_payment_before_payment_due_is_remembered_then_goes_straight_to_paid(
         place, consumer, order_of):
     order_id = place()
     consumer.apply(paid(order_id))
     order = order_of(order_id)
     assert order["status"] == "pending"
     assert order["payment"]["payment_id"] == "pay_1"
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     order = order_of(order_id)
     assert order["status"] == "paid"
     assert statuses(order) == ["pending", "pending", "awaiting_payment", "paid"]
@@ -187,7 +254,7 @@ def test_payment_on_a_cancelled_order_is_only_noted(place, consumer, client, ali
 def test_a_second_payment_on_a_paid_order_is_noted_not_a_transition(place, consumer,
                                                                     order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id, "pay_1"))
     consumer.apply(paid(order_id, "pay_2"))
     order = order_of(order_id)
@@ -198,7 +265,7 @@ def test_a_second_payment_on_a_paid_order_is_noted_not_a_transition(place, consu
 
 def test_payment_failed_is_a_note(place, consumer, order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(inbound("PaymentFailed", order_id=order_id, reason="card declined"))
     order = order_of(order_id)
     assert order["status"] == "awaiting_payment"
@@ -208,7 +275,7 @@ def test_payment_failed_is_a_note(place, consumer, order_of):
 def test_cash_on_delivery_ships_unpaid_and_is_paid_on_delivery(place, consumer, db,
                                                                order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     cod = inbound("CashOnDeliveryChosen", order_id=order_id, payment_id="pay_cod")
     consumer.apply(cod)
     consumer.apply(inbound("CashOnDeliveryChosen", order_id=order_id, payment_id="pay_cod"))
@@ -231,7 +298,7 @@ def test_cash_collected_before_shipped_is_seen_never_makes_the_order_paid(place,
                                                                           order_of):
     # PaymentConfirmed (payment topic) may overtake Shipped and Delivered (logistics topic).
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(inbound("CashOnDeliveryChosen", order_id=order_id, payment_id="pay_cod"))
     consumer.apply(paid(order_id, "pay_cod", method="cod"))
     assert order_of(order_id)["status"] == "awaiting_payment"
@@ -245,7 +312,7 @@ def test_cash_collected_before_shipped_is_seen_never_makes_the_order_paid(place,
 
 def test_cash_confirmed_without_the_choice_seen_still_ships_unpaid(place, consumer, order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id, "pay_cod", method="cod"))
     consumer.apply(shipped(order_id))
     order = order_of(order_id)
@@ -259,7 +326,7 @@ def test_cash_confirmed_without_the_choice_seen_still_ships_unpaid(place, consum
 def test_shipped_and_delivered_move_the_order_and_ignore_replacements(place, consumer,
                                                                       order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id))
     consumer.apply(shipped(order_id, return_id="ret_1"))  # an exchange's replacement
     consumer.apply(delivered(order_id, return_id="ret_1"))
@@ -273,17 +340,17 @@ def test_shipped_and_delivered_move_the_order_and_ignore_replacements(place, con
     assert statuses(order) == ["pending", "awaiting_payment", "paid", "shipped", "delivered"]
 
 
-def test_delivered_before_shipped_and_shipped_before_stock_catch_up(place, consumer,
+def test_delivered_before_shipped_and_shipped_before_payment_due_catch_up(place, consumer,
                                                                     order_of):
     order_id = place()
     consumer.apply(paid(order_id))
-    consumer.apply(delivered(order_id))  # logistics is ahead of the catalog's event
+    consumer.apply(delivered(order_id))  # logistics is ahead of PaymentDue
     order = order_of(order_id)
     assert order["status"] == "delivered"
     assert statuses(order) == ["pending", "pending", "awaiting_payment", "paid", "shipped",
                                "delivered"]
     consumer.apply(shipped(order_id))
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     assert statuses(order_of(order_id)) == statuses(order)
 
 
@@ -299,11 +366,11 @@ def test_shipped_on_a_cancelled_order_is_a_note(place, consumer, client, alice, 
 # -- buyer commands --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("steps", [[], ["reserved"], ["reserved", "paid"]])
+@pytest.mark.parametrize("steps", [[], ["payable"], ["payable", "paid"]])
 def test_buyer_cancels_until_shipped_once(place, consumer, client, alice, db, steps):
     order_id = place()
-    if "reserved" in steps:
-        consumer.apply(reserved(order_id))
+    if "payable" in steps:
+        consumer.apply(payable(order_id))
     if "paid" in steps:
         consumer.apply(paid(order_id))
     response = client.post(f"/api/v1/orders/{order_id}/cancel", json={"reason": "changed mind"},
@@ -328,7 +395,7 @@ def test_cancel_after_shipping_is_a_409_and_others_orders_are_404(place, consume
     assert client.post(f"/api/v1/orders/{order_id}/confirm-receipt",
                        headers=bob).status_code == 404
     assert client.post("/api/v1/orders/ord_nope/cancel", headers=alice).status_code == 404
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id))
     consumer.apply(shipped(order_id))
     response = client.post(f"/api/v1/orders/{order_id}/cancel", headers=alice)
@@ -345,7 +412,7 @@ def test_confirm_receipt_completes_once(place, consumer, client, alice, db, reac
     early = client.post(f"/api/v1/orders/{order_id}/confirm-receipt", headers=alice)
     assert early.status_code == 409
     assert early.json["type"] == "urn:shop:problem:order-not-receivable"
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id))
     consumer.apply(shipped(order_id))
     if reach == "delivered":
@@ -365,7 +432,7 @@ def test_confirm_receipt_completes_once(place, consumer, client, alice, db, reac
 
 def test_list_filters_by_status(place, consumer, client, alice):
     first, second = place(), place()
-    consumer.apply(reserved(second))
+    consumer.apply(payable(second))
     page = client.get("/api/v1/orders?status=awaiting_payment", headers=alice).json
     assert [o["id"] for o in page["items"]] == [second]
     assert [o["id"] for o in client.get("/api/v1/orders?status=pending",
@@ -378,7 +445,7 @@ def test_list_filters_by_status(place, consumer, client, alice):
 
 def test_partial_then_full_refund_after_delivery(place, consumer, db, order_of):
     order_id = place()
-    for event in (reserved(order_id), paid(order_id), shipped(order_id), delivered(order_id)):
+    for event in (payable(order_id), paid(order_id), shipped(order_id), delivered(order_id)):
         consumer.apply(event)
     consumer.apply(refund(order_id, 2500, 2500, False, "rfd_1"))
     consumer.apply(refund(order_id, 2500, 2500, False, "rfd_1"))  # redelivered: counted once
@@ -398,7 +465,7 @@ def test_partial_then_full_refund_after_delivery(place, consumer, db, order_of):
 
 def test_full_refund_of_a_paid_unshipped_order_cancels_it(place, consumer, db, order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id))
     consumer.apply(refund(order_id, 14900, 14900, True))
     consumer.apply(refund(order_id, 14900, 14900, True))
@@ -409,7 +476,7 @@ def test_full_refund_of_a_paid_unshipped_order_cancels_it(place, consumer, db, o
 
 def test_refund_on_a_cancelled_order_is_a_note(place, consumer, client, alice, db, order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id))
     client.post(f"/api/v1/orders/{order_id}/cancel", headers=alice)
     consumer.apply(refund(order_id, 14900, 14900, True))
@@ -424,7 +491,7 @@ def test_refund_on_a_cancelled_order_is_a_note(place, consumer, client, alice, d
 
 def test_the_refund_of_a_second_charge_leaves_the_order_paid(place, consumer, db, order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     consumer.apply(paid(order_id))
     duplicate = inbound("RefundIssued", order_id=order_id, user_id="alice", refund_id="rfd_dup",
                         amount=TOTAL, refunded_total={"amount": 0, "currency": "CNY"},
@@ -455,8 +522,8 @@ def test_events_for_unknown_orders_fail_loudly(consumer):
 
 def test_payment_deadline_cancels_unpaid_orders_once(place, consumer, db, order_of):
     waiting, stockless, paid_order = place(), place(), place()
-    consumer.apply(reserved(waiting))
-    consumer.apply(reserved(paid_order))
+    consumer.apply(payable(waiting))
+    consumer.apply(payable(paid_order))
     consumer.apply(paid(paid_order))
     due = datetime.fromisoformat(order_of(waiting)["payment_due_at"])
     assert cancel_overdue(db, due - timedelta(seconds=1)) == 0
@@ -499,7 +566,7 @@ def test_one_failing_order_does_not_stop_the_deadline_timer(place, db, order_of,
 def test_the_timer_loses_to_a_payment_that_came_first(place, consumer, db, order_of):
     """The timer read the order as unpaid; the payment committed before its update."""
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     late = datetime.now(UTC) + timedelta(days=1)
     consumer.apply(paid(order_id))  # between the timer's read and its write
     assert cancel_if_overdue(db, order_id, "awaiting_payment", late) is False
@@ -509,7 +576,7 @@ def test_the_timer_loses_to_a_payment_that_came_first(place, consumer, db, order
 
 def test_a_payment_after_the_timer_won_is_only_noted(place, consumer, db, order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     assert cancel_if_overdue(db, order_id, "awaiting_payment",
                              datetime.now(UTC) + timedelta(days=1)) is True
     consumer.apply(paid(order_id))
@@ -520,7 +587,7 @@ def test_a_payment_after_the_timer_won_is_only_noted(place, consumer, db, order_
 
 def test_concurrent_timer_and_payment_exactly_one_wins(place, consumer, db, order_of):
     order_id = place()
-    consumer.apply(reserved(order_id))
+    consumer.apply(payable(order_id))
     late = datetime.now(UTC) + timedelta(days=1)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -557,7 +624,7 @@ def test_concurrent_timer_and_payment_exactly_one_wins(place, consumer, db, orde
 def test_auto_complete_after_delivery_once(place, consumer, db, order_of, monkeypatch):
     monkeypatch.setenv("ORDER_AUTO_COMPLETE_AFTER_S", str(7 * 24 * 3600))
     order_id, undelivered = place(), place()
-    for event in (reserved(order_id), paid(order_id), shipped(order_id),
+    for event in (payable(order_id), paid(order_id), shipped(order_id),
                   delivered(order_id, at="2026-11-25T10:00:00+00:00")):
         consumer.apply(event)
     delivered_at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -2,10 +2,10 @@
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from payment import sandbox, service
 from payment.schemas import (
+    CashierQuerySchema,
     NotificationQuerySchema,
     PaymentQuerySchema,
     PaymentSchema,
@@ -18,13 +18,9 @@ from payment.schemas import (
 )
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN
-from service_runtime.http import current_user_id, idempotency_key
-from service_runtime.openapi import (
-    IDEMPOTENCY_KEY_PARAMETER,
-    SecuredBlueprint,
-    requires_role,
-    signed_in,
-)
+from service_runtime.blueprint import Blueprint
+from service_runtime.http import current_user_id, idempotency_key, idempotent
+from service_runtime.openapi import SecuredBlueprint, requires_role, signed_in
 
 payments = Blueprint("payments", __name__, url_prefix="/api/v1/payments",
                      description="Payments: intents, provider callbacks, the provider sandbox")
@@ -45,7 +41,7 @@ class Payments(MethodView):
     @payments.arguments(PayOrderSchema)
     @payments.response(201, PaymentSchema)
     @payments.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
-    @payments.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent(payments)
     def post(self, body):  # type: ignore[no-untyped-def]
         payment, created = service.pay(current_db(), current_user_id(), body["order_id"],
                                        body["method"], idempotency_key())
@@ -88,13 +84,15 @@ class SandboxNotifications(MethodView):
 @payments.route("/sandbox/<string:provider>/<string:payment_id>")
 class SandboxCashier(MethodView):
     @payments.doc(summary="The sandbox provider's cashier page (HTML)")
-    def get(self, provider, payment_id):  # type: ignore[no-untyped-def]
-        return _html(sandbox.cashier_page(current_db(), provider, payment_id))
+    @payments.arguments(CashierQuerySchema, location="query")
+    def get(self, query, provider, payment_id):  # type: ignore[no-untyped-def]
+        return _html(sandbox.cashier_page(current_db(), provider, payment_id, query["token"]))
 
+    @payments.arguments(CashierQuerySchema, location="query")
     @payments.arguments(SandboxFormSchema, location="form")
-    def post(self, form, provider, payment_id):  # type: ignore[no-untyped-def]
-        return _html(sandbox.submit(current_db(), provider, payment_id, form["payment_id"],
-                                    form["outcome"]))
+    def post(self, query, form, provider, payment_id):  # type: ignore[no-untyped-def]
+        return _html(sandbox.submit(current_db(), provider, payment_id, query["token"],
+                                    form["payment_id"], form["outcome"]))
 
 
 @top_ups.route("")
@@ -102,7 +100,7 @@ class TopUps(MethodView):
     @top_ups.arguments(TopUpSchema)
     @top_ups.response(201, PaymentSchema)
     @top_ups.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
-    @top_ups.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent(top_ups)
     def post(self, body):  # type: ignore[no-untyped-def]
         payment, created = service.top_up(current_db(), current_user_id(), body["package_id"],
                                           body["amount"], body["method"], idempotency_key())

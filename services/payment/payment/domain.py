@@ -8,11 +8,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from service_runtime.errors import Conflict, InvalidInput, NotFound, Problem
 
 # Refunds of these go back into the wallet; the others back through their provider.
 REFUND_TO_BALANCE = ("balance", "cod")
+# A refund's ``trigger`` for the automatic refund of a payment that found its order
+# cancelled or already paid: ``duplicate:<payment id>``.
+DUPLICATE_TRIGGER_PREFIX = "duplicate:"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # recorded; the provider has not yet given the money back
+    SUCCEEDED = "succeeded"  # the money is back (wallet or provider)
 
 
 class AlreadyPaid(Conflict):

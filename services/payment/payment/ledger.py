@@ -27,7 +27,7 @@ from event_contracts.events.payment import PROVIDER_METHODS
 from payment.ledger_models import WALLET_PREFIX, JournalEntry, LedgerAccount, Posting, Withdrawal
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.errors import Conflict, InvalidInput
-from service_runtime.idempotency import create_once
+from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
 
@@ -67,10 +67,6 @@ class CurrencyMismatch(Conflict):
 
 class InvalidBankAccount(InvalidInput):
     slug, title = "invalid-bank-account", "The bank account must be 12 to 19 digits"
-
-
-class InvalidCursor(InvalidInput):
-    slug, title = "invalid-cursor", "The cursor is not one this API returned"
 
 
 class UnbalancedEntry(ValueError):
@@ -272,11 +268,12 @@ def check_bank_account(bank_account: str) -> None:
 
 
 def request_withdrawal(db: Database, user_id: str, amount: int, bank_account: str,
-                       idempotency_key: str | None) -> tuple[Withdrawal, bool]:
+                       idempotency_key: IdempotencyKey | None) -> tuple[Withdrawal, bool]:
     """Move ``amount`` from the wallet to ``payouts:pending``; (withdrawal, created).
 
     The withdrawal row and its entry commit together; a retry with the same
-    Idempotency-Key returns the first withdrawal, and the wallet never goes below zero.
+    Idempotency-Key returns the first withdrawal (a different request with it is a 422),
+    and the wallet never goes below zero.
     """
     check_amount(amount)
     check_bank_account(bank_account)
@@ -285,7 +282,7 @@ def request_withdrawal(db: Database, user_id: str, amount: int, bank_account: st
         with db.transaction() as session:
             withdrawal = Withdrawal(id=time_ordered_id("wd"), user_id=user_id, amount=amount,
                                     currency=CURRENCY, bank_account=bank_account,
-                                    status="pending", idempotency_key=idempotency_key,
+                                    status="pending", **idempotency_columns(idempotency_key),
                                     created_at=now())
             session.add(withdrawal)
             session.flush()  # a concurrent retry with the same key fails here
@@ -297,49 +294,3 @@ def request_withdrawal(db: Database, user_id: str, amount: int, bank_account: st
     return create_once(db, Withdrawal, user_id, idempotency_key, create)
 
 
-def parse_cursor(cursor: str | None) -> int | None:
-    if cursor is None or cursor == "":
-        return None
-    if not cursor.isdigit() or len(cursor) > 18:
-        raise InvalidCursor()
-    return int(cursor)
-
-
-def wallet_view(db: Database, user_id: str, limit: int = 50,
-                cursor: str | None = None) -> dict:
-    """The wallet's balance and its postings newest first, ``limit`` per page.
-
-    ``next_cursor`` (the last shown posting's id) fetches the next page; pages stay
-    stable while new entries arrive because ids only grow.
-    """
-    before = parse_cursor(cursor)
-    limit = max(1, min(limit, 100))
-    with db.read() as session:
-        account = session.execute(select(LedgerAccount.id, LedgerAccount.balance,
-                                         LedgerAccount.currency)
-                                  .where(LedgerAccount.code == wallet_account(user_id))).first()
-        if account is None:
-            return {"balance": {"amount": 0, "currency": CURRENCY}, "ledger": [],
-                    "next_cursor": None}
-        query = (select(Posting, JournalEntry)
-                 .join(JournalEntry, Posting.entry_id == JournalEntry.id)
-                 .where(Posting.account_id == account.id)
-                 .order_by(Posting.id.desc()).limit(limit + 1))
-        if before is not None:
-            query = query.where(Posting.id < before)
-        rows = session.execute(query).all()
-    page = rows[:limit]
-    return {
-        "balance": {"amount": account.balance, "currency": account.currency},
-        "ledger": [_view_line(user_id, posting, entry) for posting, entry in page],
-        "next_cursor": str(page[-1][0].id) if len(rows) > limit else None,
-    }
-
-
-def _view_line(user_id: str, posting: Posting, entry: JournalEntry) -> dict:
-    reference = entry.reference
-    if entry.kind == "opening":
-        reference = reference.removeprefix(f"{user_id}:")
-    return {"amount": posting.amount, "currency": posting.currency,
-            "kind": WALLET_VIEW_KINDS.get(entry.kind, entry.kind), "reference": reference,
-            "balance_after": posting.balance_after, "created_at": entry.created_at}

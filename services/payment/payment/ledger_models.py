@@ -89,4 +89,6 @@ class Withdrawal(Base):
     bank_account: Mapped[str] = mapped_column(String(19))
     status: Mapped[str] = mapped_column(String(20))  # pending
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # sha256 of the request that created the row (service_runtime.idempotency).
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from payment.domain import DUPLICATE_TRIGGER_PREFIX, RefundStatus
 from service_runtime.types import UTCDateTime
 
 
@@ -17,8 +28,8 @@ class Base(DeclarativeBase):
 class Payable(Base):
     """What an order owes, recorded from ``OrderPlaced``.
 
-    ``status``: awaiting_stock -> due (StockReserved) -> paid, or cod (cash on
-    delivery chosen) -> paid on delivery, or void (cancelled unpaid). ``paid`` and
+    ``status``: awaiting_stock -> due (StockReserved; announced by ``PaymentDue``) -> paid,
+    or cod (cash on delivery chosen) -> paid on delivery, or void (cancelled unpaid). ``paid`` and
     ``refunded`` are the fen received for it and given back; refunds are capped with
     a conditional ``refunded + x <= paid`` update.
     """
@@ -65,6 +76,8 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # sha256 of the request that created the row (service_runtime.idempotency).
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     kind: Mapped[str] = mapped_column(String(10), default="order", server_default="order")
     credit: Mapped[int | None] = mapped_column(Integer, nullable=True)  # top-ups
@@ -73,6 +86,27 @@ class Payment(Base):
     failure_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True,
                                                           index=True)
+    # Where the buyer pays a pending provider payment, as the provider gave it when the
+    # trade was created (the sandbox: its cashier with a signed, expiring token).
+    next_action_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # Read-only: refunds are written on their own, never through the payment. Loaded
+    # with every payment so a payment read in one session can be shown after it closed.
+    refunds: Mapped[list[Refund]] = relationship(
+        primaryjoin="Payment.id == foreign(Refund.payment_id)", viewonly=True,
+        lazy="selectin", order_by="Refund.id")  # ids are time-ordered
+
+    @property
+    def amount_refunded(self) -> int:
+        """The fen that went back (refunds still pending at the provider are not counted)."""
+        return sum(refund.amount for refund in self.refunds
+                   if refund.status == RefundStatus.SUCCEEDED)
+
+
+@event.listens_for(Payment, "init")
+def _new_payments_have_no_refunds(target: Payment, args: Any, kwargs: Any) -> None:
+    # Without this a payment made in a session that then closed would try to load its
+    # (necessarily empty) refunds from a session it no longer has.
+    target.refunds = []
 
 
 class Refund(Base):
@@ -102,6 +136,12 @@ class Refund(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True,
                                                           index=True)
+
+    @property
+    def duplicate_payment(self) -> bool:
+        """Whether this gives back a whole payment that found its order cancelled or
+        already paid (the order itself was never charged by it)."""
+        return self.trigger.startswith(DUPLICATE_TRIGGER_PREFIX)
 
 
 class SandboxKey(Base):

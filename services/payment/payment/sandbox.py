@@ -9,6 +9,9 @@ half or the shared secret (:func:`merchant_credentials`), or takes real ones fro
 
 A real provider learns the trade's amount when the merchant creates it through an
 API; the sandbox reads the pending payment instead. Enabled by ``PAYMENT_SANDBOX``.
+
+As a provider binds its cashier to one trade, the cashier refuses a request without
+the signed, expiring token of its link (:mod:`payment.cashier_links`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from event_contracts.events.payment import PROVIDER_METHODS
+from payment.cashier_links import check_cashier_token
 from payment.domain import (
     PaymentNotFound,
     SandboxDisabled,
@@ -35,7 +39,7 @@ from payment.domain import (
 from payment.models import Payment, SandboxKey, SandboxNotification
 from payment.providers import Credentials, SigningKeys, Trade, adapter
 from payment.providers.crypto import generate_rsa_pair
-from service_runtime.config import env_str
+from service_runtime.config import Process, env_str, laptop_default
 from service_runtime.db import Database
 from service_runtime.errors import Conflict, InvalidInput
 from service_runtime.ids import time_ordered_id
@@ -54,8 +58,13 @@ def enabled() -> bool:
     return env_str("PAYMENT_SANDBOX", "true").lower() in ("1", "true", "yes", "on")
 
 
+# The gateway's address as the provider's servers reach it (the sandbox's notifications).
+DEFAULT_NOTIFY_URL = laptop_default("PAYMENT_NOTIFY_URL", "http://127.0.0.1:8080",
+                                    read_by=[("payment", Process.API)])
+
+
 def notify_base() -> str:
-    return env_str("PAYMENT_NOTIFY_URL", "http://127.0.0.1:8080").rstrip("/")
+    return env_str("PAYMENT_NOTIFY_URL", DEFAULT_NOTIFY_URL).rstrip("/")
 
 
 def app_id(provider: str) -> str:
@@ -124,11 +133,13 @@ def merchant_credentials(db: Database, provider: str) -> Credentials:
 
 # -- the cashier -------------------------------------------------------------------------
 
-def _pending_payment(db: Database, provider: str, payment_id: str) -> Payment:
+def _pending_payment(db: Database, provider: str, payment_id: str,
+                     token: str | None) -> Payment:
     if not enabled():
         raise SandboxDisabled()
     if provider not in PROVIDER_METHODS:
         raise PaymentNotFound(f"no provider {provider}")
+    check_cashier_token(db, provider, payment_id, token)
     with db.read() as session:
         payment = session.get(Payment, payment_id)
     if payment is None or payment.method != provider or payment.status != "pending":
@@ -136,9 +147,10 @@ def _pending_payment(db: Database, provider: str, payment_id: str) -> Payment:
     return payment
 
 
-def cashier_page(db: Database, provider: str, payment_id: str) -> str:
-    """The provider's cashier: what is paid, to whom, and one form to pay or fail."""
-    payment = _pending_payment(db, provider, payment_id)
+def cashier_page(db: Database, provider: str, payment_id: str, token: str | None) -> str:
+    """The provider's cashier: what is paid, to whom, and one form to pay or fail (it
+    posts back to the page's own URL, token included)."""
+    payment = _pending_payment(db, provider, payment_id, token)
     subject = (f"订单 Order {payment.order_id}" if payment.kind == "order"
                else "钱包充值 Wallet top-up")
     return _page(f"{provider} sandbox cashier", f"""
@@ -160,12 +172,12 @@ def cashier_page(db: Database, provider: str, payment_id: str) -> str:
 </form>""")
 
 
-def submit(db: Database, provider: str, payment_id: str, form_payment_id: str,
-           outcome: str) -> str:
+def submit(db: Database, provider: str, payment_id: str, token: str | None,
+           form_payment_id: str, outcome: str) -> str:
     """The buyer paid (or failed) at the cashier: record the trade, queue the notification."""
+    payment = _pending_payment(db, provider, payment_id, token)
     if form_payment_id != payment_id:
         raise InvalidInput("the form is for another payment")
-    payment = _pending_payment(db, provider, payment_id)
     at = now()
     with db.transaction() as session:
         paid = session.scalar(select(SandboxNotification.id).where(

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from event_contracts.events.payment import PAYMENT_METHODS, PROVIDER_METHODS
 from payment import ledger
+from payment.domain import RefundStatus
 from payment.service import next_action
 
 ID = validate.Length(min=1, max=40)
@@ -28,6 +29,29 @@ class NextActionSchema(Schema):
     url = fields.String()
 
 
+class RefundSchema(Schema):
+    id = fields.String()
+    amount = fields.Method("amount_of")
+    reason = fields.String()
+    status = fields.String(metadata={
+        "enum": [str(status) for status in RefundStatus],
+        "description": "pending: the provider has not given the money back yet"})
+    destination = fields.String(metadata={
+        "enum": ["original", "balance"],
+        "description": "original: the way it was paid; balance: the wallet (cash on delivery)"})
+    return_id = fields.String(allow_none=True, metadata={
+        "description": "the after-sales request it refunds, if any"})
+    duplicate_payment = fields.Boolean(metadata={
+        "description": "the whole payment given back because its order was cancelled or "
+                       "already paid by another attempt"})
+    created_at = fields.AwareDateTime()
+    settled_at = fields.AwareDateTime(attribute="succeeded_at", allow_none=True, metadata={
+        "description": "when the money went back; null while pending"})
+
+    def amount_of(self, refund):  # type: ignore[no-untyped-def]
+        return {"amount": refund.amount, "currency": refund.currency}
+
+
 class PaymentSchema(Schema):
     id = fields.String()
     kind = fields.String(metadata={"description": "order | top_up"})
@@ -41,9 +65,16 @@ class PaymentSchema(Schema):
     next_action = fields.Method("next_action_of")
     created_at = fields.AwareDateTime()
     succeeded_at = fields.AwareDateTime(allow_none=True)
+    amount_refunded = fields.Method("amount_refunded_of", metadata={
+        "description": "what went back of this payment: the refunds that succeeded"})
+    refunds = fields.List(fields.Nested(RefundSchema), metadata={
+        "description": "every refund of this payment, oldest first, pending ones included"})
 
     def amount_of(self, payment):  # type: ignore[no-untyped-def]
         return {"amount": payment.amount, "currency": payment.currency}
+
+    def amount_refunded_of(self, payment):  # type: ignore[no-untyped-def]
+        return {"amount": payment.amount_refunded, "currency": payment.currency}
 
     def credit_of(self, payment):  # type: ignore[no-untyped-def]
         if payment.credit is None:
@@ -69,6 +100,11 @@ class TopUpSchema(Schema):
     def one_of_package_or_amount(self, data, **_):  # type: ignore[no-untyped-def]
         if (data.get("package_id") is None) == (data.get("amount") is None):
             raise ValidationError("give either package_id or amount", "package_id")
+
+
+class CashierQuerySchema(Schema):
+    token = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "the signed token of the payment's next_action.url"})
 
 
 class SandboxFormSchema(Schema):

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from event_contracts.events.payment import PROVIDER_METHODS
 from payment import ledger, sandbox
+from payment.cashier_links import cashier_url
 from payment.domain import (
     AmountMismatch,
     PayableFact,
@@ -36,9 +36,9 @@ from payment.domain import (
 )
 from payment.models import OrderSignal, Payable, Payment, Refund
 from payment.providers import Ack, adapter
-from service_runtime.config import env_int, env_str
+from service_runtime.config import Process, env_int, env_str, laptop_default
 from service_runtime.db import Database
-from service_runtime.idempotency import create_once
+from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
@@ -50,7 +50,8 @@ outbox = Outbox("payment")
 @dataclass(frozen=True)
 class Settings:
     # Where buyers' browsers reach us (the gateway): the base of redirect URLs.
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str = laptop_default("PAYMENT_PUBLIC_URL", "http://127.0.0.1:8080",
+                                     read_by=[("payment", Process.API)])
     # Notifications older than this (or from the future) are refused: no replays.
     callback_max_age_s: int = 900
 
@@ -64,11 +65,15 @@ class Settings:
 
 def next_action(payment: Payment) -> dict | None:
     """Where the buyer goes to pay a pending provider payment (the provider's cashier)."""
-    if payment.status != "pending" or payment.method not in PROVIDER_METHODS:
+    if payment.status != "pending" or payment.next_action_url is None:
         return None
-    base = Settings.from_env().public_url
-    return {"type": "redirect",
-            "url": f"{base}/api/v1/payments/sandbox/{payment.method}/{payment.id}"}
+    return {"type": "redirect", "url": payment.next_action_url}
+
+
+def _start_trade(session: Session, payment: Payment) -> None:
+    """Create the trade at the provider: it answers the cashier link the buyer follows."""
+    payment.next_action_url = cashier_url(session, Settings.from_env().public_url,
+                                          payment.method, payment.id, payment.created_at)
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,8 +88,23 @@ def record_payable(session: Session, order_id: str, user_id: str, amount: int,
     signal = session.get(OrderSignal, order_id)
     status = initial_payable_status(bool(signal and signal.stock_reserved),
                                     bool(signal and signal.cancelled))
-    session.add(Payable(order_id=order_id, user_id=user_id, amount=amount, currency=currency,
-                        status=status, paid=0, refunded=0, created_at=now()))
+    payable = Payable(order_id=order_id, user_id=user_id, amount=amount, currency=currency,
+                      status=status, paid=0, refunded=0, created_at=now())
+    session.add(payable)
+    if status == "due":
+        _announce_due(session, payable)
+
+
+def _announce_due(session: Session, payable: Payable) -> None:
+    """``PaymentDue``, in the transaction that made the payable ``due``: the order service
+    shows the order as payable (``awaiting_payment``) only on this event, so no buyer can
+    see an order payable before this service accepts its payment."""
+    outbox.emit(session, "PaymentDue", key=payable.order_id, data={
+        "order_id": payable.order_id,
+        "user_id": payable.user_id,
+        "amount": {"amount": payable.amount, "currency": payable.currency},
+        "payable_at": now().isoformat(),
+    })
 
 
 def _signal(session: Session, order_id: str) -> OrderSignal:
@@ -96,13 +116,19 @@ def _signal(session: Session, order_id: str) -> OrderSignal:
 
 
 def stock_reserved(session: Session, order_id: str) -> None:
-    """``StockReserved``: the order becomes payable (``awaiting_stock -> due``)."""
-    if session.get(Payable, order_id) is None:
+    """``StockReserved``: the order becomes payable (``awaiting_stock -> due``, announced
+    by ``PaymentDue`` once); on a payable already further or void it changes nothing."""
+    payable = session.get(Payable, order_id)
+    if payable is None:
         _signal(session, order_id).stock_reserved = True
         return
-    session.execute(update(Payable)
-                    .where(Payable.order_id == order_id, Payable.status == "awaiting_stock")
-                    .values(status="due"))
+    became_due = session.execute(
+        update(Payable)
+        .where(Payable.order_id == order_id, Payable.status == "awaiting_stock")
+        .values(status="due")
+    ).rowcount
+    if became_due == 1:
+        _announce_due(session, payable)
 
 
 def order_cancelled(session: Session, order_id: str, reason: str) -> None:
@@ -314,7 +340,7 @@ def process_pending_refunds(db: Database, limit: int = 20) -> int:
 
 
 def pay(db: Database, user_id: str, order_id: str, method: str,
-        idempotency_key: str | None) -> tuple[Payment, bool]:
+        idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
     """Start paying an order; return (payment, created). Never charges an order twice.
 
     ``balance`` pays at once: the payable's ``due -> paid``, the wallet debit and
@@ -333,8 +359,8 @@ def pay(db: Database, user_id: str, order_id: str, method: str,
             at = now()
             payment = Payment(id=time_ordered_id("pay"), order_id=order_id, user_id=user_id,
                               method=method, amount=payable.amount, currency=payable.currency,
-                              status="pending", kind="order", idempotency_key=idempotency_key,
-                              created_at=at)
+                              status="pending", kind="order", created_at=at,
+                              **idempotency_columns(idempotency_key))
             if method == "balance":
                 _claim(session, order_id, "paid", paid=payable.amount, paid_at=at,
                        payment_id=payment.id)
@@ -353,6 +379,7 @@ def pay(db: Database, user_id: str, order_id: str, method: str,
                     "chosen_at": at.isoformat(),
                 })
             else:
+                _start_trade(session, payment)
                 session.add(payment)
         return payment
 
@@ -372,7 +399,7 @@ def _claim(session: Session, order_id: str, status: str, **values: object) -> No
 
 
 def top_up(db: Database, user_id: str, package_id: str | None, amount: int | None,
-           method: str, idempotency_key: str | None) -> tuple[Payment, bool]:
+           method: str, idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
     """Start a wallet top-up through a provider; the wallet is credited on its success."""
     price, credit = top_up_amounts(ledger.TOP_UP_PACKAGES, package_id, amount)
 
@@ -381,8 +408,9 @@ def top_up(db: Database, user_id: str, package_id: str | None, amount: int | Non
             payment = Payment(id=time_ordered_id("top"), order_id=None, user_id=user_id,
                               method=method, amount=price, currency=ledger.CURRENCY,
                               status="pending", kind="top_up", credit=credit,
-                              package_id=package_id, idempotency_key=idempotency_key,
+                              package_id=package_id, **idempotency_columns(idempotency_key),
                               created_at=now())
+            _start_trade(session, payment)
             session.add(payment)
         return payment
 

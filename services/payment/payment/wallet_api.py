@@ -1,13 +1,15 @@
 """HTTP routes of the wallet: parse, call one ledger use case, serialize."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from payment import ledger
+from payment.wallet_view import wallet_view
 from service_runtime.app import current_db
-from service_runtime.http import current_user_id, idempotency_key
-from service_runtime.openapi import IDEMPOTENCY_KEY_PARAMETER, signed_in
+from service_runtime.blueprint import Blueprint
+from service_runtime.http import current_user_id, idempotency_key, idempotent
+from service_runtime.openapi import signed_in
+from service_runtime.paging import Cursor, page_limit
 
 wallet = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Wallet")
 
@@ -18,8 +20,9 @@ class WalletMoneySchema(Schema):
 
 
 class WalletQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=20))
+    limit = page_limit(default=50)
+    cursor = Cursor(r"[0-9]{1,18}", decode=int, metadata={
+        "description": "next_cursor of the previous page (a posting id)"})
 
 
 class WalletLineSchema(Schema):
@@ -29,11 +32,20 @@ class WalletLineSchema(Schema):
     reference = fields.String()
     balance_after = fields.Integer()
     created_at = fields.AwareDateTime()
+    payment_id = fields.String(allow_none=True, metadata={
+        "description": "payment and top_up: the payment (GET /payments/{id}); refund: the "
+                       "payment refunded"})
+    refund_id = fields.String(allow_none=True, metadata={
+        "description": "refund: the refund, listed in its payment's refunds"})
+    withdrawal_id = fields.String(allow_none=True, metadata={
+        "description": "withdrawal: the withdrawal"})
+    order_id = fields.String(allow_none=True, metadata={
+        "description": "payment and refund: the order paid or refunded"})
 
 
 class WalletViewSchema(Schema):
     balance = fields.Nested(WalletMoneySchema)
-    ledger = fields.List(fields.Nested(WalletLineSchema))
+    ledger = fields.List(fields.Nested(WalletLineSchema), attribute="lines")
     next_cursor = fields.String(allow_none=True)
 
 
@@ -71,8 +83,7 @@ class Wallet(MethodView):
     @wallet.arguments(WalletQuerySchema, location="query")
     @wallet.response(200, WalletViewSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return ledger.wallet_view(current_db(), current_user_id(), query["limit"],
-                                  query["cursor"])
+        return wallet_view(current_db(), current_user_id(), query["limit"], query["cursor"])
 
 
 @wallet.route("/top-up-packages")
@@ -93,7 +104,7 @@ class Withdrawals(MethodView):
     @wallet.response(201, WithdrawalSchema)
     @wallet.alt_response(200, schema=WithdrawalSchema,
                          description="Replay of an Idempotency-Key")
-    @wallet.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent(wallet)
     def post(self, body):  # type: ignore[no-untyped-def]
         withdrawal, created = ledger.request_withdrawal(
             current_db(), current_user_id(), body["amount"], body["bank_account"],

@@ -13,7 +13,9 @@ from payment import ledger
 from payment.definition import DEFINITION
 from payment.ledger import InsufficientBalance, Leg, UnbalancedEntry
 from payment.ledger_models import JournalEntry, LedgerAccount, Posting, Withdrawal
+from payment.wallet_view import wallet_view
 from service_runtime.db import Database
+from service_runtime.idempotency import IdempotencyKey
 from service_runtime.migrate import alembic_config, upgrade
 
 LEDGER_TABLES = {"ledger_accounts", "journal_entries", "ledger_postings", "withdrawals"}
@@ -199,7 +201,7 @@ def test_concurrent_withdrawals_with_one_idempotency_key_withdraw_once(db):
     def withdraw() -> None:
         start.wait()
         results.append(ledger.request_withdrawal(db, "alice", 300, "622202020011223344",
-                                                 "key-1"))
+                                                 IdempotencyKey("key-1", "one request")))
 
     threads = [threading.Thread(target=withdraw) for _ in range(5)]
     for thread in threads:
@@ -231,10 +233,10 @@ def test_existing_wallets_become_ledger_accounts_with_an_opening_entry(new_datab
         assert accounts["equity:opening"] == -51234
         assert sum(accounts.values()) == 0
         assert unbalanced_entries(db) == []
-        view = ledger.wallet_view(db, "alice")
-        assert view["balance"] == {"amount": 50000, "currency": "CNY"}
-        assert [(line["kind"], line["amount"], line["balance_after"])
-                for line in view["ledger"]] == [("credit", 50000, 50000)]
+        view = wallet_view(db, "alice")
+        assert (view.balance.amount, view.balance.currency) == (50000, "CNY")
+        assert [(line.kind, line.amount, line.balance_after)
+                for line in view.lines] == [("credit", 50000, 50000)]
         with db.transaction() as session:  # the migrated money is spendable
             ledger.pay_from_wallet(session, "carol", 1234, "CNY", "pay_1")
         assert balances(db)["wallet:carol"] == 0

@@ -1,5 +1,7 @@
 """Paying orders: payable states from events, balance and cash on delivery, on a real database."""
 
+import itertools
+import re
 import threading
 import uuid
 
@@ -96,6 +98,47 @@ def test_an_order_is_payable_only_once_its_stock_is_reserved(client, db, alice, 
     assert pay(client, alice).status_code == 201
 
 
+def payment_due_events(db, order_id: str = "ord_1") -> list[dict]:
+    return [e for e in outbox_events(db, "PaymentDue") if e["data"]["order_id"] == order_id]
+
+
+def test_payment_due_is_announced_once_when_the_payable_becomes_due(client, db, alice, apply):
+    fund(db, "alice", 50000)
+    apply("OrderPlaced", order_id="ord_1", user_id="alice",
+          total={"amount": 14900, "currency": "CNY"})
+    assert payment_due_events(db) == [], "not payable before the stock is reserved"
+    apply("StockReserved", order_id="ord_1")
+    apply("StockReserved", order_id="ord_1")  # redelivered with a new id
+    apply("OrderPlaced", order_id="ord_1", user_id="alice")
+    [event] = payment_due_events(db)
+    REGISTRY.validate_outgoing("PaymentDue", 1, event["data"])
+    assert (event["source"], event["key"]) == ("payment", "ord_1")
+    assert event["data"]["user_id"] == "alice"
+    assert event["data"]["amount"] == {"amount": 14900, "currency": "CNY"}
+    assert pay(client, alice).status_code == 201, "what PaymentDue announces can be paid"
+    apply("StockReserved", order_id="ord_1")  # late: a paid payable is not due again
+    assert len(payment_due_events(db)) == 1
+
+
+ARRIVALS = ["OrderPlaced", "StockReserved", "OrderCancelled"]
+
+
+@pytest.mark.parametrize("arrivals", [
+    *itertools.permutations(ARRIVALS), *itertools.permutations(ARRIVALS[:2])],
+    ids="-".join)
+def test_payment_due_follows_placed_and_reserved_in_any_order_unless_cancelled_first(
+        client, db, alice, apply, arrivals):
+    """Topics are independent: any arrival order, each twice; PaymentDue exactly when the
+    payable became due, which it does only if the cancellation did not come first."""
+    for event_type in arrivals:
+        for _ in range(2):
+            apply(event_type, order_id="ord_1", user_id="alice")
+    cancelled = "OrderCancelled" in arrivals
+    due_before_cancel = not cancelled or arrivals.index("OrderCancelled") == 2
+    assert len(payment_due_events(db)) == (1 if due_before_cancel else 0)
+    assert payable(db).status == ("void" if cancelled else "due")
+
+
 def test_events_arriving_out_of_order_still_make_the_order_payable(client, db, alice, apply):
     fund(db, "alice", 50000)
     apply("StockReserved", order_id="ord_1")  # before OrderPlaced reached us
@@ -127,7 +170,7 @@ def test_insufficient_balance_is_refused_and_changes_nothing(client, db, alice, 
     assert balance(db) == 100
     assert count(db, Payment) == 0
     assert payable(db).status == "due", "a failed payment can be retried"
-    assert outbox_events(db) == []
+    assert [e["type"] for e in outbox_events(db)] == ["PaymentDue"]
 
 
 def test_someone_elses_or_an_unknown_order_is_not_found(client, db, bob, due_order):
@@ -172,11 +215,14 @@ def test_a_provider_payment_is_pending_with_a_redirect_to_the_cashier(
     assert (first.status_code, second.status_code) == (201, 201)
     assert first.json["status"] == "pending"
     assert first.json["amount"] == {"amount": 14900, "currency": "CNY"}
-    assert first.json["next_action"] == {
-        "type": "redirect",
-        "url": f"https://shop.example/api/v1/payments/sandbox/alipay/{first.json['id']}"}
+    assert first.json["next_action"]["type"] == "redirect"
+    assert re.fullmatch(
+        rf"https://shop\.example/api/v1/payments/sandbox/alipay/{first.json['id']}"
+        r"\?token=[0-9]+\.[0-9a-f]{64}", first.json["next_action"]["url"])
+    assert (first.json["amount_refunded"], first.json["refunds"]) == (
+        {"amount": 0, "currency": "CNY"}, [])
     assert payable(db).status == "due", "pending intents do not take the order"
-    assert outbox_events(db) == []
+    assert [e["type"] for e in outbox_events(db)] == ["PaymentDue"]
 
 
 def test_cash_on_delivery_is_confirmed_when_delivered(client, db, alice, apply, due_order):

@@ -12,6 +12,7 @@ from payment.domain import PayableFact, PaymentFact, RefundFact, reconcile
 from payment.models import Payment
 from payment.providers import Trade, adapter
 from payment.service import process_pending_refunds
+from service_runtime import tables as runtime
 from service_runtime.ids import utcnow
 
 
@@ -94,7 +95,7 @@ def test_reconcile_finds_every_kind_of_mismatch():
 
 
 def test_the_models_match_the_migrations(db):
-    runtime_tables = ("outbox_messages", "processed_events", "alembic_version")
+    runtime_tables = (*runtime.metadata.tables, "alembic_version")
 
     def ours(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)

@@ -1,13 +1,15 @@
 """HTTP routes of the user service: parse, call one use case, serialize."""
 
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service_runtime.app import current_db
 from service_runtime.auth import AuthSettings, current_user_id
+from service_runtime.blueprint import Blueprint
 from service_runtime.config import env_str
 from service_runtime.openapi import SecuredBlueprint
-from user import service
+from user import service, sessions
 from user.schemas import (
     AddressChangeSchema,
     AddressInputSchema,
@@ -27,6 +29,9 @@ from user.schemas import (
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-up and sign-in")
 users = SecuredBlueprint("users", __name__, url_prefix="/api/v1/users",
                          description="Profile, addresses (signed in)")
+# For the platform's own processes, not clients: outside /api/v1, so the gateway never
+# forwards it, and outside the OpenAPI document.
+internal = FlaskBlueprint("internal", __name__, url_prefix="/internal")
 
 
 @auth.post("/register")
@@ -64,20 +69,26 @@ def login(body):  # type: ignore[no-untyped-def]
 @auth.arguments(RefreshSchema)
 @auth.response(200, TokenPairSchema)
 def refresh(body):  # type: ignore[no-untyped-def]
-    return service.refresh(current_db(), body["refresh_token"], AuthSettings.from_env())
+    return sessions.refresh(current_db(), body["refresh_token"], AuthSettings.from_env())
 
 
 @auth.post("/logout")
 @auth.arguments(RefreshSchema)
 @auth.response(204)
 def logout(body):  # type: ignore[no-untyped-def]
-    service.logout(current_db(), body["refresh_token"])
+    sessions.logout(current_db(), body["refresh_token"], AuthSettings.from_env())
 
 
 @auth.get("/jwks.json")
 @auth.response(200, JwksSchema)
 def signing_keys():  # type: ignore[no-untyped-def]
     return service.public_jwks(current_db())
+
+
+@internal.get("/revocations")
+def revocations() -> Response:
+    """The deny-list every token verifier keeps (see service_runtime.revocations)."""
+    return jsonify(sessions.revocations_since(current_db(), request.args.get("since")))
 
 
 @users.route("/me")

@@ -4,14 +4,18 @@ from flask import Flask
 
 from service_runtime.app import create_service_api
 from service_runtime.auth import AuthSettings, TokenVerifier
-from user.api import auth, users
+from user.api import auth, internal, users
 from user.definition import DEFINITION
 from user.service import public_jwks
+from user.sessions import is_revoked
 
 
 def create_app(config: dict | None = None, database: str | None = None) -> Flask:
     app = create_service_api(DEFINITION, blueprints=[auth, users], database=database, config=config)
-    # The user service verifies tokens against its own keys, read from its database.
+    app.register_blueprint(internal)
+    # The user service verifies tokens against its own keys and its own record of ended
+    # sign-ins, both read from its database.
     app.extensions["token_verifier"] = TokenVerifier(
-        AuthSettings.from_env(), lambda: public_jwks(app.extensions["db"]))
+        AuthSettings.from_env(), lambda: public_jwks(app.extensions["db"]),
+        lambda session_id: is_revoked(app.extensions["db"], session_id), DEFINITION.name)
     return app

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from service_runtime.errors import Conflict, InvalidInput, Problem, Unauthorized
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=15)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
+# A revoked sign-in stays on the deny-list this long after its last access token can
+# have expired (clock skew between the user service and the verifiers, their leeway).
+REVOCATION_MARGIN = timedelta(seconds=60)
 MAX_ADDRESSES = 20
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_RESEND_INTERVAL = timedelta(seconds=60)
@@ -30,6 +34,14 @@ class AccountExists(Conflict):
 
 class InvalidRefreshToken(Unauthorized):
     slug, title = "invalid-refresh-token", "The refresh token is not valid"
+
+
+class SessionEnd(StrEnum):
+    """Why a sign-in (a refresh-token family) was revoked."""
+
+    LOGOUT = "logout"
+    # A rotated refresh token came back: someone else holds a copy of it.
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
 
 
 class TooManyAddresses(InvalidInput):

@@ -42,6 +42,22 @@ class RefreshToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SessionRevocation(Base):
+    """A sign-in (refresh-token family, the ``sid`` of its access tokens) that ended.
+
+    Served on the deny-list until ``tokens_expire_by``, when none of its access tokens
+    can still be valid; kept afterwards as a record.
+    """
+
+    __tablename__ = "session_revocations"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    tokens_expire_by: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class SigningKeyRow(Base):
     """Token signing keys. The newest signs; all listed in the JWKS verify."""
 

@@ -31,7 +31,6 @@ from user.domain import (
     AccountLocked,
     InvalidCode,
     InvalidCredentials,
-    InvalidRefreshToken,
     TooManyAddresses,
     TooManyCodes,
     after_failed_login,
@@ -198,7 +197,7 @@ def login_with_code(db: Database, phone: str, code: str, settings: AuthSettings)
         raise InvalidCredentials()
     key = signing_keys(db)[0]
     with db.transaction() as session:
-        return _issue_pair(session, key, user, secrets.token_hex(16), settings)
+        return issue_pair(session, key, user, secrets.token_hex(16), settings)
 
 
 def login(db: Database, login_name: str, password: str, settings: AuthSettings) -> TokenPair:
@@ -228,7 +227,7 @@ def login(db: Database, login_name: str, password: str, settings: AuthSettings) 
     with db.transaction() as session:
         session.execute(update(User).where(User.id == user.id)
                         .values(failed_logins=0, locked_until=None))
-        return _issue_pair(session, key, user, secrets.token_hex(16), settings)
+        return issue_pair(session, key, user, secrets.token_hex(16), settings)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -238,13 +237,15 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _issue_pair(session: Session, key: SigningKey, user: User, family_id: str,
-                settings: AuthSettings) -> TokenPair:
+def issue_pair(session: Session, key: SigningKey, user: User, family_id: str,
+               settings: AuthSettings) -> TokenPair:
+    """A new refresh token of the family and an access token naming it as its sign-in."""
     refresh = secrets.token_urlsafe(32)
     at = now()
-    session.add(RefreshToken(token_hash=_hash(refresh), family_id=family_id, user_id=user.id,
-                             expires_at=at + REFRESH_TOKEN_LIFETIME, created_at=at))
-    access = key.issue(settings, user.id, roles(user))
+    session.add(RefreshToken(token_hash=token_hash(refresh), family_id=family_id,
+                             user_id=user.id, expires_at=at + REFRESH_TOKEN_LIFETIME,
+                             created_at=at))
+    access = key.issue(settings, user.id, roles(user), session_id=family_id)
     return TokenPair(access, refresh, settings.access_token_ttl_s)
 
 
@@ -252,48 +253,8 @@ def roles(user: User) -> list[str]:
     return [CUSTOMER, ADMIN] if user.role == ADMIN else [CUSTOMER]
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def refresh(db: Database, refresh_token: str, settings: AuthSettings) -> TokenPair:
-    """Rotate: the old token stops working. Reusing a rotated token revokes the family."""
-    at = now()
-    reused_family = None
-    key = signing_keys(db)[0]
-    with db.transaction() as session:
-        token = session.get(RefreshToken, _hash(refresh_token))
-        if token is None or token.revoked_at is not None or token.expires_at <= at:
-            raise InvalidRefreshToken()
-        claimed = session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.token_hash == token.token_hash, RefreshToken.used_at.is_(None))
-            .values(used_at=at)).rowcount
-        if claimed != 1:
-            reused_family = token.family_id
-        else:
-            user = session.get(User, token.user_id)
-            if user is None:
-                raise InvalidRefreshToken()
-            return _issue_pair(session, key, user, token.family_id, settings)
-    # A rotated token came back: someone else holds a copy. End the whole login.
-    revoke_family(db, reused_family)
-    raise InvalidRefreshToken("this refresh token was already used; sign in again")
-
-
-def revoke_family(db: Database, family_id: str) -> None:
-    with db.transaction() as session:
-        session.execute(update(RefreshToken)
-                        .where(RefreshToken.family_id == family_id,
-                               RefreshToken.revoked_at.is_(None))
-                        .values(revoked_at=now()))
-
-
-def logout(db: Database, refresh_token: str) -> None:
-    with db.read() as session:
-        token = session.get(RefreshToken, _hash(refresh_token))
-    if token is not None:
-        revoke_family(db, token.family_id)
 
 
 def ensure_account(db: Database, email: str, password: str,

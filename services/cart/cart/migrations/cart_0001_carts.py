@@ -8,10 +8,13 @@ Create Date: 2026-11-24
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "cart_0001"
 down_revision = None
 branch_labels = ("cart",)
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 
 def upgrade() -> None:

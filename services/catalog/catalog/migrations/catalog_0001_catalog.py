@@ -8,10 +8,13 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "catalog_0001"
 down_revision = None
 branch_labels = ("catalog",)
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 
 def upgrade() -> None:

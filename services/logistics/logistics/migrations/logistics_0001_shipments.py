@@ -8,10 +8,13 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "logistics_0001"
 down_revision = None
 branch_labels = ("logistics",)
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 
 def upgrade() -> None:

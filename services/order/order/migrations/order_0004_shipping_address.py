@@ -8,10 +8,13 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "order_0004"
 down_revision = "order_0003"
 branch_labels = None
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 
 def upgrade() -> None:

@@ -14,10 +14,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "payment_0002"
 down_revision = "payment_0001"
 branch_labels = None
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 CURRENCY = "CNY"
 # The shop's own accounts; wallet accounts are created on first use.

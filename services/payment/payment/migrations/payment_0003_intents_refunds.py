@@ -8,10 +8,13 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "payment_0003"
 down_revision = "payment_0002"
 branch_labels = None
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 
 def upgrade() -> None:

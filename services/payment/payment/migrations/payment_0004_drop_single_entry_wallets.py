@@ -8,10 +8,14 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "payment_0004"
 down_revision = "payment_0003"
 branch_labels = None
 depends_on = None
+# The code before it may still read the tables it drops.
+schema_change = SchemaChange.CONTRACT
 
 
 def upgrade() -> None:

@@ -8,10 +8,13 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "user_0001"
 down_revision = None
 branch_labels = ("user",)
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 TS = sa.DateTime(timezone=True)
 

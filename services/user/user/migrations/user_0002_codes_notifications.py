@@ -8,10 +8,13 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
+from service_runtime.compatibility import SchemaChange
+
 revision = "user_0002"
 down_revision = "user_0001"
 branch_labels = None
 depends_on = None
+schema_change = SchemaChange.EXPAND
 
 TS = sa.DateTime(timezone=True)
 
