@@ -33,7 +33,7 @@ class Cursor(fields.String):
         metadata = {"description": "next_cursor of the previous page",
                     **kwargs.pop("metadata", {})}
         # Documented, so a client or contract tester knows the shape (OpenAPI: ECMA regex).
-        metadata.setdefault("pattern", f"^(?:{pattern})$")
+        metadata.setdefault("pattern", f"^(?:{pattern})?$")  # empty: the first page
         metadata.setdefault("maxLength", MAX_CURSOR_LENGTH)
         super().__init__(metadata=metadata, **kwargs)
         self.pattern = re.compile(pattern)
