@@ -3,9 +3,11 @@ never tried again until an operator retries it."""
 
 from datetime import timedelta
 
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from payment import sandbox
+from payment.definition import retry_parked_refunds as retry_parked_refunds_command
 from payment.models import Refund
 from payment.providers import Trade, adapter
 from payment.service import REFUND_SUBMISSION, process_pending_refunds, retry_parked_refunds
@@ -58,7 +60,11 @@ def test_a_refund_failing_every_attempt_is_parked_and_not_retried(
 
     monkeypatch.setattr(sandbox, "submit_refund", submit)  # the provider is back; the
     # operator retries what was parked
-    assert retry_parked_refunds(db) == 1
+    monkeypatch.setenv("PAYMENT_DATABASE_URL", db.url)
+    done = CliRunner().invoke(retry_parked_refunds_command, [])
+    assert done.exit_code == 0, done.output
+    assert "1 parked refund(s)" in done.output
+    assert retry_parked_refunds(db) == 0, "already given a fresh set of attempts"
     assert process_pending_refunds(db) == 1
     refund = the_refund(db)
     assert (refund.status, refund.parked_at) == ("succeeded", None)
