@@ -67,6 +67,17 @@ OUTBOX_OLDEST_AGE = Gauge(
     ["service"],
     multiprocess_mode="max",
 )
+JOB_RUNS = Counter(
+    "job_runs_total", "Background job tries (a claimed row, or a timer pass)", ["service", "job"]
+)
+JOB_FAILURES = Counter(
+    "job_failures_total", "Background job tries that failed (retried later)", ["service", "job"]
+)
+JOB_PARKED = Counter(
+    "job_parked_total",
+    "Rows a background job gave up on after its last attempt (an operator must look)",
+    ["service", "job"],
+)
 BUSINESS_EVENTS = Counter(
     "business_events_total", "Business facts recorded, by event type", ["service", "event"]
 )

@@ -73,7 +73,9 @@ def run_worker(definition: ServiceDefinition) -> int:
     loops: list[tuple[str, Callable[[threading.Event], None]]] = [
         ("outbox-relay", OutboxRelay(definition.name, db, kafka, DeliverySettings.from_env()).run)
     ]
-    loops.extend((factory.__name__, factory(db)) for factory in definition.loops)
+    for factory in definition.loops:
+        loop = factory(db)  # a job's loop is named for its job
+        loops.append((getattr(loop, "__name__", factory.__name__), loop))
     if definition.handlers is not None:
         loops.append(("consumer", build_consumer(definition, db).run))
 

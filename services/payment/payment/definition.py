@@ -6,8 +6,9 @@ import click
 
 from payment import ledger_models  # noqa: F401  (the ledger's tables join Base.metadata)
 from payment.handlers import handlers
-from payment.loops import refund_processor, sandbox_notifier
+from payment.loops import refund_processor
 from payment.models import Base
+from payment.sandbox import notifier as sandbox_notifier
 from service_runtime.config import database_url
 from service_runtime.db import Database
 from service_runtime.service import ServiceDefinition
@@ -25,6 +26,15 @@ def credit_wallet(user_id: str, amount: int, reference: str) -> None:
     click.echo(f"payment: wallet of {user_id} now holds {balance}")
 
 
+@click.command("retry-parked-refunds",
+               help="Retry the provider refunds that failed every attempt and were parked.")
+def retry_parked_refunds() -> None:
+    from payment.service import retry_parked_refunds as retry
+
+    count = retry(Database(database_url("payment")))
+    click.echo(f"payment: {count} parked refund(s) will be tried again")
+
+
 DEFINITION = ServiceDefinition(
     name="payment",
     app="payment.app:create_app()",
@@ -33,6 +43,6 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers,
-    commands=[credit_wallet],
+    commands=[credit_wallet, retry_parked_refunds],
     loops=[sandbox_notifier, refund_processor],
 )

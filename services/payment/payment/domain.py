@@ -147,11 +147,6 @@ def check_amount(expected: tuple[int, str], got: tuple[int, str]) -> None:
                              f"{expected[1]}")
 
 
-def retry_delay(attempts: int, cap_s: int = 300) -> timedelta:
-    """Back off 2, 4, 8 ... seconds between deliveries, at most ``cap_s``."""
-    return timedelta(seconds=min(cap_s, 2 ** max(1, attempts)))
-
-
 def top_up_amounts(packages: dict[str, tuple[int, int]], package_id: str | None,
                    amount: int | None) -> tuple[int, int]:
     """(price, credit) of a top-up: a package's, or ``amount`` for both."""

@@ -132,7 +132,13 @@ class Refund(Base):
     return_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(20))  # pending | succeeded
     provider_refund_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The submission job's retry state (service_runtime.jobs): a pending provider refund
+    # is tried with backoff and parked after its last attempt, for an operator to retry
+    # (``python -m payment retry-parked-refunds``).
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True,
                                                           index=True)
@@ -178,3 +184,6 @@ class SandboxNotification(Base):
     last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The delivery job's lease and give-up (service_runtime.jobs).
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

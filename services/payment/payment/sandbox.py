@@ -17,7 +17,6 @@ the signed, expiring token of its link (:mod:`payment.cashier_links`).
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -34,7 +33,6 @@ from payment.domain import (
     PaymentNotFound,
     SandboxDisabled,
     fen_to_yuan,
-    retry_delay,
 )
 from payment.models import Payment, SandboxKey, SandboxNotification
 from payment.providers import Credentials, SigningKeys, Trade, adapter
@@ -44,8 +42,8 @@ from service_runtime.db import Database
 from service_runtime.errors import Conflict, InvalidInput
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
+from service_runtime.jobs import RetryLater, RowJob
 
-log = logging.getLogger(__name__)
 MERCHANT_NAME = "Shop 小店"
 Send = Callable[[str, bytes, dict[str, str]], tuple[int | None, str]]
 
@@ -212,22 +210,14 @@ def http_send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | Non
         return None, repr(exc)
 
 
-def deliver_due(db: Database, send: Send = http_send, at: datetime | None = None,
-                limit: int = 20) -> int:
-    """Send every due, unacknowledged notification once; return how many were sent.
-
-    Each attempt is signed afresh (a new timestamp, the same notify id), as providers
-    do, so a retry after an outage is not refused as stale. No transaction is open
-    while the merchant is called.
-    """
-    at = at or now()
-    with db.read() as session:
-        due = list(session.scalars(
-            select(SandboxNotification)
-            .where(SandboxNotification.acknowledged.is_(False),
-                   SandboxNotification.next_attempt_at <= at)
-            .order_by(SandboxNotification.next_attempt_at).limit(limit)))
-    for notification in due:
+def _deliver(send: Send) -> Callable[[Database, str, datetime], None]:
+    def deliver(db: Database, notification_id: str, at: datetime) -> None:
+        """Sign afresh (a new timestamp, the same notify id), as providers do, so a retry
+        after an outage is not refused as stale. No transaction is open while the merchant
+        is called."""
+        with db.read() as session:
+            notification = session.get(SandboxNotification, notification_id)
+        assert notification is not None
         module = adapter(notification.provider)
         trade = Trade(payment_id=notification.payment_id, trade_no=notification.trade_no,
                       succeeded=notification.outcome == "success", amount=notification.amount,
@@ -235,17 +225,31 @@ def deliver_due(db: Database, send: Send = http_send, at: datetime | None = None
         body, headers = module.build(trade, signing_keys(db, notification.provider), at)
         status, text = send(notification.url, body, headers)
         ok = status is not None and module.acknowledged(status, text)
-        if not ok:
-            log.warning("merchant did not acknowledge a sandbox notification",
-                        extra={"notification_id": notification.id, "status": status,
-                               "attempt": notification.attempts + 1})
         with db.transaction() as session:
             session.execute(
-                update(SandboxNotification).where(SandboxNotification.id == notification.id)
+                update(SandboxNotification).where(SandboxNotification.id == notification_id)
                 .values(body=body.decode(), headers=json.dumps(headers), last_status=status,
-                        attempts=SandboxNotification.attempts + 1, acknowledged=ok,
-                        next_attempt_at=at + retry_delay(notification.attempts + 1)))
-    return len(due)
+                        acknowledged=ok))
+        if not ok:
+            raise RetryLater(f"the merchant did not acknowledge (status {status})")
+
+    return deliver
+
+
+def delivery(send: Send = http_send, limit: int = 20) -> RowJob:
+    """The job delivering the sandbox's notifications: retried with backoff (2 s, 4 s ...
+    at most 5 min apart) until acknowledged, parked after 15 tries (about 2.5 hours), as a
+    provider gives up at last."""
+    return RowJob(service="payment", name="sandbox-notifications", model=SandboxNotification,
+                  pending=lambda: SandboxNotification.acknowledged.is_(False),
+                  run=_deliver(send), order_by=lambda: SandboxNotification.next_attempt_at,
+                  max_attempts=15, first_backoff_s=2, max_backoff_s=300, batch=limit)
+
+
+def deliver_due(db: Database, send: Send = http_send, at: datetime | None = None,
+                limit: int = 20) -> int:
+    """Send every due, unacknowledged notification once; return how many were sent."""
+    return delivery(send, limit).run_due(db, at).claimed
 
 
 def notifications(db: Database, payment_id: str | None) -> list[dict]:
@@ -275,19 +279,5 @@ def submit_refund(db: Database, method: str, refund_id: str, payment_id: str,
 
 
 def notifier(db: Database) -> Callable[[threading.Event], None]:
-    """The worker loop that delivers the sandbox's notifications."""
-
-    def run(stop: threading.Event) -> None:
-        while not stop.is_set():
-            if not enabled():
-                stop.wait(5)
-                continue
-            try:
-                if deliver_due(db) == 0:
-                    stop.wait(0.5)
-            except Exception:
-                log.exception("sandbox notification delivery failed; retrying")
-                stop.wait(2)
-
-    run.__name__ = "sandbox_notifier"
-    return run
+    """The worker loop that delivers the sandbox's notifications (while it is enabled)."""
+    return delivery().loop(db, active=enabled)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -41,6 +41,7 @@ from service_runtime.db import Database
 from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
+from service_runtime.jobs import RowJob
 from service_runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -308,31 +309,39 @@ def _complete_refund(session: Session, refund_id: str, provider_refund_no: str |
     })
 
 
-def process_pending_refunds(db: Database, limit: int = 20) -> int:
-    """Submit pending provider refunds; complete each in its own transaction. Return how many.
+def _submit_refund(db: Database, refund_id: str, at: datetime) -> None:
+    """Ask the provider to refund, then complete the refund in one transaction.
 
     The provider call happens outside any transaction and is idempotent per refund id
-    (``out_refund_no``), so a crash after it only makes the next round ask again.
+    (``out_refund_no``), so a crash after it only makes the next try ask again.
     """
     with db.read() as session:
-        pending = list(session.execute(
-            select(Refund.id, Refund.method, Refund.amount, Refund.payment_id)
-            .where(Refund.status == "pending").order_by(Refund.created_at).limit(limit)))
-    done = 0
-    for refund_id, method, amount, payment_id in pending:
-        try:
-            refund_no = sandbox.submit_refund(db, method, refund_id, payment_id, amount)
-        except Exception:
-            log.exception("refund submission failed; retrying later",
-                          extra={"refund_id": refund_id})
-            with db.transaction() as session:
-                session.execute(update(Refund).where(Refund.id == refund_id)
-                                .values(attempts=Refund.attempts + 1))
-            continue
-        with db.transaction() as session:
-            _complete_refund(session, refund_id, refund_no)
-        done += 1
-    return done
+        refund = session.get(Refund, refund_id)
+    assert refund is not None
+    refund_no = sandbox.submit_refund(db, refund.method, refund_id, refund.payment_id,
+                                      refund.amount)
+    with db.transaction() as session:
+        _complete_refund(session, refund_id, refund_no)
+
+
+# A provider refund that keeps failing is tried 8 times over about 10 minutes, then
+# parked (``Refund.parked_at``, alert JobRowsParked) for an operator.
+REFUND_SUBMISSION = RowJob(
+    service="payment", name="refund-submission", model=Refund,
+    pending=lambda: Refund.status == "pending", run=_submit_refund,
+    order_by=lambda: Refund.created_at, max_attempts=8, first_backoff_s=5, max_backoff_s=300,
+    idle_s=1)
+
+
+def process_pending_refunds(db: Database, at: datetime | None = None, limit: int = 20) -> int:
+    """Submit due pending provider refunds; complete each in its own transaction. Return
+    how many were completed."""
+    return replace(REFUND_SUBMISSION, batch=limit).run_due(db, at).succeeded
+
+
+def retry_parked_refunds(db: Database) -> int:
+    """Give parked refunds a fresh set of attempts (the provider's problem was fixed)."""
+    return REFUND_SUBMISSION.unpark(db)
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,19 +7,18 @@ mailbox: one text file per address under ``$SHOP_DATA_DIR/mailbox/``, read with
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from service_runtime.config import data_dir
 from service_runtime.db import Database
+from service_runtime.jobs import RowJob
 from user.models import Notification
 from user.service import now
-
-log = logging.getLogger(__name__)
 
 
 class LocalMailbox:
@@ -40,30 +39,26 @@ class LocalMailbox:
         return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
-def deliver_pending(db: Database, mailbox: LocalMailbox, limit: int = 100) -> int:
-    """Send what is waiting, oldest first; a row is marked sent only after delivery."""
-    with db.read() as session:
-        pending = list(session.scalars(select(Notification).where(Notification.sent_at.is_(None))
-                                       .order_by(Notification.id).limit(limit)))
-    for note in pending:
+def _delivery(mailbox: LocalMailbox, batch: int = 100) -> RowJob:
+    def deliver(db: Database, note_id: int, at: datetime) -> None:
+        with db.read() as session:
+            note = session.get(Notification, note_id)
+        assert note is not None
         mailbox.deliver(note.channel, note.target, note.body, note.created_at.isoformat())
         with db.transaction() as session:
-            session.execute(update(Notification).where(Notification.id == note.id)
+            session.execute(update(Notification).where(Notification.id == note_id)
                             .values(sent_at=now()))
-    return len(pending)
+
+    return RowJob(service="user", name="notification-delivery", model=Notification,
+                  pending=lambda: Notification.sent_at.is_(None), run=deliver,
+                  batch=batch, max_attempts=10)
+
+
+def deliver_pending(db: Database, mailbox: LocalMailbox, limit: int = 100) -> int:
+    """Send what is waiting, oldest first; a row is marked sent only after delivery."""
+    return _delivery(mailbox, limit).run_due(db).claimed
 
 
 def notification_sender(db: Database) -> Callable[[threading.Event], None]:
     """The worker loop that empties the notification outbox."""
-    mailbox = LocalMailbox()
-
-    def run(stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                if deliver_pending(db, mailbox) == 0:
-                    stop.wait(0.5)
-            except Exception:
-                log.exception("notification delivery failed; retrying")
-                stop.wait(2)
-
-    return run
+    return _delivery(LocalMailbox()).loop(db)
