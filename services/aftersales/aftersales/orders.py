@@ -83,7 +83,7 @@ def record_shipped(session: Session, data: Mapping[str, Any]) -> None:
     only shows on its exchange request's timeline."""
     if data.get("return_id"):
         step_once(session, data["return_id"], "replacement_shipped", data["shipped_at"],
-                   f"{data['carrier']} {data['tracking_number']}")
+                  f"{data['carrier']} {data['tracking_number']}")
         return
     _ensure_order(session, data["order_id"])
     _advance(session, data["order_id"], OrderStatus.SHIPPED)
@@ -143,8 +143,8 @@ def record_refund(session: Session, data: Mapping[str, Any]) -> None:
                     extra={"return_id": return_id, "refund_id": data["refund_id"]})
         return
     add_step(session, return_id, ReturnStatus.REFUNDED.value, at,
-              f"{data['amount']['amount']} {data['amount']['currency']} "
-              f"to {data['destination']}")
+             f"{data['amount']['amount']} {data['amount']['currency']} "
+             f"to {data['destination']}")
 
 
 def _facts(session: Session, order: OrderView) -> OrderFacts:

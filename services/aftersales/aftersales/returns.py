@@ -206,7 +206,7 @@ def receive_return(db: Database, return_id: str) -> ReturnRequest:
         add_step(session, return_id, "goods_received", at)
         if target == ReturnStatus.EXCHANGED:
             add_step(session, return_id, ReturnStatus.EXCHANGED.value, at,
-                      "a replacement is being shipped")
+                     "a replacement is being shipped")
         outbox.emit(session, "ReturnReceived", key=row.order_id, data={
             "return_id": row.id, "order_id": row.order_id, "user_id": row.user_id,
             "type": row.type, "lines": _event_lines(session, row.id),

@@ -14,13 +14,13 @@ log = logging.getLogger(__name__)
 
 
 def add_step(session: Session, return_id: str, step: str, at: datetime,
-              note: str | None = None) -> None:
+             note: str | None = None) -> None:
     session.execute(insert(ReturnStep).values(return_id=return_id, step=step, at=at,
                                               note=note[:1000] if note else None))
 
 
 def step_once(session: Session, return_id: str, step: str, at: datetime,
-               note: str | None = None) -> None:
+              note: str | None = None) -> None:
     """A timeline entry from an event, once; an unknown request is logged and skipped."""
     if session.get(ReturnRequest, return_id) is None:
         log.warning("event for an unknown return request", extra={"return_id": return_id,

@@ -134,7 +134,7 @@ def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) ->
         ).rowcount
         if marked == 1:
             add_to_timeline(session, shipment_id, INTERCEPT_REQUESTED,
-                      DESCRIPTIONS[INTERCEPT_REQUESTED], at)
+                            DESCRIPTIONS[INTERCEPT_REQUESTED], at)
             metrics.intercept_requested()
             log.warning("order cancelled after its parcel left; intercept it",
                         extra={"order_id": order_id, "shipment_id": shipment_id})
@@ -150,4 +150,4 @@ def prepare_replacement(session: Session, data: Mapping[str, Any]) -> None:
     assert order is not None
     lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in data["lines"]]
     create_shipment(session, order, origin_of_return(data["return_id"]), data["return_id"],
-                     data["received_at"], False, lines)
+                    data["received_at"], False, lines)

@@ -60,7 +60,7 @@ def ensure_order(session: Session, order_id: str, user_id: str | None) -> None:
 
 
 def create_shipment(session: Session, order: Order, origin: str, return_id: str | None,
-                     at: datetime, cash_on_delivery: bool, lines: list | None) -> str | None:
+                    at: datetime, cash_on_delivery: bool, lines: list | None) -> str | None:
     """Insert a ``ready`` shipment unless one of that origin exists; its id, or None."""
     method = order.delivery_method
     shipment_id = time_ordered_id("shp")
@@ -83,7 +83,7 @@ def create_shipment(session: Session, order: Order, origin: str, return_id: str 
 
 
 def deliver(session: Session, shipment: Shipment, at: datetime, from_statuses: Iterable[str]
-             ) -> bool:
+            ) -> bool:
     """Deliver once: the conditional UPDATE that succeeds is the one that emits."""
     changed = session.execute(
         update(Shipment)
@@ -102,7 +102,7 @@ def deliver(session: Session, shipment: Shipment, at: datetime, from_statuses: I
 
 
 def add_to_timeline(session: Session, shipment_id: str, status: str, description: str | None,
-              at: datetime, event_id: str | None = None, location: str | None = None) -> bool:
+                    at: datetime, event_id: str | None = None, location: str | None = None) -> bool:
     """Add a timeline entry; False when the carrier event ``event_id`` is there already."""
     # Entries of our own (no event id) never collide: UNIQUE (shipment, event id) ignores NULLs.
     return insert_if_absent(session, TrackingEvent, shipment_id=shipment_id, event_id=event_id,

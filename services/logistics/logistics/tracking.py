@@ -54,8 +54,8 @@ def apply_tracking(db: Database, carrier: str, tracking_number: str,
         applied = 0
         for event in sorted(events, key=lambda e: e["at"]):
             if not add_to_timeline(session, shipment.id, event["status"],
-                             event.get("description") or DESCRIPTIONS[event["status"]],
-                             event["at"], event["event_id"], event.get("location")):
+                                   event.get("description") or DESCRIPTIONS[event["status"]],
+                                   event["at"], event["event_id"], event.get("location")):
                 continue  # applied before
             applied += 1
             if event["status"] == DELIVERED:
