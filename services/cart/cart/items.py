@@ -38,8 +38,6 @@ def get_cart(db: Database, caller: Caller) -> PricedCart:
         return priced_cart(session, cart, caller.token if caller.user_id is None else None)
 
 
-
-
 def add_item(db: Database, caller: Caller, sku: str,
              quantity: int) -> tuple[PricedCart, str | None]:
     """Add to the caller's cart (to its line of that SKU if there is one).

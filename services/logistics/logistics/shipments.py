@@ -32,7 +32,6 @@ from service_runtime.outbox import Outbox
 
 outbox = Outbox("logistics")
 
-
 DESCRIPTIONS = {
     READY: "Paid; waiting to be shipped",
     SHIPPED: "Handed to the carrier",

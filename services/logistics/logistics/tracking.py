@@ -71,8 +71,6 @@ def apply_tracking(db: Database, carrier: str, tracking_number: str,
     return CallbackResult(shipment.id, status, applied, len(events) - applied)
 
 
-
-
 @dataclass(frozen=True)
 class CallbackResult:
     shipment_id: str

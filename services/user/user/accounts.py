@@ -133,8 +133,6 @@ def ensure_admin(db: Database, email: str, password: str) -> tuple[User, bool]:
     return ensure_account(db, email, password, role=ADMIN)
 
 
-# -- profile and addresses ------------------------------------------------------------
-
 def get_user(db: Database, user_id: str) -> User:
     with db.read() as session:
         user = session.get(User, user_id)
