@@ -284,12 +284,6 @@ def check_reviewable(order: OrderFacts, product_id: int) -> None:
 
 
 @dataclass(frozen=True)
-class Money:
-    amount: int  # minor units (fen)
-    currency: str
-
-
-@dataclass(frozen=True)
 class RatingSummary:
     count: int
     average: float | None

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from aftersales.domain import Money
+from service_runtime.money import Money
 from service_runtime.types import UTCDateTime
 
 

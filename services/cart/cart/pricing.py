@@ -10,12 +10,7 @@ from sqlalchemy.orm import Session
 
 from cart.domain import cart_totals
 from cart.models import Cart, CartLine, CatalogSku
-
-
-@dataclass(frozen=True)
-class Money:
-    amount: int  # minor units (fen)
-    currency: str
+from service_runtime.money import Money
 
 
 @dataclass(frozen=True)
