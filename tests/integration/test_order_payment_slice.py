@@ -10,6 +10,8 @@ order API cancel -> OrderCancelled -> catalog releases stock, payment refunds th
 
 import threading
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import pytest
 
@@ -21,15 +23,23 @@ from order.app import create_app as create_order_app
 from order.definition import DEFINITION as ORDER
 from payment.app import create_app as create_payment_app
 from payment.definition import DEFINITION as PAYMENT
-from service_runtime.auth import jwks
+from service_runtime.auth import SigningKey, jwks
 from service_runtime.config import DeliverySettings
 from service_runtime.consumer import EventConsumer
+from service_runtime.ids import utcnow
 from service_runtime.kafka import ensure_topics
 from service_runtime.migrate import upgrade
 from service_runtime.outbox import OutboxRelay
+from service_runtime.testing.checks import migrated_app
 from service_runtime.testing.plugin import bearer
-from service_runtime.testing.processes import wait_until
-from user.testing import HOME, serving_address_books
+from service_runtime.testing.processes import served, wait_until
+from user.app import create_app as create_user_app
+from user.definition import DEFINITION as USER
+from user.models import Address, SigningKeyRow
+
+# An address as the address book stores it (what checkout copies into an order).
+HOME = {"recipient": "李雷", "phone": "13800138000", "province": "浙江省", "city": "杭州市",
+        "district": "西湖区", "detail": "文三路 100 号", "postal_code": "310000"}
 
 CATEGORIES = [{"id": 1, "parent_id": None, "name": "厨房电器", "name_en": "Kitchen", "level": 1,
                "position": 0}]
@@ -37,6 +47,23 @@ PRODUCTS = [{"name": "Kettle", "brand": "测试", "category_id": 1, "description
              "skus": [{"sku": "KETTLE", "price": {"amount": 9900, "currency": "CNY"},
                        "stock": 3}]}]
 SERVICES = (CATALOG, ORDER, PAYMENT)
+
+
+@contextmanager
+def serving_address_books(database_url: str, signing_key: SigningKey,
+                          addresses: Mapping[str, tuple[str, Mapping[str, str | None]]],
+                          ) -> Iterator[str]:
+    """The real user service on a fresh database, holding ``addresses`` ({address id:
+    (user id, fields)}) and the key the tests' tokens are signed with; yields its URL."""
+    with migrated_app(USER, create_user_app, database_url) as app:
+        with app.extensions["db"].transaction() as session:
+            session.add(SigningKeyRow(kid=signing_key.kid, private_pem=signing_key.private_pem(),
+                                      created_at=utcnow()))
+            for address_id, (user_id, fields) in addresses.items():
+                session.add(Address(id=address_id, user_id=user_id, is_default=True,
+                                    created_at=utcnow(), **fields))
+        with served(app) as url:
+            yield url
 
 
 @pytest.fixture

@@ -4,12 +4,16 @@ from order.app import create_app
 from order.definition import DEFINITION
 from order.domain import Price
 from order.handlers import handlers
+from order.reads import ADDRESS_FIELDS
 from order.service import load_prices
+from service_runtime.auth import Unauthorized
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import EventConsumer
+from service_runtime.testing.contracts import http_answer, serve_stub
 from service_runtime.testing.plugin import ServiceUnderTest
-from user.testing import HOME, serving_address_books
 
+# An address as the user service's contract example shows it (what checkout copies).
+HOME = {name: http_answer("user", "found")[1][name] for name in ADDRESS_FIELDS}
 # The address books checkout reads: alice's home and bob's.
 ADDRESSES = {"addr_1": ("alice", HOME),
              "addr_bob": ("bob", {**HOME, "recipient": "韩梅梅", "detail": "北山路 1 号"})}
@@ -32,11 +36,80 @@ def consumer(db):
     return EventConsumer("order", "order", db, handlers, KafkaSettings(), DeliverySettings())
 
 
-@pytest.fixture(scope="session", autouse=True)
-def address_book(database_factory, signing_key):
-    """The real user service over real HTTP, holding ``ADDRESSES``: checkout copies the
-    buyer's chosen address from it (``USER_SERVICE_URL``, the URL given)."""
-    with serving_address_books(database_factory.create("user"), signing_key,
-                               ADDRESSES) as url, pytest.MonkeyPatch.context() as env:
-        env.setenv("USER_SERVICE_URL", url)
-        yield url
+class AddressBookStub:
+    """The user service at its HTTP boundary, as checkout reads it
+    (``GET /api/v1/users/me/addresses/<address_id>``): answers shaped as the examples in
+    ``event_contracts/http_examples/user.json``, which the user service's own tests check
+    it answers. The books are {address id: (user id, address fields)}."""
+
+    def __init__(self, addresses: dict[str, tuple[str, dict]]) -> None:
+        self.addresses = {address_id: (user_id, dict(fields))
+                          for address_id, (user_id, fields) in addresses.items()}
+        self.url = ""
+
+    def move(self, address_id: str, **changes: str) -> None:
+        """The owner edits the address (as a PATCH to the user service would)."""
+        self.addresses[address_id][1].update(changes)
+
+    def answer(self, user_id: str | None, parameters: dict[str, str]) -> tuple[int, dict]:
+        if user_id is None:
+            raise Unauthorized("a signed-in caller's address book only")
+        address_id = parameters["address_id"]
+        owner, fields = self.addresses.get(address_id, (None, {}))
+        if owner != user_id:
+            status, body = http_answer("user", "not_in_your_book")
+            return status, {**body, "detail": f"no address {address_id}"}
+        status, body = http_answer("user", "found")
+        return status, {**body, **fields, "id": address_id}
+
+
+class CartStub:
+    """The cart service at its HTTP boundary, as checkout reads it (``GET /api/v1/cart``):
+    answers shaped as the examples in ``event_contracts/http_examples/cart.json``, which
+    the cart service's own tests check it answers. Its lines carry the cart's own (stale)
+    prices, which an order must never use."""
+
+    def __init__(self) -> None:
+        self.carts: dict[str, list[tuple[str, int]]] = {}
+        self.url = ""
+
+    def holds(self, user_id: str, *lines: tuple[str, int]) -> None:
+        self.carts[user_id] = list(lines)
+
+    def answer(self, user_id: str | None, _parameters: dict[str, str]) -> tuple[int, dict]:
+        lines = self.carts.get(user_id or "")
+        if not lines:  # a caller without a cart (or a token) sees an empty one
+            return http_answer("cart", "empty")
+        status, example = http_answer("cart", "with_lines")
+        template, shipping = example["lines"][0], example["totals"]["shipping_estimate"]
+        price = template["unit_price"]
+        answered = [{**template, "sku": sku, "name": sku, "quantity": quantity,
+                     "subtotal": {**price, "amount": price["amount"] * quantity}}
+                    for sku, quantity in lines]
+        subtotal = sum(line["subtotal"]["amount"] for line in answered)
+        return status, {"lines": answered, "totals": {
+            "items": sum(quantity for _, quantity in lines),
+            "subtotal": {**price, "amount": subtotal}, "shipping_estimate": shipping,
+            "total": {**price, "amount": subtotal + shipping["amount"]}}}
+
+
+@pytest.fixture(autouse=True)
+def address_book(signing_key, monkeypatch):
+    """The user service holding ``ADDRESSES``, stubbed at its HTTP boundary: checkout
+    copies the buyer's chosen address from it (``USER_SERVICE_URL``)."""
+    stub = AddressBookStub(ADDRESSES)
+    with serve_stub(signing_key, {"GET /api/v1/users/me/addresses/<address_id>":
+                                  stub.answer}) as url:
+        stub.url = url
+        monkeypatch.setenv("USER_SERVICE_URL", url)
+        yield stub
+
+
+@pytest.fixture
+def cart(signing_key, monkeypatch):
+    """The cart service, stubbed at its HTTP boundary (``CART_SERVICE_URL``)."""
+    stub = CartStub()
+    with serve_stub(signing_key, {"GET /api/v1/cart": stub.answer}) as url:
+        stub.url = url
+        monkeypatch.setenv("CART_SERVICE_URL", url)
+        yield stub
