@@ -9,8 +9,10 @@ An empty ``cursor=`` means the first page.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, Generic, TypeVar
 
 from marshmallow import Schema, ValidationError, fields
 
@@ -20,6 +22,8 @@ MAX_CURSOR_LENGTH = 512
 # The keys service_runtime.ids.time_ordered_id makes: <prefix>_ + 22 hex digits.
 TIME_ORDERED_ID = r"[a-z]+_[0-9a-f]{22}"
 NOT_A_CURSOR = "Not a cursor this list returned."
+
+T = TypeVar("T")
 
 
 class Cursor(fields.String):
@@ -63,3 +67,19 @@ class PageQuerySchema(Schema):
 
     limit = page_limit()
     cursor = Cursor()
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, as a page schema (``items``, ``next_cursor``) serialises it."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def page_of(rows: Sequence[T], limit: int,
+            cursor_of: Callable[[T], str] = attrgetter("id")) -> Page[T]:
+    """``limit + 1`` rows were read (one more than a page, to learn whether another page
+    follows): the page, and the cursor of the next one (None on the last page)."""
+    items = list(rows[:limit])
+    return Page(items, cursor_of(items[-1]) if len(rows) > limit else None)

@@ -17,7 +17,7 @@ import pytest
 
 from catalog.app import create_app as create_catalog_app
 from catalog.definition import DEFINITION as CATALOG
-from catalog.service import load_catalog
+from catalog.products import load_catalog
 from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
 from order.app import create_app as create_order_app
 from order.definition import DEFINITION as ORDER

@@ -7,7 +7,7 @@ Product reviews are public.
 
 from flask.views import MethodView
 
-from aftersales import service
+from aftersales import returns, reviews, tickets
 from aftersales.schemas import (
     AdminReturnQuerySchema,
     AdminTicketQuerySchema,
@@ -55,7 +55,7 @@ class Returns(MethodView):
     @blp.alt_response(200, schema=ReturnSchema, description="Replay of an Idempotency-Key")
     @idempotent(blp)
     def post(self, body):  # type: ignore[no-untyped-def]
-        request, created = service.request_return(
+        request, created = returns.request_return(
             current_db(), current_user_id(), body["order_id"], body["type"],
             [(line["sku"], line["quantity"]) for line in body["lines"]], body["reason"],
             idempotency_key())
@@ -65,7 +65,7 @@ class Returns(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, ReturnPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return service.list_returns(current_db(), query["limit"], query["cursor"],
+        return returns.list_returns(current_db(), query["limit"], query["cursor"],
                                     user_id=current_user_id())
 
 
@@ -74,7 +74,7 @@ class ReturnById(MethodView):
     @signed_in
     @blp.response(200, ReturnSchema)
     def get(self, return_id):  # type: ignore[no-untyped-def]
-        return service.get_return(current_db(), return_id, user_id=current_user_id())
+        return returns.get_return(current_db(), return_id, user_id=current_user_id())
 
 
 @admin.route("/returns")
@@ -82,7 +82,7 @@ class AdminReturns(MethodView):
     @admin.arguments(AdminReturnQuerySchema, location="query")
     @admin.response(200, ReturnPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return service.list_returns(current_db(), query["limit"], query["cursor"],
+        return returns.list_returns(current_db(), query["limit"], query["cursor"],
                                     status=query["status"])
 
 
@@ -90,7 +90,7 @@ class AdminReturns(MethodView):
 class AdminApprove(MethodView):
     @admin.response(200, ReturnSchema)
     def post(self, return_id):  # type: ignore[no-untyped-def]
-        return service.approve_return(current_db(), return_id)
+        return returns.approve_return(current_db(), return_id)
 
 
 @admin.route("/returns/" + ID_PATH.format("return_id") + "/reject")
@@ -98,14 +98,14 @@ class AdminReject(MethodView):
     @admin.arguments(RejectSchema)
     @admin.response(200, ReturnSchema)
     def post(self, body, return_id):  # type: ignore[no-untyped-def]
-        return service.reject_return(current_db(), return_id, body["reason"])
+        return returns.reject_return(current_db(), return_id, body["reason"])
 
 
 @admin.route("/returns/" + ID_PATH.format("return_id") + "/receive")
 class AdminReceive(MethodView):
     @admin.response(200, ReturnSchema)
     def post(self, return_id):  # type: ignore[no-untyped-def]
-        return service.receive_return(current_db(), return_id)
+        return returns.receive_return(current_db(), return_id)
 
 
 # -- reviews ------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class Reviews(MethodView):
     @blp.arguments(NewReviewSchema)
     @blp.response(201, ReviewSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
-        return service.post_review(current_db(), current_user_id(), body["order_id"],
+        return reviews.post_review(current_db(), current_user_id(), body["order_id"],
                                    body["product_id"], body["rating"], body["text"],
                                    body["images"])
 
@@ -127,7 +127,7 @@ class ProductReviews(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, ReviewPageSchema)
     def get(self, query, product_id):  # type: ignore[no-untyped-def]
-        return service.product_reviews(current_db(), product_id, query["limit"],
+        return reviews.product_reviews(current_db(), product_id, query["limit"],
                                        query["cursor"])
 
 
@@ -140,14 +140,14 @@ class Tickets(MethodView):
     @blp.arguments(NewTicketSchema)
     @blp.response(201, TicketSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
-        return service.open_ticket(current_db(), current_user_id(), body["order_id"],
+        return tickets.open_ticket(current_db(), current_user_id(), body["order_id"],
                                    body["subject"], body["message"])
 
     @signed_in
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, TicketPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return service.list_tickets(current_db(), query["limit"], query["cursor"],
+        return tickets.list_tickets(current_db(), query["limit"], query["cursor"],
                                     user_id=current_user_id())
 
 
@@ -157,7 +157,7 @@ class TicketById(MethodView):
     @blp.response(200, TicketSchema)
     def get(self, ticket_id):  # type: ignore[no-untyped-def]
         user_id, is_admin = caller()
-        return service.get_ticket(current_db(), ticket_id, user_id, is_admin)
+        return tickets.get_ticket(current_db(), ticket_id, user_id, is_admin)
 
 
 @blp.route("/tickets/" + ID_PATH.format("ticket_id") + "/messages")
@@ -167,7 +167,7 @@ class TicketMessages(MethodView):
     @blp.response(201, TicketSchema)
     def post(self, body, ticket_id):  # type: ignore[no-untyped-def]
         user_id, is_admin = caller()
-        return service.add_ticket_message(current_db(), ticket_id, user_id, is_admin,
+        return tickets.add_ticket_message(current_db(), ticket_id, user_id, is_admin,
                                           body["message"])
 
 
@@ -178,7 +178,7 @@ class CloseTicket(MethodView):
     def post(self, ticket_id):  # type: ignore[no-untyped-def]
         """Its customer or staff close it; a new message reopens it."""
         user_id, is_admin = caller()
-        return service.close_ticket(current_db(), ticket_id, user_id, is_admin)
+        return tickets.close_ticket(current_db(), ticket_id, user_id, is_admin)
 
 
 @admin.route("/tickets")
@@ -186,5 +186,5 @@ class AdminTickets(MethodView):
     @admin.arguments(AdminTicketQuerySchema, location="query")
     @admin.response(200, TicketPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return service.list_tickets(current_db(), query["limit"], query["cursor"],
+        return tickets.list_tickets(current_db(), query["limit"], query["cursor"],
                                     status=query["status"])

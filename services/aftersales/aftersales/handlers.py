@@ -4,7 +4,7 @@ reviews are checked against, and settles requests the payment service refunded."
 
 from sqlalchemy.orm import Session
 
-from aftersales import service
+from aftersales import orders
 from service_runtime.consumer import Event, Handlers
 
 handlers = Handlers()
@@ -12,34 +12,34 @@ handlers = Handlers()
 
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
-    service.record_order_placed(session, event.data)
+    orders.record_order_placed(session, event.data)
 
 
 @handlers.on("PaymentConfirmed")
 def payment_confirmed(session: Session, event: Event) -> None:
-    service.record_paid(session, event.data)
+    orders.record_paid(session, event.data)
 
 
 @handlers.on("Shipped")
 def shipped(session: Session, event: Event) -> None:
-    service.record_shipped(session, event.data)
+    orders.record_shipped(session, event.data)
 
 
 @handlers.on("Delivered")
 def delivered(session: Session, event: Event) -> None:
-    service.record_delivered(session, event.data)
+    orders.record_delivered(session, event.data)
 
 
 @handlers.on("OrderCompleted")
 def order_completed(session: Session, event: Event) -> None:
-    service.record_completed(session, event.data)
+    orders.record_completed(session, event.data)
 
 
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
-    service.record_cancelled(session, event.data)
+    orders.record_cancelled(session, event.data)
 
 
 @handlers.on("RefundIssued")
 def refund_issued(session: Session, event: Event) -> None:
-    service.record_refund(session, event.data)
+    orders.record_refund(session, event.data)

@@ -14,8 +14,9 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from service_runtime.money import Money
 from service_runtime.types import UTCDateTime
 
 
@@ -81,6 +82,19 @@ class ReturnRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # Loaded on purpose (selectinload) where a request is shown, never lazily.
+    lines: Mapped[list[ReturnLine]] = relationship(order_by="ReturnLine.sku", lazy="raise")
+    timeline: Mapped[list[ReturnStep]] = relationship(order_by="ReturnStep.id", lazy="raise")
+
+    @property
+    def refund(self) -> Money:
+        """What the request asks to have refunded (0 for an exchange)."""
+        return Money(self.refund_amount, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_amount, self.currency)
+
 
 class ReturnLine(Base):
     __tablename__ = "return_lines"
@@ -134,6 +148,10 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # Loaded on purpose (selectinload) where a ticket is shown, never lazily.
+    messages: Mapped[list[TicketMessage]] = relationship(order_by="TicketMessage.id",
+                                                         lazy="raise")
 
 
 class TicketMessage(Base):

@@ -12,6 +12,7 @@ from aftersales.domain import (
     RETURN_STATUSES,
     RETURN_TYPES,
     TICKET_STATUSES,
+    mask_user,
 )
 from service_runtime.bounds import INT32_MAX
 from service_runtime.paging import PageQuerySchema
@@ -105,15 +106,22 @@ class NewReviewSchema(Schema):
                          load_default=list, validate=validate.Length(max=MAX_REVIEW_IMAGES))
 
 
+class MaskedUser(fields.String):
+    """A user id shown to the public: masked, so reviewers stay anonymous."""
+
+    def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[no-untyped-def]
+        return super()._serialize(mask_user(value), attr, obj, **kwargs)
+
+
 class ReviewSchema(Schema):
     id = fields.String()
     product_id = fields.Integer()
     order_id = fields.String()
-    author = fields.String(metadata={"description": "The reviewer, masked"})
+    author = MaskedUser(attribute="user_id", metadata={"description": "The reviewer, masked"})
     rating = fields.Integer()
     text = fields.String()
     images = fields.List(fields.String())
-    posted_at = fields.AwareDateTime()
+    posted_at = fields.AwareDateTime(attribute="created_at")
 
 
 class RatingSummarySchema(Schema):
@@ -147,13 +155,22 @@ class AdminTicketQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(TICKET_STATUSES))
 
 
+class MessageAuthor(fields.String):
+    """Who wrote a ticket message, as the customer sees it: staff or the customer."""
+
+    def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[no-untyped-def]
+        return super()._serialize("staff" if value else "customer", attr, obj, **kwargs)
+
+
 class TicketMessageSchema(Schema):
-    author = fields.String(metadata={"description": "customer or staff"})
+    author = MessageAuthor(attribute="from_staff", metadata={"description": "customer or staff"})
     body = fields.String()
     created_at = fields.AwareDateTime()
 
 
-class TicketSchema(Schema):
+class TicketSummarySchema(Schema):
+    """A ticket in a list: without its messages."""
+
     id = fields.String()
     user_id = fields.String()
     order_id = fields.String(allow_none=True)
@@ -162,9 +179,12 @@ class TicketSchema(Schema):
                                      "description": "open, answered by staff, or closed"})
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+
+
+class TicketSchema(TicketSummarySchema):
     messages = fields.List(fields.Nested(TicketMessageSchema))
 
 
 class TicketPageSchema(Schema):
-    items = fields.List(fields.Nested(TicketSchema))
+    items = fields.List(fields.Nested(TicketSummarySchema))
     next_cursor = fields.String(allow_none=True)

@@ -7,7 +7,8 @@ guest's (``X-Cart-Token``); no route takes a cart id.
 from flask import request
 from flask.views import MethodView
 
-from cart import service
+from cart import items
+from cart.carts import Caller
 from cart.domain import CART_TOKEN_PATTERN, SKU_PATTERN, check_cart_token, valid_sku
 from cart.schemas import AddItemSchema, CartSchema, QuantitySchema
 from service_runtime.app import current_db
@@ -25,12 +26,12 @@ CART_TOKEN_PARAMETER = {
     "schema": {"type": "string", "pattern": CART_TOKEN_PATTERN}}
 
 
-def caller() -> service.Caller:
+def caller() -> Caller:
     """A valid bearer token makes a user (an invalid one is a 401); a cart token a guest."""
     raw = request.headers.get(CART_TOKEN_HEADER)
     token = check_cart_token(raw) if raw is not None else None
     user_id = current_user_id() if bearer_token() is not None else None
-    return service.Caller(user_id=user_id, token=token)
+    return Caller(user_id=user_id, token=token)
 
 
 def sku_of(sku: str) -> str:
@@ -44,7 +45,7 @@ class CartView(MethodView):
     @token_optional
     @blp.response(200, CartSchema)
     def get(self):  # type: ignore[no-untyped-def]
-        return service.get_cart(current_db(), caller())
+        return items.get_cart(current_db(), caller())
 
 
 @blp.route("/items", parameters=[CART_TOKEN_PARAMETER])
@@ -55,7 +56,7 @@ class CartItems(MethodView):
         CART_TOKEN_HEADER: {"description": "A new guest cart's token", "schema": {"type": "string"}}
     })
     def post(self, body):  # type: ignore[no-untyped-def]
-        cart, issued = service.add_item(current_db(), caller(), body["sku"], body["quantity"])
+        cart, issued = items.add_item(current_db(), caller(), body["sku"], body["quantity"])
         if issued is not None:
             return cart, 200, {CART_TOKEN_HEADER: issued}
         return cart
@@ -71,9 +72,9 @@ class CartItem(MethodView):
     @blp.arguments(QuantitySchema)
     @blp.response(200, CartSchema)
     def patch(self, body, sku):  # type: ignore[no-untyped-def]
-        return service.set_quantity(current_db(), caller(), sku_of(sku), body["quantity"])
+        return items.set_quantity(current_db(), caller(), sku_of(sku), body["quantity"])
 
     @token_optional
     @blp.response(200, CartSchema)
     def delete(self, sku):  # type: ignore[no-untyped-def]
-        return service.remove_item(current_db(), caller(), sku_of(sku))
+        return items.remove_item(current_db(), caller(), sku_of(sku))

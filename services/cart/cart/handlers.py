@@ -2,7 +2,7 @@
 
 from sqlalchemy.orm import Session
 
-from cart import service
+from cart import catalog_copy, items
 from service_runtime.consumer import Event, Handlers
 
 handlers = Handlers()
@@ -10,10 +10,10 @@ handlers = Handlers()
 
 @handlers.on("ProductUpdated")
 def product_updated(session: Session, event: Event) -> None:
-    service.apply_product(session, event.data)
+    catalog_copy.apply_product(session, event.data)
 
 
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
-    service.remove_bought(session, event.data["user_id"],
-                          [(line["sku"], line["quantity"]) for line in event.data["lines"]])
+    items.remove_bought(session, event.data["user_id"],
+                        [(line["sku"], line["quantity"]) for line in event.data["lines"]])

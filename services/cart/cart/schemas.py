@@ -1,6 +1,6 @@
 """Request and response bodies of the cart API."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from cart.domain import MAX_QUANTITY, SKU_PATTERN
 
@@ -52,3 +52,10 @@ class CartSchema(Schema):
     cart_token = fields.String(metadata={
         "description": "A guest cart's token: send it as X-Cart-Token (and once signed in, "
                        "to merge the cart into the user's)"})
+
+    @post_dump
+    def leave_out_absent_token(self, data, **kwargs):  # type: ignore[no-untyped-def]
+        """Only a guest's cart has a token; a signed-in user's has no such key."""
+        if data.get("cart_token") is None:
+            data.pop("cart_token", None)
+        return data

@@ -2,7 +2,8 @@
 
 from flask.views import MethodView
 
-from catalog import service
+from catalog import browse, products
+from catalog.categories import category_tree
 from catalog.schemas import (
     AdminProductSchema,
     AdminSkuSchema,
@@ -30,7 +31,7 @@ admin = SecuredBlueprint("catalog-admin", __name__, url_prefix="/api/v1/admin", 
 class Categories(MethodView):
     @blp.response(200, CategoryTreeSchema)
     def get(self):  # type: ignore[no-untyped-def]
-        return {"items": service.category_tree(current_db())}
+        return {"items": category_tree(current_db())}
 
 
 @blp.route("/products")
@@ -38,14 +39,14 @@ class Products(MethodView):
     @blp.arguments(ProductListQuerySchema, location="query")
     @blp.response(200, ProductPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return service.search_products(current_db(), service.ProductQuery(**query))
+        return browse.search_products(current_db(), browse.ProductQuery(**query))
 
 
 @blp.route("/products/<int:product_id>")
 class ProductById(MethodView):
     @blp.response(200, ProductSchema)
     def get(self, product_id):  # type: ignore[no-untyped-def]
-        return service.get_product(current_db(), product_id)
+        return browse.get_product(current_db(), product_id)
 
 
 @blp.route("/search/suggest")
@@ -53,7 +54,7 @@ class Suggest(MethodView):
     @blp.arguments(SuggestQuerySchema, location="query")
     @blp.response(200, SuggestionsSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return {"items": service.suggest(current_db(), query["q"], query["limit"])}
+        return {"items": browse.suggest(current_db(), query["q"], query["limit"])}
 
 
 @admin.route("/products")
@@ -61,8 +62,8 @@ class AdminProducts(MethodView):
     @admin.arguments(NewProductSchema)
     @admin.response(201, AdminProductSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
-        product = service.create_product(current_db(), body)
-        return service.get_product(current_db(), product.id)
+        product = products.create_product(current_db(), body)
+        return browse.get_product(current_db(), product.id)
 
 
 @admin.route("/products/<int:product_id>")
@@ -70,8 +71,8 @@ class AdminProductById(MethodView):
     @admin.arguments(ProductChangesSchema)
     @admin.response(200, AdminProductSchema)
     def patch(self, changes, product_id):  # type: ignore[no-untyped-def]
-        service.update_product(current_db(), product_id, changes)
-        return service.get_product(current_db(), product_id)
+        products.update_product(current_db(), product_id, changes)
+        return browse.get_product(current_db(), product_id)
 
 
 @admin.route("/skus/<string:sku>/stock")
@@ -79,4 +80,4 @@ class AdminStock(MethodView):
     @admin.arguments(StockSchema)
     @admin.response(200, AdminSkuSchema)
     def put(self, body, sku):  # type: ignore[no-untyped-def]
-        return service.set_stock(current_db(), sku, body["quantity"])
+        return products.set_stock(current_db(), sku, body["quantity"])

@@ -14,7 +14,7 @@ from service_runtime.service import ServiceDefinition
 @click.command("load-demo-catalog", help="Load the demo categories and products (idempotent).")
 def load_demo_catalog() -> None:
     from catalog import demo
-    from catalog.service import load_catalog
+    from catalog.products import load_catalog
 
     db = Database(database_url("catalog"))
     try:

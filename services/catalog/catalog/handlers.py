@@ -2,7 +2,7 @@
 
 from sqlalchemy.orm import Session
 
-from catalog import service
+from catalog import inventory, ratings
 from service_runtime.consumer import Event, Handlers
 
 handlers = Handlers()
@@ -10,30 +10,30 @@ handlers = Handlers()
 
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
-    service.reserve_order(session, event.data["order_id"],
+    inventory.reserve_order(session, event.data["order_id"],
                           [(line["sku"], line["quantity"]) for line in event.data["lines"]])
 
 
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
-    service.release_order(session, event.data["order_id"])
+    inventory.release_order(session, event.data["order_id"])
 
 
 @handlers.on("Shipped")
 def shipped(session: Session, event: Event) -> None:
     if event.data.get("return_id"):
         return  # an exchange's replacement: no reservation of the order is involved
-    service.commit_order(session, event.data["order_id"])
+    inventory.commit_order(session, event.data["order_id"])
 
 
 @handlers.on("ReviewPosted")
 def review_posted(session: Session, event: Event) -> None:
-    service.add_rating(session, event.data["product_id"], event.data["rating"])
+    ratings.add_rating(session, event.data["product_id"], event.data["rating"])
 
 
 @handlers.on("ReturnReceived")
 def return_received(session: Session, event: Event) -> None:
     if event.data["type"] != "return_refund":
         return  # an exchange's goods are replaced, not restocked for sale
-    service.restock_return(session, event.data["return_id"],
+    inventory.restock_return(session, event.data["return_id"],
                            [(line["sku"], line["quantity"]) for line in event.data["lines"]])

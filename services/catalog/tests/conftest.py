@@ -3,7 +3,7 @@ import pytest
 from catalog import demo
 from catalog.app import create_app
 from catalog.definition import DEFINITION
-from catalog.service import load_catalog
+from catalog.products import load_catalog
 from service_runtime.testing.plugin import ServiceUnderTest, bearer
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.models import Category, Product
-from catalog.service import load_catalog
+from catalog.products import load_catalog
 from event_contracts import REGISTRY
 from service_runtime.testing.plugin import outbox_events
 
@@ -104,7 +104,7 @@ def test_setting_stock_is_announced_and_cannot_go_below_reserved(
     assert response.status_code == 200, response.json
     assert (response.json["on_hand"], response.json["available"]) == (30, 30)
     assert last_update(db)["data"]["skus"][1]["available"] == 30
-    from catalog.service import reserve_order
+    from catalog.inventory import reserve_order
     with db.transaction() as session:
         assert reserve_order(session, "ord_1", [("MD-K-15-BLACK", 20)]) == "reserved"
     below = client.put("/api/v1/admin/skus/MD-K-15-BLACK/stock", json={"quantity": 19},

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from catalog.handlers import handlers
 from catalog.models import Product, Sku
-from catalog.service import load_catalog
+from catalog.products import load_catalog
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import EventConsumer, decode
 from service_runtime.testing.plugin import outbox_events

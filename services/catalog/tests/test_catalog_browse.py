@@ -10,7 +10,7 @@ from catalog import demo
 from catalog.app import create_app
 from catalog.definition import DEFINITION
 from catalog.models import Category, Product, Sku
-from catalog.service import load_catalog
+from catalog.products import load_catalog
 from event_contracts import REGISTRY
 from service_runtime.auth import jwks
 from service_runtime.testing.checks import migrated_app

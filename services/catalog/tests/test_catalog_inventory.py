@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from catalog.handlers import handlers
+from catalog.inventory import reservation_status
 from catalog.models import Reservation, Sku
-from catalog.service import load_catalog, reservation_status
+from catalog.products import load_catalog
 from event_contracts import REGISTRY
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import EventConsumer, decode
@@ -141,12 +142,12 @@ def test_a_cancellation_that_overtakes_its_order_prevents_the_reservation(stocke
 
 
 def test_a_failing_handler_leaves_no_reservation(stocked, consumer, monkeypatch):
-    from catalog import service
+    from catalog import events as catalog_events
 
     def explode(*args, **kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(service.outbox, "emit", explode)
+    monkeypatch.setattr(catalog_events.outbox, "emit", explode)
     with pytest.raises(RuntimeError):
         consumer.apply(placed("ord_1", ("KETTLE", 2)))
     assert stock(stocked, "KETTLE") == (10, 0)

@@ -8,7 +8,7 @@ user token, the HMAC signature is their authentication).
 from flask import current_app, request
 from flask.views import MethodView
 
-from logistics import service
+from logistics import dispatch, tracking
 from logistics.carriers import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from logistics.schemas import (
     AdminShipmentSchema,
@@ -40,7 +40,7 @@ def carrier_signed() -> None:
     parsed and changes nothing.
     """
     carrier = (request.view_args or {}).get("carrier", "")
-    service.check_callback(carrier, current_app.config["CARRIER_SECRETS"],
+    tracking.check_callback(carrier, current_app.config["CARRIER_SECRETS"],
                            request.headers.get(TIMESTAMP_HEADER),
                            request.headers.get(SIGNATURE_HEADER),
                            request.get_data(cache=True),
@@ -53,7 +53,7 @@ class Tracking(MethodView):
     @blp.response(200, TrackingSchema)
     def get(self, order_id):  # type: ignore[no-untyped-def]
         """The caller's order's shipments, ETAs and timelines (someone else's order: 404)."""
-        return service.tracking(current_db(), current_user_id(), order_id)
+        return tracking.track_order(current_db(), current_user_id(), order_id)
 
 
 @admin.route("/shipments")
@@ -62,14 +62,14 @@ class Shipments(MethodView):
     @admin.response(200, ShipmentPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
         """Shipments, newest first, by order and status."""
-        return service.list_shipments(current_db(), **query)
+        return dispatch.list_shipments(current_db(), **query)
 
 
 @admin.route("/shipments/<string:shipment_id>")
 class ShipmentById(MethodView):
     @admin.response(200, AdminShipmentSchema)
     def get(self, shipment_id):  # type: ignore[no-untyped-def]
-        return service.get_shipment(current_db(), shipment_id)
+        return dispatch.get_shipment(current_db(), shipment_id)
 
 
 @admin.route("/shipments/<string:shipment_id>/ship")
@@ -78,7 +78,7 @@ class Ship(MethodView):
     @admin.response(200, AdminShipmentSchema)
     def post(self, body, shipment_id):  # type: ignore[no-untyped-def]
         """A ready shipment leaves with a carrier (pickup orders: ``store``); emits Shipped."""
-        return service.ship(current_db(), shipment_id, body["carrier"], body["tracking_number"])
+        return dispatch.ship(current_db(), shipment_id, body["carrier"], body["tracking_number"])
 
 
 @admin.route("/shipments/<string:shipment_id>/collect")
@@ -87,7 +87,7 @@ class Collect(MethodView):
     @admin.response(200, AdminShipmentSchema)
     def post(self, body, shipment_id):  # type: ignore[no-untyped-def]
         """The clerk enters the buyer's pickup code; the shipment is delivered."""
-        return service.collect(current_db(), shipment_id, body["pickup_code"])
+        return dispatch.collect(current_db(), shipment_id, body["pickup_code"])
 
 
 @callbacks.route("/<string:carrier>")
@@ -103,5 +103,5 @@ class CarrierCallback(MethodView):
     ])
     def post(self, body, carrier):  # type: ignore[no-untyped-def]
         """Tracking events of one parcel; each event applies once."""
-        return service.apply_tracking(current_db(), carrier, body["tracking_number"],
+        return tracking.apply_tracking(current_db(), carrier, body["tracking_number"],
                                       body["events"])

@@ -6,7 +6,7 @@ commit. Events of different topics may arrive in any order; the use cases upsert
 
 from sqlalchemy.orm import Session
 
-from logistics import service
+from logistics import orders
 from service_runtime.consumer import Event, Handlers
 
 handlers = Handlers()
@@ -14,31 +14,31 @@ handlers = Handlers()
 
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
-    service.record_order(session, event.data)
+    orders.record_order(session, event.data)
 
 
 @handlers.on("PaymentConfirmed")
 def payment_confirmed(session: Session, event: Event) -> None:
     data = event.data
-    service.prepare_shipment(session, data["order_id"], data["user_id"], data["confirmed_at"],
+    orders.prepare_shipment(session, data["order_id"], data["user_id"], data["confirmed_at"],
                              cash_on_delivery=data["method"] == "cod")
 
 
 @handlers.on("CashOnDeliveryChosen")
 def cash_on_delivery_chosen(session: Session, event: Event) -> None:
     data = event.data
-    service.prepare_shipment(session, data["order_id"], data["user_id"], data["chosen_at"],
+    orders.prepare_shipment(session, data["order_id"], data["user_id"], data["chosen_at"],
                              cash_on_delivery=True)
 
 
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
     data = event.data
-    service.cancel_order(session, data["order_id"], data["user_id"], data["cancelled_at"])
+    orders.cancel_order(session, data["order_id"], data["user_id"], data["cancelled_at"])
 
 
 @handlers.on("ReturnReceived")
 def return_received(session: Session, event: Event) -> None:
     """Only an exchange ships something back; refunds are the payment service's."""
     if event.data["type"] == "exchange":
-        service.prepare_replacement(session, event.data)
+        orders.prepare_replacement(session, event.data)

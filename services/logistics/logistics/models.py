@@ -15,7 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from service_runtime.types import UTCDateTime
 
@@ -78,6 +78,16 @@ class Shipment(Base):
     # The order was cancelled after this parcel left: the merchant should intercept it.
     intercept_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # Loaded on purpose (selectinload) where a shipment is shown, never lazily.
+    order: Mapped[Order] = relationship(lazy="raise")
+    timeline: Mapped[list[TrackingEvent]] = relationship(
+        order_by="[TrackingEvent.at, TrackingEvent.id]", lazy="raise")
+
+    @property
+    def contents(self) -> list:
+        """What the parcel holds: its own lines (a replacement) or else its order's."""
+        return self.lines if self.lines is not None else (self.order.lines or [])
 
 
 class TrackingEvent(Base):

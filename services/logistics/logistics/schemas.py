@@ -6,6 +6,7 @@ from event_contracts.common import ShippingAddressSchema
 from logistics.domain import (
     CARRIERS,
     DELIVERY_METHODS,
+    PICKUP,
     PICKUP_CODE_PATTERN,
     STATUSES,
     TRACKING_NUMBER_PATTERN,
@@ -84,6 +85,14 @@ class LineSchema(Schema):
     quantity = fields.Integer()
 
 
+class PickupCode(fields.String):
+    """Shown for a pickup only: the code is what the buyer shows at the counter."""
+
+    def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[no-untyped-def]
+        shown = value if obj.delivery_method == PICKUP else None
+        return super()._serialize(shown, attr, obj, **kwargs)
+
+
 class TrackedShipmentSchema(Schema):
     id = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})
@@ -92,9 +101,9 @@ class TrackedShipmentSchema(Schema):
     delivery_method = fields.String(allow_none=True, metadata={"enum": list(DELIVERY_METHODS)})
     estimated_delivery = fields.Date(allow_none=True)
     cash_on_delivery = fields.Boolean(metadata={"description": "Pay the courier on delivery"})
-    pickup_code = fields.String(allow_none=True, metadata={
+    pickup_code = PickupCode(allow_none=True, metadata={
         "description": "Pickup orders only: show it at the pickup point to collect"})
-    replacement_for_return = fields.String(allow_none=True, metadata={
+    replacement_for_return = fields.String(attribute="return_id", allow_none=True, metadata={
         "description": "The exchange this shipment replaces goods for, if any"})
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
 
@@ -107,15 +116,16 @@ class TrackingSchema(Schema):
 class AdminShipmentSchema(Schema):
     id = fields.String()
     order_id = fields.String()
-    user_id = fields.String(allow_none=True)
+    user_id = fields.String(attribute="order.user_id", allow_none=True)
     return_id = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": list(STATUSES)})
     delivery_method = fields.String(allow_none=True, metadata={
         "description": "null until the order's details arrived; it cannot ship before"})
-    address_id = fields.String(allow_none=True)
-    shipping_address = fields.Nested(ShippingAddressSchema, allow_none=True, metadata={
+    address_id = fields.String(attribute="order.address_id", allow_none=True)
+    shipping_address = fields.Nested(ShippingAddressSchema, attribute="order.shipping_address",
+                                     allow_none=True, metadata={
         "description": "where it goes: the buyer's address at checkout; null until known"})
-    lines = fields.List(fields.Nested(LineSchema))
+    lines = fields.List(fields.Nested(LineSchema), attribute="contents")
     cash_on_delivery = fields.Boolean()
     estimated_delivery = fields.Date(allow_none=True)
     carrier = fields.String(allow_none=True)

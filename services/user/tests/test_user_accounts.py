@@ -11,10 +11,11 @@ from event_contracts import REGISTRY
 from service_runtime.auth import AuthSettings, TokenVerifier
 from service_runtime.testing.checks import assert_ops_endpoints
 from service_runtime.testing.plugin import ServiceUnderTest, outbox_events
+from user.accounts import ensure_admin
 from user.app import create_app
 from user.definition import DEFINITION
+from user.keys import public_jwks
 from user.models import User
-from user.service import ensure_admin, public_jwks
 
 PASSWORD = "correct horse 42"
 

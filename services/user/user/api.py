@@ -9,7 +9,7 @@ from service_runtime.auth import AuthSettings, current_user_id
 from service_runtime.blueprint import Blueprint
 from service_runtime.config import env_str
 from service_runtime.openapi import SecuredBlueprint
-from user import service, sessions
+from user import accounts, addresses, codes, keys, sessions
 from user.schemas import (
     AddressChangeSchema,
     AddressInputSchema,
@@ -40,8 +40,8 @@ internal = FlaskBlueprint("internal", __name__, url_prefix="/internal")
 def register(body):  # type: ignore[no-untyped-def]
     email = body["email"] and body["email"].lower()
     if body["code"] or env_str("REGISTRATION_REQUIRES_CODE", "false") == "true":
-        service.use_code(current_db(), email or body["phone"], "register", body["code"] or "")
-    user = service.register(current_db(), email, body["phone"], body["password"],
+        codes.use_code(current_db(), email or body["phone"], "register", body["code"] or "")
+    user = accounts.register(current_db(), email, body["phone"], body["password"],
                             body["nickname"])
     return {"user_id": user.id}
 
@@ -51,7 +51,7 @@ def register(body):  # type: ignore[no-untyped-def]
 @auth.response(202, CodeSentSchema)
 def send_code(body):  # type: ignore[no-untyped-def]
     target = body["target"].lower() if body["channel"] == "email" else body["target"]
-    return {"expires_in": service.send_code(current_db(), body["channel"], target,
+    return {"expires_in": codes.send_code(current_db(), body["channel"], target,
                                             body["purpose"])}
 
 
@@ -60,9 +60,9 @@ def send_code(body):  # type: ignore[no-untyped-def]
 @auth.response(200, TokenPairSchema)
 def login(body):  # type: ignore[no-untyped-def]
     if "phone" in body and "code" in body:  # the schema allows one way in, never both
-        return service.login_with_code(current_db(), body["phone"], body["code"],
+        return accounts.login_with_code(current_db(), body["phone"], body["code"],
                                        AuthSettings.from_env())
-    return service.login(current_db(), body["login"], body["password"], AuthSettings.from_env())
+    return accounts.login(current_db(), body["login"], body["password"], AuthSettings.from_env())
 
 
 @auth.post("/refresh")
@@ -82,7 +82,7 @@ def logout(body):  # type: ignore[no-untyped-def]
 @auth.get("/jwks.json")
 @auth.response(200, JwksSchema)
 def signing_keys():  # type: ignore[no-untyped-def]
-    return service.public_jwks(current_db())
+    return keys.public_jwks(current_db())
 
 
 @internal.get("/revocations")
@@ -95,37 +95,37 @@ def revocations() -> Response:
 class Me(MethodView):
     @users.response(200, ProfileSchema)
     def get(self):  # type: ignore[no-untyped-def]
-        return service.get_user(current_db(), current_user_id())
+        return accounts.get_user(current_db(), current_user_id())
 
     @users.arguments(ProfileChangeSchema)
     @users.response(200, ProfileSchema)
     def patch(self, body):  # type: ignore[no-untyped-def]
-        return service.update_profile(current_db(), current_user_id(), body)
+        return accounts.update_profile(current_db(), current_user_id(), body)
 
 
 @users.route("/me/addresses")
 class Addresses(MethodView):
     @users.response(200, AddressSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
-        return service.list_addresses(current_db(), current_user_id())
+        return addresses.list_addresses(current_db(), current_user_id())
 
     @users.arguments(AddressInputSchema)
     @users.response(201, AddressSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
-        return service.add_address(current_db(), current_user_id(), body)
+        return addresses.add_address(current_db(), current_user_id(), body)
 
 
 @users.route("/me/addresses/<string:address_id>")
 class AddressById(MethodView):
     @users.response(200, AddressSchema)
     def get(self, address_id):  # type: ignore[no-untyped-def]
-        return service.get_address(current_db(), current_user_id(), address_id)
+        return addresses.get_address(current_db(), current_user_id(), address_id)
 
     @users.arguments(AddressChangeSchema)
     @users.response(200, AddressSchema)
     def patch(self, body, address_id):  # type: ignore[no-untyped-def]
-        return service.update_address(current_db(), current_user_id(), address_id, body)
+        return addresses.update_address(current_db(), current_user_id(), address_id, body)
 
     @users.response(204)
     def delete(self, address_id):  # type: ignore[no-untyped-def]
-        service.delete_address(current_db(), current_user_id(), address_id)
+        addresses.delete_address(current_db(), current_user_id(), address_id)

@@ -6,7 +6,7 @@ from service_runtime.app import create_service_api
 from service_runtime.auth import AuthSettings, TokenVerifier
 from user.api import auth, internal, users
 from user.definition import DEFINITION
-from user.service import public_jwks
+from user.keys import public_jwks
 from user.sessions import is_revoked
 
 

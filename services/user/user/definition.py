@@ -13,7 +13,7 @@ from user.notifications import notification_sender
 
 @click.command("ensure-admin", help="Create the admin account from ADMIN_EMAIL / ADMIN_PASSWORD.")
 def ensure_admin() -> None:
-    from user.service import ensure_admin as ensure
+    from user.accounts import ensure_admin as ensure
 
     email = env_str("ADMIN_EMAIL", "admin@shop.local")
     user, created = ensure(Database(database_url("user")), email,
@@ -32,7 +32,8 @@ DEMO_ADDRESS = {"recipient": "演示用户 Demo", "phone": "13800138000", "provi
 @click.argument("email")
 @click.argument("password")
 def ensure_customer(email: str, password: str) -> None:
-    from user.service import ensure_account, ensure_address
+    from user.accounts import ensure_account
+    from user.addresses import ensure_address
 
     db = Database(database_url("user"))
     user, _ = ensure_account(db, email, password)

@@ -17,6 +17,7 @@ from service_runtime.auth import AuthSettings
 from service_runtime.db import Database
 from service_runtime.errors import InvalidInput
 from service_runtime.ids import utcnow as now
+from service_runtime.outbox import Outbox
 from user.domain import (
     REVOCATION_MARGIN,
     AccountLocked,
@@ -24,8 +25,11 @@ from user.domain import (
     SessionEnd,
     is_locked,
 )
+from user.keys import signing_keys
 from user.models import RefreshToken, SessionRevocation, User
-from user.service import TokenPair, issue_pair, outbox, signing_keys, token_hash
+from user.tokens import TokenPair, issue_pair, token_hash
+
+outbox = Outbox("user")
 
 # A verifier asks again from a little before its last answer: a revocation written just
 # before that answer may commit just after it, and user-service clocks may differ a little.

@@ -1,0 +1,153 @@
+"""What the order's events do to its shipments (the consumer's session, never committed here).
+
+Events of different topics arrive in any order, so each one upserts what it teaches:
+a payment may create the shipment before ``OrderPlaced`` told the delivery method; the
+shipment then gets its method, ETA and pickup code when the order arrives."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from logistics import metrics
+from logistics.domain import (
+    CANCELLED,
+    DELIVERED,
+    INTERCEPT_REQUESTED,
+    ORDER_ORIGIN,
+    PICKUP,
+    READY,
+    UNDER_WAY,
+    estimated_delivery,
+    new_pickup_code,
+    origin_of_return,
+)
+from logistics.models import Order, Shipment
+from logistics.shipments import (
+    DESCRIPTIONS,
+    add_to_timeline,
+    create_shipment,
+    ensure_order,
+    transit_days,
+)
+from service_runtime.ids import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def record_order(session: Session, data: Mapping[str, Any]) -> None:
+    """``OrderPlaced``: remember the order; shipments made before it learn their method."""
+    order_id = data["order_id"]
+    ensure_order(session, order_id, None)
+    session.execute(
+        update(Order).where(Order.order_id == order_id).values(
+            user_id=data["user_id"],
+            delivery_method=data["delivery_method"],
+            address_id=data.get("address_id"),
+            shipping_address=data.get("shipping_address"),
+            lines=[{"sku": line["sku"], "quantity": line["quantity"]} for line in data["lines"]],
+            placed_at=data["placed_at"],
+            updated_at=utcnow(),
+        )
+    )
+    method = data["delivery_method"]
+    days = transit_days()
+    waiting = session.execute(
+        select(Shipment.id, Shipment.ready_at)
+        .where(Shipment.order_id == order_id, Shipment.delivery_method.is_(None))
+    ).all()
+    for shipment_id, ready_at in waiting:
+        session.execute(
+            update(Shipment)
+            .where(Shipment.id == shipment_id, Shipment.delivery_method.is_(None))
+            .values(delivery_method=method,
+                    estimated_delivery=estimated_delivery(method, ready_at, days),
+                    pickup_code=new_pickup_code() if method == PICKUP else None,
+                    updated_at=utcnow())
+        )
+
+
+def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime,
+                     cash_on_delivery: bool) -> None:
+    """``PaymentConfirmed`` / ``CashOnDeliveryChosen``: the order's one shipment, ``ready``.
+
+    A cancelled order gets none (payment refunds it). A payment after the shipment exists
+    (a cash-on-delivery order confirmed paid on delivery, a duplicate) creates nothing;
+    an online payment of a cash-on-delivery order not yet delivered clears the
+    collect-cash flag, so the courier does not take the money a second time.
+    """
+    ensure_order(session, order_id, user_id)
+    order = session.get(Order, order_id, populate_existing=True)
+    assert order is not None
+    if order.cancelled_at is not None:
+        return
+    created = create_shipment(session, order, ORDER_ORIGIN, None, at, cash_on_delivery, None)
+    if created is None and not cash_on_delivery:
+        session.execute(
+            update(Shipment)
+            .where(Shipment.order_id == order_id, Shipment.origin == ORDER_ORIGIN,
+                   Shipment.cash_on_delivery.is_(True),
+                   Shipment.status.not_in((DELIVERED, CANCELLED)))
+            .values(cash_on_delivery=False, updated_at=utcnow())
+        )
+
+
+def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) -> None:
+    """``OrderCancelled``: a ``ready`` shipment is cancelled; a payment arriving later
+    makes none.
+
+    The buyer may cancel until the order service has seen ``Shipped``, so the merchant
+    may have shipped a moment before this arrives: the order's parcel under way is then
+    marked for interception (once), for the merchant's console and a metric, since its
+    money is being refunded.
+    """
+    ensure_order(session, order_id, user_id)
+    session.execute(
+        update(Order).where(Order.order_id == order_id, Order.cancelled_at.is_(None))
+        .values(cancelled_at=at, updated_at=utcnow())
+    )
+    ready = session.scalars(
+        select(Shipment.id).where(Shipment.order_id == order_id, Shipment.status == READY)
+    ).all()
+    for shipment_id in ready:
+        changed = session.execute(
+            update(Shipment).where(Shipment.id == shipment_id, Shipment.status == READY)
+            .values(status=CANCELLED, cancelled_at=at, updated_at=utcnow())
+        ).rowcount
+        if changed == 1:
+            add_to_timeline(session, shipment_id, CANCELLED, DESCRIPTIONS[CANCELLED], at)
+    under_way = session.scalars(
+        select(Shipment.id).where(Shipment.order_id == order_id,
+                                  Shipment.origin == ORDER_ORIGIN,
+                                  Shipment.status.in_(UNDER_WAY))
+    ).all()
+    for shipment_id in under_way:
+        marked = session.execute(
+            update(Shipment).where(Shipment.id == shipment_id,
+                                   Shipment.intercept_requested_at.is_(None))
+            .values(intercept_requested_at=at, updated_at=utcnow())
+        ).rowcount
+        if marked == 1:
+            add_to_timeline(session, shipment_id, INTERCEPT_REQUESTED,
+                            DESCRIPTIONS[INTERCEPT_REQUESTED], at)
+            metrics.intercept_requested()
+            log.warning("order cancelled after its parcel left; intercept it",
+                        extra={"order_id": order_id, "shipment_id": shipment_id})
+
+
+def prepare_replacement(session: Session, data: Mapping[str, Any]) -> None:
+    """``ReturnReceived`` of an exchange: a replacement shipment of the returned lines.
+
+    Its origin is the return, so a repeated event makes no second one.
+    """
+    ensure_order(session, data["order_id"], data["user_id"])
+    order = session.get(Order, data["order_id"], populate_existing=True)
+    assert order is not None
+    lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in data["lines"]]
+    create_shipment(session, order, origin_of_return(data["return_id"]), data["return_id"],
+                    data["received_at"], False, lines)

@@ -1,0 +1,117 @@
+"""A shipment's life: made ready once per origin, its timeline, its delivery.
+
+Every change of a shipment's status is a conditional UPDATE on the status it leaves, so a
+repeated event, a concurrent admin or a repeated callback changes it once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from logistics.domain import (
+    CANCELLED,
+    DEFAULT_TRANSIT_DAYS,
+    DELIVERED,
+    INTERCEPT_REQUESTED,
+    PICKUP,
+    READY,
+    SHIPPED,
+    ShipmentNotFound,
+    estimated_delivery,
+    new_pickup_code,
+    valid_id,
+)
+from logistics.models import Order, Shipment, TrackingEvent
+from service_runtime.config import env_int
+from service_runtime.db import insert_if_absent
+from service_runtime.ids import time_ordered_id, utcnow
+from service_runtime.outbox import Outbox
+
+outbox = Outbox("logistics")
+
+DESCRIPTIONS = {
+    READY: "Paid; waiting to be shipped",
+    SHIPPED: "Handed to the carrier",
+    "in_transit": "In transit",
+    "out_for_delivery": "Out for delivery",
+    DELIVERED: "Delivered",
+    CANCELLED: "Cancelled with the order",
+    INTERCEPT_REQUESTED: "Order cancelled after it shipped: the merchant intercepts it",
+}
+
+
+def transit_days() -> dict[str, int]:
+    """Days from shipping to delivery per method; ``TRANSIT_DAYS_<METHOD>`` overrides."""
+    return {method: env_int(f"TRANSIT_DAYS_{method.upper()}", days)
+            for method, days in DEFAULT_TRANSIT_DAYS.items()}
+
+
+def ensure_order(session: Session, order_id: str, user_id: str | None) -> None:
+    """The order's row exists afterwards (made by whichever of its events came first)."""
+    inserted = insert_if_absent(session, Order, order_id=order_id, user_id=user_id,
+                                updated_at=utcnow())
+    if not inserted and user_id is not None:
+        session.execute(update(Order).where(Order.order_id == order_id, Order.user_id.is_(None))
+                        .values(user_id=user_id, updated_at=utcnow()))
+
+
+def create_shipment(session: Session, order: Order, origin: str, return_id: str | None,
+                    at: datetime, cash_on_delivery: bool, lines: list | None) -> str | None:
+    """Insert a ``ready`` shipment unless one of that origin exists; its id, or None."""
+    method = order.delivery_method
+    shipment_id = time_ordered_id("shp")
+    if not insert_if_absent(
+            session, Shipment,
+            id=shipment_id, order_id=order.order_id, origin=origin, return_id=return_id,
+            status=READY, cash_on_delivery=cash_on_delivery, delivery_method=method,
+            estimated_delivery=(estimated_delivery(method, at, transit_days())
+                                if method is not None else None),
+            pickup_code=new_pickup_code() if method == PICKUP else None,
+            lines=lines, ready_at=at, updated_at=utcnow()):
+        return None  # the shipment of that origin exists
+    description = DESCRIPTIONS[READY]
+    if return_id is not None:
+        description = "Replacement for an exchange; waiting to be shipped"
+    elif cash_on_delivery:
+        description = "Cash on delivery; waiting to be shipped"
+    add_to_timeline(session, shipment_id, READY, description, at)
+    return shipment_id
+
+
+def deliver(session: Session, shipment: Shipment, at: datetime, from_statuses: Iterable[str]
+            ) -> bool:
+    """Deliver once: the conditional UPDATE that succeeds is the one that emits."""
+    changed = session.execute(
+        update(Shipment)
+        .where(Shipment.id == shipment.id, Shipment.status.in_(tuple(from_statuses)))
+        .values(status=DELIVERED, delivered_at=at, updated_at=utcnow())
+    ).rowcount
+    if changed != 1:
+        return False
+    outbox.emit(session, "Delivered", shipment.order_id, {
+        "shipment_id": shipment.id,
+        "order_id": shipment.order_id,
+        "delivered_at": at.isoformat(),
+        "return_id": shipment.return_id,
+    })
+    return True
+
+
+def add_to_timeline(session: Session, shipment_id: str, status: str, description: str | None,
+                    at: datetime, event_id: str | None = None, location: str | None = None) -> bool:
+    """Add a timeline entry; False when the carrier event ``event_id`` is there already."""
+    # Entries of our own (no event id) never collide: UNIQUE (shipment, event id) ignores NULLs.
+    return insert_if_absent(session, TrackingEvent, shipment_id=shipment_id, event_id=event_id,
+                            status=status, description=description, location=location, at=at,
+                            recorded_at=utcnow())
+
+
+def find_shipment(session: Session, shipment_id: str) -> Shipment:
+    shipment = (session.get(Shipment, shipment_id, populate_existing=True)
+                if valid_id(shipment_id, 40) else None)
+    if shipment is None:
+        raise ShipmentNotFound(f"no shipment {shipment_id[:60]!r}")
+    return shipment
