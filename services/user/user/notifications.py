@@ -16,9 +16,9 @@ from sqlalchemy import update
 
 from service_runtime.config import data_dir
 from service_runtime.db import Database
+from service_runtime.ids import utcnow as now
 from service_runtime.jobs import RowJob
 from user.models import Notification
-from user.service import now
 
 
 class LocalMailbox:
