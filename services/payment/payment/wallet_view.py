@@ -12,6 +12,7 @@ from payment.ledger import CURRENCY, WALLET_VIEW_KINDS, wallet_account
 from payment.ledger_models import JournalEntry, LedgerAccount, Posting
 from payment.models import Payment, Refund
 from service_runtime.db import Database
+from service_runtime.money import Money
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,6 @@ class WalletLine:
     refund_id: str | None = None
     withdrawal_id: str | None = None
     order_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Money:
-    amount: int
-    currency: str
 
 
 @dataclass(frozen=True)
