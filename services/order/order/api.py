@@ -38,8 +38,9 @@ class Orders(MethodView):
     def post(self, body):  # type: ignore[no-untyped-def]
         settings = current_settings()
         lines = body["lines"]
-        # Only read from when the order is really created.
-        reads = CartAndUserClient.for_caller(settings, request.headers.get("Authorization"))
+        # Read from only when the order is really created.
+        cart_and_user = CartAndUserClient.for_caller(settings,
+                                                     request.headers.get("Authorization"))
         order, created = checkout.place_order(
             current_db(),
             current_user_id(),
@@ -47,10 +48,10 @@ class Orders(MethodView):
             body["delivery_method"],
             body["address_id"],
             idempotency_key(),
-            read_address=reads.shipping_address,
+            read_address=cart_and_user.shipping_address,
             payment_timeout_s=settings.payment_timeout_s,
             coupon_code=body["coupon_code"],
-            read_cart=reads.cart_lines,
+            read_cart=cart_and_user.cart_lines,
         )
         return (order, 201) if created else (order, 200)
 
