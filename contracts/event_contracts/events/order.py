@@ -1,5 +1,7 @@
 """Events the order service produces."""
 
+from enum import StrEnum
+
 from marshmallow import fields, validate
 
 from event_contracts.common import (
@@ -31,7 +33,12 @@ class OrderPlacedV1(EventSchema):
     coupon_code = fields.String(required=False, allow_none=True)
 
 
-CANCELLED_BY = ("buyer", "stock", "payment_deadline", "refund", "admin")
+class CancelledBy(StrEnum):
+    BUYER = "buyer"
+    STOCK = "stock"  # refused by the catalog
+    PAYMENT_DEADLINE = "payment_deadline"
+    REFUND = "refund"  # refunded in full before shipping
+    ADMIN = "admin"
 
 
 @event_schema("OrderCancelled", 1)
@@ -47,10 +54,12 @@ class OrderCancelledV1(EventSchema):
     lines = fields.List(fields.Nested(QuantityLineSchema), required=True)
     cancelled_at = fields.AwareDateTime(required=True)
     cancelled_by = fields.String(required=False, allow_none=True,
-                                 validate=validate.OneOf(CANCELLED_BY))
+                                 validate=validate.OneOf([by.value for by in CancelledBy]))
 
 
-COMPLETED_BY = ("buyer", "auto")
+class CompletedBy(StrEnum):
+    BUYER = "buyer"  # confirmed receipt
+    AUTO = "auto"  # some time after delivery
 
 
 @event_schema("OrderCompleted", 1)
@@ -59,5 +68,6 @@ class OrderCompletedV1(EventSchema):
 
     order_id = fields.String(required=True)
     user_id = fields.String(required=True)
-    completed_by = fields.String(required=True, validate=validate.OneOf(COMPLETED_BY))
+    completed_by = fields.String(required=True,
+                                 validate=validate.OneOf([by.value for by in CompletedBy]))
     completed_at = fields.AwareDateTime(required=True)

@@ -1,13 +1,11 @@
 """HTTP routes of the order service: parse, call one use case, serialize."""
 
-from functools import partial
-
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 
-from order import service
-from order.domain import RequestedLine
-from order.reads import cart_lines, shipping_address
+from order import buyer_orders, checkout
+from order.cart_and_user_client import CartAndUserClient
+from order.domain import OrderStatus, RequestedLine
 from order.schemas import (
     CancelOrderSchema,
     OrderListQuerySchema,
@@ -15,12 +13,20 @@ from order.schemas import (
     OrderSchema,
     PlaceOrderSchema,
 )
+from order.settings import OrderSettings
 from service_runtime.app import current_db
 from service_runtime.http import current_user_id, idempotency_key, idempotent
 from service_runtime.openapi import SecuredBlueprint
 
+# Where ``create_app`` keeps the settings it read (app.config).
+SETTINGS = "ORDER_SETTINGS"
+
 blp = SecuredBlueprint("orders", __name__, url_prefix="/api/v1/orders",
                        description="Orders (signed in)")
+
+
+def current_settings() -> OrderSettings:
+    return current_app.config[SETTINGS]
 
 
 @blp.route("")
@@ -30,38 +36,38 @@ class Orders(MethodView):
     @blp.alt_response(200, schema=OrderSchema, description="Replay of an Idempotency-Key")
     @idempotent(blp)
     def post(self, body):  # type: ignore[no-untyped-def]
-        user_id = current_user_id()
+        settings = current_settings()
         lines = body["lines"]
-        authorization = request.headers.get("Authorization")
-        order, created = service.place_order(
+        # Read from only when the order is really created.
+        cart_and_user = CartAndUserClient.for_caller(settings,
+                                                     request.headers.get("Authorization"))
+        order, created = checkout.place_order(
             current_db(),
-            user_id,
+            current_user_id(),
             None if lines is None else [RequestedLine(li["sku"], li["quantity"]) for li in lines],
             body["delivery_method"],
             body["address_id"],
             idempotency_key(),
-            # Only called when the order is really created.
-            read_address=partial(shipping_address, authorization),
+            read_address=cart_and_user.shipping_address,
+            payment_timeout_s=settings.payment_timeout_s,
             coupon_code=body["coupon_code"],
-            read_cart=partial(cart_lines, authorization),
+            read_cart=cart_and_user.cart_lines,
         )
         return (order, 201) if created else (order, 200)
 
     @blp.arguments(OrderListQuerySchema, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        limit = query["limit"]
-        orders = service.list_orders(current_db(), current_user_id(), limit + 1, query["cursor"],
-                                     query["status"])
-        more = len(orders) > limit
-        return {"items": orders[:limit], "next_cursor": orders[limit - 1].id if more else None}
+        status = query["status"]
+        return buyer_orders.list_orders(current_db(), current_user_id(), query["limit"],
+                                        query["cursor"], OrderStatus(status) if status else None)
 
 
 @blp.route("/<string:order_id>")
 class OrderById(MethodView):
     @blp.response(200, OrderSchema)
     def get(self, order_id):  # type: ignore[no-untyped-def]
-        return service.get_order(current_db(), current_user_id(), order_id)
+        return buyer_orders.get_order(current_db(), current_user_id(), order_id)
 
 
 @blp.route("/<string:order_id>/cancel")
@@ -70,8 +76,8 @@ class CancelOrder(MethodView):
     @blp.response(200, OrderSchema)
     def post(self, body, order_id):  # type: ignore[no-untyped-def]
         """Cancel until shipped (a paid order is refunded); 409 once shipped or cancelled."""
-        return service.cancel_order(current_db(), current_user_id(), order_id,
-                                    (body or {}).get("reason"))
+        return buyer_orders.cancel_order(current_db(), current_user_id(), order_id,
+                                         (body or {}).get("reason"))
 
 
 @blp.route("/<string:order_id>/confirm-receipt")
@@ -79,4 +85,4 @@ class ConfirmReceipt(MethodView):
     @blp.response(200, OrderSchema)
     def post(self, order_id):  # type: ignore[no-untyped-def]
         """The buyer has the goods: the order completes."""
-        return service.confirm_receipt(current_db(), current_user_id(), order_id)
+        return buyer_orders.confirm_receipt(current_db(), current_user_id(), order_id)

@@ -15,7 +15,7 @@ from service_runtime.service import ServiceDefinition
 @click.command("load-demo-prices", help="Load the demo SKU prices.")
 def load_demo_prices() -> None:
     from order.demo import DEMO_PRICES
-    from order.service import load_prices
+    from order.prices import load_prices
 
     count = load_prices(Database(database_url("order")), DEMO_PRICES)
     click.echo(f"order: {count} demo prices loaded")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from service_runtime.errors import Conflict, InvalidInput
+from service_runtime.money import Money
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -176,21 +177,16 @@ class RequestedLine:
     quantity: int
 
 
-@dataclass(frozen=True)
-class Price:
-    amount: int
-    currency: str
-
-    def __str__(self) -> str:
-        """``149.00 CNY`` for timeline notes (integer arithmetic, no floats)."""
-        return f"{self.amount // 100}.{self.amount % 100:02d} {self.currency}"
+def money_text(money: Money) -> str:
+    """``149.00 CNY`` for timeline notes (integer arithmetic, no floats)."""
+    return f"{money.amount // 100}.{money.amount % 100:02d} {money.currency}"
 
 
 @dataclass(frozen=True)
 class PricedLine:
     sku: str
     quantity: int
-    unit_price: Price
+    unit_price: Money
 
     @property
     def subtotal(self) -> int:
@@ -210,7 +206,7 @@ def merge_lines(lines: Iterable[RequestedLine]) -> list[RequestedLine]:
     return [RequestedLine(sku, qty) for sku, qty in merged.items()]
 
 
-def price_lines(lines: Iterable[RequestedLine], prices: Mapping[str, Price]) -> list[PricedLine]:
+def price_lines(lines: Iterable[RequestedLine], prices: Mapping[str, Money]) -> list[PricedLine]:
     """Price each line from the catalog's prices; never from what the client sent."""
     lines = merge_lines(lines)
     unknown = [line.sku for line in lines if line.sku not in prices]
@@ -222,6 +218,6 @@ def price_lines(lines: Iterable[RequestedLine], prices: Mapping[str, Price]) -> 
     return [PricedLine(line.sku, line.quantity, prices[line.sku]) for line in lines]
 
 
-def order_total(lines: Iterable[PricedLine]) -> Price:
+def order_total(lines: Iterable[PricedLine]) -> Money:
     lines = list(lines)
-    return Price(sum(line.subtotal for line in lines), lines[0].unit_price.currency)
+    return Money(sum(line.subtotal for line in lines), lines[0].unit_price.currency)

@@ -2,52 +2,52 @@
 
 Every handler runs in the consumer's transaction (with the inbox row) and is
 idempotent on its own: a fact already known or a status already reached is a no-op,
-and facts arriving in any order are recorded (see ``order.service``).
+and facts arriving in any order are recorded (see ``order.saga``).
 """
 
 from sqlalchemy.orm import Session
 
-from order import service
-from order.domain import Price, unavailable_skus
+from order import prices, saga
+from order.domain import unavailable_skus
 from service_runtime.consumer import Event, Handlers
+from service_runtime.money import Money
 
 handlers = Handlers()
 
 
 @handlers.on("ProductUpdated")
 def product_updated(session: Session, event: Event) -> None:
-    service.record_prices(session, event.data["skus"], event.data["updated_at"],
-                          event.data["product_id"])
+    prices.record_prices(session, event.data["skus"], event.data["updated_at"],
+                         event.data["product_id"])
 
 
 # Not StockReserved: the payment service consumes it and says when the order is payable.
 @handlers.on("PaymentDue")
 def payment_due(session: Session, event: Event) -> None:
-    service.payment_due(session, event.data["order_id"])
+    saga.payment_due(session, event.data["order_id"])
 
 
 @handlers.on("StockRejected")
 def stock_rejected(session: Session, event: Event) -> None:
-    service.stock_rejected(session, event.data["order_id"],
-                           unavailable_skus(event.data["lines"]))
+    saga.stock_rejected(session, event.data["order_id"], unavailable_skus(event.data["lines"]))
 
 
 @handlers.on("PaymentConfirmed")
 def payment_confirmed(session: Session, event: Event) -> None:
     data = event.data
-    service.payment_confirmed(session, data["order_id"], data["payment_id"], data["method"],
-                              data["confirmed_at"])
+    saga.payment_confirmed(session, data["order_id"], data["payment_id"], data["method"],
+                           data["confirmed_at"])
 
 
 @handlers.on("PaymentFailed")
 def payment_failed(session: Session, event: Event) -> None:
     data = event.data
-    service.payment_failed(session, data["order_id"], data["payment_id"], data["reason"])
+    saga.payment_failed(session, data["order_id"], data["payment_id"], data["reason"])
 
 
 @handlers.on("CashOnDeliveryChosen")
 def cash_on_delivery_chosen(session: Session, event: Event) -> None:
-    service.cash_on_delivery_chosen(session, event.data["order_id"], event.data["payment_id"])
+    saga.cash_on_delivery_chosen(session, event.data["order_id"], event.data["payment_id"])
 
 
 @handlers.on("Shipped")
@@ -55,8 +55,8 @@ def shipped(session: Session, event: Event) -> None:
     data = event.data
     if data.get("return_id"):
         return  # a replacement shipment of an exchange: not this order's delivery
-    service.shipped(session, data["order_id"], data["shipment_id"], data["carrier"],
-                    data["tracking_number"])
+    saga.shipped(session, data["order_id"], data["shipment_id"], data["carrier"],
+                 data["tracking_number"])
 
 
 @handlers.on("Delivered")
@@ -64,15 +64,15 @@ def delivered(session: Session, event: Event) -> None:
     data = event.data
     if data.get("return_id"):
         return  # a replacement shipment of an exchange
-    service.delivered(session, data["order_id"], data["shipment_id"], data["delivered_at"])
+    saga.delivered(session, data["order_id"], data["shipment_id"], data["delivered_at"])
 
 
 @handlers.on("RefundIssued")
 def refund_issued(session: Session, event: Event) -> None:
     data = event.data
-    service.refund_issued(
+    saga.refund_issued(
         session, data["order_id"], data["refund_id"],
-        Price(data["amount"]["amount"], data["amount"]["currency"]),
+        Money(data["amount"]["amount"], data["amount"]["currency"]),
         data["refunded_total"]["amount"], data["fully_refunded"], data["reason"],
         duplicate_payment=data.get("duplicate_payment", False),
     )
@@ -81,4 +81,4 @@ def refund_issued(session: Session, event: Event) -> None:
 @handlers.on("ReturnRequested")
 def return_requested(session: Session, event: Event) -> None:
     data = event.data
-    service.return_requested(session, data["order_id"], data["return_id"], data["type"])
+    saga.return_requested(session, data["order_id"], data["return_id"], data["type"])

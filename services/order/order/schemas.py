@@ -8,11 +8,6 @@ from order.domain import MAX_LINES, MAX_QUANTITY, OrderStatus
 from service_runtime.paging import PageQuerySchema
 
 
-class MoneySchema(Schema):
-    amount = fields.Integer(required=True)
-    currency = fields.String(required=True)
-
-
 class RequestedLineSchema(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     quantity = fields.Integer(

@@ -1,14 +1,18 @@
+from dataclasses import replace
+
 import pytest
 
+from order.api import SETTINGS
 from order.app import create_app
+from order.cart_and_user_client import ADDRESS_FIELDS
 from order.definition import DEFINITION
-from order.domain import Price
 from order.handlers import handlers
-from order.reads import ADDRESS_FIELDS
-from order.service import load_prices
+from order.prices import load_prices
+from order.settings import OrderSettings
 from service_runtime.auth import Unauthorized
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import EventConsumer
+from service_runtime.money import Money
 from service_runtime.testing.contracts import http_answer, serve_stub
 from service_runtime.testing.plugin import ServiceUnderTest
 
@@ -18,10 +22,23 @@ HOME = {name: http_answer("user", "found")[1][name] for name in ADDRESS_FIELDS}
 ADDRESSES = {"addr_1": ("alice", HOME),
              "addr_bob": ("bob", {**HOME, "recipient": "韩梅梅", "detail": "北山路 1 号"})}
 
-PRICES = {"KETTLE": Price(9900, "CNY"), "MUG": Price(2500, "CNY"), "USD-THING": Price(100, "USD")}
+PRICES = {"KETTLE": Money(9900, "CNY"), "MUG": Money(2500, "CNY"), "USD-THING": Money(100, "USD")}
+
+
 @pytest.fixture
-def service_under_test():
-    return ServiceUnderTest(DEFINITION, create_app, {"MAX_CONTENT_LENGTH": 64 * 1024})
+def service_under_test(address_book, cart):
+    """The order API, its checkout reading the stubbed cart and address book."""
+    settings = OrderSettings(cart_service_url=cart.url, user_service_url=address_book.url)
+    return ServiceUnderTest(DEFINITION, create_app,
+                            {"MAX_CONTENT_LENGTH": 64 * 1024, SETTINGS: settings})
+
+
+@pytest.fixture
+def reconfigure(app, monkeypatch):
+    """Change settings of the running API, as a restart with other variables would."""
+    def change(**settings) -> None:
+        monkeypatch.setitem(app.config, SETTINGS, replace(app.config[SETTINGS], **settings))
+    return change
 
 
 @pytest.fixture
@@ -94,22 +111,20 @@ class CartStub:
 
 
 @pytest.fixture(autouse=True)
-def address_book(signing_key, monkeypatch):
+def address_book(signing_key):
     """The user service holding ``ADDRESSES``, stubbed at its HTTP boundary: checkout
-    copies the buyer's chosen address from it (``USER_SERVICE_URL``)."""
+    copies the buyer's chosen address from it (``OrderSettings.user_service_url``)."""
     stub = AddressBookStub(ADDRESSES)
     with serve_stub(signing_key, {"GET /api/v1/users/me/addresses/<address_id>":
                                   stub.answer}) as url:
         stub.url = url
-        monkeypatch.setenv("USER_SERVICE_URL", url)
         yield stub
 
 
 @pytest.fixture
-def cart(signing_key, monkeypatch):
-    """The cart service, stubbed at its HTTP boundary (``CART_SERVICE_URL``)."""
+def cart(signing_key):
+    """The cart service, stubbed at its HTTP boundary (``OrderSettings.cart_service_url``)."""
     stub = CartStub()
     with serve_stub(signing_key, {"GET /api/v1/cart": stub.answer}) as url:
         stub.url = url
-        monkeypatch.setenv("CART_SERVICE_URL", url)
         yield stub

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from event_contracts import REGISTRY
+from order.cart_and_user_client import ADDRESS_FIELDS
 from order.models import Order
-from order.reads import ADDRESS_FIELDS
 from service_runtime.testing.checks import assert_ops_endpoints
 from service_runtime.testing.contracts import http_answer
 from service_runtime.testing.plugin import outbox_events
@@ -79,8 +79,8 @@ def test_an_address_not_in_the_buyers_book_is_a_422_and_places_nothing(client, d
 
 
 def test_an_address_book_that_is_down_is_a_503_and_places_nothing(client, db, alice,
-                                                                  monkeypatch):
-    monkeypatch.setenv("USER_SERVICE_URL", f"http://127.0.0.1:{free_port()}")
+                                                                  reconfigure):
+    reconfigure(user_service_url=f"http://127.0.0.1:{free_port()}")
     response = client.post("/api/v1/orders", json=BODY, headers=alice)
     assert response.status_code == 503
     assert response.json["type"] == "urn:shop:problem:address-book-unavailable"
@@ -88,10 +88,10 @@ def test_an_address_book_that_is_down_is_a_503_and_places_nothing(client, db, al
 
 
 def test_a_replay_returns_the_order_without_reading_the_address_again(client, alice,
-                                                                      monkeypatch):
+                                                                      reconfigure):
     headers = {**alice, "Idempotency-Key": uuid.uuid4().hex}
     first = client.post("/api/v1/orders", json=BODY, headers=headers)
-    monkeypatch.setenv("USER_SERVICE_URL", f"http://127.0.0.1:{free_port()}")  # gone
+    reconfigure(user_service_url=f"http://127.0.0.1:{free_port()}")  # gone
     again = client.post("/api/v1/orders", json=BODY, headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json == first.json
@@ -284,7 +284,7 @@ def test_timestamps_read_back_from_the_database_are_utc(client, alice):
 def test_catalog_price_changes_reprice_new_orders_and_old_events_are_ignored(client, db, alice):
     from datetime import timedelta
 
-    from order.service import record_prices
+    from order.prices import record_prices
 
     at = datetime.now(UTC)
     with db.transaction() as session:

@@ -10,7 +10,6 @@ from order.domain import (
     OrderNotCancellable,
     OrderNotReceivable,
     OrderStatus,
-    Price,
     RequestedLine,
     UnknownSku,
     auto_complete_cutoff,
@@ -18,6 +17,7 @@ from order.domain import (
     check_confirm_receipt,
     check_transition,
     forward_path,
+    money_text,
     note,
     order_total,
     payment_deadline,
@@ -28,8 +28,9 @@ from order.domain import (
     unavailable_skus,
 )
 from service_runtime.errors import InvalidInput
+from service_runtime.money import Money
 
-PRICES = {"A": Price(1000, "CNY"), "B": Price(250, "CNY"), "U": Price(5, "USD")}
+PRICES = {"A": Money(1000, "CNY"), "B": Money(250, "CNY"), "U": Money(5, "USD")}
 
 
 def test_lines_are_priced_from_the_price_list_and_same_skus_merge():
@@ -37,7 +38,7 @@ def test_lines_are_priced_from_the_price_list_and_same_skus_merge():
                         PRICES)
     assert [(line.sku, line.quantity, line.unit_price.amount) for line in lines] == [
         ("A", 3, 1000), ("B", 2, 250)]
-    assert order_total(lines) == Price(3500, "CNY")
+    assert order_total(lines) == Money(3500, "CNY")
 
 
 def test_unknown_skus_are_named():
@@ -130,7 +131,7 @@ def test_deadlines_and_small_helpers():
     assert auto_complete_cutoff(placed, 3600) == placed - timedelta(hours=1)
     assert unavailable_skus([{"sku": "A", "requested": 1, "available": 5},
                              {"sku": "B", "requested": 2, "available": 0}]) == ["B"]
-    assert str(Price(14905, "CNY")) == "149.05 CNY"
+    assert money_text(Money(14905, "CNY")) == "149.05 CNY"
     assert len(note("x" * 500)) == 200
 
 

@@ -52,8 +52,8 @@ def test_an_empty_cart_is_a_422_problem(client, db, alice, cart):
     assert outbox_events(db) == []
 
 
-def test_a_cart_that_is_down_is_a_503_problem(client, db, alice, monkeypatch):
-    monkeypatch.setenv("CART_SERVICE_URL", f"http://127.0.0.1:{free_port()}")
+def test_a_cart_that_is_down_is_a_503_problem(client, db, alice, reconfigure):
+    reconfigure(cart_service_url=f"http://127.0.0.1:{free_port()}")
     response = client.post("/api/v1/orders", json=BODY, headers=alice)
     assert response.status_code == 503
     assert response.content_type == "application/problem+json"
@@ -61,21 +61,21 @@ def test_a_cart_that_is_down_is_a_503_problem(client, db, alice, monkeypatch):
     assert outbox_events(db) == []
 
 
-def test_a_cart_that_answers_garbage_is_a_503_problem(client, alice, monkeypatch):
+def test_a_cart_that_answers_garbage_is_a_503_problem(client, alice, reconfigure):
     from werkzeug.wrappers import Response
 
     with served(lambda environ, start: Response("<html>", status=500)(environ, start)) as url:
-        monkeypatch.setenv("CART_SERVICE_URL", url)
+        reconfigure(cart_service_url=url)
         response = client.post("/api/v1/orders", json=BODY, headers=alice)
     assert response.status_code == 503
 
 
 def test_an_idempotent_replay_returns_the_order_without_asking_the_cart(
-        client, alice, cart, monkeypatch):
+        client, alice, cart, reconfigure):
     cart.holds("alice", ("KETTLE", 1))
     headers = {**alice, "Idempotency-Key": "cart-order-1"}
     first = client.post("/api/v1/orders", json=BODY, headers=headers)
-    monkeypatch.setenv("CART_SERVICE_URL", f"http://127.0.0.1:{free_port()}")  # cart gone
+    reconfigure(cart_service_url=f"http://127.0.0.1:{free_port()}")  # cart gone
     again = client.post("/api/v1/orders", json=BODY, headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json["id"] == first.json["id"]

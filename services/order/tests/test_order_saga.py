@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from event_contracts import REGISTRY
-from order.service import (
+from order.deadlines import (
     cancel_if_overdue,
     cancel_overdue,
     complete_delivered,
@@ -90,8 +90,8 @@ def cancelled_events(db, order_id: str) -> list[dict]:
 
 
 def test_a_new_order_is_pending_with_a_payment_deadline_coupon_and_product_ids(
-        client, db, alice, consumer, order_of, monkeypatch):
-    monkeypatch.setenv("ORDER_PAYMENT_TIMEOUT_S", "600")
+        client, db, alice, consumer, order_of, reconfigure):
+    reconfigure(payment_timeout_s=600)
     consumer.apply(inbound("ProductUpdated", product_id=7, skus=[
         {"sku": "KETTLE", "price": {"amount": 9900, "currency": "CNY"}, "attributes": {},
          "available": 3}], updated_at=datetime.now(UTC).isoformat()))
@@ -547,17 +547,17 @@ def test_a_payment_known_while_pending_stops_the_deadline(place, consumer, db, o
 
 
 def test_one_failing_order_does_not_stop_the_deadline_timer(place, db, order_of, monkeypatch):
-    import order.service as service
+    import order.deadlines as deadlines
 
     first, second = place(), place()
-    real = service.cancel_if_overdue
+    real = deadlines.cancel_if_overdue
 
     def flaky(db_, order_id, expected, at):
         if order_id == first:
             raise RuntimeError("boom")
         return real(db_, order_id, expected, at)
 
-    monkeypatch.setattr(service, "cancel_if_overdue", flaky)
+    monkeypatch.setattr(deadlines, "cancel_if_overdue", flaky)
     assert cancel_overdue(db, datetime.now(UTC) + timedelta(days=1)) == 1
     assert order_of(first)["status"] == "pending"
     assert order_of(second)["status"] == "cancelled"
@@ -621,16 +621,16 @@ def test_concurrent_timer_and_payment_exactly_one_wins(place, consumer, db, orde
         assert "refunded" in order["timeline"][-1]["note"]
 
 
-def test_auto_complete_after_delivery_once(place, consumer, db, order_of, monkeypatch):
-    monkeypatch.setenv("ORDER_AUTO_COMPLETE_AFTER_S", str(7 * 24 * 3600))
+def test_auto_complete_after_delivery_once(place, consumer, db, order_of):
+    after_s = 7 * 24 * 3600
     order_id, undelivered = place(), place()
     for event in (payable(order_id), paid(order_id), shipped(order_id),
                   delivered(order_id, at="2026-11-25T10:00:00+00:00")):
         consumer.apply(event)
     delivered_at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-    assert complete_delivered(db, delivered_at + timedelta(days=6)) == 0
-    assert complete_delivered(db, delivered_at + timedelta(days=7, seconds=1)) == 1
-    assert complete_delivered(db, delivered_at + timedelta(days=8)) == 0
+    assert complete_delivered(db, delivered_at + timedelta(days=6), after_s) == 0
+    assert complete_delivered(db, delivered_at + timedelta(days=7, seconds=1), after_s) == 1
+    assert complete_delivered(db, delivered_at + timedelta(days=8), after_s) == 0
     assert order_of(order_id)["status"] == "completed"
     assert order_of(undelivered)["status"] == "pending"
     [event] = outbox_events(db, "OrderCompleted")
@@ -653,7 +653,7 @@ def test_the_worker_loop_runs_both_timers_and_survives_a_failure(db, monkeypatch
             raise RuntimeError("database away")
         return 0
 
-    def complete(db_, at):
+    def complete(db_, at, after_s):
         passes.append("complete")
         stop.set()
         return 0
