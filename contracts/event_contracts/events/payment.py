@@ -4,10 +4,11 @@ from marshmallow import fields, validate
 
 from event_contracts.common import MoneySchema
 from event_contracts.registry import EventSchema, event_schema
+from event_contracts.vocabulary import PaymentMethod, RefundDestination
 
-CASH_ON_DELIVERY = "cod"
-PAYMENT_METHODS = ("balance", "alipay", "wechat", "card", CASH_ON_DELIVERY)
-PROVIDER_METHODS = ("alipay", "wechat", "card")
+# The order service still imports this name; it goes once order uses PaymentMethod.
+CASH_ON_DELIVERY = PaymentMethod.CASH_ON_DELIVERY
+PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
 
 
 @event_schema("PaymentDue", 1)
@@ -57,7 +58,7 @@ class CashOnDeliveryChosenV1(EventSchema):
     chosen_at = fields.AwareDateTime(required=True)
 
 
-REFUND_DESTINATIONS = ("original", "balance")
+REFUND_DESTINATIONS = tuple(destination.value for destination in RefundDestination)
 
 
 @event_schema("RefundIssued", 1)
