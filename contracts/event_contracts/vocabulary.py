@@ -1,10 +1,14 @@
-"""Words that cross services: the closed sets event fields take their values from.
-
-Enums only. A service compares with these members, never with the raw strings, so a
-word that changes changes in one place and a misspelt one does not import.
-"""
+"""Vocabularies more than one service speaks: the values event payloads carry."""
 
 from enum import StrEnum
+
+
+class ReturnKind(StrEnum):
+    """What a buyer's after-sales request asks for (``type`` of the Return* events)."""
+
+    REFUND_ONLY = "refund_only"  # money back, the goods stay with the buyer (or never left)
+    RETURN_REFUND = "return_refund"  # the goods come back, then the money
+    EXCHANGE = "exchange"  # the goods come back, a replacement parcel goes out
 
 
 class PaymentMethod(StrEnum):

@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import ReturnKind
 from payment import payables, payments, refunds
 from service_runtime.consumer import Event, Handlers
 
@@ -33,7 +34,7 @@ def delivered(session: Session, event: Event) -> None:
 
 @handlers.on("ReturnApproved")
 def return_approved(session: Session, event: Event) -> None:
-    if event.data["type"] == "refund_only":
+    if event.data["type"] == ReturnKind.REFUND_ONLY:
         refund = event.data["refund"]
         refunds.refund_return(session, event.data["order_id"], event.data["return_id"],
                               refund["amount"], refund["currency"],
@@ -42,7 +43,7 @@ def return_approved(session: Session, event: Event) -> None:
 
 @handlers.on("ReturnReceived")
 def return_received(session: Session, event: Event) -> None:
-    if event.data["type"] == "return_refund":
+    if event.data["type"] == ReturnKind.RETURN_REFUND:
         refund = event.data["refund"]
         refunds.refund_return(session, event.data["order_id"], event.data["return_id"],
                               refund["amount"], refund["currency"], "returned goods received")

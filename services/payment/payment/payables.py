@@ -24,6 +24,10 @@ from payment.domain import (
 )
 from payment.models import OrderProgress, Payable, Payment
 from service_runtime.ids import utcnow as now
+from service_runtime.projections import Projection
+
+# What is heard of an order before its OrderPlaced; made by whichever event comes first.
+ORDER_PROGRESS = Projection(OrderProgress, "order_id", stamp=None)
 
 
 def record_payable(session: Session, order_id: str, user_id: str, amount: int,
@@ -31,7 +35,9 @@ def record_payable(session: Session, order_id: str, user_id: str, amount: int,
     """``OrderPlaced``: remember what the order owes (once), with what was heard before."""
     if session.get(Payable, order_id) is not None:
         return
-    progress = session.get(OrderProgress, order_id)
+    progress = session.execute(
+        select(OrderProgress.stock_reserved, OrderProgress.cancelled)
+        .where(OrderProgress.order_id == order_id)).first()
     status = initial_payable_status(bool(progress and progress.stock_reserved),
                                     bool(progress and progress.cancelled))
     payable = Payable(order_id=order_id, user_id=user_id, amount=amount, currency=currency,
@@ -43,12 +49,11 @@ def record_payable(session: Session, order_id: str, user_id: str, amount: int,
         events.payment_due(session, payable, now())
 
 
-def _progress(session: Session, order_id: str) -> OrderProgress:
-    progress = session.get(OrderProgress, order_id)
-    if progress is None:
-        progress = OrderProgress(order_id=order_id, stock_reserved=False, cancelled=False)
-        session.add(progress)
-    return progress
+def _heard(session: Session, order_id: str, **facts: bool) -> None:
+    """Keep what an event said of an order not placed here yet; a fact once heard stays."""
+    ORDER_PROGRESS.ensure(session, order_id)
+    session.execute(update(OrderProgress).where(OrderProgress.order_id == order_id)
+                    .values(**facts).execution_options(synchronize_session=False))
 
 
 def stock_reserved(session: Session, order_id: str) -> None:
@@ -56,7 +61,7 @@ def stock_reserved(session: Session, order_id: str) -> None:
     by ``PaymentDue`` once); on a payable already further or void it changes nothing."""
     payable = session.get(Payable, order_id)
     if payable is None:
-        _progress(session, order_id).stock_reserved = True
+        _heard(session, order_id, stock_reserved=True)
         return
     became_due = session.execute(
         update(Payable)
@@ -70,7 +75,7 @@ def stock_reserved(session: Session, order_id: str) -> None:
 def order_cancelled(session: Session, order_id: str, reason: str) -> None:
     """``OrderCancelled``: void an unpaid payable; refund whatever a paid one has left."""
     if session.get(Payable, order_id) is None:
-        _progress(session, order_id).cancelled = True
+        _heard(session, order_id, cancelled=True)
         return
     voided = session.execute(
         update(Payable)
