@@ -160,19 +160,19 @@ def test_an_order_reads_awaiting_payment_only_once_the_payment_service_takes_pay
         services, signing_key, monkeypatch):
     """The payment service is slow to handle StockReserved (a lagging worker): the order
     still reads pending until the payment service has made it due and said so."""
-    import payment.service
+    import payment.payables
     from payment.ledger import credit_opening_balance
 
     clients, payment_app = services
     orders, payments = clients["order"], clients["payment"]
     credit_opening_balance(payment_app.extensions["db"], "alice", 20000, "opening")
-    real = payment.service.stock_reserved
+    real = payment.payables.stock_reserved
 
     def lagging(session, order_id):  # type: ignore[no-untyped-def]
         time.sleep(1.5)  # the catalog's StockReserved long reached the order service
         real(session, order_id)
 
-    monkeypatch.setattr(payment.service, "stock_reserved", lagging)
+    monkeypatch.setattr(payment.payables, "stock_reserved", lagging)
     alice = bearer(signing_key, "alice")
     body = {"address_id": "addr_1", "delivery_method": "express",
             "lines": [{"sku": "KETTLE", "quantity": 1}]}

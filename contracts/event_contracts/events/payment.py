@@ -4,10 +4,9 @@ from marshmallow import fields, validate
 
 from event_contracts.common import MoneySchema
 from event_contracts.registry import EventSchema, event_schema
+from event_contracts.vocabulary import PaymentMethod, RefundDestination
 
-CASH_ON_DELIVERY = "cod"
-PAYMENT_METHODS = ("balance", "alipay", "wechat", "card", CASH_ON_DELIVERY)
-PROVIDER_METHODS = ("alipay", "wechat", "card")
+PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
 
 
 @event_schema("PaymentDue", 1)
@@ -57,7 +56,7 @@ class CashOnDeliveryChosenV1(EventSchema):
     chosen_at = fields.AwareDateTime(required=True)
 
 
-REFUND_DESTINATIONS = ("original", "balance")
+REFUND_DESTINATIONS = tuple(destination.value for destination in RefundDestination)
 
 
 @event_schema("RefundIssued", 1)

@@ -6,6 +6,7 @@ commit. Events of different topics may arrive in any order; the use cases upsert
 
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import PaymentMethod
 from logistics import orders
 from service_runtime.consumer import Event, Handlers
 
@@ -21,7 +22,7 @@ def order_placed(session: Session, event: Event) -> None:
 def payment_confirmed(session: Session, event: Event) -> None:
     data = event.data
     orders.prepare_shipment(session, data["order_id"], data["user_id"], data["confirmed_at"],
-                             cash_on_delivery=data["method"] == "cod")
+                             cash_on_delivery=data["method"] == PaymentMethod.CASH_ON_DELIVERY)
 
 
 @handlers.on("CashOnDeliveryChosen")

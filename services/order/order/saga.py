@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from event_contracts.events.order import CancelledBy
-from event_contracts.events.payment import CASH_ON_DELIVERY
+from event_contracts.vocabulary import PaymentMethod
 from order.domain import (
     UNPAID,
     OrderStatus,
@@ -86,10 +86,10 @@ def payment_confirmed(session: Session, order_id: str, payment_id: str, method: 
         return  # already known
     at = now()
     facts = {"payment_id": payment_id, "payment_method": method, "paid_at": confirmed_at}
-    if method == CASH_ON_DELIVERY:
+    if method == PaymentMethod.CASH_ON_DELIVERY:
         facts["cash_on_delivery"] = True
     status = OrderStatus(order.status)
-    if status == OrderStatus.AWAITING_PAYMENT and method != CASH_ON_DELIVERY:
+    if status == OrderStatus.AWAITING_PAYMENT and method != PaymentMethod.CASH_ON_DELIVERY:
         move_or_retry(session, order, [OrderStatus.PAID], [f"payment {payment_id} confirmed"],
                       at, **facts)
         return
@@ -102,7 +102,7 @@ def payment_confirmed(session: Session, order_id: str, payment_id: str, method: 
         text = f"payment {payment_id} confirmed before the order was shown payable"
     elif status == OrderStatus.CANCELLED:
         text = f"payment {payment_id} confirmed after cancellation; it is refunded"
-    elif method == CASH_ON_DELIVERY:
+    elif method == PaymentMethod.CASH_ON_DELIVERY:
         text = f"cash on delivery collected ({payment_id})"
     else:
         text = f"payment {payment_id} confirmed"
@@ -126,7 +126,8 @@ def cash_on_delivery_chosen(session: Session, order_id: str, payment_id: str) ->
                           f"cash on delivery chosen ({payment_id}) too late", at)
         return
     record_facts_or_retry(session, order, cash_on_delivery=True,
-                          payment_method=CASH_ON_DELIVERY, payment_id=payment_id, updated_at=at)
+                          payment_method=PaymentMethod.CASH_ON_DELIVERY, payment_id=payment_id,
+                          updated_at=at)
     add_timeline_note(order, order.status, "cash on delivery chosen: pay when it arrives", at)
 
 

@@ -3,7 +3,9 @@
 from flask import Response, request
 from flask.views import MethodView
 
-from payment import sandbox, service
+from payment import sandbox
+from payment.payments import get_payment, handle_notification, list_payments, pay
+from payment.reconciliation import daily_report
 from payment.schemas import (
     CashierQuerySchema,
     NotificationQuerySchema,
@@ -16,6 +18,7 @@ from payment.schemas import (
     SandboxNotificationSchema,
     TopUpSchema,
 )
+from payment.topups import top_up
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN
 from service_runtime.blueprint import Blueprint
@@ -43,15 +46,15 @@ class Payments(MethodView):
     @payments.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
     @idempotent(payments)
     def post(self, body):  # type: ignore[no-untyped-def]
-        payment, created = service.pay(current_db(), current_user_id(), body["order_id"],
-                                       body["method"], idempotency_key())
+        payment, created = pay(current_db(), current_user_id(), body["order_id"],
+                               body["method"], idempotency_key())
         return (payment, 201) if created else (payment, 200)
 
     @signed_in
     @payments.arguments(PaymentQuerySchema, location="query")
     @payments.response(200, PaymentSchema(many=True))
     def get(self, query):  # type: ignore[no-untyped-def]
-        return service.list_payments(current_db(), current_user_id(), query["order_id"])
+        return list_payments(current_db(), current_user_id(), query["order_id"])
 
 
 @payments.route("/<string:payment_id>")
@@ -59,7 +62,7 @@ class PaymentById(MethodView):
     @signed_in
     @payments.response(200, PaymentSchema)
     def get(self, payment_id):  # type: ignore[no-untyped-def]
-        return service.get_payment(current_db(), current_user_id(), payment_id)
+        return get_payment(current_db(), current_user_id(), payment_id)
 
 
 @payments.route("/callbacks/<string:provider>")
@@ -67,8 +70,8 @@ class Callback(MethodView):
     @payments.doc(summary="A provider's signed asynchronous notification (public)",
                   responses={"200": {"description": "Acknowledged, in the provider's format"}})
     def post(self, provider):  # type: ignore[no-untyped-def]
-        ack = service.handle_notification(current_db(), provider, request.get_data(),
-                                          request.headers)
+        ack = handle_notification(current_db(), provider, request.get_data(),
+                                  request.headers)
         return Response(ack.body, status=ack.status, mimetype=ack.content_type)
 
 
@@ -102,8 +105,8 @@ class TopUps(MethodView):
     @top_ups.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
     @idempotent(top_ups)
     def post(self, body):  # type: ignore[no-untyped-def]
-        payment, created = service.top_up(current_db(), current_user_id(), body["package_id"],
-                                          body["amount"], body["method"], idempotency_key())
+        payment, created = top_up(current_db(), current_user_id(), body["package_id"],
+                                  body["amount"], body["method"], idempotency_key())
         return (payment, 201) if created else (payment, 200)
 
 
@@ -112,4 +115,4 @@ class Reconciliation(MethodView):
     @reconciliation.arguments(ReconciliationQuerySchema, location="query")
     @reconciliation.response(200, ReconciliationSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return service.reconciliation(current_db(), query["date"])
+        return daily_report(current_db(), query["date"])

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from payment.models import SandboxKey
+from payment.models import Payment, SandboxKey
+from payment.settings import Settings
 from service_runtime.config import env_int
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.errors import Problem
@@ -96,3 +97,10 @@ def check_cashier_token(db: Database, provider: str, payment_id: str, token: str
         raise CashierTokenInvalid("the link is not signed for this payment")
     if (at or now()).timestamp() >= expires:
         raise CashierTokenExpired("start a new payment from the shop")
+
+
+def start_trade(session: Session, payment: Payment) -> None:
+    """Create the trade at the provider: it answers the cashier link the buyer follows."""
+    payment.next_action_url = cashier_url(session, Settings.from_env().public_url,
+                                          payment.method, payment.id, payment.created_at)
+

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import click
 
-from payment import ledger_models  # noqa: F401  (the ledger's tables join Base.metadata)
+from payment import (
+    ledger_models,  # noqa: F401  (the ledger's tables join Base.metadata)
+    refunds,
+)
 from payment.handlers import handlers
-from payment.loops import refund_processor
 from payment.models import Base
 from payment.sandbox import notifier as sandbox_notifier
 from service_runtime.config import database_url
@@ -29,9 +31,7 @@ def credit_wallet(user_id: str, amount: int, reference: str) -> None:
 @click.command("retry-parked-refunds",
                help="Retry the provider refunds that failed every attempt and were parked.")
 def retry_parked_refunds() -> None:
-    from payment.service import retry_parked_refunds as retry
-
-    count = retry(Database(database_url("payment")))
+    count = refunds.retry_parked_refunds(Database(database_url("payment")))
     click.echo(f"payment: {count} parked refund(s) will be tried again")
 
 
@@ -44,5 +44,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers,
     commands=[credit_wallet, retry_parked_refunds],
-    loops=[sandbox_notifier, refund_processor],
+    loops=[sandbox_notifier, refunds.refund_submitter],
 )

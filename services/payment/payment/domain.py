@@ -10,18 +10,86 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from event_contracts.vocabulary import PaymentMethod, RefundDestination
 from service_runtime.errors import Conflict, InvalidInput, NotFound, Problem
 
-# Refunds of these go back into the wallet; the others back through their provider.
-REFUND_TO_BALANCE = ("balance", "cod")
-# A refund's ``trigger`` for the automatic refund of a payment that found its order
-# cancelled or already paid: ``duplicate:<payment id>``.
-DUPLICATE_TRIGGER_PREFIX = "duplicate:"
+
+class Provider(StrEnum):
+    """The payment methods paid at an outside provider's cashier, which then notifies us."""
+
+    ALIPAY = PaymentMethod.ALIPAY.value
+    WECHAT = PaymentMethod.WECHAT.value
+    CARD = PaymentMethod.CARD.value
+
+
+class PaymentKind(StrEnum):
+    ORDER = "order"  # pays an order's payable
+    TOP_UP = "top_up"  # credits the wallet
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"  # waiting for the provider's notification
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # the provider declined it; a later success still counts
+    AWAITING_DELIVERY = "awaiting_delivery"  # cash on delivery: the courier collects it
+    CANCELLED = "cancelled"  # cash on delivery of an order cancelled before delivery
+
+
+class PayableStatus(StrEnum):
+    """What an order owes goes ``AWAITING_STOCK -> DUE -> PAID``, or ``DUE -> ON_DELIVERY
+    -> PAID`` (cash on delivery), or to ``VOID`` when cancelled unpaid."""
+
+    AWAITING_STOCK = "awaiting_stock"
+    DUE = "due"  # announced by ``PaymentDue``: a payment is accepted now
+    # The buyer chose cash on delivery. Stored as "cod", the method's word, since the
+    # first release; the member says what the state is.
+    ON_DELIVERY = "cod"
+    PAID = "paid"
+    VOID = "void"
+
+
+# The states a cancellation voids: nothing was paid yet.
+UNPAID = (PayableStatus.AWAITING_STOCK, PayableStatus.DUE, PayableStatus.ON_DELIVERY)
 
 
 class RefundStatus(StrEnum):
     PENDING = "pending"  # recorded; the provider has not yet given the money back
     SUCCEEDED = "succeeded"  # the money is back (wallet or provider)
+
+
+class TradeOutcome(StrEnum):
+    """How the buyer left a provider's cashier (the sandbox's form and notifications)."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+# -- refund triggers: unique per order, so a trigger delivered twice refunds once -------
+
+CANCELLATION_TRIGGER = "cancel"
+_RETURN_PREFIX = "return:"
+_DUPLICATE_PREFIX = "duplicate:"
+
+
+def return_trigger(return_id: str) -> str:
+    return f"{_RETURN_PREFIX}{return_id}"
+
+
+def duplicate_trigger(payment_id: str) -> str:
+    """The automatic refund of a payment that found its order cancelled or already paid."""
+    return f"{_DUPLICATE_PREFIX}{payment_id}"
+
+
+def is_duplicate_trigger(trigger: str) -> bool:
+    return trigger.startswith(_DUPLICATE_PREFIX)
+
+
+def duplicate_payment_of(trigger: str) -> str | None:
+    """The payment a duplicate trigger refunds; None for any other trigger."""
+    return trigger.removeprefix(_DUPLICATE_PREFIX) if is_duplicate_trigger(trigger) else None
+
+
+DUPLICATE_TRIGGER_LIKE = f"{_DUPLICATE_PREFIX}%"  # the same, as an SQL LIKE pattern
 
 
 class AlreadyPaid(Conflict):
@@ -71,22 +139,22 @@ class SandboxDisabled(NotFound):
 
 def check_payable(status: str, order_id: str) -> None:
     """Raise the problem that explains why a payable in ``status`` cannot be paid now."""
-    if status == "due":
+    if status == PayableStatus.DUE:
         return
-    if status == "awaiting_stock":
+    if status == PayableStatus.AWAITING_STOCK:
         raise OrderNotPayableYet(f"order {order_id} is waiting for its stock to be reserved")
-    if status == "void":
+    if status == PayableStatus.VOID:
         raise OrderCancelled(f"order {order_id} was cancelled")
-    if status == "cod":
+    if status == PayableStatus.ON_DELIVERY:
         raise CashOnDeliveryChosen(f"order {order_id} is paid in cash on delivery")
     raise AlreadyPaid(f"order {order_id} is already paid")
 
 
-def initial_payable_status(stock_reserved: bool, cancelled: bool) -> str:
+def initial_payable_status(stock_reserved: bool, cancelled: bool) -> PayableStatus:
     """What a new payable starts as, given what was heard about the order before it."""
     if cancelled:
-        return "void"
-    return "due" if stock_reserved else "awaiting_stock"
+        return PayableStatus.VOID
+    return PayableStatus.DUE if stock_reserved else PayableStatus.AWAITING_STOCK
 
 
 def refundable(paid: int, refunded: int, requested: int | None = None) -> int:
@@ -95,18 +163,17 @@ def refundable(paid: int, refunded: int, requested: int | None = None) -> int:
     return left if requested is None else max(0, min(requested, left))
 
 
-def refund_destination(method: str) -> tuple[str, str]:
-    """(where the ledger sends the money, the event's ``destination``) for a payment method.
+def refund_destination(method: str) -> tuple[PaymentMethod, RefundDestination]:
+    """(the method the money goes back through, the event's ``destination``) for a
+    payment's method.
 
     Balance payments go back to the wallet, which is their original method; cash on
     delivery cannot be handed back in cash, so it goes to the wallet; provider
     payments go back through their provider.
     """
-    if method == "balance":
-        return "balance", "original"
-    if method == "cod":
-        return "balance", "balance"
-    return method, "original"
+    if method == PaymentMethod.CASH_ON_DELIVERY:
+        return PaymentMethod.BALANCE, RefundDestination.BALANCE
+    return PaymentMethod(method), RefundDestination.ORIGINAL
 
 
 # -- money ---------------------------------------------------------------------------
@@ -231,8 +298,8 @@ def reconcile(payments: Iterable[PaymentFact], refunds: Iterable[RefundFact],
         report.mismatches.append({"kind": kind, "order_id": order_id,
                                   "payment_id": payment_id, "detail": detail})
 
-    refunded_duplicates = {r.trigger.removeprefix("duplicate:") for r in refunds
-                           if r.trigger.startswith("duplicate:") and r.succeeded}
+    refunded_duplicates = {duplicate_payment_of(r.trigger) for r in refunds
+                           if is_duplicate_trigger(r.trigger) and r.succeeded}
     payments_of: dict[str, list[PaymentFact]] = defaultdict(list)
     for payment in payments:
         payments_of[payment.order_id].append(payment)
@@ -243,7 +310,7 @@ def reconcile(payments: Iterable[PaymentFact], refunds: Iterable[RefundFact],
                 mismatch("amount-differs", order_id,
                          f"paid {payment.amount}, the order's total is {payable.amount}",
                          payment.id)
-            if (payable is None or payable.status != "paid") \
+            if (payable is None or payable.status != PayableStatus.PAID) \
                     and payment.id not in refunded_duplicates:
                 mismatch("payable-not-paid", order_id,
                          f"payment succeeded but the order is "

@@ -2,7 +2,8 @@
 
 from sqlalchemy.orm import Session
 
-from payment import service
+from event_contracts.vocabulary import ReturnKind
+from payment import payables, payments, refunds
 from service_runtime.consumer import Event, Handlers
 
 handlers = Handlers()
@@ -11,37 +12,38 @@ handlers = Handlers()
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
     total = event.data["total"]
-    service.record_payable(session, event.data["order_id"], event.data["user_id"],
-                           total["amount"], total["currency"])
+    payables.record_payable(session, event.data["order_id"], event.data["user_id"],
+                            total["amount"], total["currency"])
 
 
 @handlers.on("StockReserved")
 def stock_reserved(session: Session, event: Event) -> None:
-    service.stock_reserved(session, event.data["order_id"])
+    payables.stock_reserved(session, event.data["order_id"])
 
 
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
-    service.order_cancelled(session, event.data["order_id"], event.data["reason"])
+    payables.order_cancelled(session, event.data["order_id"], event.data["reason"])
 
 
 @handlers.on("Delivered")
 def delivered(session: Session, event: Event) -> None:
     if event.data.get("return_id") is None:  # a replacement's delivery is not a sale
-        service.delivered(session, event.data["order_id"])
+        payments.cash_collected(session, event.data["order_id"])
 
 
 @handlers.on("ReturnApproved")
 def return_approved(session: Session, event: Event) -> None:
-    if event.data["type"] == "refund_only":
+    if event.data["type"] == ReturnKind.REFUND_ONLY:
         refund = event.data["refund"]
-        service.return_refund(session, event.data["order_id"], event.data["return_id"],
-                              refund["amount"], refund["currency"], "return approved (refund only)")
+        refunds.refund_return(session, event.data["order_id"], event.data["return_id"],
+                              refund["amount"], refund["currency"],
+                              "return approved (refund only)")
 
 
 @handlers.on("ReturnReceived")
 def return_received(session: Session, event: Event) -> None:
-    if event.data["type"] == "return_refund":
+    if event.data["type"] == ReturnKind.RETURN_REFUND:
         refund = event.data["refund"]
-        service.return_refund(session, event.data["order_id"], event.data["return_id"],
+        refunds.refund_return(session, event.data["order_id"], event.data["return_id"],
                               refund["amount"], refund["currency"], "returned goods received")

@@ -23,8 +23,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from event_contracts.events.payment import PROVIDER_METHODS
-from payment.ledger_models import WALLET_PREFIX, JournalEntry, LedgerAccount, Posting, Withdrawal
+from event_contracts.vocabulary import PaymentMethod
+from payment.domain import Provider
+from payment.ledger_models import (
+    WALLET_PREFIX,
+    EntryKind,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+    Withdrawal,
+    WithdrawalStatus,
+)
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.errors import Conflict, InvalidInput
 from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
@@ -52,8 +61,9 @@ ACCOUNT_KINDS = {  # prefix of a code -> its kind
     "equity": "equity", "payouts": "liability", "marketing": "expense",
 }
 # Journal entry kind -> the ``kind`` the wallet view shows (clients know these names).
-WALLET_VIEW_KINDS = {"opening": "credit", "payment": "payment", "top_up": "top_up",
-                     "refund": "refund", "withdrawal": "withdrawal"}
+WALLET_VIEW_KINDS = {EntryKind.OPENING: "credit", EntryKind.PAYMENT: "payment",
+                     EntryKind.TOP_UP: "top_up", EntryKind.REFUND: "refund",
+                     EntryKind.WITHDRAWAL: "withdrawal"}
 BANK_ACCOUNT = re.compile(r"[0-9]{12,19}")
 
 
@@ -94,10 +104,10 @@ def is_wallet(code: str) -> bool:
 
 
 def method_account(method: str) -> str:
-    """The account money arrives through for a payment method (``cod`` is cash)."""
-    if method == "cod":
+    """The account money arrives through for a payment method (cash on delivery is cash)."""
+    if method == PaymentMethod.CASH_ON_DELIVERY:
         return "cash:cod"
-    if method in PROVIDER_METHODS:
+    if method in tuple(Provider):
         return f"provider:{method}"
     raise InvalidInput(f"no ledger account for payment method {method!r}")
 
@@ -192,7 +202,7 @@ def pay_from_wallet(session: Session, user_id: str, amount: int, currency: str,
                     reference: str) -> None:
     """Pay ``amount`` from the user's wallet to the shop, or raise InsufficientBalance."""
     check_amount(amount)
-    post(session, "payment", reference,
+    post(session, EntryKind.PAYMENT, reference,
          [Leg(wallet_account(user_id), -amount), Leg(MERCHANT_SALES, amount)],
          currency, user_id=user_id)
 
@@ -201,7 +211,7 @@ def receive_provider_payment(session: Session, method: str, amount: int, currenc
                              reference: str) -> None:
     """Record money a provider (or the courier, for ``cod``) collected for the shop."""
     check_amount(amount)
-    post(session, "provider_payment", reference,
+    post(session, EntryKind.PROVIDER_PAYMENT, reference,
          [Leg(method_account(method), -amount), Leg(MERCHANT_SALES, amount)], currency,
          memo=f"paid by {method}")
 
@@ -219,16 +229,18 @@ def top_up(session: Session, user_id: str, method: str, amount: int, currency: s
         check_amount(bonus)
         legs.append(Leg(MARKETING_BONUS, -bonus))
     legs.append(Leg(wallet_account(user_id), amount + bonus))
-    post(session, "top_up", reference, legs, currency, user_id=user_id,
+    post(session, EntryKind.TOP_UP, reference, legs, currency, user_id=user_id,
          memo=f"top-up by {method}")
 
 
 def refund(session: Session, user_id: str, amount: int, currency: str, reference: str,
            destination: str) -> None:
-    """Give ``amount`` back: to the wallet (``destination="balance"``) or to the method."""
+    """Give ``amount`` back through the payment method ``destination``: the wallet for
+    ``balance``, else that method's account."""
     check_amount(amount)
-    target = wallet_account(user_id) if destination == "balance" else method_account(destination)
-    post(session, "refund", reference, [Leg(MERCHANT_SALES, -amount), Leg(target, amount)],
+    target = (wallet_account(user_id) if destination == PaymentMethod.BALANCE
+              else method_account(destination))
+    post(session, EntryKind.REFUND, reference, [Leg(MERCHANT_SALES, -amount), Leg(target, amount)],
          currency, user_id=user_id, memo=f"refund to {destination}")
 
 
@@ -256,7 +268,7 @@ def credit_opening_balance(db: Database, user_id: str, amount: int, reference: s
     if not 0 < len(reference) <= MAX_OPENING_REFERENCE:
         raise InvalidInput(f"a reference has 1 to {MAX_OPENING_REFERENCE} characters")
     with db.transaction() as session:
-        post(session, "opening", f"{user_id}:{reference}",
+        post(session, EntryKind.OPENING, f"{user_id}:{reference}",
              [Leg(EQUITY_OPENING, -amount), Leg(wallet_account(user_id), amount)], CURRENCY,
              user_id=user_id, memo="opening balance")
         return wallet_balance(session, user_id)
@@ -282,11 +294,12 @@ def request_withdrawal(db: Database, user_id: str, amount: int, bank_account: st
         with db.transaction() as session:
             withdrawal = Withdrawal(id=time_ordered_id("wd"), user_id=user_id, amount=amount,
                                     currency=CURRENCY, bank_account=bank_account,
-                                    status="pending", **idempotency_columns(idempotency_key),
+                                    status=WithdrawalStatus.PENDING,
+                                    **idempotency_columns(idempotency_key),
                                     created_at=now())
             session.add(withdrawal)
             session.flush()  # a concurrent retry with the same key fails here
-            post(session, "withdrawal", withdrawal.id,
+            post(session, EntryKind.WITHDRAWAL, withdrawal.id,
                  [Leg(wallet_account(user_id), -amount), Leg(PAYOUTS_PENDING, amount)],
                  CURRENCY, user_id=user_id, memo="withdrawal to bank")
         return withdrawal

@@ -11,14 +11,31 @@ always sum to zero too (the trial balance): money enters from ``provider:*``,
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payment.models import Base
+from service_runtime.money import Money
 from service_runtime.types import UTCDateTime
 
 WALLET_PREFIX = "wallet:"
+
+
+class EntryKind(StrEnum):
+    """What a journal entry records; its ``reference`` is the id of what it belongs to."""
+
+    OPENING = "opening"  # a wallet funded from equity:opening ("<user_id>:<reference>")
+    PAYMENT = "payment"  # an order paid from the wallet (the payment)
+    PROVIDER_PAYMENT = "provider_payment"  # money a provider or the courier collected
+    TOP_UP = "top_up"  # the wallet credited through a provider (the payment)
+    REFUND = "refund"  # money given back (the refund)
+    WITHDRAWAL = "withdrawal"  # wallet money paid out to a bank (the withdrawal)
+
+
+class WithdrawalStatus(StrEnum):
+    PENDING = "pending"  # moved to payouts:pending, not yet paid out
 
 
 class LedgerAccount(Base):
@@ -87,8 +104,12 @@ class Withdrawal(Base):
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     bank_account: Mapped[str] = mapped_column(String(19))
-    status: Mapped[str] = mapped_column(String(20))  # pending
+    status: Mapped[str] = mapped_column(String(20))  # a WithdrawalStatus
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # sha256 of the request that created the row (service_runtime.idempotency).
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from payment.domain import DUPLICATE_TRIGGER_PREFIX, RefundStatus
+from payment.domain import PaymentKind, PaymentStatus, RefundStatus, is_duplicate_trigger
+from service_runtime.money import Money
 from service_runtime.types import UTCDateTime
 
 
@@ -28,10 +30,9 @@ class Base(DeclarativeBase):
 class Payable(Base):
     """What an order owes, recorded from ``OrderPlaced``.
 
-    ``status``: awaiting_stock -> due (StockReserved; announced by ``PaymentDue``) -> paid,
-    or cod (cash on delivery chosen) -> paid on delivery, or void (cancelled unpaid). ``paid`` and
-    ``refunded`` are the fen received for it and given back; refunds are capped with
-    a conditional ``refunded + x <= paid`` update.
+    ``status``: a :class:`~payment.domain.PayableStatus`. ``paid`` and ``refunded`` are
+    the fen received for it and given back; refunds are capped with a conditional
+    ``refunded + x <= paid`` update.
     """
 
     __tablename__ = "payables"
@@ -48,21 +49,29 @@ class Payable(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
 
-class OrderSignal(Base):
-    """What was learnt about an order before its ``OrderPlaced`` arrived (any order of topics)."""
+class OrderProgress(Base):
+    """How far an order got before its ``OrderPlaced`` arrived here (topics are not ordered
+    with one another): whether its stock was reserved, whether it was cancelled. A payable
+    made later starts from it."""
 
-    __tablename__ = "order_signals"
+    __tablename__ = "order_signals"  # the table keeps the name it was created with
 
     order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     stock_reserved: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+@dataclass(frozen=True)
+class NextAction:
+    type: str
+    url: str
+
+
 class Payment(Base):
     """One attempt to pay an order (``kind`` order) or to top up the wallet (``top_up``).
 
-    ``status``: pending (waiting for the provider) | succeeded | failed |
-    awaiting_delivery (cash on delivery) | cancelled.
+    ``method`` is a :class:`~event_contracts.vocabulary.PaymentMethod`, ``kind`` a
+    :class:`~payment.domain.PaymentKind`, ``status`` a :class:`~payment.domain.PaymentStatus`.
     """
 
     __tablename__ = "payments"
@@ -79,7 +88,8 @@ class Payment(Base):
     # sha256 of the request that created the row (service_runtime.idempotency).
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    kind: Mapped[str] = mapped_column(String(10), default="order", server_default="order")
+    kind: Mapped[str] = mapped_column(String(10), default=PaymentKind.ORDER.value,
+                                      server_default=PaymentKind.ORDER.value)
     credit: Mapped[int | None] = mapped_column(Integer, nullable=True)  # top-ups
     package_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     trade_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -100,6 +110,26 @@ class Payment(Base):
         """The fen that went back (refunds still pending at the provider are not counted)."""
         return sum(refund.amount for refund in self.refunds
                    if refund.status == RefundStatus.SUCCEEDED)
+
+    @property
+    def next_action(self) -> NextAction | None:
+        """Where the buyer goes to pay a pending provider payment (the provider's cashier)."""
+        if self.status != PaymentStatus.PENDING or self.next_action_url is None:
+            return None
+        return NextAction(type="redirect", url=self.next_action_url)
+
+    @property
+    def charged(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.amount_refunded, self.currency)
+
+    @property
+    def credited(self) -> Money | None:
+        """What a top-up credits to the wallet (a package's bonus included)."""
+        return None if self.credit is None else Money(self.credit, self.currency)
 
 
 @event.listens_for(Payment, "init")
@@ -126,11 +156,11 @@ class Refund(Base):
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str] = mapped_column(String(20))
-    destination: Mapped[str] = mapped_column(String(20))  # balance | original
+    destination: Mapped[str] = mapped_column(String(20))  # a RefundDestination
     reason: Mapped[str] = mapped_column(String(500))
     trigger: Mapped[str] = mapped_column(String(80))
     return_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))  # pending | succeeded
+    status: Mapped[str] = mapped_column(String(20))  # a RefundStatus
     provider_refund_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The submission job's retry state (service_runtime.jobs): a pending provider refund
     # is tried with backoff and parked after its last attempt, for an operator to retry
@@ -147,7 +177,11 @@ class Refund(Base):
     def duplicate_payment(self) -> bool:
         """Whether this gives back a whole payment that found its order cancelled or
         already paid (the order itself was never charged by it)."""
-        return self.trigger.startswith(DUPLICATE_TRIGGER_PREFIX)
+        return is_duplicate_trigger(self.trigger)
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
 
 
 class SandboxKey(Base):
@@ -173,7 +207,7 @@ class SandboxNotification(Base):
     provider: Mapped[str] = mapped_column(String(20))
     payment_id: Mapped[str] = mapped_column(String(40), index=True)
     trade_no: Mapped[str] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(20))  # success | failure
+    outcome: Mapped[str] = mapped_column(String(20))  # a TradeOutcome
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     url: Mapped[str] = mapped_column(String(500))

@@ -27,11 +27,14 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from event_contracts.events.payment import PROVIDER_METHODS
 from payment.cashier_links import check_cashier_token
 from payment.domain import (
+    PaymentKind,
     PaymentNotFound,
+    PaymentStatus,
+    Provider,
     SandboxDisabled,
+    TradeOutcome,
     fen_to_yuan,
 )
 from payment.models import Payment, SandboxKey, SandboxNotification
@@ -67,9 +70,9 @@ def notify_base() -> str:
 
 def app_id(provider: str) -> str:
     """The merchant's id at the provider (Alipay app_id, WeChat Pay mchid)."""
-    if provider == "alipay":
+    if provider == Provider.ALIPAY:
         return env_str("ALIPAY_APP_ID", "2021000000000001")
-    if provider == "wechat":
+    if provider == Provider.WECHAT:
         return env_str("WECHATPAY_MCHID", "1900000001")
     return ""
 
@@ -78,11 +81,11 @@ def app_id(provider: str) -> str:
 
 def _new_keys(provider: str) -> SandboxKey:
     private, public, secret, serial = None, None, None, None
-    if provider in ("alipay", "wechat"):
+    if provider in (Provider.ALIPAY, Provider.WECHAT):
         private, public = generate_rsa_pair()
-    if provider == "wechat":
+    if provider == Provider.WECHAT:
         secret, serial = secrets.token_hex(16), secrets.token_hex(20).upper()
-    if provider == "card":
+    if provider == Provider.CARD:
         secret = f"whsec_{secrets.token_hex(24)}"
     return SandboxKey(provider=provider, private_key=private, public_key=public, secret=secret,
                       serial=serial, created_at=now())
@@ -114,11 +117,11 @@ def merchant_credentials(db: Database, provider: str) -> Credentials:
     """What the merchant verifies ``provider``'s notifications with: env, else the sandbox's
     public half (never its private key)."""
     env = {
-        "alipay": Credentials(public_key=env_str("ALIPAY_PUBLIC_KEY", "") or None),
-        "wechat": Credentials(public_key=env_str("WECHATPAY_PUBLIC_KEY", "") or None,
-                              secret=env_str("WECHATPAY_APIV3_KEY", "") or None,
-                              serial=env_str("WECHATPAY_SERIAL", "") or None),
-        "card": Credentials(secret=env_str("CARD_WEBHOOK_SECRET", "") or None),
+        Provider.ALIPAY: Credentials(public_key=env_str("ALIPAY_PUBLIC_KEY", "") or None),
+        Provider.WECHAT: Credentials(public_key=env_str("WECHATPAY_PUBLIC_KEY", "") or None,
+                                     secret=env_str("WECHATPAY_APIV3_KEY", "") or None,
+                                     serial=env_str("WECHATPAY_SERIAL", "") or None),
+        Provider.CARD: Credentials(secret=env_str("CARD_WEBHOOK_SECRET", "") or None),
     }[provider]
     if env.public_key or env.secret:
         return Credentials(env.public_key, env.secret, env.serial, app_id(provider) or None)
@@ -135,12 +138,13 @@ def _pending_payment(db: Database, provider: str, payment_id: str,
                      token: str | None) -> Payment:
     if not enabled():
         raise SandboxDisabled()
-    if provider not in PROVIDER_METHODS:
+    if provider not in tuple(Provider):
         raise PaymentNotFound(f"no provider {provider}")
     check_cashier_token(db, provider, payment_id, token)
     with db.read() as session:
         payment = session.get(Payment, payment_id)
-    if payment is None or payment.method != provider or payment.status != "pending":
+    if (payment is None or payment.method != provider
+            or payment.status != PaymentStatus.PENDING):
         raise PaymentNotFound(f"no pending {provider} payment {payment_id}")
     return payment
 
@@ -149,7 +153,7 @@ def cashier_page(db: Database, provider: str, payment_id: str, token: str | None
     """The provider's cashier: what is paid, to whom, and one form to pay or fail (it
     posts back to the page's own URL, token included)."""
     payment = _pending_payment(db, provider, payment_id, token)
-    subject = (f"订单 Order {payment.order_id}" if payment.kind == "order"
+    subject = (f"订单 Order {payment.order_id}" if payment.kind == PaymentKind.ORDER
                else "钱包充值 Wallet top-up")
     return _page(f"{provider} sandbox cashier", f"""
 <dl>
@@ -162,8 +166,8 @@ def cashier_page(db: Database, provider: str, payment_id: str, token: str | None
   <input type="hidden" name="payment_id" value="{escape(payment.id)}">
   <label>Outcome
     <select name="outcome">
-      <option value="success">Pay (success)</option>
-      <option value="failure">Decline (failure)</option>
+      <option value="{TradeOutcome.SUCCESS}">Pay (success)</option>
+      <option value="{TradeOutcome.FAILURE}">Decline (failure)</option>
     </select>
   </label>
   <button type="submit">Confirm</button>
@@ -180,7 +184,7 @@ def submit(db: Database, provider: str, payment_id: str, token: str | None,
     with db.transaction() as session:
         paid = session.scalar(select(SandboxNotification.id).where(
             SandboxNotification.payment_id == payment_id,
-            SandboxNotification.outcome == "success"))
+            SandboxNotification.outcome == TradeOutcome.SUCCESS))
         if paid is not None:
             raise TradeAlreadyPaid(f"{payment_id} was already paid")
         session.add(SandboxNotification(
@@ -189,7 +193,7 @@ def submit(db: Database, provider: str, payment_id: str, token: str | None,
             amount=payment.amount, currency=payment.currency,
             url=f"{notify_base()}/api/v1/payments/callbacks/{provider}", attempts=0,
             acknowledged=False, next_attempt_at=at, created_at=at))
-    word = "paid" if outcome == "success" else "declined"
+    word = "paid" if outcome == TradeOutcome.SUCCESS else "declined"
     return _page(f"{provider} sandbox", f"<p>Payment {escape(payment_id)} {word}. The merchant "
                  "will be notified; you may return to the shop.</p>")
 
@@ -220,7 +224,8 @@ def _deliver(send: Send) -> Callable[[Database, str, datetime], None]:
         assert notification is not None
         module = adapter(notification.provider)
         trade = Trade(payment_id=notification.payment_id, trade_no=notification.trade_no,
-                      succeeded=notification.outcome == "success", amount=notification.amount,
+                      succeeded=notification.outcome == TradeOutcome.SUCCESS,
+                      amount=notification.amount,
                       currency=notification.currency, notify_id=notification.id)
         body, headers = module.build(trade, signing_keys(db, notification.provider), at)
         status, text = send(notification.url, body, headers)

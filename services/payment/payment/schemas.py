@@ -1,23 +1,30 @@
 """Request and response bodies of the payment API."""
 
+from enum import StrEnum
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from event_contracts.events.payment import PAYMENT_METHODS, PROVIDER_METHODS
+from event_contracts.vocabulary import PaymentMethod, RefundDestination
 from payment import ledger
-from payment.domain import RefundStatus
-from payment.service import next_action
+from payment.domain import (
+    PaymentKind,
+    PaymentStatus,
+    Provider,
+    RefundStatus,
+    TradeOutcome,
+)
+from service_runtime.money import MoneySchema
 
 ID = validate.Length(min=1, max=40)
 
 
-class MoneySchema(Schema):
-    amount = fields.Integer()
-    currency = fields.String()
+def _values(vocabulary: type[StrEnum]) -> list[str]:
+    return [member.value for member in vocabulary]
 
 
 class PayOrderSchema(Schema):
     order_id = fields.String(required=True, validate=ID)
-    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    method = fields.String(required=True, validate=validate.OneOf(_values(PaymentMethod)))
 
 
 class PaymentQuerySchema(Schema):
@@ -31,13 +38,13 @@ class NextActionSchema(Schema):
 
 class RefundSchema(Schema):
     id = fields.String()
-    amount = fields.Method("amount_of")
+    amount = fields.Nested(MoneySchema, attribute="money")
     reason = fields.String()
     status = fields.String(metadata={
-        "enum": [str(status) for status in RefundStatus],
+        "enum": _values(RefundStatus),
         "description": "pending: the provider has not given the money back yet"})
     destination = fields.String(metadata={
-        "enum": ["original", "balance"],
+        "enum": _values(RefundDestination),
         "description": "original: the way it was paid; balance: the wallet (cash on delivery)"})
     return_id = fields.String(allow_none=True, metadata={
         "description": "the after-sales request it refunds, if any"})
@@ -48,41 +55,24 @@ class RefundSchema(Schema):
     settled_at = fields.AwareDateTime(attribute="succeeded_at", allow_none=True, metadata={
         "description": "when the money went back; null while pending"})
 
-    def amount_of(self, refund):  # type: ignore[no-untyped-def]
-        return {"amount": refund.amount, "currency": refund.currency}
-
 
 class PaymentSchema(Schema):
     id = fields.String()
-    kind = fields.String(metadata={"description": "order | top_up"})
+    kind = fields.String(metadata={"enum": _values(PaymentKind)})
     order_id = fields.String(allow_none=True)
-    method = fields.String()
-    status = fields.String(metadata={
-        "description": "pending | succeeded | failed | awaiting_delivery | cancelled"})
-    amount = fields.Method("amount_of")
-    credit = fields.Method("credit_of", metadata={"description": "top-ups: wallet credit"})
+    method = fields.String(metadata={"enum": _values(PaymentMethod)})
+    status = fields.String(metadata={"enum": _values(PaymentStatus)})
+    amount = fields.Nested(MoneySchema, attribute="charged")
+    credit = fields.Nested(MoneySchema, attribute="credited", allow_none=True,
+                           metadata={"description": "top-ups: wallet credit"})
     failure_reason = fields.String(allow_none=True)
-    next_action = fields.Method("next_action_of")
+    next_action = fields.Nested(NextActionSchema, allow_none=True)
     created_at = fields.AwareDateTime()
     succeeded_at = fields.AwareDateTime(allow_none=True)
-    amount_refunded = fields.Method("amount_refunded_of", metadata={
+    amount_refunded = fields.Nested(MoneySchema, attribute="refunded", metadata={
         "description": "what went back of this payment: the refunds that succeeded"})
     refunds = fields.List(fields.Nested(RefundSchema), metadata={
         "description": "every refund of this payment, oldest first, pending ones included"})
-
-    def amount_of(self, payment):  # type: ignore[no-untyped-def]
-        return {"amount": payment.amount, "currency": payment.currency}
-
-    def amount_refunded_of(self, payment):  # type: ignore[no-untyped-def]
-        return {"amount": payment.amount_refunded, "currency": payment.currency}
-
-    def credit_of(self, payment):  # type: ignore[no-untyped-def]
-        if payment.credit is None:
-            return None
-        return {"amount": payment.credit, "currency": payment.currency}
-
-    def next_action_of(self, payment):  # type: ignore[no-untyped-def]
-        return next_action(payment)
 
 
 class TopUpSchema(Schema):
@@ -94,7 +84,7 @@ class TopUpSchema(Schema):
                                validate=validate.OneOf(list(ledger.TOP_UP_PACKAGES)))
     amount = fields.Integer(load_default=None, allow_none=False, strict=True,
                             validate=validate.Range(min=100, max=5_000_000))
-    method = fields.String(required=True, validate=validate.OneOf(PROVIDER_METHODS))
+    method = fields.String(required=True, validate=validate.OneOf(_values(Provider)))
 
     @validates_schema
     def one_of_package_or_amount(self, data, **_):  # type: ignore[no-untyped-def]
@@ -109,7 +99,7 @@ class CashierQuerySchema(Schema):
 
 class SandboxFormSchema(Schema):
     payment_id = fields.String(required=True, validate=ID)
-    outcome = fields.String(required=True, validate=validate.OneOf(("success", "failure")))
+    outcome = fields.String(required=True, validate=validate.OneOf(_values(TradeOutcome)))
 
 
 class NotificationQuerySchema(Schema):

@@ -4,19 +4,16 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from payment import ledger
+from payment.topups import packages
 from payment.wallet_view import wallet_view
 from service_runtime.app import current_db
 from service_runtime.blueprint import Blueprint
 from service_runtime.http import current_user_id, idempotency_key, idempotent
+from service_runtime.money import MoneySchema
 from service_runtime.openapi import signed_in
 from service_runtime.paging import Cursor, page_limit
 
 wallet = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Wallet")
-
-
-class WalletMoneySchema(Schema):
-    amount = fields.Integer()
-    currency = fields.String()
 
 
 class WalletQuerySchema(Schema):
@@ -44,15 +41,15 @@ class WalletLineSchema(Schema):
 
 
 class WalletViewSchema(Schema):
-    balance = fields.Nested(WalletMoneySchema)
+    balance = fields.Nested(MoneySchema)
     ledger = fields.List(fields.Nested(WalletLineSchema), attribute="lines")
     next_cursor = fields.String(allow_none=True)
 
 
 class TopUpPackageSchema(Schema):
     id = fields.String()
-    price = fields.Nested(WalletMoneySchema)
-    credit = fields.Nested(WalletMoneySchema)
+    price = fields.Nested(MoneySchema)
+    credit = fields.Nested(MoneySchema)
 
 
 class WithdrawalRequestSchema(Schema):
@@ -64,13 +61,10 @@ class WithdrawalRequestSchema(Schema):
 
 class WithdrawalSchema(Schema):
     id = fields.String()
-    amount = fields.Method("amount_of")
+    amount = fields.Nested(MoneySchema, attribute="money")
     bank_account = fields.Method("masked_account")
     status = fields.String()
     created_at = fields.AwareDateTime()
-
-    def amount_of(self, withdrawal):  # type: ignore[no-untyped-def]
-        return {"amount": withdrawal.amount, "currency": withdrawal.currency}
 
     def masked_account(self, withdrawal):  # type: ignore[no-untyped-def]
         """Only the last four digits ever leave the service."""
@@ -91,10 +85,7 @@ class TopUpPackages(MethodView):
     @wallet.response(200, TopUpPackageSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
         """Public: what a top-up costs and what it credits (bonus included)."""
-        return [{"id": package_id,
-                 "price": {"amount": price, "currency": ledger.CURRENCY},
-                 "credit": {"amount": credit, "currency": ledger.CURRENCY}}
-                for package_id, (price, credit) in ledger.TOP_UP_PACKAGES.items()]
+        return packages()
 
 
 @wallet.route("/withdrawals")

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, select
 
 from payment.ledger import CURRENCY, WALLET_VIEW_KINDS, wallet_account
-from payment.ledger_models import JournalEntry, LedgerAccount, Posting
+from payment.ledger_models import EntryKind, JournalEntry, LedgerAccount, Posting
 from payment.models import Payment, Refund
 from service_runtime.db import Database
 from service_runtime.money import Money
@@ -58,9 +58,9 @@ def wallet_view(db: Database, user_id: str, limit: int = 50,
         query = (select(Posting, JournalEntry, Refund.payment_id, Refund.order_id,
                         Payment.order_id)
                  .join(JournalEntry, Posting.entry_id == JournalEntry.id)
-                 .outerjoin(Refund, and_(JournalEntry.kind == "refund",
+                 .outerjoin(Refund, and_(JournalEntry.kind == EntryKind.REFUND,
                                          Refund.id == JournalEntry.reference))
-                 .outerjoin(Payment, and_(JournalEntry.kind == "payment",
+                 .outerjoin(Payment, and_(JournalEntry.kind == EntryKind.PAYMENT,
                                           Payment.id == JournalEntry.reference))
                  .where(Posting.account_id == account.id)
                  .order_by(Posting.id.desc()).limit(limit + 1))
@@ -77,16 +77,16 @@ def _view_line(user_id: str, posting: Posting, entry: JournalEntry, refunded_pay
                refunded_order: str | None, paid_order: str | None) -> WalletLine:
     reference = entry.reference
     links: dict[str, str | None] = {}
-    if entry.kind == "opening":
+    if entry.kind == EntryKind.OPENING:
         reference = reference.removeprefix(f"{user_id}:")
-    elif entry.kind == "payment":
+    elif entry.kind == EntryKind.PAYMENT:
         links = {"payment_id": reference, "order_id": paid_order}
-    elif entry.kind == "top_up":
+    elif entry.kind == EntryKind.TOP_UP:
         links = {"payment_id": reference}
-    elif entry.kind == "refund":
+    elif entry.kind == EntryKind.REFUND:
         links = {"refund_id": reference, "payment_id": refunded_payment,
                  "order_id": refunded_order}
-    elif entry.kind == "withdrawal":
+    elif entry.kind == EntryKind.WITHDRAWAL:
         links = {"withdrawal_id": reference}
     return WalletLine(amount=posting.amount, currency=posting.currency,
                       kind=WALLET_VIEW_KINDS.get(entry.kind, entry.kind), reference=reference,

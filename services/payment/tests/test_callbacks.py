@@ -14,7 +14,7 @@ from event_contracts import REGISTRY
 from payment import ledger, sandbox
 from payment.models import Payable, Payment, Refund, SandboxNotification
 from payment.providers import Trade, adapter
-from payment.service import process_pending_refunds
+from payment.refunds import process_pending_refunds
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import outbox_events
 from service_runtime.testing.processes import served

@@ -11,7 +11,7 @@ from payment.definition import DEFINITION
 from payment.domain import PayableFact, PaymentFact, RefundFact, reconcile
 from payment.models import Payment
 from payment.providers import Trade, adapter
-from payment.service import process_pending_refunds
+from payment.refunds import process_pending_refunds
 from service_runtime import tables as runtime
 from service_runtime.ids import utcnow
 

@@ -10,7 +10,7 @@ from payment import sandbox
 from payment.definition import retry_parked_refunds as retry_parked_refunds_command
 from payment.models import Refund
 from payment.providers import Trade, adapter
-from payment.service import REFUND_SUBMISSION, process_pending_refunds, retry_parked_refunds
+from payment.refunds import REFUND_SUBMISSION, process_pending_refunds, retry_parked_refunds
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import outbox_events
 

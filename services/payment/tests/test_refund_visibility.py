@@ -9,7 +9,7 @@ import pytest
 
 from payment import ledger, sandbox
 from payment.providers import Trade, adapter
-from payment.service import process_pending_refunds
+from payment.refunds import process_pending_refunds
 from service_runtime.ids import utcnow
 
 CNY = "CNY"

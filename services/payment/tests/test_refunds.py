@@ -8,7 +8,7 @@ from event_contracts import REGISTRY
 from payment import ledger, sandbox
 from payment.models import Payable, Refund
 from payment.providers import Trade, adapter
-from payment.service import process_pending_refunds
+from payment.refunds import process_pending_refunds
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import outbox_events
 

@@ -91,9 +91,10 @@ class Ack:
 
 def adapter(provider: str) -> ModuleType:
     """The adapter module of ``provider`` or a 404 problem."""
+    from payment.domain import Provider
     from payment.providers import alipay, card, wechat
 
-    adapters = {"alipay": alipay, "wechat": wechat, "card": card}
+    adapters = {Provider.ALIPAY: alipay, Provider.WECHAT: wechat, Provider.CARD: card}
     if provider not in adapters:
         raise UnknownProvider(f"no payment provider {provider!r}")
     return adapters[provider]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from payment.domain import fen_to_yuan, yuan_to_fen
+from payment.domain import Provider, fen_to_yuan, yuan_to_fen
 from payment.providers import (
     BEIJING,
     Ack,
@@ -25,7 +25,7 @@ from payment.providers import (
 )
 from payment.providers.crypto import rsa_sign, rsa_verify
 
-NAME = "alipay"
+NAME = Provider.ALIPAY
 ACK = Ack(200, "success", "text/plain")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SUCCESS_STATES = ("TRADE_SUCCESS", "TRADE_FINISHED")

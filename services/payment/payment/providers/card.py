@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from payment.domain import Provider
 from payment.providers import (
     Ack,
     Credentials,
@@ -23,7 +24,7 @@ from payment.providers import (
     Trade,
 )
 
-NAME = "card"
+NAME = Provider.CARD
 ACK = Ack(200, '{"received": true}', "application/json")
 HEADER = "Card-Signature"
 

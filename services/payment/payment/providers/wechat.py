@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from payment.domain import Provider
 from payment.providers import (
     BEIJING,
     Ack,
@@ -32,7 +33,7 @@ from payment.providers import (
 )
 from payment.providers.crypto import rsa_sign, rsa_verify
 
-NAME = "wechat"
+NAME = Provider.WECHAT
 ACK = Ack(204, "", "text/plain")
 ALGORITHM = "AEAD_AES_256_GCM"
 

@@ -1,0 +1,28 @@
+"""Vocabularies more than one service speaks: the values event payloads carry."""
+
+from enum import StrEnum
+
+
+class ReturnKind(StrEnum):
+    """What a buyer's after-sales request asks for (``type`` of the Return* events)."""
+
+    REFUND_ONLY = "refund_only"  # money back, the goods stay with the buyer (or never left)
+    RETURN_REFUND = "return_refund"  # the goods come back, then the money
+    EXCHANGE = "exchange"  # the goods come back, a replacement parcel goes out
+
+
+class PaymentMethod(StrEnum):
+    """How a buyer pays an order (``PaymentConfirmed.method``, ``RefundIssued.method``)."""
+
+    BALANCE = "balance"  # the buyer's wallet
+    ALIPAY = "alipay"
+    WECHAT = "wechat"
+    CARD = "card"
+    CASH_ON_DELIVERY = "cod"  # the courier collects it; the order ships unpaid
+
+
+class RefundDestination(StrEnum):
+    """Where a refund's money went (``RefundIssued.destination``)."""
+
+    ORIGINAL = "original"  # back the way it was paid
+    BALANCE = "balance"  # into the wallet (cash on delivery cannot be handed back in cash)

@@ -1,0 +1,116 @@
+"""What an order owes and when it can be paid: the payable, moved by the order's events.
+
+``OrderPlaced`` records the payable; ``StockReserved`` makes it due (announced by
+``PaymentDue``); ``OrderCancelled`` voids it unpaid or refunds it paid. The order's
+events travel on different topics and may arrive in any order, so what is heard before
+``OrderPlaced`` is kept as the order's progress and the payable starts from it.
+These run in the consumer's transaction and never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from payment import events, refunds
+from payment.domain import (
+    UNPAID,
+    PayableStatus,
+    PaymentStatus,
+    check_payable,
+    initial_payable_status,
+)
+from payment.models import OrderProgress, Payable, Payment
+from service_runtime.ids import utcnow as now
+from service_runtime.projections import Projection
+
+# What is heard of an order before its OrderPlaced; made by whichever event comes first.
+ORDER_PROGRESS = Projection(OrderProgress, "order_id", stamp=None)
+
+
+def record_payable(session: Session, order_id: str, user_id: str, amount: int,
+                   currency: str) -> None:
+    """``OrderPlaced``: remember what the order owes (once), with what was heard before."""
+    if session.get(Payable, order_id) is not None:
+        return
+    progress = session.execute(
+        select(OrderProgress.stock_reserved, OrderProgress.cancelled)
+        .where(OrderProgress.order_id == order_id)).first()
+    status = initial_payable_status(bool(progress and progress.stock_reserved),
+                                    bool(progress and progress.cancelled))
+    payable = Payable(order_id=order_id, user_id=user_id, amount=amount, currency=currency,
+                      status=status, paid=0, refunded=0, created_at=now())
+    session.add(payable)
+    if status == PayableStatus.DUE:
+        # In the transaction that makes it due: the order service shows the order as
+        # payable only on this event, so no buyer sees it payable before we accept payment.
+        events.payment_due(session, payable, now())
+
+
+def _heard(session: Session, order_id: str, **facts: bool) -> None:
+    """Keep what an event said of an order not placed here yet; a fact once heard stays."""
+    ORDER_PROGRESS.ensure(session, order_id)
+    session.execute(update(OrderProgress).where(OrderProgress.order_id == order_id)
+                    .values(**facts).execution_options(synchronize_session=False))
+
+
+def stock_reserved(session: Session, order_id: str) -> None:
+    """``StockReserved``: the order becomes payable (``awaiting_stock -> due``, announced
+    by ``PaymentDue`` once); on a payable already further or void it changes nothing."""
+    payable = session.get(Payable, order_id)
+    if payable is None:
+        _heard(session, order_id, stock_reserved=True)
+        return
+    became_due = session.execute(
+        update(Payable)
+        .where(Payable.order_id == order_id, Payable.status == PayableStatus.AWAITING_STOCK)
+        .values(status=PayableStatus.DUE)
+    ).rowcount
+    if became_due == 1:
+        events.payment_due(session, payable, now())
+
+
+def order_cancelled(session: Session, order_id: str, reason: str) -> None:
+    """``OrderCancelled``: void an unpaid payable; refund whatever a paid one has left."""
+    if session.get(Payable, order_id) is None:
+        _heard(session, order_id, cancelled=True)
+        return
+    voided = session.execute(
+        update(Payable)
+        .where(Payable.order_id == order_id, Payable.status.in_(UNPAID))
+        .values(status=PayableStatus.VOID)
+    ).rowcount
+    if voided:
+        session.execute(update(Payment)
+                        .where(Payment.order_id == order_id,
+                               Payment.status == PaymentStatus.AWAITING_DELIVERY)
+                        .values(status=PaymentStatus.CANCELLED))
+        return
+    refunds.refund_cancelled_order(session, order_id, reason)
+
+
+def move_due_payable(session: Session, order_id: str, to: PayableStatus,
+                     **values: object) -> None:
+    """``due -> to``, conditionally; the loser of a race gets the problem explaining why
+    the order cannot be paid."""
+    moved = session.execute(
+        update(Payable).where(Payable.order_id == order_id, Payable.status == PayableStatus.DUE)
+        .values(status=to, **values)
+    ).rowcount
+    if moved != 1:
+        current = session.scalar(select(Payable.status).where(Payable.order_id == order_id))
+        check_payable(current or PayableStatus.VOID, order_id)
+        raise AssertionError("unreachable: the payable was due")
+
+
+def mark_paid(session: Session, order_id: str, was: PayableStatus, amount: int,
+              payment_id: str, at: datetime) -> bool:
+    """``was -> paid`` by ``payment_id`` if the payable is still ``was`` and owes
+    ``amount``; False when it no longer is (cancelled, or paid by another attempt)."""
+    return session.execute(
+        update(Payable)
+        .where(Payable.order_id == order_id, Payable.status == was, Payable.amount == amount)
+        .values(status=PayableStatus.PAID, paid=amount, paid_at=at, payment_id=payment_id)
+    ).rowcount == 1
