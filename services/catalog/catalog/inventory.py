@@ -112,9 +112,10 @@ def release_order(session: Session, order_id: str) -> bool:
     return True
 
 
-def commit_order(session: Session, order_id: str) -> bool:
-    """``Shipped``: the reserved units leave the warehouse (on hand and reserved both drop)
-    and count as sales. Once; True if stock changed."""
+def sell_reservation(session: Session, order_id: str) -> bool:
+    """``Shipped``: the order's reservation becomes a sale (its status ``committed``): the
+    reserved units leave the warehouse (on hand and reserved both drop) and count as
+    sales. Once; True if stock changed."""
     changed = session.execute(
         update(Reservation)
         .where(Reservation.order_id == order_id, Reservation.status == "reserved")

@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import ReturnKind
 from payment import service
 from service_runtime.consumer import Event, Handlers
 
@@ -27,13 +28,12 @@ def order_cancelled(session: Session, event: Event) -> None:
 
 @handlers.on("Delivered")
 def delivered(session: Session, event: Event) -> None:
-    if event.data.get("return_id") is None:  # a replacement's delivery is not a sale
-        service.delivered(session, event.data["order_id"])
+    service.delivered(session, event.data["order_id"])
 
 
 @handlers.on("ReturnApproved")
 def return_approved(session: Session, event: Event) -> None:
-    if event.data["type"] == "refund_only":
+    if event.data["type"] == ReturnKind.REFUND_ONLY:
         refund = event.data["refund"]
         service.return_refund(session, event.data["order_id"], event.data["return_id"],
                               refund["amount"], refund["currency"], "return approved (refund only)")
@@ -41,7 +41,7 @@ def return_approved(session: Session, event: Event) -> None:
 
 @handlers.on("ReturnReceived")
 def return_received(session: Session, event: Event) -> None:
-    if event.data["type"] == "return_refund":
+    if event.data["type"] == ReturnKind.RETURN_REFUND:
         refund = event.data["refund"]
         service.return_refund(session, event.data["order_id"], event.data["return_id"],
                               refund["amount"], refund["currency"], "returned goods received")
