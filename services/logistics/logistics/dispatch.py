@@ -6,8 +6,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from event_contracts.vocabulary import DeliveryMethod
 from logistics.domain import (
-    DeliveryMethod,
     NotAPickup,
     NotAtPickupPoint,
     NotReady,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
+from event_contracts.vocabulary import DeliveryMethod
 from service_runtime.errors import Conflict, InvalidInput, NotFound, Problem
 from service_runtime.projections import StatusOrder
 
@@ -41,12 +42,6 @@ TRACKING_STATUSES = TRACKING.statuses[1:]
 INTERCEPT_REQUESTED = "intercept_requested"
 
 # -- delivery methods and ETAs --------------------------------------------------------
-
-
-class DeliveryMethod(StrEnum):
-    STANDARD = "standard"
-    EXPRESS = "express"
-    PICKUP = "pickup"
 
 
 DEFAULT_TRANSIT_DAYS: Mapping[str, int] = {

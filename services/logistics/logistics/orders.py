@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import DeliveryMethod
 from logistics import metrics
 from logistics.domain import (
     INTERCEPT_REQUESTED,
     ORDER_ORIGIN,
     UNDER_WAY,
-    DeliveryMethod,
     ShipmentStatus,
     estimated_delivery,
     new_pickup_code,

@@ -3,12 +3,12 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from event_contracts.common import ShippingAddressSchema
+from event_contracts.vocabulary import DeliveryMethod
 from logistics.domain import (
     PICKUP_CODE_PATTERN,
     TRACKING_NUMBER_PATTERN,
     TRACKING_STATUSES,
     Carrier,
-    DeliveryMethod,
     ShipmentStatus,
 )
 from service_runtime.paging import Cursor, page_limit

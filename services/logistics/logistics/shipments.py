@@ -11,10 +11,10 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import DeliveryMethod
 from logistics.domain import (
     DEFAULT_TRANSIT_DAYS,
     INTERCEPT_REQUESTED,
-    DeliveryMethod,
     ShipmentNotFound,
     ShipmentStatus,
     estimated_delivery,
