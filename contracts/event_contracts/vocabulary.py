@@ -3,6 +3,14 @@
 from enum import StrEnum
 
 
+class DeliveryMethod(StrEnum):
+    """How an order reaches its buyer (``OrderPlaced.delivery_method``)."""
+
+    STANDARD = "standard"
+    EXPRESS = "express"
+    PICKUP = "pickup"  # the buyer collects it at the pickup point with a code
+
+
 class ReturnKind(StrEnum):
     """What a buyer's after-sales request asks for (``type`` of the Return* events)."""
 

@@ -4,8 +4,9 @@ from marshmallow import fields, validate
 
 from event_contracts.common import MoneySchema, QuantityLineSchema
 from event_contracts.registry import EventSchema, event_schema
+from event_contracts.vocabulary import ReturnKind
 
-RETURN_TYPES = ("refund_only", "return_refund", "exchange")
+RETURN_TYPES = tuple(kind.value for kind in ReturnKind)
 
 
 class ReturnLineSchema(EventSchema):

@@ -11,8 +11,9 @@ from event_contracts.common import (
     ShippingAddressSchema,
 )
 from event_contracts.registry import EventSchema, event_schema
+from event_contracts.vocabulary import DeliveryMethod
 
-DELIVERY_METHODS = ("standard", "express", "pickup")
+DELIVERY_METHODS = tuple(method.value for method in DeliveryMethod)
 
 
 @event_schema("OrderPlaced", 1)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from event_contracts.vocabulary import ReturnKind
 from service_runtime.config import env_int
 from service_runtime.errors import Conflict, InvalidInput, NotFound
+from service_runtime.projections import StatusOrder
 
 DEFAULT_RETURN_WINDOW_DAYS = 7
 MAX_REASON = 1000
@@ -35,7 +37,10 @@ def return_window() -> timedelta:
 # -- the order as after-sales sees it -------------------------------------------------
 
 
-class OrderStatus(StrEnum):
+class OrderProgress(StrEnum):
+    """How far an order has got, as after-sales learns it from the order, payment and
+    logistics events: its own coarse view, not the order service's status."""
+
     PENDING = "pending"
     PAID = "paid"
     SHIPPED = "shipped"
@@ -44,22 +49,10 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-# Events of different topics arrive in any order; a status only ever moves forward along
-# this ranking, so a late ``Shipped`` after ``Delivered`` changes nothing. A cancelled
+# Events of different topics arrive in any order; the progress only ever moves forward
+# along this order, so a late ``Shipped`` after ``Delivered`` changes nothing. A cancelled
 # order stays cancelled (a late payment confirmation is refunded by the payment service).
-_RANK = {
-    OrderStatus.PENDING: 0,
-    OrderStatus.PAID: 1,
-    OrderStatus.SHIPPED: 2,
-    OrderStatus.DELIVERED: 3,
-    OrderStatus.COMPLETED: 4,
-    OrderStatus.CANCELLED: 5,
-}
-
-
-def statuses_before(status: OrderStatus) -> list[str]:
-    """The statuses an order may move to ``status`` from (those ranked lower)."""
-    return [s.value for s, rank in _RANK.items() if rank < _RANK[status]]
+ORDER_PROGRESS = StatusOrder(*OrderProgress)
 
 
 @dataclass(frozen=True)
@@ -134,12 +127,6 @@ class AlreadyReviewed(Conflict):
 # -- returns ------------------------------------------------------------------------
 
 
-class ReturnType(StrEnum):
-    REFUND_ONLY = "refund_only"
-    RETURN_REFUND = "return_refund"
-    EXCHANGE = "exchange"
-
-
 class ReturnStatus(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
@@ -149,9 +136,17 @@ class ReturnStatus(StrEnum):
     EXCHANGED = "exchanged"
 
 
-RETURN_TYPES = tuple(t.value for t in ReturnType)
+class TimelineStep(StrEnum):
+    """Entries on a request's timeline besides its statuses."""
+
+    GOODS_RECEIVED = "goods_received"
+    REPLACEMENT_SHIPPED = "replacement_shipped"
+    REPLACEMENT_DELIVERED = "replacement_delivered"
+
+
+RETURN_TYPES = tuple(kind.value for kind in ReturnKind)
 RETURN_STATUSES = tuple(s.value for s in ReturnStatus)
-_AFTER_DELIVERY = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+_AFTER_DELIVERY = (OrderProgress.DELIVERED, OrderProgress.COMPLETED)
 
 
 def merge_lines(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
@@ -182,9 +177,9 @@ def check_returnable(order: OrderFacts, return_type: str, now: datetime,
                 f"returns close {window.days} days after delivery", order_id=order.order_id,
                 window_days=window.days)
         return
-    if status == OrderStatus.PAID and return_type == ReturnType.REFUND_ONLY:
+    if status == OrderProgress.PAID and return_type == ReturnKind.REFUND_ONLY:
         return
-    if status == OrderStatus.PAID:
+    if status == OrderProgress.PAID:
         raise OrderNotReturnable(
             "an order that has not shipped can only be refunded (refund_only)",
             order_id=order.order_id, order_status=status)
@@ -207,7 +202,7 @@ def check_quantities(order: OrderFacts, return_type: str, requested: Mapping[str
     if bad:
         raise ReturnQuantityExceeded(
             "some lines ask for more than can still be returned", lines=bad)
-    if order.status == OrderStatus.PAID and return_type == ReturnType.REFUND_ONLY \
+    if order.status == OrderProgress.PAID and return_type == ReturnKind.REFUND_ONLY \
             and dict(requested) != bought:
         raise RefundMustCoverOrder(
             "before shipping, refund every line in full (or cancel the order)",
@@ -221,7 +216,7 @@ def refund_amount(order: OrderFacts, return_type: str, requested: Mapping[str, i
     A SKU bought on several lines (at possibly different prices) is taken line by line in
     the order's order.
     """
-    if return_type == ReturnType.EXCHANGE:
+    if return_type == ReturnKind.EXCHANGE:
         return 0
     total = 0
     for sku, quantity in requested.items():
@@ -253,7 +248,7 @@ def reject_from(return_type: str) -> tuple[str, ...]:
     """A request may be rejected until it is approved; a return or exchange also after
     approval while the goods have not arrived (they never came, or not as described).
     A ``refund_only`` request is refunded on approval, so it cannot be rejected then."""
-    if return_type == ReturnType.REFUND_ONLY:
+    if return_type == ReturnKind.REFUND_ONLY:
         return (ReturnStatus.REQUESTED.value,)
     return (ReturnStatus.REQUESTED.value, ReturnStatus.APPROVED.value)
 
@@ -262,9 +257,9 @@ def receive_transition(return_type: str) -> tuple[tuple[str, ...], str]:
     """(statuses receiving is allowed from, the status it leads to). Only goods that are
     sent back can be received: a return is then refunded by the payment service, an
     exchange is settled by the replacement logistics ships."""
-    if return_type == ReturnType.REFUND_ONLY:
+    if return_type == ReturnKind.REFUND_ONLY:
         return (), ReturnStatus.RECEIVED.value
-    target = ReturnStatus.EXCHANGED if return_type == ReturnType.EXCHANGE \
+    target = ReturnStatus.EXCHANGED if return_type == ReturnKind.EXCHANGE \
         else ReturnStatus.RECEIVED
     return (ReturnStatus.APPROVED.value,), target.value
 

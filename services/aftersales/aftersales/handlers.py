@@ -30,6 +30,16 @@ def delivered(session: Session, event: Event) -> None:
     orders.record_delivered(session, event.data)
 
 
+@handlers.on("ReplacementShipped")
+def replacement_shipped(session: Session, event: Event) -> None:
+    orders.record_replacement_shipped(session, event.data)
+
+
+@handlers.on("ReplacementDelivered")
+def replacement_delivered(session: Session, event: Event) -> None:
+    orders.record_replacement_delivered(session, event.data)
+
+
 @handlers.on("OrderCompleted")
 def order_completed(session: Session, event: Event) -> None:
     orders.record_completed(session, event.data)

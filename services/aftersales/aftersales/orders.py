@@ -1,8 +1,8 @@
 """The after-sales copy of each order, kept from order, payment and logistics events.
 
 Written only by the event handlers (the consumer's session, never committed here). Events
-of different topics arrive in any order, so every handler upserts what it learns and
-moves an order's status only forward (``domain.statuses_before``) with conditional updates.
+of different topics arrive in any order: the copy is a runtime projection (``ORDERS``),
+made by whichever event comes first, its facts learnt once, its progress only forward.
 Returns, reviews and tickets check a buyer's order against this copy (``own_order``)."""
 
 from __future__ import annotations
@@ -15,54 +15,32 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from aftersales.domain import (
+    ORDER_PROGRESS,
     REFUNDABLE_FROM,
     BoughtLine,
     OrderFacts,
     OrderNotFound,
-    OrderStatus,
+    OrderProgress,
     ReturnStatus,
-    statuses_before,
+    TimelineStep,
 )
 from aftersales.models import OrderLine, OrderView, ReturnRequest
 from aftersales.timeline import add_step, step_once
-from service_runtime.db import insert_if_absent
 from service_runtime.ids import utcnow as now
+from service_runtime.projections import Projection
 
 log = logging.getLogger(__name__)
 
-
-def _ensure_order(session: Session, order_id: str, user_id: str | None = None) -> None:
-    """The order's row exists afterwards (created ``pending`` if this is its first event)."""
-    inserted = insert_if_absent(session, OrderView, order_id=order_id, user_id=user_id,
-                                status=OrderStatus.PENDING.value, refunded_amount=0,
-                                updated_at=now())
-    if not inserted and user_id is not None:
-        session.execute(update(OrderView)
-                        .where(OrderView.order_id == order_id, OrderView.user_id.is_(None))
-                        .values(user_id=user_id))
-
-
-def _advance(session: Session, order_id: str, status: OrderStatus) -> bool:
-    """Move the order to ``status`` unless it is there or further already."""
-    return session.execute(
-        update(OrderView)
-        .where(OrderView.order_id == order_id, OrderView.status.in_(statuses_before(status)))
-        .values(status=status.value, updated_at=now())
-    ).rowcount == 1
+ORDERS = Projection(OrderView, "order_id", ORDER_PROGRESS)
 
 
 def record_order_placed(session: Session, data: Mapping[str, Any]) -> None:
-    """``OrderPlaced``: the buyer, the lines and prices; once (a row with ``placed_at``
+    """``OrderPlaced``: the buyer, the lines and prices; once (a copy with ``placed_at``
     set has its lines already)."""
     order_id = data["order_id"]
-    _ensure_order(session, order_id, data["user_id"])
-    placed = session.execute(
-        update(OrderView)
-        .where(OrderView.order_id == order_id, OrderView.placed_at.is_(None))
-        .values(placed_at=data["placed_at"], currency=data["total"]["currency"],
-                updated_at=now())
-    ).rowcount
-    if placed != 1:
+    ORDERS.ensure(session, order_id, user_id=data["user_id"])
+    if not ORDERS.learn(session, order_id, "placed_at", data["placed_at"],
+                        currency=data["total"]["currency"]):
         return
     session.execute(insert(OrderLine), [
         {"order_id": order_id, "line_no": number, "sku": line["sku"],
@@ -74,55 +52,55 @@ def record_order_placed(session: Session, data: Mapping[str, Any]) -> None:
 
 def record_paid(session: Session, data: Mapping[str, Any]) -> None:
     """``PaymentConfirmed``."""
-    _ensure_order(session, data["order_id"], data["user_id"])
-    _advance(session, data["order_id"], OrderStatus.PAID)
+    ORDERS.ensure(session, data["order_id"], user_id=data["user_id"])
+    ORDERS.advance(session, data["order_id"], OrderProgress.PAID)
 
 
 def record_shipped(session: Session, data: Mapping[str, Any]) -> None:
-    """``Shipped``: the order is on its way; a replacement shipment (``return_id`` set)
-    only shows on its exchange request's timeline."""
-    if data.get("return_id"):
-        step_once(session, data["return_id"], "replacement_shipped", data["shipped_at"],
-                  f"{data['carrier']} {data['tracking_number']}")
-        return
-    _ensure_order(session, data["order_id"])
-    _advance(session, data["order_id"], OrderStatus.SHIPPED)
+    """``Shipped``: the order's parcel is on its way."""
+    ORDERS.ensure(session, data["order_id"])
+    ORDERS.advance(session, data["order_id"], OrderProgress.SHIPPED)
 
 
 def record_delivered(session: Session, data: Mapping[str, Any]) -> None:
     """``Delivered``: the return window starts at ``delivered_at``."""
-    if data.get("return_id"):
-        step_once(session, data["return_id"], "replacement_delivered", data["delivered_at"])
-        return
     order_id = data["order_id"]
-    _ensure_order(session, order_id)
-    session.execute(update(OrderView)
-                    .where(OrderView.order_id == order_id, OrderView.delivered_at.is_(None))
-                    .values(delivered_at=data["delivered_at"]))
-    _advance(session, order_id, OrderStatus.DELIVERED)
+    ORDERS.ensure(session, order_id)
+    ORDERS.learn(session, order_id, "delivered_at", data["delivered_at"])
+    ORDERS.advance(session, order_id, OrderProgress.DELIVERED)
+
+
+def record_replacement_shipped(session: Session, data: Mapping[str, Any]) -> None:
+    """``ReplacementShipped``: shown on its exchange request's timeline only."""
+    step_once(session, data["return_id"], TimelineStep.REPLACEMENT_SHIPPED, data["shipped_at"],
+              f"{data['carrier']} {data['tracking_number']}")
+
+
+def record_replacement_delivered(session: Session, data: Mapping[str, Any]) -> None:
+    """``ReplacementDelivered``: shown on its exchange request's timeline only."""
+    step_once(session, data["return_id"], TimelineStep.REPLACEMENT_DELIVERED,
+              data["delivered_at"])
 
 
 def record_completed(session: Session, data: Mapping[str, Any]) -> None:
     """``OrderCompleted``."""
     order_id = data["order_id"]
-    _ensure_order(session, order_id, data["user_id"])
-    session.execute(update(OrderView)
-                    .where(OrderView.order_id == order_id, OrderView.completed_at.is_(None))
-                    .values(completed_at=data["completed_at"]))
-    _advance(session, order_id, OrderStatus.COMPLETED)
+    ORDERS.ensure(session, order_id, user_id=data["user_id"])
+    ORDERS.learn(session, order_id, "completed_at", data["completed_at"])
+    ORDERS.advance(session, order_id, OrderProgress.COMPLETED)
 
 
 def record_cancelled(session: Session, data: Mapping[str, Any]) -> None:
     """``OrderCancelled``: no returns or reviews any more."""
-    _ensure_order(session, data["order_id"], data["user_id"])
-    _advance(session, data["order_id"], OrderStatus.CANCELLED)
+    ORDERS.ensure(session, data["order_id"], user_id=data["user_id"])
+    ORDERS.advance(session, data["order_id"], OrderProgress.CANCELLED)
 
 
 def record_refund(session: Session, data: Mapping[str, Any]) -> None:
     """``RefundIssued``: the order's refunded total (only ever grows), and the request it
     settles, if any, becomes ``refunded``."""
     order_id = data["order_id"]
-    _ensure_order(session, order_id, data["user_id"])
+    ORDERS.ensure(session, order_id, user_id=data["user_id"])
     total = data["refunded_total"]["amount"]
     session.execute(update(OrderView)
                     .where(OrderView.order_id == order_id, OrderView.refunded_amount < total)

@@ -18,6 +18,7 @@ from aftersales.domain import (
     InvalidReturnTransition,
     ReturnNotFound,
     ReturnStatus,
+    TimelineStep,
     approve_from,
     check_return_request,
     merge_lines,
@@ -203,7 +204,7 @@ def receive_return(db: Database, return_id: str) -> ReturnRequest:
         at = now()
         allowed, target = receive_transition(_type_of(session, return_id))
         row = _transition(session, return_id, allowed, target, "received")
-        add_step(session, return_id, "goods_received", at)
+        add_step(session, return_id, TimelineStep.GOODS_RECEIVED, at)
         if target == ReturnStatus.EXCHANGED:
             add_step(session, return_id, ReturnStatus.EXCHANGED.value, at,
                      "a replacement is being shipped")

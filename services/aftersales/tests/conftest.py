@@ -81,6 +81,17 @@ class Orders:
         at = at or datetime.now(UTC) - timedelta(days=1)
         self.apply("Delivered", order_id=order_id, delivered_at=at.isoformat(), **data)
 
+    def ship_replacement(self, return_id: str, order_id: str = "ord_1",
+                         **data) -> None:  # type: ignore[no-untyped-def]
+        self.apply("ReplacementShipped", order_id=order_id, return_id=return_id, **data)
+
+    def deliver_replacement(self, return_id: str, order_id: str = "ord_1",
+                            at: datetime | None = None,
+                            **data) -> None:  # type: ignore[no-untyped-def]
+        at = at or datetime.now(UTC)
+        self.apply("ReplacementDelivered", order_id=order_id, return_id=return_id,
+                   delivered_at=at.isoformat(), **data)
+
     def complete(self, order_id: str = "ord_1", user_id: str = "alice",
                  at: datetime | None = None) -> None:
         at = at or datetime.now(UTC)

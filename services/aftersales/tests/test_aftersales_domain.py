@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aftersales.domain import (
+    ORDER_PROGRESS,
     BoughtLine,
     OrderFacts,
     OrderNotReturnable,
     OrderNotReviewable,
-    OrderStatus,
+    OrderProgress,
     ProductNotOnOrder,
     RefundMustCoverOrder,
     ReturnQuantityExceeded,
@@ -20,7 +21,6 @@ from aftersales.domain import (
     receive_transition,
     reject_from,
     return_window,
-    statuses_before,
 )
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -93,9 +93,9 @@ def test_quantities_are_what_was_bought_minus_what_was_requested():
 
 
 def test_status_only_moves_forward():
-    assert statuses_before(OrderStatus.SHIPPED) == ["pending", "paid"]
-    assert "delivered" not in statuses_before(OrderStatus.SHIPPED)
-    assert set(statuses_before(OrderStatus.CANCELLED)) == {
+    assert list(ORDER_PROGRESS.before(OrderProgress.SHIPPED)) == ["pending", "paid"]
+    assert "delivered" not in ORDER_PROGRESS.before(OrderProgress.SHIPPED)
+    assert set(ORDER_PROGRESS.before(OrderProgress.CANCELLED)) == {
         "pending", "paid", "shipped", "delivered", "completed"}
 
 

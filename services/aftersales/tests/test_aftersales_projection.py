@@ -54,8 +54,8 @@ def test_a_cancelled_order_stays_cancelled(orders, db):
 def test_a_replacement_shipment_does_not_move_the_order(orders, db):
     orders.place()
     orders.pay()
-    orders.ship(return_id="ret_unknown")
-    orders.deliver(return_id="ret_unknown")
+    orders.ship_replacement("ret_unknown")
+    orders.deliver_replacement("ret_unknown")
     assert order(db)[1] == "paid"
 
 

@@ -295,8 +295,8 @@ def test_an_exchange_is_received_and_the_replacement_shows_on_its_timeline(
     data = valid(outbox_events(db, "ReturnReceived")[0])
     assert (data["type"], data["refund"]["amount"]) == ("exchange", 0)
 
-    orders.ship(return_id=rid, shipment_id="shp_replacement")
-    orders.deliver(return_id=rid, shipment_id="shp_replacement", at=datetime.now(UTC))
+    orders.ship_replacement(rid, shipment_id="shp_replacement")
+    orders.deliver_replacement(rid, shipment_id="shp_replacement", at=datetime.now(UTC))
     body = client.get(f"{RETURNS}/{rid}", headers=alice).get_json()
     assert [s["step"] for s in body["timeline"]] == [
         "requested", "approved", "goods_received", "exchanged", "replacement_shipped",

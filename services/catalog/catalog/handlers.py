@@ -3,6 +3,7 @@
 from sqlalchemy.orm import Session
 
 from catalog import inventory, ratings
+from event_contracts.vocabulary import ReturnKind
 from service_runtime.consumer import Event, Handlers
 
 handlers = Handlers()
@@ -21,9 +22,7 @@ def order_cancelled(session: Session, event: Event) -> None:
 
 @handlers.on("Shipped")
 def shipped(session: Session, event: Event) -> None:
-    if event.data.get("return_id"):
-        return  # an exchange's replacement: no reservation of the order is involved
-    inventory.commit_order(session, event.data["order_id"])
+    inventory.sell_reservation(session, event.data["order_id"])
 
 
 @handlers.on("ReviewPosted")
@@ -33,7 +32,7 @@ def review_posted(session: Session, event: Event) -> None:
 
 @handlers.on("ReturnReceived")
 def return_received(session: Session, event: Event) -> None:
-    if event.data["type"] != "return_refund":
+    if event.data["type"] != ReturnKind.RETURN_REFUND:
         return  # an exchange's goods are replaced, not restocked for sale
     inventory.restock_return(session, event.data["return_id"],
                            [(line["sku"], line["quantity"]) for line in event.data["lines"]])

@@ -1,9 +1,10 @@
-"""Stock reservations for orders: reserve, release, ship; returned goods restocked."""
+"""Stock reservations for orders: reserve, release, sell; returned goods restocked."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,6 +16,13 @@ from service_runtime.db import Database
 from service_runtime.ids import utcnow as now
 
 log = logging.getLogger(__name__)
+
+
+class ReservationStatus(StrEnum):
+    RESERVED = "reserved"
+    REJECTED = "rejected"  # some line was short: nothing is held
+    RELEASED = "released"  # the order was cancelled: the units are available again
+    COMMITTED = "committed"  # the order shipped: the units were sold
 
 
 def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, int]]) -> str:
@@ -31,7 +39,7 @@ def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, in
     if existing is not None:
         return existing.status
     at = now()
-    reservation = Reservation(order_id=order_id, status="reserved", created_at=at,
+    reservation = Reservation(order_id=order_id, status=ReservationStatus.RESERVED, created_at=at,
                               updated_at=at)
     session.add(reservation)
     session.flush()  # a concurrent duplicate fails here and is retried by the consumer
@@ -54,7 +62,7 @@ def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, in
             select(Sku.sku, Sku.on_hand - Sku.reserved).where(Sku.sku.in_([s for s, _ in merged]))
         ).all())
         reason = "unknown_sku" if len(available) < len(merged) else "insufficient_stock"
-        reservation.status = "rejected"
+        reservation.status = ReservationStatus.REJECTED
         outbox.emit(session, "StockRejected", key=order_id, data={
             "order_id": order_id,
             "reason": reason,
@@ -84,14 +92,14 @@ def release_order(session: Session, order_id: str) -> bool:
     """
     at = now()
     if session.get(Reservation, order_id) is None:
-        session.add(Reservation(order_id=order_id, status="released", created_at=at,
+        session.add(Reservation(order_id=order_id, status=ReservationStatus.RELEASED, created_at=at,
                                 updated_at=at))
         session.flush()
         return False
     changed = session.execute(
         update(Reservation)
-        .where(Reservation.order_id == order_id, Reservation.status == "reserved")
-        .values(status="released", updated_at=at)
+        .where(Reservation.order_id == order_id, Reservation.status == ReservationStatus.RESERVED)
+        .values(status=ReservationStatus.RELEASED, updated_at=at)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
@@ -112,13 +120,14 @@ def release_order(session: Session, order_id: str) -> bool:
     return True
 
 
-def commit_order(session: Session, order_id: str) -> bool:
-    """``Shipped``: the reserved units leave the warehouse (on hand and reserved both drop)
-    and count as sales. Once; True if stock changed."""
+def sell_reservation(session: Session, order_id: str) -> bool:
+    """``Shipped``: the order's reservation becomes a sale (its status ``committed``): the
+    reserved units leave the warehouse (on hand and reserved both drop) and count as
+    sales. Once; True if stock changed."""
     changed = session.execute(
         update(Reservation)
-        .where(Reservation.order_id == order_id, Reservation.status == "reserved")
-        .values(status="committed", updated_at=now())
+        .where(Reservation.order_id == order_id, Reservation.status == ReservationStatus.RESERVED)
+        .values(status=ReservationStatus.COMMITTED, updated_at=now())
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:

@@ -6,14 +6,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from event_contracts.vocabulary import DeliveryMethod
 from logistics.domain import (
-    DELIVERED,
-    PICKUP,
-    READY,
-    SHIPPED,
     NotAPickup,
     NotAtPickupPoint,
     NotReady,
+    ShipmentStatus,
     TrackingNumberInUse,
     WrongPickupCode,
     can_ship,
@@ -22,7 +20,13 @@ from logistics.domain import (
     pickup_code_matches,
 )
 from logistics.models import Shipment
-from logistics.shipments import add_to_timeline, deliver, find_shipment, outbox, transit_days
+from logistics.shipments import (
+    add_to_timeline,
+    announce_shipped,
+    deliver,
+    find_shipment,
+    transit_days,
+)
 from service_runtime.db import Database
 from service_runtime.ids import utcnow
 from service_runtime.paging import Page, page_of
@@ -72,26 +76,21 @@ def ship(db: Database, shipment_id: str, carrier: str, tracking_number: str) -> 
         eta = estimated_delivery(shipment.delivery_method, at, transit_days())
         try:
             changed = session.execute(
-                update(Shipment).where(Shipment.id == shipment_id, Shipment.status == READY)
-                .values(status=SHIPPED, carrier=carrier, tracking_number=tracking_number,
-                        shipped_at=at, estimated_delivery=eta, updated_at=at)
+                update(Shipment)
+                .where(Shipment.id == shipment_id, Shipment.status == ShipmentStatus.READY)
+                .values(status=ShipmentStatus.SHIPPED, carrier=carrier,
+                        tracking_number=tracking_number, shipped_at=at, estimated_delivery=eta,
+                        updated_at=at)
             ).rowcount
         except IntegrityError as exc:  # a concurrent ship took the number first
             raise TrackingNumberInUse(f"{carrier} {tracking_number} is already used") from exc
         if changed != 1:
             raise NotReady("the shipment is no longer ready")
-        where = "Moved to the pickup point" if shipment.delivery_method == PICKUP else \
-            f"Handed to {carrier.upper()}, tracking number {tracking_number}"
-        add_to_timeline(session, shipment_id, SHIPPED, where, at)
-        outbox.emit(session, "Shipped", shipment.order_id, {
-            "shipment_id": shipment_id,
-            "order_id": shipment.order_id,
-            "carrier": carrier,
-            "tracking_number": tracking_number,
-            "shipped_at": at.isoformat(),
-            "estimated_delivery": eta.isoformat(),
-            "return_id": shipment.return_id,
-        })
+        where = ("Moved to the pickup point"
+                 if shipment.delivery_method == DeliveryMethod.PICKUP else
+                 f"Handed to {carrier.upper()}, tracking number {tracking_number}")
+        add_to_timeline(session, shipment_id, ShipmentStatus.SHIPPED, where, at)
+        announce_shipped(session, shipment, carrier, tracking_number, at, eta)
         return _for_the_merchant(session, shipment_id)
 
 
@@ -99,17 +98,18 @@ def collect(db: Database, shipment_id: str, pickup_code: str) -> Shipment:
     """The buyer collects a pickup order at the pickup point with their code: ``Delivered``."""
     with db.transaction() as session:
         shipment = find_shipment(session, shipment_id)
-        if shipment.delivery_method != PICKUP:
+        if shipment.delivery_method != DeliveryMethod.PICKUP:
             raise NotAPickup("the shipment is delivered by a carrier")
-        if shipment.status != SHIPPED:
+        if shipment.status != ShipmentStatus.SHIPPED:
             raise NotAtPickupPoint(f"the shipment is {shipment.status}",
                                   shipment_status=shipment.status)
         if not pickup_code_matches(shipment.pickup_code, pickup_code):
             raise WrongPickupCode("ask the buyer for the code shown in their order")
         at = utcnow()
-        if not deliver(session, shipment, at, (SHIPPED,)):
+        if not deliver(session, shipment, at, (ShipmentStatus.SHIPPED,)):
             raise NotAtPickupPoint("the shipment was collected already")
-        add_to_timeline(session, shipment_id, DELIVERED, "Collected at the pickup point", at)
+        add_to_timeline(session, shipment_id, ShipmentStatus.DELIVERED,
+                        "Collected at the pickup point", at)
         return _for_the_merchant(session, shipment_id)
 
 

@@ -12,37 +12,57 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
 
+from event_contracts.vocabulary import DeliveryMethod
 from service_runtime.errors import Conflict, InvalidInput, NotFound, Problem
+from service_runtime.projections import StatusOrder
 
 # -- statuses -------------------------------------------------------------------------
 
-READY, SHIPPED, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, CANCELLED = (
-    "ready", "shipped", "in_transit", "out_for_delivery", "delivered", "cancelled")
-STATUSES = (READY, SHIPPED, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, CANCELLED)
+
+class ShipmentStatus(StrEnum):
+    READY = "ready"
+    SHIPPED = "shipped"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
 # A shipment on its way: it has a carrier and a tracking number; carrier events apply.
-UNDER_WAY = (SHIPPED, IN_TRANSIT, OUT_FOR_DELIVERY)
+UNDER_WAY = (ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY)
+# Carrier events may arrive out of order: a shipment moves only forward along them, so a
+# late ``in_transit`` after ``out_for_delivery`` is recorded on the timeline only.
+TRACKING = StatusOrder(*UNDER_WAY, ShipmentStatus.DELIVERED)
 # What a carrier may report, in the order a parcel goes through them.
-TRACKING_STATUSES = (IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED)
+TRACKING_STATUSES = TRACKING.statuses[1:]
 # A timeline entry (not a status): the order was cancelled and refunded after the parcel
 # left, so the merchant should have the carrier intercept it.
 INTERCEPT_REQUESTED = "intercept_requested"
-_RANK = {SHIPPED: 0, IN_TRANSIT: 1, OUT_FOR_DELIVERY: 2, DELIVERED: 3}
 
 # -- delivery methods and ETAs --------------------------------------------------------
 
-STANDARD, EXPRESS, PICKUP = "standard", "express", "pickup"
-DELIVERY_METHODS = (STANDARD, EXPRESS, PICKUP)
-DEFAULT_TRANSIT_DAYS: Mapping[str, int] = {STANDARD: 3, EXPRESS: 1, PICKUP: 2}
+
+DEFAULT_TRANSIT_DAYS: Mapping[str, int] = {
+    DeliveryMethod.STANDARD: 3, DeliveryMethod.EXPRESS: 1, DeliveryMethod.PICKUP: 2}
 # Delivery dates are days in China (UTC+8 all year, no daylight saving): a parcel shipped
 # at 01:00 UTC on the 23rd ships on the 23rd there too.
 SHOP_TIMEZONE = timezone(timedelta(hours=8), "CST")
 
 # -- carriers -------------------------------------------------------------------------
 
-STORE = "store"  # not a carrier: the merchant moves a pickup order to the pickup point
-CARRIERS = ("sf", "zto", "yto", "jd", "ems", STORE)
-CALLBACK_CARRIERS = tuple(c for c in CARRIERS if c != STORE)
+
+class Carrier(StrEnum):
+    SF = "sf"
+    ZTO = "zto"
+    YTO = "yto"
+    JD = "jd"
+    EMS = "ems"
+    STORE = "store"  # not a carrier: the merchant moves a pickup order to the pickup point
+
+
+CALLBACK_CARRIERS = tuple(carrier for carrier in Carrier if carrier != Carrier.STORE)
 TRACKING_NUMBER_PATTERN = r"^[A-Za-z0-9-]{4,40}$"
 _TRACKING_NUMBER = re.compile(TRACKING_NUMBER_PATTERN)
 
@@ -130,8 +150,8 @@ def check_carrier(carrier: str, method: str | None) -> None:
     """Pickup orders go to the pickup point (``store``); every other order to a carrier."""
     if method is None:
         raise OrderDetailsMissing("the order's delivery method is not known yet; try later")
-    if (method == PICKUP) != (carrier == STORE):
-        wanted = "store" if method == PICKUP else "a carrier (not store)"
+    if (method == DeliveryMethod.PICKUP) != (carrier == Carrier.STORE):
+        wanted = "store" if method == DeliveryMethod.PICKUP else "a carrier (not store)"
         raise CarrierNotAllowed(f"a {method} shipment goes by {wanted}", carrier=carrier,
                                 delivery_method=method)
 
@@ -141,27 +161,12 @@ def valid_tracking_number(number: str) -> bool:
 
 
 def can_ship(status: str) -> bool:
-    return status == READY
-
-
-def can_cancel(status: str) -> bool:
-    """Goods that left the warehouse are not called back: only ``ready`` cancels."""
-    return status == READY
+    return status == ShipmentStatus.READY
 
 
 def accepts_tracking(status: str) -> bool:
     """Carrier events apply to a shipment that is on its way or already delivered."""
-    return status in UNDER_WAY or status == DELIVERED
-
-
-def statuses_before(tracking_status: str) -> tuple[str, ...]:
-    """The statuses a carrier's ``tracking_status`` moves a shipment forward from.
-
-    Carrier events may arrive out of order; a late ``in_transit`` after
-    ``out_for_delivery`` is recorded on the timeline but does not move the status back.
-    """
-    rank = _RANK[tracking_status]
-    return tuple(status for status, r in _RANK.items() if r < rank)
+    return status in TRACKING.statuses
 
 
 def valid_id(value: str, max_length: int = 100) -> bool:

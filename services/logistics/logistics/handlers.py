@@ -6,7 +6,7 @@ commit. Events of different topics may arrive in any order; the use cases upsert
 
 from sqlalchemy.orm import Session
 
-from event_contracts.vocabulary import PaymentMethod
+from event_contracts.vocabulary import PaymentMethod, ReturnKind
 from logistics import orders
 from service_runtime.consumer import Event, Handlers
 
@@ -41,5 +41,5 @@ def order_cancelled(session: Session, event: Event) -> None:
 @handlers.on("ReturnReceived")
 def return_received(session: Session, event: Event) -> None:
     """Only an exchange ships something back; refunds are the payment service's."""
-    if event.data["type"] == "exchange":
+    if event.data["type"] == ReturnKind.EXCHANGE:
         orders.prepare_replacement(session, event.data)

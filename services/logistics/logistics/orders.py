@@ -1,8 +1,9 @@
 """What the order's events do to its shipments (the consumer's session, never committed here).
 
-Events of different topics arrive in any order, so each one upserts what it teaches:
-a payment may create the shipment before ``OrderPlaced`` told the delivery method; the
-shipment then gets its method, ETA and pickup code when the order arrives."""
+Events of different topics arrive in any order: the order's copy is made by whichever comes
+first (``ORDERS``, a runtime projection), and each event adds what it teaches. A payment
+may create the shipment before ``OrderPlaced`` told the delivery method; the shipment then
+gets its method, ETA and pickup code when the order arrives."""
 
 from __future__ import annotations
 
@@ -14,15 +15,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import DeliveryMethod
 from logistics import metrics
 from logistics.domain import (
-    CANCELLED,
-    DELIVERED,
     INTERCEPT_REQUESTED,
     ORDER_ORIGIN,
-    PICKUP,
-    READY,
     UNDER_WAY,
+    ShipmentStatus,
     estimated_delivery,
     new_pickup_code,
     origin_of_return,
@@ -32,18 +31,20 @@ from logistics.shipments import (
     DESCRIPTIONS,
     add_to_timeline,
     create_shipment,
-    ensure_order,
     transit_days,
 )
 from service_runtime.ids import utcnow
+from service_runtime.projections import Projection
 
 log = logging.getLogger(__name__)
+
+ORDERS = Projection(Order, "order_id")
 
 
 def record_order(session: Session, data: Mapping[str, Any]) -> None:
     """``OrderPlaced``: remember the order; shipments made before it learn their method."""
     order_id = data["order_id"]
-    ensure_order(session, order_id, None)
+    ORDERS.ensure(session, order_id)
     session.execute(
         update(Order).where(Order.order_id == order_id).values(
             user_id=data["user_id"],
@@ -67,7 +68,7 @@ def record_order(session: Session, data: Mapping[str, Any]) -> None:
             .where(Shipment.id == shipment_id, Shipment.delivery_method.is_(None))
             .values(delivery_method=method,
                     estimated_delivery=estimated_delivery(method, ready_at, days),
-                    pickup_code=new_pickup_code() if method == PICKUP else None,
+                    pickup_code=new_pickup_code() if method == DeliveryMethod.PICKUP else None,
                     updated_at=utcnow())
         )
 
@@ -81,7 +82,7 @@ def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime
     an online payment of a cash-on-delivery order not yet delivered clears the
     collect-cash flag, so the courier does not take the money a second time.
     """
-    ensure_order(session, order_id, user_id)
+    ORDERS.ensure(session, order_id, user_id=user_id)
     order = session.get(Order, order_id, populate_existing=True)
     assert order is not None
     if order.cancelled_at is not None:
@@ -92,7 +93,7 @@ def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime
             update(Shipment)
             .where(Shipment.order_id == order_id, Shipment.origin == ORDER_ORIGIN,
                    Shipment.cash_on_delivery.is_(True),
-                   Shipment.status.not_in((DELIVERED, CANCELLED)))
+                   Shipment.status.not_in((ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED)))
             .values(cash_on_delivery=False, updated_at=utcnow())
         )
 
@@ -106,21 +107,20 @@ def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) ->
     marked for interception (once), for the merchant's console and a metric, since its
     money is being refunded.
     """
-    ensure_order(session, order_id, user_id)
-    session.execute(
-        update(Order).where(Order.order_id == order_id, Order.cancelled_at.is_(None))
-        .values(cancelled_at=at, updated_at=utcnow())
-    )
-    ready = session.scalars(
-        select(Shipment.id).where(Shipment.order_id == order_id, Shipment.status == READY)
-    ).all()
+    ORDERS.ensure(session, order_id, user_id=user_id)
+    ORDERS.learn(session, order_id, "cancelled_at", at)
+    ready = session.scalars(select(Shipment.id).where(
+        Shipment.order_id == order_id, Shipment.status == ShipmentStatus.READY)).all()
     for shipment_id in ready:
+        # Goods that left the warehouse are not called back: only a ``ready`` one cancels.
         changed = session.execute(
-            update(Shipment).where(Shipment.id == shipment_id, Shipment.status == READY)
-            .values(status=CANCELLED, cancelled_at=at, updated_at=utcnow())
+            update(Shipment)
+            .where(Shipment.id == shipment_id, Shipment.status == ShipmentStatus.READY)
+            .values(status=ShipmentStatus.CANCELLED, cancelled_at=at, updated_at=utcnow())
         ).rowcount
         if changed == 1:
-            add_to_timeline(session, shipment_id, CANCELLED, DESCRIPTIONS[CANCELLED], at)
+            add_to_timeline(session, shipment_id, ShipmentStatus.CANCELLED,
+                            DESCRIPTIONS[ShipmentStatus.CANCELLED], at)
     under_way = session.scalars(
         select(Shipment.id).where(Shipment.order_id == order_id,
                                   Shipment.origin == ORDER_ORIGIN,
@@ -145,7 +145,7 @@ def prepare_replacement(session: Session, data: Mapping[str, Any]) -> None:
 
     Its origin is the return, so a repeated event makes no second one.
     """
-    ensure_order(session, data["order_id"], data["user_id"])
+    ORDERS.ensure(session, data["order_id"], user_id=data["user_id"])
     order = session.get(Order, data["order_id"], populate_existing=True)
     assert order is not None
     lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in data["lines"]]

@@ -3,14 +3,13 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from event_contracts.common import ShippingAddressSchema
+from event_contracts.vocabulary import DeliveryMethod
 from logistics.domain import (
-    CARRIERS,
-    DELIVERY_METHODS,
-    PICKUP,
     PICKUP_CODE_PATTERN,
-    STATUSES,
     TRACKING_NUMBER_PATTERN,
     TRACKING_STATUSES,
+    Carrier,
+    ShipmentStatus,
 )
 from service_runtime.paging import Cursor, page_limit
 
@@ -18,6 +17,9 @@ SHIPMENT_ID_PATTERN = r"^shp_[0-9a-f]{22}$"
 TRACKING_NUMBER = validate.Regexp(TRACKING_NUMBER_PATTERN,
                                   error="4-40 letters, digits or dashes")
 MAX_CALLBACK_EVENTS = 100
+SHIPMENT_STATUSES = [status.value for status in ShipmentStatus]
+CARRIERS = [carrier.value for carrier in Carrier]
+DELIVERY_METHODS = [method.value for method in DeliveryMethod]
 
 
 def printable(value: str) -> None:
@@ -34,7 +36,7 @@ def printable(value: str) -> None:
 class ShipmentQuerySchema(Schema):
     order_id = fields.String(load_default=None,
                              validate=[validate.Length(min=1, max=100), printable])
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    status = fields.String(load_default=None, validate=validate.OneOf(SHIPMENT_STATUSES))
     intercept_requested = fields.Boolean(load_default=None, metadata={
         "description": "true: parcels whose order was cancelled after they left"})
     cursor = Cursor(SHIPMENT_ID_PATTERN.strip("^$"))
@@ -89,16 +91,16 @@ class PickupCode(fields.String):
     """Shown for a pickup only: the code is what the buyer shows at the counter."""
 
     def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[no-untyped-def]
-        shown = value if obj.delivery_method == PICKUP else None
+        shown = value if obj.delivery_method == DeliveryMethod.PICKUP else None
         return super()._serialize(shown, attr, obj, **kwargs)
 
 
 class TrackedShipmentSchema(Schema):
     id = fields.String()
-    status = fields.String(metadata={"enum": list(STATUSES)})
+    status = fields.String(metadata={"enum": SHIPMENT_STATUSES})
     carrier = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
-    delivery_method = fields.String(allow_none=True, metadata={"enum": list(DELIVERY_METHODS)})
+    delivery_method = fields.String(allow_none=True, metadata={"enum": DELIVERY_METHODS})
     estimated_delivery = fields.Date(allow_none=True)
     cash_on_delivery = fields.Boolean(metadata={"description": "Pay the courier on delivery"})
     pickup_code = PickupCode(allow_none=True, metadata={
@@ -118,7 +120,7 @@ class AdminShipmentSchema(Schema):
     order_id = fields.String()
     user_id = fields.String(attribute="order.user_id", allow_none=True)
     return_id = fields.String(allow_none=True)
-    status = fields.String(metadata={"enum": list(STATUSES)})
+    status = fields.String(metadata={"enum": SHIPMENT_STATUSES})
     delivery_method = fields.String(allow_none=True, metadata={
         "description": "null until the order's details arrived; it cannot ship before"})
     address_id = fields.String(attribute="order.address_id", allow_none=True)

@@ -6,20 +6,17 @@ repeated event, a concurrent admin or a repeated callback changes it once."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import DeliveryMethod
 from logistics.domain import (
-    CANCELLED,
     DEFAULT_TRANSIT_DAYS,
-    DELIVERED,
     INTERCEPT_REQUESTED,
-    PICKUP,
-    READY,
-    SHIPPED,
     ShipmentNotFound,
+    ShipmentStatus,
     estimated_delivery,
     new_pickup_code,
     valid_id,
@@ -33,12 +30,12 @@ from service_runtime.outbox import Outbox
 outbox = Outbox("logistics")
 
 DESCRIPTIONS = {
-    READY: "Paid; waiting to be shipped",
-    SHIPPED: "Handed to the carrier",
-    "in_transit": "In transit",
-    "out_for_delivery": "Out for delivery",
-    DELIVERED: "Delivered",
-    CANCELLED: "Cancelled with the order",
+    ShipmentStatus.READY: "Paid; waiting to be shipped",
+    ShipmentStatus.SHIPPED: "Handed to the carrier",
+    ShipmentStatus.IN_TRANSIT: "In transit",
+    ShipmentStatus.OUT_FOR_DELIVERY: "Out for delivery",
+    ShipmentStatus.DELIVERED: "Delivered",
+    ShipmentStatus.CANCELLED: "Cancelled with the order",
     INTERCEPT_REQUESTED: "Order cancelled after it shipped: the merchant intercepts it",
 }
 
@@ -49,15 +46,6 @@ def transit_days() -> dict[str, int]:
             for method, days in DEFAULT_TRANSIT_DAYS.items()}
 
 
-def ensure_order(session: Session, order_id: str, user_id: str | None) -> None:
-    """The order's row exists afterwards (made by whichever of its events came first)."""
-    inserted = insert_if_absent(session, Order, order_id=order_id, user_id=user_id,
-                                updated_at=utcnow())
-    if not inserted and user_id is not None:
-        session.execute(update(Order).where(Order.order_id == order_id, Order.user_id.is_(None))
-                        .values(user_id=user_id, updated_at=utcnow()))
-
-
 def create_shipment(session: Session, order: Order, origin: str, return_id: str | None,
                     at: datetime, cash_on_delivery: bool, lines: list | None) -> str | None:
     """Insert a ``ready`` shipment unless one of that origin exists; its id, or None."""
@@ -66,18 +54,18 @@ def create_shipment(session: Session, order: Order, origin: str, return_id: str 
     if not insert_if_absent(
             session, Shipment,
             id=shipment_id, order_id=order.order_id, origin=origin, return_id=return_id,
-            status=READY, cash_on_delivery=cash_on_delivery, delivery_method=method,
+            status=ShipmentStatus.READY, cash_on_delivery=cash_on_delivery, delivery_method=method,
             estimated_delivery=(estimated_delivery(method, at, transit_days())
                                 if method is not None else None),
-            pickup_code=new_pickup_code() if method == PICKUP else None,
+            pickup_code=new_pickup_code() if method == DeliveryMethod.PICKUP else None,
             lines=lines, ready_at=at, updated_at=utcnow()):
         return None  # the shipment of that origin exists
-    description = DESCRIPTIONS[READY]
+    description = DESCRIPTIONS[ShipmentStatus.READY]
     if return_id is not None:
         description = "Replacement for an exchange; waiting to be shipped"
     elif cash_on_delivery:
         description = "Cash on delivery; waiting to be shipped"
-    add_to_timeline(session, shipment_id, READY, description, at)
+    add_to_timeline(session, shipment_id, ShipmentStatus.READY, description, at)
     return shipment_id
 
 
@@ -87,17 +75,41 @@ def deliver(session: Session, shipment: Shipment, at: datetime, from_statuses: I
     changed = session.execute(
         update(Shipment)
         .where(Shipment.id == shipment.id, Shipment.status.in_(tuple(from_statuses)))
-        .values(status=DELIVERED, delivered_at=at, updated_at=utcnow())
+        .values(status=ShipmentStatus.DELIVERED, delivered_at=at, updated_at=utcnow())
     ).rowcount
     if changed != 1:
         return False
-    outbox.emit(session, "Delivered", shipment.order_id, {
-        "shipment_id": shipment.id,
-        "order_id": shipment.order_id,
-        "delivered_at": at.isoformat(),
-        "return_id": shipment.return_id,
-    })
+    announce_delivered(session, shipment, at)
     return True
+
+
+# An exchange's replacement parcel has events of its own, so that consumers of the
+# order's parcel (stock turned into a sale, cash on delivery collected, the order's
+# status) never mistake a replacement for it.
+
+def announce_shipped(session: Session, shipment: Shipment, carrier: str, tracking_number: str,
+                     at: datetime, eta: date) -> None:
+    """``Shipped`` for the order's parcel, ``ReplacementShipped`` for an exchange's."""
+    data = {"shipment_id": shipment.id, "order_id": shipment.order_id, "carrier": carrier,
+            "tracking_number": tracking_number, "shipped_at": at.isoformat(),
+            "estimated_delivery": eta.isoformat()}
+    if shipment.return_id is None:
+        outbox.emit(session, "Shipped", shipment.order_id, data)
+    else:
+        outbox.emit(session, "ReplacementShipped", shipment.order_id,
+                    {**data, "return_id": shipment.return_id})
+
+
+def announce_delivered(session: Session, shipment: Shipment, at: datetime) -> None:
+    """``Delivered`` for the order's parcel, ``ReplacementDelivered`` for an exchange's."""
+    data = {"shipment_id": shipment.id, "order_id": shipment.order_id,
+            "delivered_at": at.isoformat()}
+    if shipment.return_id is None:
+        # ``return_id`` stays in Delivered v1 for its released consumers; always null.
+        outbox.emit(session, "Delivered", shipment.order_id, {**data, "return_id": None})
+    else:
+        outbox.emit(session, "ReplacementDelivered", shipment.order_id,
+                    {**data, "return_id": shipment.return_id})
 
 
 def add_to_timeline(session: Session, shipment_id: str, status: str, description: str | None,

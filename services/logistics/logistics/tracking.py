@@ -7,23 +7,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from logistics import carriers, metrics
 from logistics.domain import (
-    DELIVERED,
+    TRACKING,
     NotShipped,
     OrderNotFound,
+    ShipmentStatus,
     UnknownTrackingNumber,
     accepts_tracking,
-    statuses_before,
     valid_id,
 )
 from logistics.models import Order, Shipment
 from logistics.shipments import DESCRIPTIONS, add_to_timeline, deliver
 from service_runtime.db import Database
 from service_runtime.ids import utcnow
+from service_runtime.projections import move_forward
 
 
 def check_callback(carrier: str, secrets: Mapping[str, str], timestamp: str | None,
@@ -41,7 +42,7 @@ def apply_tracking(db: Database, carrier: str, tracking_number: str,
                    events: Sequence[Mapping[str, Any]]) -> CallbackResult:
     """A verified carrier callback: each event once on the timeline, the status forward.
 
-    ``delivered`` delivers the shipment and emits ``Delivered`` the first time only.
+    ``delivered`` delivers the shipment and announces it the first time only.
     """
     with db.transaction() as session:
         shipment = session.scalar(select(Shipment).where(
@@ -58,14 +59,11 @@ def apply_tracking(db: Database, carrier: str, tracking_number: str,
                                    event["at"], event["event_id"], event.get("location")):
                 continue  # applied before
             applied += 1
-            if event["status"] == DELIVERED:
-                deliver(session, shipment, event["at"], statuses_before(DELIVERED))
+            if event["status"] == ShipmentStatus.DELIVERED:
+                deliver(session, shipment, event["at"], TRACKING.before(ShipmentStatus.DELIVERED))
             else:
-                session.execute(
-                    update(Shipment)
-                    .where(Shipment.id == shipment.id,
-                           Shipment.status.in_(statuses_before(event["status"])))
-                    .values(status=event["status"], updated_at=utcnow()))
+                move_forward(session, Shipment.status, TRACKING, event["status"],
+                             Shipment.id == shipment.id, updated_at=utcnow())
         status = session.scalar(select(Shipment.status).where(Shipment.id == shipment.id))
     metrics.carrier_callback(carrier, "applied")
     return CallbackResult(shipment.id, status, applied, len(events) - applied)

@@ -45,7 +45,7 @@ def test_shipping_a_ready_shipment_emits_shipped(client, admin_api, ready, emitt
     data = event["data"]
     assert event["key"] == "ord_1"
     assert (data["shipment_id"], data["order_id"], data["carrier"], data["tracking_number"],
-            data["return_id"]) == (ready["id"], "ord_1", "sf", "SF1234567890123", None)
+            "return_id" in data) == (ready["id"], "ord_1", "sf", "SF1234567890123", False)
     shipped_at = datetime.fromisoformat(data["shipped_at"])
     expected = estimated_delivery("express", shipped_at).isoformat()
     assert data["estimated_delivery"] == expected == body["estimated_delivery"], \
@@ -139,16 +139,19 @@ def test_pickup_orders_go_to_the_store_and_others_not(saga, admin_api, problem):
     assert admin_api.ship(pickup["id"], "store", "STORE-01").status_code == 200
 
 
-def test_a_replacement_ships_with_its_return_id(saga, admin_api, emitted):
+def test_a_replacement_ships_as_a_replacement_with_its_return_id(saga, admin_api, emitted):
     saga.place()
     saga.pay()
     saga.receive_return("ret_5")
     replacement = next(s for s in admin_api.shipments() if s["return_id"] == "ret_5")
     assert replacement["lines"] == [{"sku": "MUG", "quantity": 1}]
     assert admin_api.ship(replacement["id"], "jd", "JD0001").status_code == 200
-    [event] = emitted("Shipped")
+    assert emitted("Shipped") == [], "the order's own parcel has not shipped"
+    [event] = emitted("ReplacementShipped")
     assert (event["data"]["return_id"], event["data"]["shipment_id"]) == ("ret_5",
                                                                           replacement["id"])
+    assert (event["key"], event["data"]["carrier"], event["data"]["tracking_number"]) == (
+        "ord_1", "jd", "JD0001")
 
 
 # -- pickup collection ----------------------------------------------------------------

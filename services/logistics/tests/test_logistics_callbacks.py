@@ -83,8 +83,8 @@ def test_a_second_delivered_event_does_not_deliver_twice(shipped, send_callback,
     assert len(emitted("Delivered")) == 1
 
 
-def test_a_replacements_delivery_carries_its_return_id(saga, admin_api, send_callback,
-                                                      emitted):
+def test_a_replacements_delivery_is_announced_as_a_replacement(saga, admin_api,
+                                                               send_callback, emitted):
     saga.place()
     saga.pay()
     saga.receive_return("ret_7")
@@ -92,8 +92,10 @@ def test_a_replacements_delivery_carries_its_return_id(saga, admin_api, send_cal
     admin_api.ship(replacement["id"], "yto", "YT777777")
     send_callback("yto", {"tracking_number": "YT777777",
                           "events": [tracking_event("y1", "delivered", 3)]})
-    [event] = emitted("Delivered")
+    assert emitted("Delivered") == [], "the order's own parcel is not delivered"
+    [event] = emitted("ReplacementDelivered")
     assert event["data"]["return_id"] == "ret_7"
+    assert event["data"]["shipment_id"] == replacement["id"]
 
 
 @pytest.mark.parametrize("how", ["forged", "other carrier's secret", "unsigned", "stale",

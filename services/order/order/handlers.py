@@ -53,8 +53,6 @@ def cash_on_delivery_chosen(session: Session, event: Event) -> None:
 @handlers.on("Shipped")
 def shipped(session: Session, event: Event) -> None:
     data = event.data
-    if data.get("return_id"):
-        return  # a replacement shipment of an exchange: not this order's delivery
     saga.shipped(session, data["order_id"], data["shipment_id"], data["carrier"],
                  data["tracking_number"])
 
@@ -62,8 +60,6 @@ def shipped(session: Session, event: Event) -> None:
 @handlers.on("Delivered")
 def delivered(session: Session, event: Event) -> None:
     data = event.data
-    if data.get("return_id"):
-        return  # a replacement shipment of an exchange
     saga.delivered(session, data["order_id"], data["shipment_id"], data["delivered_at"])
 
 

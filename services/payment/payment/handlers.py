@@ -28,8 +28,7 @@ def order_cancelled(session: Session, event: Event) -> None:
 
 @handlers.on("Delivered")
 def delivered(session: Session, event: Event) -> None:
-    if event.data.get("return_id") is None:  # a replacement's delivery is not a sale
-        payments.cash_collected(session, event.data["order_id"])
+    payments.cash_collected(session, event.data["order_id"])
 
 
 @handlers.on("ReturnApproved")

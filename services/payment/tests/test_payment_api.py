@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from event_contracts import REGISTRY
 from payment import ledger
+from payment.handlers import handlers
 from payment.models import Payable, Payment
 from service_runtime.testing.plugin import outbox_events
 
@@ -236,7 +237,8 @@ def test_cash_on_delivery_is_confirmed_when_delivered(client, db, alice, apply, 
     assert pay(client, alice, method="balance").json["type"] == \
         "urn:shop:problem:cash-on-delivery-chosen"
 
-    apply("Delivered", order_id="ord_1", return_id="ret_1")  # a replacement: not the sale
+    # A replacement's delivery is not the sale: its ReplacementDelivered never reaches payment.
+    assert "ReplacementDelivered" not in handlers.event_types
     assert outbox_events(db, "PaymentConfirmed") == []
     apply("Delivered", order_id="ord_1")
     apply("Delivered", order_id="ord_1")  # a second delivery event changes nothing
