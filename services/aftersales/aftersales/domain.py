@@ -7,7 +7,7 @@ asks these functions; nothing here touches a database or Flask.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,6 +15,7 @@ from enum import StrEnum
 from event_contracts.vocabulary import ReturnKind
 from service_runtime.config import env_int
 from service_runtime.errors import Conflict, InvalidInput, NotFound
+from service_runtime.lines import quantities_by_sku
 from service_runtime.projections import StatusOrder
 
 DEFAULT_RETURN_WINDOW_DAYS = 7
@@ -149,16 +150,8 @@ RETURN_STATUSES = tuple(s.value for s in ReturnStatus)
 _AFTER_DELIVERY = (OrderProgress.DELIVERED, OrderProgress.COMPLETED)
 
 
-def merge_lines(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """One quantity per SKU, in the order first named."""
-    merged: dict[str, int] = {}
-    for sku, quantity in lines:
-        merged[sku] = merged.get(sku, 0) + quantity
-    return merged
-
-
 def bought_quantities(order: OrderFacts) -> dict[str, int]:
-    return merge_lines((line.sku, line.quantity) for line in order.lines)
+    return quantities_by_sku((line.sku, line.quantity) for line in order.lines)
 
 
 def check_returnable(order: OrderFacts, return_type: str, now: datetime,

@@ -21,7 +21,6 @@ from aftersales.domain import (
     TimelineStep,
     approve_from,
     check_return_request,
-    merge_lines,
     receive_transition,
     reject_from,
     return_window,
@@ -33,6 +32,7 @@ from service_runtime.db import Database
 from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
+from service_runtime.lines import quantities_by_sku
 from service_runtime.outbox import Outbox
 from service_runtime.paging import Page, page_of
 
@@ -59,7 +59,7 @@ def request_return(db: Database, user_id: str, order_id: str, return_type: str,
                    key: IdempotencyKey | None) -> tuple[ReturnRequest, bool]:
     """A buyer's request; (the request, True) or, for a repeated ``Idempotency-Key``,
     (the request made the first time, False)."""
-    requested = merge_lines(lines)
+    requested = quantities_by_sku(lines)
 
     def create() -> ReturnRequest:
         with db.transaction() as session:

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from service_runtime.errors import InvalidInput
+from service_runtime.lines import quantities_by_sku
 
 MAX_TOKEN = 32
 MAX_QUERY_TOKENS = 32
@@ -186,7 +187,4 @@ def merge_quantities(lines: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     Taking row locks in one global order is what keeps concurrent multi-line
     reservations from deadlocking on PostgreSQL.
     """
-    merged: dict[str, int] = {}
-    for sku, quantity in lines:
-        merged[sku] = merged.get(sku, 0) + quantity
-    return sorted(merged.items())
+    return sorted(quantities_by_sku(lines).items())

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from service_runtime.errors import Conflict, InvalidInput
+from service_runtime.lines import quantities_by_sku
 from service_runtime.money import Money
 
 MAX_LINES = 50
@@ -195,9 +196,7 @@ class PricedLine:
 
 def merge_lines(lines: Iterable[RequestedLine]) -> list[RequestedLine]:
     """One line per SKU, quantities added, in first-seen order."""
-    merged: dict[str, int] = {}
-    for line in lines:
-        merged[line.sku] = merged.get(line.sku, 0) + line.quantity
+    merged = quantities_by_sku((line.sku, line.quantity) for line in lines)
     if len(merged) > MAX_LINES:
         raise InvalidInput(f"at most {MAX_LINES} different SKUs per order")
     too_many = [sku for sku, qty in merged.items() if qty > MAX_QUANTITY]
