@@ -33,6 +33,7 @@ ORDER_PROGRESS = Projection(OrderProgress, "order_id", stamp=None)
 def record_payable(session: Session, order_id: str, user_id: str, amount: int,
                    currency: str) -> None:
     """``OrderPlaced``: remember what the order owes (once), with what was heard before."""
+    _hold_order(session, order_id)
     if session.get(Payable, order_id) is not None:
         return
     progress = session.execute(
@@ -49,9 +50,22 @@ def record_payable(session: Session, order_id: str, user_id: str, amount: int,
         events.payment_due(session, payable, now())
 
 
+def _hold_order(session: Session, order_id: str) -> None:
+    """Take the order's progress row (made if missing) until this transaction ends.
+
+    Every event of an order takes it first, so two handled at once (two worker replicas,
+    ``OrderPlaced`` and ``StockReserved`` from different topics) run one after the other
+    and the second reads what the first wrote. Without it, on PostgreSQL each could miss
+    the other: the payable would wait for stock that was already reserved, for good.
+    (SQLite runs one writer at a time anyway.)
+    """
+    ORDER_PROGRESS.ensure(session, order_id)
+    session.execute(select(OrderProgress.order_id)
+                    .where(OrderProgress.order_id == order_id).with_for_update())
+
+
 def _heard(session: Session, order_id: str, **facts: bool) -> None:
     """Keep what an event said of an order not placed here yet; a fact once heard stays."""
-    ORDER_PROGRESS.ensure(session, order_id)
     session.execute(update(OrderProgress).where(OrderProgress.order_id == order_id)
                     .values(**facts).execution_options(synchronize_session=False))
 
@@ -59,6 +73,7 @@ def _heard(session: Session, order_id: str, **facts: bool) -> None:
 def stock_reserved(session: Session, order_id: str) -> None:
     """``StockReserved``: the order becomes payable (``awaiting_stock -> due``, announced
     by ``PaymentDue`` once); on a payable already further or void it changes nothing."""
+    _hold_order(session, order_id)
     payable = session.get(Payable, order_id)
     if payable is None:
         _heard(session, order_id, stock_reserved=True)
@@ -74,6 +89,7 @@ def stock_reserved(session: Session, order_id: str) -> None:
 
 def order_cancelled(session: Session, order_id: str, reason: str) -> None:
     """``OrderCancelled``: void an unpaid payable; refund whatever a paid one has left."""
+    _hold_order(session, order_id)
     if session.get(Payable, order_id) is None:
         _heard(session, order_id, cancelled=True)
         return
