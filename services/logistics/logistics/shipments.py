@@ -5,7 +5,7 @@ repeated event, a concurrent admin or a repeated callback changes it once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import update
@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from logistics.domain import (
     CANCELLED,
-    DEFAULT_TRANSIT_DAYS,
     DELIVERED,
     INTERCEPT_REQUESTED,
     PICKUP,
@@ -25,7 +24,6 @@ from logistics.domain import (
     valid_id,
 )
 from logistics.models import Order, Shipment, TrackingEvent
-from service_runtime.config import env_int
 from service_runtime.db import insert_if_absent
 from service_runtime.ids import time_ordered_id, utcnow
 from service_runtime.outbox import Outbox
@@ -43,12 +41,6 @@ DESCRIPTIONS = {
 }
 
 
-def transit_days() -> dict[str, int]:
-    """Days from shipping to delivery per method; ``TRANSIT_DAYS_<METHOD>`` overrides."""
-    return {method: env_int(f"TRANSIT_DAYS_{method.upper()}", days)
-            for method, days in DEFAULT_TRANSIT_DAYS.items()}
-
-
 def ensure_order(session: Session, order_id: str, user_id: str | None) -> None:
     """The order's row exists afterwards (made by whichever of its events came first)."""
     inserted = insert_if_absent(session, Order, order_id=order_id, user_id=user_id,
@@ -59,7 +51,8 @@ def ensure_order(session: Session, order_id: str, user_id: str | None) -> None:
 
 
 def create_shipment(session: Session, order: Order, origin: str, return_id: str | None,
-                    at: datetime, cash_on_delivery: bool, lines: list | None) -> str | None:
+                    at: datetime, cash_on_delivery: bool, lines: list | None,
+                    transit_days: Mapping[str, int]) -> str | None:
     """Insert a ``ready`` shipment unless one of that origin exists; its id, or None."""
     method = order.delivery_method
     shipment_id = time_ordered_id("shp")
@@ -67,7 +60,7 @@ def create_shipment(session: Session, order: Order, origin: str, return_id: str 
             session, Shipment,
             id=shipment_id, order_id=order.order_id, origin=origin, return_id=return_id,
             status=READY, cash_on_delivery=cash_on_delivery, delivery_method=method,
-            estimated_delivery=(estimated_delivery(method, at, transit_days())
+            estimated_delivery=(estimated_delivery(method, at, transit_days)
                                 if method is not None else None),
             pickup_code=new_pickup_code() if method == PICKUP else None,
             lines=lines, ready_at=at, updated_at=utcnow()):
