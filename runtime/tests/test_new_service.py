@@ -32,7 +32,7 @@ def checkout(tmp_path: Path) -> Path:
     root = tmp_path / "shop"
     shutil.copytree(ROOT / "contracts/event_contracts", root / "contracts/event_contracts",
                     ignore=shutil.ignore_patterns("__pycache__", "snapshots"))
-    for path in ["Procfile", "deploy/k8s/kafka/topics.yaml",
+    for path in ["Procfile", "deploy/k8s/kafka/topics.yaml", "deploy/k8s/base/kustomization.yaml",
                  "gateway/api_gateway/definition.py",
                  *(p.relative_to(ROOT) for p in ROOT.glob("services/*/*/definition.py"))]:
         (root / path).parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +86,8 @@ def test_it_writes_the_service_its_contract_processes_and_topics(checkout):
                              "shelf-worker: python -m shelf worker\n")
     topics = (checkout / "deploy/k8s/kafka/topics.yaml").read_text()
     assert "topicName: ShelfNoteCreated" in topics and "topicName: shelf.dead-letters" in topics
+    kustomization = (checkout / "deploy/k8s/base/kustomization.yaml").read_text()
+    assert kustomization.endswith("  - services/aftersales.yaml\n  - services/shelf.yaml\n")
     events = checkout / "contracts/event_contracts/events/__init__.py"
     assert "payment, shelf, user" in events.read_text()
     assert {events, checkout / "Procfile"} <= set(written)

@@ -5,7 +5,8 @@ It writes what a service of this platform is (see ``docs/new-service.md``):
 use-case module, handlers, settings, a first migration), its tests and its
 ``pyproject.toml``; the contract of the event it emits (schema and example) in
 ``contracts/``; its two processes in the ``Procfile`` and its topics in
-``deploy/k8s/kafka/topics.yaml``. It never overwrites a file.
+``deploy/k8s/kafka/topics.yaml``, its manifest in ``deploy/k8s/base/kustomization.yaml``.
+It never overwrites a file.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def new_service(root: Path, name: str, api_port: int,
         path.write_text(sort_first_party_imports(text, service.name))
     written = list(planned)
     written += register_contract(root, service) + add_processes(root, service)
-    written += add_topics(root, service)
+    written += add_topics(root, service) + add_manifest(root, service)
     return written
 
 
@@ -181,4 +182,15 @@ def add_topics(root: Path, service: NewService) -> list[Path]:
         topics.write(KAFKA_TOPIC.format(kebab=f"{service.name}-dead-letters",
                                         topic=f"{service.name}.dead-letters",
                                         retention=DEAD_LETTER_RETENTION))
+    return [path]
+
+
+def add_manifest(root: Path, service: NewService) -> list[Path]:
+    """List its manifest (``deploy/k8s/generate.py`` writes it) in the base's resources."""
+    path = root / "deploy/k8s/base/kustomization.yaml"
+    if not path.exists() or not path.read_text().rstrip().splitlines()[-1].startswith(
+            "  - services/"):
+        return []
+    with path.open("a") as kustomization:
+        kustomization.write(f"  - services/{service.name}.yaml\n")
     return [path]
