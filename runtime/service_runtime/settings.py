@@ -59,8 +59,8 @@ def variable(name: str, default: Any, *, secret: bool = False,
     """A settings field read from the environment variable ``name``.
 
     ``secret`` keeps the value out of error messages; ``validate`` is a marshmallow
-    validator (``at_least(1)``, ``one_of(...)``, or any function raising
-    ``ValidationError``).
+    validator (``at_least(1)``, ``marshmallow.validate.OneOf(...)``, or any function
+    raising ``ValidationError``).
     """
     metadata = {_VARIABLE: Variable(name, secret, validate)}
     if isinstance(default, dict | list | set):
@@ -71,10 +71,6 @@ def variable(name: str, default: Any, *, secret: bool = False,
 
 def at_least(minimum: int | float) -> Validator:
     return validate.Range(min=minimum)
-
-
-def one_of(choices: Iterable[str]) -> Validator:
-    return validate.OneOf(list(choices))
 
 
 class InvalidSettings(environs.EnvError):
@@ -183,13 +179,6 @@ class Settings:
                 hints[field.name], declared.name, default, secret=declared.secret,
                 validate=declared.validate)
         return cls(**values)
-
-    @classmethod
-    def variables(cls) -> dict[str, str]:
-        """Field name -> the variable it is read from (for documentation and tests)."""
-        return {field.name: field.metadata[_VARIABLE].name
-                for field in dataclasses.fields(cls)  # type: ignore[arg-type]
-                if _VARIABLE in field.metadata}
 
 
 @dataclass(frozen=True)
