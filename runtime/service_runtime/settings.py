@@ -78,8 +78,8 @@ class InvalidSettings(environs.EnvError):
 
     def __init__(self, problems: Mapping[str, str]) -> None:
         self.problems = dict(problems)
-        super().__init__("invalid settings: " + "; ".join(
-            f"{name}: {why}" for name, why in self.problems.items()))
+        super().__init__("invalid settings:" + "".join(
+            f"\n  {name}: {why}" for name, why in self.problems.items()))
 
 
 class Environment:

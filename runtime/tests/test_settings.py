@@ -78,7 +78,7 @@ def test_json_that_is_not_the_right_shape_names_the_variable(monkeypatch, raw, w
 def test_a_secret_is_named_but_its_value_never_shown(monkeypatch):
     monkeypatch.setenv("KAFKA_CLIENT_OPTIONS", '{"sasl_plain_password": "hunter2"')
     error = refused(KafkaSettings)
-    assert str(error) == f"invalid settings: KAFKA_CLIENT_OPTIONS: {HIDDEN} is not valid: " \
+    assert str(error) == f"invalid settings:\n  KAFKA_CLIENT_OPTIONS: {HIDDEN} is not valid: " \
                          "Not valid JSON."
     assert "hunter2" not in str(error)
 
