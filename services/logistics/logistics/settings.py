@@ -14,7 +14,8 @@ from service_runtime.settings import Settings, at_least, variable
 
 
 def carrier_to_secret(value: Any) -> None:
-    if isinstance(value, Mapping) and not all(isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()):
+    if isinstance(value, Mapping) and not all(
+            isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()):
         raise ValidationError("Must be a JSON object of carrier -> non-empty secret.")
 
 
