@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service_runtime.config import Process, laptop_default
-from service_runtime.service import local_api_url
+from service_runtime.config import Process, laptop_default, local_api_url
 from service_runtime.settings import Environment
 
 # The services behind the gateway; <SERVICE>_SERVICE_URL is each one's base URL. On a

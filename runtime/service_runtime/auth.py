@@ -11,6 +11,7 @@ seconds (see ``service_runtime.revocations``).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import time
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g, request
 
-from service_runtime.config import EVERY_SERVICE, Process, laptop_default
+from service_runtime.config import EVERY_SERVICE, Process, laptop_default, local_api_url
 from service_runtime.errors import Problem, Unauthorized
 from service_runtime.revocations import (
     RevocationCheck,
@@ -32,9 +33,10 @@ from service_runtime.revocations import (
     revocation_check,
     revocations_url_for,
 )
-from service_runtime.settings import Settings, at_least, variable
+from service_runtime.settings import Environment, Settings, at_least, variable
 
 ALGORITHM = "EdDSA"
+JWKS_PATH = "/api/v1/auth/jwks.json"
 CUSTOMER, ADMIN = "customer", "admin"
 
 
@@ -47,13 +49,26 @@ class AuthSettings(Settings):
     issuer: str = variable("AUTH_ISSUER", "shop-user")
     audience: str = variable("AUTH_AUDIENCE", "shop")
     access_token_ttl_s: int = variable("AUTH_ACCESS_TOKEN_TTL_S", 900, validate=at_least(1))
+    # Unset: the user service on this machine, at the port its definition names.
     jwks_url: str = variable("AUTH_JWKS_URL", laptop_default(
-        "AUTH_JWKS_URL", "http://127.0.0.1:8101/api/v1/auth/jwks.json",
+        "AUTH_JWKS_URL", "http://127.0.0.1:<the user service's api_port>" + JWKS_PATH,
         read_by=[(EVERY_SERVICE, Process.API), ("gateway", Process.API)]))
     # Empty: the same origin as the JWKS (the user service), see revocations_url_for.
     revocations_url: str = variable("AUTH_REVOCATIONS_URL", "")
     revocations_interval_ms: int = variable("AUTH_REVOCATIONS_INTERVAL_MS", 1000,
                                             validate=at_least(1))
+
+    @classmethod
+    def read(cls, environment: Environment) -> AuthSettings:
+        settings = super().read(environment)
+        if environment.value(str, "AUTH_JWKS_URL", ""):
+            return settings
+        try:
+            return dataclasses.replace(settings, jwks_url=local_api_url("user") + JWKS_PATH)
+        except ImportError:
+            environment.problem("AUTH_JWKS_URL", "not set, and the user service is not "
+                                                 "installed here to take its port from")
+            return settings
 
 
 @dataclass(frozen=True)

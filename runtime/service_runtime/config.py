@@ -7,6 +7,7 @@ variables; no code changes.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -83,6 +84,16 @@ API_HOST = laptop_default("HOST", "127.0.0.1",
 
 WORKER_HOST = laptop_default("WORKER_HOST", "127.0.0.1",
                              read_by=[(EVERY_SERVICE, Process.WORKER)])
+
+
+def local_api_url(service: str) -> str:
+    """The API of ``service`` on this machine, at the port its definition names.
+
+    For laptop defaults only: it imports the service's package, which a process
+    deployed on its own does not have (a deployment sets the URL instead).
+    """
+    definition = importlib.import_module(f"{service}.definition").DEFINITION
+    return f"http://{API_HOST}:{definition.api_port}"
 
 
 def data_dir() -> Path:

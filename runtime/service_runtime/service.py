@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +11,6 @@ from typing import Any
 import click
 from sqlalchemy import MetaData
 
-from service_runtime.config import API_HOST
 from service_runtime.consumer import Handlers
 from service_runtime.db import Database
 from service_runtime.settings import NoSettings, Settings
@@ -56,12 +54,3 @@ class ServiceDefinition:
     def loops_for(self, settings: Settings) -> Sequence[LoopFactory]:
         return self.loops(settings) if callable(self.loops) else self.loops
 
-
-def local_api_url(service: str) -> str:
-    """The API of ``service`` on this machine, at the port its definition names.
-
-    For laptop defaults only: it imports the service's package, which a process
-    deployed on its own does not have (a deployment sets the URL instead).
-    """
-    definition = importlib.import_module(f"{service}.definition").DEFINITION
-    return f"http://{API_HOST}:{definition.api_port}"

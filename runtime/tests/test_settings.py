@@ -3,15 +3,19 @@ and read once by the process's factory, which passes them down."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 
+from service_runtime import auth
 from service_runtime.app import create_service_api, current_settings
+from service_runtime.auth import AuthSettings
 from service_runtime.cli import build_cli
 from service_runtime.config import DeliverySettings, KafkaSettings, LogSettings
 from service_runtime.consumer import Handlers
@@ -175,3 +179,27 @@ def test_a_process_with_a_bad_setting_stops_at_start_up_naming_it(command, varia
     assert result.exit_code == 2
     assert f"{variable}: '{value}' is not valid" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# -- laptop defaults come from the services' definitions -------------------------------
+
+
+def test_the_jwks_url_defaults_to_the_user_service_port_of_its_definition(monkeypatch):
+    user = ServiceDefinition(name="user", app="user.app:create_app()", api_port=8177,
+                             worker_port=9177)
+    monkeypatch.setitem(sys.modules, "user.definition", SimpleNamespace(DEFINITION=user))
+    monkeypatch.delenv("AUTH_JWKS_URL", raising=False)
+    assert AuthSettings.from_env().jwks_url == "http://127.0.0.1:8177/api/v1/auth/jwks.json"
+    monkeypatch.setenv("AUTH_JWKS_URL", "http://user-api:8101/api/v1/auth/jwks.json")
+    assert AuthSettings.from_env().jwks_url == "http://user-api:8101/api/v1/auth/jwks.json"
+
+
+def test_without_the_user_service_installed_the_jwks_url_must_be_set(monkeypatch):
+    def not_installed(service: str) -> str:
+        raise ModuleNotFoundError(f"No module named '{service}'")
+
+    monkeypatch.delenv("AUTH_JWKS_URL", raising=False)
+    monkeypatch.setattr(auth, "local_api_url", not_installed)
+    assert refused(AuthSettings).problems == {
+        "AUTH_JWKS_URL": "'' is not valid: not set, and the user service is not installed "
+                         "here to take its port from"}
