@@ -18,9 +18,9 @@ from api_gateway.openapi import merged_document
 from api_gateway.product_page import document_product_page, product_page
 from api_gateway.proxy import forward, pooled_session
 from api_gateway.routes import Upstreams, service_for
+from api_gateway.settings import GatewaySettings
 from service_runtime.app import create_app as create_service_app
 from service_runtime.auth import bearer_token, verifier
-from service_runtime.config import env_int, env_str
 from service_runtime.errors import NotFound
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
@@ -29,23 +29,24 @@ RATE_LIMITED = {"/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/ref
                 "/api/v1/auth/verification-codes"}
 
 
-def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -> Flask:
+def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
+               settings: GatewaySettings | None = None) -> Flask:
+    settings = settings or GatewaySettings.from_env()
     # The gateway serves the services' merged document instead of one of its own.
-    app = create_service_app("gateway", config=config, openapi=False)
-    routes = upstreams or Upstreams.from_env()
-    session = pooled_session(env_int("GATEWAY_POOL_SIZE", 32))
-    timeouts = (env_int("UPSTREAM_CONNECT_TIMEOUT_MS", 2000) / 1000,
-                env_int("UPSTREAM_READ_TIMEOUT_MS", 15000) / 1000)
-    CORS(app, resources={r"/api/*": {"origins": env_str("CORS_ORIGINS", "*").split(",")}},
+    app = create_service_app("gateway", config=config, openapi=False, settings=settings)
+    routes = upstreams or settings.upstreams
+    session = pooled_session(settings.pool_size)
+    timeouts = settings.timeouts
+    CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
          expose_headers=["X-Request-ID", "X-Correlation-ID", "X-Cart-Token"], max_age=600)
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=env_str("RATE_LIMIT_STORAGE_URI", "memory://"),
+        storage_uri=settings.rate_limit_storage_uri,
         headers_enabled=True,
     )
     auth_limit = limiter.shared_limit(
-        env_str("AUTH_RATE_LIMIT", "20/minute"), scope="auth",
+        settings.auth_rate_limit, scope="auth",
         exempt_when=lambda: request.path not in RATE_LIMITED or request.method == "OPTIONS")
 
     @app.route("/api/v1/<path:_path>", methods=METHODS)
@@ -58,7 +59,7 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -
             verifier().verify(bearer_token())  # a bad token stops here, with a 401
         return forward(session, service, routes.urls[service], timeouts)
 
-    pool = ThreadPoolExecutor(max_workers=env_int("GATEWAY_AGGREGATION_THREADS", 8))
+    pool = ThreadPoolExecutor(max_workers=settings.aggregation_threads)
 
     @app.get("/api/v1/products/<string:product_id>")
     @auth_limit

@@ -1,5 +1,6 @@
 """The gateway as the shared runtime sees it: stateless, an HTTP API only."""
 
+from api_gateway.settings import GatewaySettings
 from service_runtime.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -7,5 +8,6 @@ DEFINITION = ServiceDefinition(
     app="api_gateway.app:create_app()",
     api_port=8080,
     worker_port=0,
+    settings=GatewaySettings,
     stateful=False,
 )

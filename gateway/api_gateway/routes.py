@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
-from service_runtime.config import Process, laptop_default
+from service_runtime.config import Process, laptop_default, local_api_url
+from service_runtime.settings import Environment
 
-# Service name -> its API's port in the embedded default.
-LOCAL_PORTS = {"user": 8101, "catalog": 8102, "cart": 8103, "order": 8104, "payment": 8105,
-               "logistics": 8106, "aftersales": 8107}
-# Service name -> default base URL, read from <SERVICE>_SERVICE_URL.
-DEFAULT_UPSTREAMS = {
-    name: laptop_default(f"{name.upper()}_SERVICE_URL", f"http://127.0.0.1:{port}",
-                         read_by=[("gateway", Process.API)])
-    for name, port in LOCAL_PORTS.items()
-}
+# The services behind the gateway; <SERVICE>_SERVICE_URL is each one's base URL. On a
+# laptop, where every service is installed beside the gateway, it defaults to the API
+# port of the service's definition.
+SERVICES = ("user", "catalog", "cart", "order", "payment", "logistics", "aftersales")
+for _name in SERVICES:
+    laptop_default(f"{_name.upper()}_SERVICE_URL",
+                   "http://127.0.0.1:<api_port of its ServiceDefinition>",
+                   read_by=[("gateway", Process.API)])
 
 # First match wins, so more specific patterns come first.
 ROUTES: list[tuple[str, str]] = [
@@ -42,11 +41,19 @@ class Upstreams:
     urls: dict[str, str]
 
     @classmethod
-    def from_env(cls) -> Upstreams:
-        return cls({
-            name: os.environ.get(f"{name.upper()}_SERVICE_URL", default).rstrip("/")
-            for name, default in DEFAULT_UPSTREAMS.items()
-        })
+    def read(cls, environment: Environment) -> Upstreams:
+        urls = {}
+        for name in SERVICES:
+            variable = f"{name.upper()}_SERVICE_URL"
+            url = environment.value(str, variable, "")
+            if not url:
+                try:
+                    url = local_api_url(name)
+                except ImportError:
+                    environment.problem(variable, f"not set, and the {name} service is not "
+                                                  "installed here to take its port from")
+            urls[name] = url.rstrip("/")
+        return cls(urls)
 
 
 def service_for(path: str) -> str | None:

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask, jsonify, request
 
 from api_gateway.app import create_app
-from api_gateway.routes import DEFAULT_UPSTREAMS, Upstreams, service_for
+from api_gateway.routes import SERVICES, Upstreams, service_for
 from service_runtime.auth import jwks
 from service_runtime.testing.plugin import bearer
 from service_runtime.testing.processes import free_port, served
@@ -106,7 +106,7 @@ def gateway(upstream, monkeypatch, signing_key):
     monkeypatch.setenv("UPSTREAM_READ_TIMEOUT_MS", "500")
     monkeypatch.setenv("AUTH_RATE_LIMIT", "5/minute")
     dead = f"http://127.0.0.1:{free_port()}"
-    urls = {name: dead for name in DEFAULT_UPSTREAMS} | {
+    urls = {name: dead for name in SERVICES} | {
         "order": upstream, "user": upstream, "catalog": upstream}
     app = create_app(config={"AUTH_JWKS": jwks(signing_key)}, upstreams=Upstreams(urls))
     return app.test_client()
@@ -212,7 +212,7 @@ def test_the_product_page_aggregates_and_degrades_instead_of_failing(gateway):
 
 
 def test_the_product_page_includes_reviews_when_they_answer(upstream, signing_key):
-    urls = dict.fromkeys(DEFAULT_UPSTREAMS, upstream)
+    urls = dict.fromkeys(SERVICES, upstream)
     client = create_app(config={"AUTH_JWKS": jwks(signing_key)},
                         upstreams=Upstreams(urls)).test_client()
     body = client.get("/api/v1/products/2").json

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api
@@ -20,9 +21,10 @@ from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_runtime import context
+from service_runtime.auth import AuthSettings
 from service_runtime.blueprint import uses_safe_parser
 from service_runtime.bounds import install_converters
-from service_runtime.config import KafkaSettings, database_url, env_int
+from service_runtime.config import HttpSettings, KafkaSettings, database_url
 from service_runtime.db import Database
 from service_runtime.errors import (
     PROBLEM_JSON,
@@ -44,6 +46,7 @@ from service_runtime.openapi import (
 )
 from service_runtime.safe_json import SafeJSONProvider
 from service_runtime.service import ServiceDefinition
+from service_runtime.settings import Environment, NoSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -153,13 +156,17 @@ def create_app(
     config: dict | None = None,
     title: str | None = None,
     openapi: bool = True,
+    settings: Settings | None = None,
+    runtime: tuple[HttpSettings, AuthSettings] | None = None,
 ) -> Flask:
     """Build a service's Flask app. Nothing connects at build time.
 
     With ``db``, routes reach the service's database through :func:`current_db` and
-    ``/readyz`` checks it.
+    ``/readyz`` checks it. ``settings`` are the service's own (:func:`current_settings`);
+    the runtime's HTTP and token settings are read here, once, unless given in ``runtime``.
     """
     configure_logging(service)
+    http, auth = runtime or _runtime_settings()
     app = Flask(__name__, static_folder=None)
     app.json = SafeJSONProvider(app)  # request.get_json() reads with the guarded loader
     install_converters(app)  # <int:...> only matches ids a database column can hold
@@ -169,12 +176,14 @@ def create_app(
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        MAX_CONTENT_LENGTH=env_int("MAX_BODY_BYTES", 1024 * 1024),
+        MAX_CONTENT_LENGTH=http.max_body_bytes,
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # fields in the order the schemas declare them
     app.json.ensure_ascii = False  # 电热水壶, not \u7535\u70ed\u6c34\u58f6
     app.extensions["service_name"] = service
+    app.extensions["auth_settings"] = auth
+    app.extensions["settings"] = settings if settings is not None else NoSettings()
     checks = list(readiness)
     if db is not None:
         app.extensions["db"] = db
@@ -237,6 +246,13 @@ def create_app(
     return app
 
 
+def _runtime_settings() -> tuple[HttpSettings, AuthSettings]:
+    environment = Environment()
+    settings = HttpSettings.read(environment), AuthSettings.read(environment)
+    environment.check()
+    return settings
+
+
 def create_service_api(
     definition: ServiceDefinition,
     *,
@@ -244,8 +260,10 @@ def create_service_api(
     database: str | None = None,
     config: dict | None = None,
     title: str | None = None,
+    settings: Settings | None = None,
 ) -> Flask:
-    """The HTTP API of a service that owns a database (``DATABASE_URL`` unless given).
+    """The HTTP API of a service that owns a database (``DATABASE_URL`` unless given),
+    with the service's settings (read from the environment unless given).
 
     ``/readyz`` requires a schema this code can run on (at its migration heads, or later
     and compatible: ``service_runtime.compatibility``). The broker is reported but not
@@ -253,15 +271,19 @@ def create_service_api(
     is away.
     """
     service = definition.name
+    environment = Environment()
+    kafka = KafkaSettings.read(environment)
+    own = settings if settings is not None else definition.settings.read(environment)
+    environment.check()
     db = Database(database or database_url(service))
     return create_app(
         service,
         blueprints=blueprints,
         db=db,
-        readiness=[schema_check(definition, db),
-                   broker_check(KafkaSettings.from_env(), required=False)],
+        readiness=[schema_check(definition, db), broker_check(kafka, required=False)],
         config=config,
         title=title or f"{service.capitalize()} service",
+        settings=own,
     )
 
 
@@ -269,6 +291,11 @@ def schema_check(definition: ServiceDefinition, db: Database) -> ReadinessCheck:
     from service_runtime import migrate
 
     return ReadinessCheck("migrations", migrate.schema_check(definition, db))
+
+
+def current_settings() -> Any:
+    """The settings of the service handling this request, as its app was built with."""
+    return current_app.extensions["settings"]
 
 
 def current_db() -> Database:

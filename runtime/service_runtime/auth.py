@@ -11,6 +11,7 @@ seconds (see ``service_runtime.revocations``).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import time
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g, request
 
-from service_runtime.config import EVERY_SERVICE, Process, env_int, env_str, laptop_default
+from service_runtime.config import EVERY_SERVICE, Process, laptop_default, local_api_url
 from service_runtime.errors import Problem, Unauthorized
 from service_runtime.revocations import (
     RevocationCheck,
@@ -32,8 +33,10 @@ from service_runtime.revocations import (
     revocation_check,
     revocations_url_for,
 )
+from service_runtime.settings import Environment, Settings, at_least, variable
 
 ALGORITHM = "EdDSA"
+JWKS_PATH = "/api/v1/auth/jwks.json"
 CUSTOMER, ADMIN = "customer", "admin"
 
 
@@ -42,28 +45,30 @@ class Forbidden(Problem):
 
 
 @dataclass(frozen=True)
-class AuthSettings:
-    issuer: str = "shop-user"
-    audience: str = "shop"
-    access_token_ttl_s: int = 900
-    jwks_url: str = laptop_default(
-        "AUTH_JWKS_URL", "http://127.0.0.1:8101/api/v1/auth/jwks.json",
-        read_by=[(EVERY_SERVICE, Process.API), ("gateway", Process.API)])
+class AuthSettings(Settings):
+    issuer: str = variable("AUTH_ISSUER", "shop-user")
+    audience: str = variable("AUTH_AUDIENCE", "shop")
+    access_token_ttl_s: int = variable("AUTH_ACCESS_TOKEN_TTL_S", 900, validate=at_least(1))
+    # Unset: the user service on this machine, at the port its definition names.
+    jwks_url: str = variable("AUTH_JWKS_URL", laptop_default(
+        "AUTH_JWKS_URL", "http://127.0.0.1:<the user service's api_port>" + JWKS_PATH,
+        read_by=[(EVERY_SERVICE, Process.API), ("gateway", Process.API)]))
     # Empty: the same origin as the JWKS (the user service), see revocations_url_for.
-    revocations_url: str = ""
-    revocations_interval_ms: int = 1000
+    revocations_url: str = variable("AUTH_REVOCATIONS_URL", "")
+    revocations_interval_ms: int = variable("AUTH_REVOCATIONS_INTERVAL_MS", 1000,
+                                            validate=at_least(1))
 
     @classmethod
-    def from_env(cls) -> AuthSettings:
-        return cls(
-            issuer=env_str("AUTH_ISSUER", cls.issuer),
-            audience=env_str("AUTH_AUDIENCE", cls.audience),
-            access_token_ttl_s=env_int("AUTH_ACCESS_TOKEN_TTL_S", cls.access_token_ttl_s),
-            jwks_url=env_str("AUTH_JWKS_URL", cls.jwks_url),
-            revocations_url=env_str("AUTH_REVOCATIONS_URL", cls.revocations_url),
-            revocations_interval_ms=env_int("AUTH_REVOCATIONS_INTERVAL_MS",
-                                            cls.revocations_interval_ms),
-        )
+    def read(cls, environment: Environment) -> AuthSettings:
+        settings = super().read(environment)
+        if environment.value(str, "AUTH_JWKS_URL", ""):
+            return settings
+        try:
+            return dataclasses.replace(settings, jwks_url=local_api_url("user") + JWKS_PATH)
+        except ImportError:
+            environment.problem("AUTH_JWKS_URL", "not set, and the user service is not "
+                                                 "installed here to take its port from")
+            return settings
 
 
 @dataclass(frozen=True)
@@ -200,10 +205,15 @@ def verifier() -> TokenVerifier:
         # Two first requests may race here: both keep the verifier stored first (a feed
         # starts only when used, so the other one never starts).
         existing = current_app.extensions.setdefault("token_verifier", TokenVerifier(
-            AuthSettings.from_env(), current_app.config.get("AUTH_JWKS"),
+            auth_settings(), current_app.config.get("AUTH_JWKS"),
             current_app.config.get("AUTH_REVOCATIONS"),
             current_app.extensions.get("service_name", current_app.name)))
     return existing
+
+
+def auth_settings() -> AuthSettings:
+    """The settings the app was built with (``create_app`` reads them once)."""
+    return current_app.extensions["auth_settings"]
 
 
 def start_revocation_feed(app: Any) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import subprocess
 import sys
 import time
 
 from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
-from service_runtime.config import KafkaSettings
+from service_runtime.config import KafkaSettings, env_str
 from service_runtime.kafka import broker_reachable, ensure_topics
 from service_runtime.logs import configure_logging
 
@@ -60,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partitions", type=int, default=PARTITIONS)
     parser.add_argument(
         "--groups",
-        default=os.environ.get("SHOP_CONSUMER_GROUPS", "catalog,cart,order,payment"),
+        default=env_str("SHOP_CONSUMER_GROUPS", "catalog,cart,order,payment"),
         help="consumer groups whose dead-letter topics to create",
     )
     args = parser.parse_args(argv)

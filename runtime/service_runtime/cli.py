@@ -1,27 +1,56 @@
-"""One command line for every service: ``python -m <service> <command>``."""
+"""One command line for every service: ``python -m <service> <command>``.
+
+``api`` and ``worker`` read every setting their process will use before starting it, so
+a bad value stops them at once with a message naming each bad variable.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
-from service_runtime.config import KafkaSettings, database_url
+from service_runtime.auth import AuthSettings
+from service_runtime.config import HttpSettings, KafkaSettings, database_url
 from service_runtime.db import Database
 from service_runtime.logs import configure_logging
 from service_runtime.service import ServiceDefinition
+from service_runtime.settings import Environment, InvalidSettings, Settings
+
+T = TypeVar("T")
+
+
+def read_settings(read: Callable[[], T]) -> T:
+    """``read()``, with bad settings as a usage error (exit 2) naming each variable."""
+    try:
+        return read()
+    except InvalidSettings as error:
+        raise click.UsageError(str(error)) from error
+
+
+def check_settings(*classes: type[Settings]) -> None:
+    environment = Environment()
+    for settings in classes:
+        settings.read(environment)
+    environment.check()
 
 
 def build_cli(definition: ServiceDefinition) -> click.Group:
     @click.group(help=f"The {definition.name} service.")
     def cli() -> None:
-        configure_logging(definition.name)
+        read_settings(lambda: configure_logging(definition.name))
 
     @cli.command(help="Serve the HTTP API with gunicorn.")
     @click.option("--port", type=int, default=None)
     def api(port: int | None) -> None:
-        os.environ["PORT"] = str(port or os.environ.get("PORT") or definition.api_port)
+        needed = [HttpSettings, AuthSettings, definition.settings]
+        read_settings(lambda: check_settings(
+            *needed, *([KafkaSettings] if definition.stateful else [])))
+        if port is not None or not os.environ.get("PORT"):
+            os.environ["PORT"] = str(port or definition.api_port)
         args = ["gunicorn", "-c", "python:service_runtime.gunicorn_conf", definition.app]
         os.execvp(sys.executable, [sys.executable, "-m", *args])
 
@@ -45,20 +74,22 @@ def build_cli(definition: ServiceDefinition) -> click.Group:
 
     @cli.command(help="Run the outbox relay and the event consumer until SIGTERM.")
     def worker() -> None:
-        from service_runtime.worker import run_worker
+        from service_runtime.worker import WorkerProcess, run_worker
 
-        sys.exit(run_worker(definition))
+        settings = read_settings(lambda: WorkerProcess.from_env(definition))
+        sys.exit(run_worker(definition, settings))
 
     if definition.handlers is not None:
 
         @cli.command(name="replay-dead-letters", help="Run dead letters through the handler again.")
         def replay_dead_letters() -> None:
             from service_runtime.dead_letters import replay
-            from service_runtime.worker import build_consumer
+            from service_runtime.worker import WorkerProcess, build_consumer
 
+            settings = read_settings(lambda: WorkerProcess.from_env(definition))
             db = Database(database_url(definition.name))
-            consumer = build_consumer(definition, db)
-            result = replay(KafkaSettings.from_env(), definition.consumer_group,
+            consumer = build_consumer(definition, db, settings)
+            result = replay(settings.kafka, settings.consumer_group(definition),
                             consumer.handle_record)
             consumer.dead_letters.close()
             click.echo(f"replayed {result.replayed}, failed again {result.failed_again}")

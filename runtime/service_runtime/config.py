@@ -1,4 +1,5 @@
-"""Settings from environment variables, with defaults that work on a laptop.
+"""The runtime's settings (typed, see ``service_runtime.settings``), with defaults that
+work on a laptop.
 
 Production points at a real Kafka cluster and PostgreSQL by setting the same
 variables; no code changes.
@@ -6,22 +7,34 @@ variables; no code changes.
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import importlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+
+from marshmallow import ValidationError
+
+from service_runtime.settings import Environment, Settings, at_least, variable
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+    """One integer variable, for a service that has no settings class yet; prefer one."""
+    return _one(int, name, default)
 
 
 def env_str(name: str, default: str) -> str:
-    raw = os.environ.get(name)
-    return raw if raw not in (None, "") else default
+    """One text variable, for a service that has no settings class yet; prefer one."""
+    return _one(str, name, default)
+
+
+def _one(kind: type, name: str, default: Any) -> Any:
+    environment = Environment()
+    value = environment.value(kind, name, default)
+    environment.check()
+    return value
 
 
 class Process(StrEnum):
@@ -58,7 +71,7 @@ def laptop_default(name: str, default: str, *, read_by: Iterable[tuple[str, Proc
                    alternatives: Iterable[str] = ()) -> str:
     """Declare ``name``'s default as one that only works on a laptop, and return it.
 
-    Write it where the default is, ``env_str("X_URL", laptop_default("X_URL", ...))``:
+    Write it where the default is, ``variable("X_URL", laptop_default("X_URL", ...))``:
     a loopback default anywhere else fails ``tests/test_deploy_environment.py``.
     """
     LAPTOP_DEFAULTS[name] = LaptopDefault(name, default, tuple(read_by), tuple(alternatives))
@@ -69,6 +82,20 @@ API_HOST = laptop_default("HOST", "127.0.0.1",
                           read_by=[(EVERY_SERVICE, Process.API), ("gateway", Process.API)])
 
 
+WORKER_HOST = laptop_default("WORKER_HOST", "127.0.0.1",
+                             read_by=[(EVERY_SERVICE, Process.WORKER)])
+
+
+def local_api_url(service: str) -> str:
+    """The API of ``service`` on this machine, at the port its definition names.
+
+    For laptop defaults only: it imports the service's package, which a process
+    deployed on its own does not have (a deployment sets the URL instead).
+    """
+    definition = importlib.import_module(f"{service}.definition").DEFINITION
+    return f"http://{API_HOST}:{definition.api_port}"
+
+
 def data_dir() -> Path:
     """Where the embedded default keeps SQLite files and other local state."""
     path = Path(env_str("SHOP_DATA_DIR", "var")).resolve()
@@ -77,34 +104,20 @@ def data_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class KafkaSettings:
-    bootstrap_servers: str = laptop_default(
+class KafkaSettings(Settings):
+    bootstrap_servers: str = variable("KAFKA_BOOTSTRAP_SERVERS", laptop_default(
         "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092",
-        read_by=[(EVERY_SERVICE, Process.API), (EVERY_SERVICE, Process.WORKER)])
-    topic_prefix: str = ""
-    session_timeout_ms: int = 10000
-    heartbeat_interval_ms: int = 2000
-    max_poll_records: int = 200
-    request_timeout_ms: int = 30000
+        read_by=[(EVERY_SERVICE, Process.API), (EVERY_SERVICE, Process.WORKER)]))
+    topic_prefix: str = variable("KAFKA_TOPIC_PREFIX", "")
+    session_timeout_ms: int = variable("KAFKA_SESSION_TIMEOUT_MS", 10000, validate=at_least(1))
+    heartbeat_interval_ms: int = variable("KAFKA_HEARTBEAT_INTERVAL_MS", 2000,
+                                          validate=at_least(1))
+    max_poll_records: int = variable("KAFKA_MAX_POLL_RECORDS", 200, validate=at_least(1))
+    request_timeout_ms: int = variable("KAFKA_REQUEST_TIMEOUT_MS", 30000, validate=at_least(1))
     # For topics the platform creates itself (production declares its topics too).
-    replication_factor: int = 1
+    replication_factor: int = variable("KAFKA_REPLICATION_FACTOR", 1, validate=at_least(1))
     # Extra client options for a production cluster (security protocol, SASL, ...).
-    extra: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls) -> KafkaSettings:
-        return cls(
-            bootstrap_servers=env_str("KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers),
-            topic_prefix=env_str("KAFKA_TOPIC_PREFIX", ""),
-            session_timeout_ms=env_int("KAFKA_SESSION_TIMEOUT_MS", cls.session_timeout_ms),
-            heartbeat_interval_ms=env_int(
-                "KAFKA_HEARTBEAT_INTERVAL_MS", cls.heartbeat_interval_ms
-            ),
-            max_poll_records=env_int("KAFKA_MAX_POLL_RECORDS", cls.max_poll_records),
-            request_timeout_ms=env_int("KAFKA_REQUEST_TIMEOUT_MS", cls.request_timeout_ms),
-            replication_factor=env_int("KAFKA_REPLICATION_FACTOR", cls.replication_factor),
-            extra=json.loads(env_str("KAFKA_CLIENT_OPTIONS", "{}")),
-        )
+    extra: Mapping[str, Any] = variable("KAFKA_CLIENT_OPTIONS", {}, secret=True)
 
     def topic(self, name: str) -> str:
         """The physical topic or group for a logical name (a prefix lets tenants share)."""
@@ -115,28 +128,54 @@ class KafkaSettings:
 
 
 @dataclass(frozen=True)
-class DeliverySettings:
+class DeliverySettings(Settings):
     """How hard the outbox relay and the consumer loop try."""
 
-    relay_poll_interval_ms: int = 200
-    relay_batch_size: int = 500
-    outbox_retention_hours: int = 72
-    consumer_max_attempts: int = 5
-    consumer_backoff_ms: int = 200
-    consumer_backoff_max_ms: int = 5000
+    relay_poll_interval_ms: int = variable("OUTBOX_POLL_INTERVAL_MS", 200, validate=at_least(1))
+    relay_batch_size: int = variable("OUTBOX_BATCH_SIZE", 500, validate=at_least(1))
+    outbox_retention_hours: int = variable("OUTBOX_RETENTION_HOURS", 72, validate=at_least(1))
+    consumer_max_attempts: int = variable("CONSUMER_MAX_ATTEMPTS", 5, validate=at_least(1))
+    consumer_backoff_ms: int = variable("CONSUMER_BACKOFF_MS", 200, validate=at_least(0))
+    consumer_backoff_max_ms: int = variable("CONSUMER_BACKOFF_MAX_MS", 5000,
+                                            validate=at_least(0))
 
-    @classmethod
-    def from_env(cls) -> DeliverySettings:
-        return cls(
-            relay_poll_interval_ms=env_int("OUTBOX_POLL_INTERVAL_MS", cls.relay_poll_interval_ms),
-            relay_batch_size=env_int("OUTBOX_BATCH_SIZE", cls.relay_batch_size),
-            outbox_retention_hours=env_int("OUTBOX_RETENTION_HOURS", cls.outbox_retention_hours),
-            consumer_max_attempts=env_int("CONSUMER_MAX_ATTEMPTS", cls.consumer_max_attempts),
-            consumer_backoff_ms=env_int("CONSUMER_BACKOFF_MS", cls.consumer_backoff_ms),
-            consumer_backoff_max_ms=env_int(
-                "CONSUMER_BACKOFF_MAX_MS", cls.consumer_backoff_max_ms
-            ),
-        )
+
+@dataclass(frozen=True)
+class HttpSettings(Settings):
+    """An HTTP API process: gunicorn and the Flask app it serves."""
+
+    host: str = variable("HOST", API_HOST)
+    # The service's ``api_port`` unless set (``python -m <service> api`` sets it).
+    port: int | None = variable("PORT", None, validate=at_least(1))
+    # host:port, or anything else gunicorn binds to (a unix socket); empty: HOST and PORT.
+    bind: str = variable("BIND", "")
+    workers: int = variable("WEB_CONCURRENCY", 2, validate=at_least(1))
+    threads: int = variable("GUNICORN_THREADS", 4, validate=at_least(1))
+    timeout_s: int = variable("GUNICORN_TIMEOUT", 30, validate=at_least(1))
+    graceful_timeout_s: int = variable("GUNICORN_GRACEFUL_TIMEOUT", 20, validate=at_least(0))
+    max_body_bytes: int = variable("MAX_BODY_BYTES", 1024 * 1024, validate=at_least(1))
+
+
+@dataclass(frozen=True)
+class WorkerSettings(Settings):
+    """A worker process: where its ops endpoints listen, which consumer group it joins."""
+
+    host: str = variable("WORKER_HOST", WORKER_HOST)
+    # The service's ``worker_port`` unless set.
+    port: int | None = variable("WORKER_PORT", None, validate=at_least(1))
+    # The service's name unless set.
+    consumer_group: str = variable("CONSUMER_GROUP", "")
+
+
+def log_level(value: str) -> None:
+    if value.upper() not in logging.getLevelNamesMapping():
+        raise ValidationError("Not a log level (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
+
+
+@dataclass(frozen=True)
+class LogSettings(Settings):
+    level: str = variable("LOG_LEVEL", "INFO", validate=log_level)
+    kafka_level: str = variable("KAFKA_LOG_LEVEL", "WARNING", validate=log_level)
 
 
 SERVICE_PLACEHOLDER = "{service}"
@@ -159,10 +198,10 @@ def database_url(service: str) -> str:
     ``DATABASE_URL`` without ``{service}`` is used as it is: right for a process that
     runs one service (a pod), wrong for a machine that runs them all.
     """
-    own = os.environ.get(service_variable(service, "DATABASE_URL"))
+    own = env_str(service_variable(service, "DATABASE_URL"), "")
     if own:
         return normalise_database_url(own)
-    shared = os.environ.get("DATABASE_URL")
+    shared = env_str("DATABASE_URL", "")
     if shared:
         return normalise_database_url(shared.replace(SERVICE_PLACEHOLDER, service))
     return f"sqlite:///{data_dir() / f'{service}.db'}"

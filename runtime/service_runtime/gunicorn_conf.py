@@ -9,16 +9,17 @@ import os
 import shutil
 import tempfile
 
-from service_runtime.config import API_HOST, env_str
+from service_runtime.config import HttpSettings
 
-host = env_str("HOST", API_HOST)
-bind = os.environ.get("BIND", f"{host}:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# ``python -m <service> api`` checked these and set PORT before starting gunicorn.
+_settings = HttpSettings.from_env()
+bind = _settings.bind or f"{_settings.host}:{_settings.port}"
+workers = _settings.workers
 # gthread, writing the answers gunicorn gives by itself (414, 431, 400) as problem+json.
 worker_class = "service_runtime.gunicorn_worker.ProblemThreadWorker"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+threads = _settings.threads
+timeout = _settings.timeout_s
+graceful_timeout = _settings.graceful_timeout_s
 keepalive = 5
 accesslog = None
 errorlog = "-"

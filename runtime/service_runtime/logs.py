@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
 from service_runtime import context
+from service_runtime.config import LogSettings
 
 
 class ContextFilter(logging.Filter):
@@ -40,6 +40,7 @@ def configure_logging(service: str) -> None:
             root.removeHandler(existing)
     handler._shop_json = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
-    logging.getLogger("kafka").setLevel(os.environ.get("KAFKA_LOG_LEVEL", "WARNING").upper())
+    levels = LogSettings.from_env()
+    root.setLevel(levels.level.upper())
+    logging.getLogger("kafka").setLevel(levels.kafka_level.upper())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

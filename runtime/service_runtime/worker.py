@@ -8,47 +8,63 @@ stops the others and the process exits 1, so its supervisor restarts it.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from werkzeug.serving import make_server
 
 from service_runtime.app import broker_check, create_app, schema_check
+from service_runtime.auth import AuthSettings
 from service_runtime.config import (
-    EVERY_SERVICE,
     DeliverySettings,
+    HttpSettings,
     KafkaSettings,
-    Process,
+    WorkerSettings,
     database_url,
-    env_str,
-    laptop_default,
 )
 from service_runtime.consumer import EventConsumer
 from service_runtime.db import Database
 from service_runtime.outbox import OutboxRelay
 from service_runtime.service import ServiceDefinition
+from service_runtime.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
 
-WORKER_HOST = laptop_default("WORKER_HOST", "127.0.0.1", read_by=[(EVERY_SERVICE, Process.WORKER)])
+
+@dataclass(frozen=True)
+class WorkerProcess:
+    """Everything a worker process reads from the environment, read once at its start."""
+
+    worker: WorkerSettings
+    kafka: KafkaSettings
+    delivery: DeliverySettings
+    service: Settings
+
+    @classmethod
+    def from_env(cls, definition: ServiceDefinition) -> WorkerProcess:
+        environment = Environment()
+        settings = cls(WorkerSettings.read(environment), KafkaSettings.read(environment),
+                       DeliverySettings.read(environment),
+                       definition.settings.read(environment))
+        environment.check()  # every bad variable at once, before anything starts
+        return settings
+
+    def consumer_group(self, definition: ServiceDefinition) -> str:
+        return self.worker.consumer_group or definition.name
 
 
-def build_consumer(definition: ServiceDefinition, db: Database) -> EventConsumer:
-    assert definition.handlers is not None
-    return EventConsumer(
-        definition.name,
-        definition.consumer_group,
-        db,
-        definition.handlers,
-        KafkaSettings.from_env(),
-        DeliverySettings.from_env(),
-    )
+def build_consumer(definition: ServiceDefinition, db: Database,
+                   settings: WorkerProcess) -> EventConsumer:
+    handlers = definition.handlers_for(settings.service)
+    assert handlers is not None
+    return EventConsumer(definition.name, settings.consumer_group(definition), db, handlers,
+                         settings.kafka, settings.delivery)
 
 
-def run_worker(definition: ServiceDefinition) -> int:
-    kafka = KafkaSettings.from_env()
+def run_worker(definition: ServiceDefinition, settings: WorkerProcess) -> int:
+    kafka = settings.kafka
     db = Database(database_url(definition.name))
     stop = threading.Event()
     failed = threading.Event()
@@ -60,24 +76,26 @@ def run_worker(definition: ServiceDefinition) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
+    # The ops endpoints take no bodies and no tokens: the API's settings do not apply.
     ops_app = create_app(
         f"{definition.name}-worker", db=db,
-        readiness=[schema_check(definition, db), broker_check(kafka)]
+        readiness=[schema_check(definition, db), broker_check(kafka)],
+        runtime=(HttpSettings(), AuthSettings()),
     )
-    host = env_str("WORKER_HOST", WORKER_HOST)
-    port = int(os.environ.get("WORKER_PORT", definition.worker_port))
+    host = settings.worker.host
+    port = settings.worker.port or definition.worker_port
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per probe
     server = make_server(host, port, ops_app, threaded=True)
     threading.Thread(target=server.serve_forever, name="ops-http", daemon=True).start()
 
     loops: list[tuple[str, Callable[[threading.Event], None]]] = [
-        ("outbox-relay", OutboxRelay(definition.name, db, kafka, DeliverySettings.from_env()).run)
+        ("outbox-relay", OutboxRelay(definition.name, db, kafka, settings.delivery).run)
     ]
-    for factory in definition.loops:
+    for factory in definition.loops_for(settings.service):
         loop = factory(db)  # a job's loop is named for its job
         loops.append((getattr(loop, "__name__", factory.__name__), loop))
     if definition.handlers is not None:
-        loops.append(("consumer", build_consumer(definition, db).run))
+        loops.append(("consumer", build_consumer(definition, db, settings).run))
 
     def guarded(name: str, loop: Callable[[threading.Event], None]) -> None:
         try:

@@ -24,7 +24,7 @@ from aftersales.schemas import (
     TicketPageSchema,
     TicketSchema,
 )
-from service_runtime.app import current_db
+from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN, current_identity, current_user_id
 from service_runtime.blueprint import Blueprint
 from service_runtime.http import idempotency_key, idempotent
@@ -58,7 +58,7 @@ class Returns(MethodView):
         request, created = returns.request_return(
             current_db(), current_user_id(), body["order_id"], body["type"],
             [(line["sku"], line["quantity"]) for line in body["lines"]], body["reason"],
-            idempotency_key())
+            idempotency_key(), current_settings().return_window)
         return (request, 201) if created else (request, 200)
 
     @signed_in

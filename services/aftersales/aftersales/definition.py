@@ -4,6 +4,7 @@ from pathlib import Path
 
 from aftersales.handlers import handlers
 from aftersales.models import Base
+from aftersales.settings import AftersalesSettings
 from service_runtime.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -13,5 +14,6 @@ DEFINITION = ServiceDefinition(
     worker_port=9107,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
+    settings=AftersalesSettings,
     handlers=handlers,
 )

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from event_contracts.vocabulary import ReturnKind
-from service_runtime.config import env_int
 from service_runtime.errors import Conflict, InvalidInput, NotFound
 from service_runtime.lines import quantities_by_sku
 from service_runtime.projections import StatusOrder
@@ -25,14 +24,6 @@ MAX_REVIEW_TEXT = 2000
 MAX_REVIEW_IMAGES = 9
 MAX_TICKET_SUBJECT = 200
 MAX_TICKET_MESSAGE = 2000
-
-
-def return_window() -> timedelta:
-    """How long after delivery (or completion) a buyer may ask for a return.
-
-    Read from ``RETURN_WINDOW_DAYS`` on every use, so an operator's change needs no code.
-    """
-    return timedelta(days=env_int("RETURN_WINDOW_DAYS", DEFAULT_RETURN_WINDOW_DAYS))
 
 
 # -- the order as after-sales sees it -------------------------------------------------

@@ -9,6 +9,7 @@ once change it (and emit its event) once."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -23,7 +24,6 @@ from aftersales.domain import (
     check_return_request,
     receive_transition,
     reject_from,
-    return_window,
 )
 from aftersales.models import ReturnLine, ReturnRequest
 from aftersales.orders import own_order
@@ -56,9 +56,9 @@ def _requested_quantities(session: Session, order_id: str) -> dict[str, int]:
 
 def request_return(db: Database, user_id: str, order_id: str, return_type: str,
                    lines: Iterable[tuple[str, int]], reason: str,
-                   key: IdempotencyKey | None) -> tuple[ReturnRequest, bool]:
-    """A buyer's request; (the request, True) or, for a repeated ``Idempotency-Key``,
-    (the request made the first time, False)."""
+                   key: IdempotencyKey | None, window: timedelta) -> tuple[ReturnRequest, bool]:
+    """A buyer's request, within ``window`` of delivery; (the request, True) or, for a
+    repeated ``Idempotency-Key``, (the request made the first time, False)."""
     requested = quantities_by_sku(lines)
 
     def create() -> ReturnRequest:
@@ -67,7 +67,7 @@ def request_return(db: Database, user_id: str, order_id: str, return_type: str,
             at = now()
             refund = check_return_request(order, return_type, requested,
                                           _requested_quantities(session, order_id), at,
-                                          return_window())
+                                          window)
             row = ReturnRequest(
                 id=time_ordered_id("ret"), order_id=order_id, user_id=user_id,
                 type=return_type, status=ReturnStatus.REQUESTED.value, reason=reason,

@@ -20,8 +20,9 @@ from aftersales.domain import (
     rating_summary,
     receive_transition,
     reject_from,
-    return_window,
 )
+from aftersales.settings import AftersalesSettings
+from service_runtime.settings import InvalidSettings
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -127,6 +128,12 @@ def test_rating_summary():
 
 
 def test_the_window_comes_from_the_environment(monkeypatch):
-    assert return_window() == timedelta(days=7)
+    assert AftersalesSettings.from_env().return_window == timedelta(days=7)
     monkeypatch.setenv("RETURN_WINDOW_DAYS", "15")
-    assert return_window() == timedelta(days=15)
+    assert AftersalesSettings.from_env().return_window == timedelta(days=15)
+
+
+def test_a_window_that_is_not_a_whole_number_of_days_names_the_variable(monkeypatch):
+    monkeypatch.setenv("RETURN_WINDOW_DAYS", "a week")
+    with pytest.raises(InvalidSettings, match=r"RETURN_WINDOW_DAYS: 'a week' "):
+        AftersalesSettings.from_env()

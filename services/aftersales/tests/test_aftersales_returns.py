@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from aftersales.app import create_app
 from aftersales.models import ReturnRequest
+from aftersales.settings import AftersalesSettings
 from event_contracts import REGISTRY
 from service_runtime.testing.plugin import outbox_events
 
@@ -122,11 +124,31 @@ def test_outside_the_window_is_refused(client, orders, alice, db):
     assert request_count(db) == 1
 
 
-def test_the_window_is_configurable(client, orders, alice, monkeypatch):
+def test_the_window_is_configurable(client, orders, alice, app, monkeypatch):
     orders.delivered(at=datetime.now(UTC) - timedelta(days=10))
     problem(ask(client, alice), 409, "return-window-closed")
     monkeypatch.setenv("RETURN_WINDOW_DAYS", "15")
-    created(ask(client, alice))
+    # Settings are read when the app is built: the running one keeps its window...
+    problem(ask(client, alice), 409, "return-window-closed")
+    # ...and the next one started reads the new value.
+    restarted = create_app(config={"AUTH_JWKS": app.config["AUTH_JWKS"]},
+                           database=app.extensions["db"].url)
+    try:
+        created(ask(restarted.test_client(), alice))
+    finally:
+        restarted.extensions["db"].dispose()
+
+
+def test_the_app_keeps_the_settings_it_was_given(client, app, orders, alice):
+    orders.delivered(at=datetime.now(UTC) - timedelta(days=10))
+    problem(ask(client, alice), 409, "return-window-closed")
+    given = create_app(config={"AUTH_JWKS": app.config["AUTH_JWKS"]},
+                       database=app.extensions["db"].url,
+                       settings=AftersalesSettings(return_window_days=15))
+    try:
+        created(ask(given.test_client(), alice))
+    finally:
+        given.extensions["db"].dispose()
 
 
 def test_a_completed_order_without_a_delivery_counts_from_completion(client, orders, alice):

@@ -5,7 +5,7 @@ shipments, shipping, pickup collection) and carriers (signed tracking callbacks;
 user token, the HMAC signature is their authentication).
 """
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 
 from logistics import dispatch, tracking
@@ -20,7 +20,7 @@ from logistics.schemas import (
     ShipSchema,
     TrackingSchema,
 )
-from service_runtime.app import current_db
+from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN, current_user_id
 from service_runtime.blueprint import Blueprint
 from service_runtime.openapi import SecuredBlueprint, signed_in
@@ -40,11 +40,12 @@ def carrier_signed() -> None:
     parsed and changes nothing.
     """
     carrier = (request.view_args or {}).get("carrier", "")
-    tracking.check_callback(carrier, current_app.config["CARRIER_SECRETS"],
+    settings = current_settings()
+    tracking.check_callback(carrier, settings.secrets,
                            request.headers.get(TIMESTAMP_HEADER),
                            request.headers.get(SIGNATURE_HEADER),
                            request.get_data(cache=True),
-                           current_app.config["CARRIER_CALLBACK_MAX_AGE_S"])
+                           settings.callback_max_age_s)
 
 
 @blp.route("/orders/<string:order_id>/tracking")
@@ -78,7 +79,8 @@ class Ship(MethodView):
     @admin.response(200, AdminShipmentSchema)
     def post(self, body, shipment_id):  # type: ignore[no-untyped-def]
         """A ready shipment leaves with a carrier (pickup orders: ``store``); emits Shipped."""
-        return dispatch.ship(current_db(), shipment_id, body["carrier"], body["tracking_number"])
+        return dispatch.ship(current_db(), shipment_id, body["carrier"], body["tracking_number"],
+                             current_settings().transit_days)
 
 
 @admin.route("/shipments/<string:shipment_id>/collect")

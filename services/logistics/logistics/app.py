@@ -1,23 +1,19 @@
 """``create_app()`` builds the logistics API; nothing connects until a request arrives.
 
-Carrier secrets (``CARRIER_SECRETS``) and the callback age limit
-(``CARRIER_CALLBACK_MAX_AGE_S``) are read here once; tests may pass their own in
-``config``.
+Its settings (carrier secrets, the callback age limit, transit days) are read here once
+unless given.
 """
 
 from flask import Flask
 
-from logistics import carriers
 from logistics.api import admin, blp, callbacks
 from logistics.definition import DEFINITION
+from logistics.settings import LogisticsSettings
 from service_runtime.app import create_service_api
 
 
-def create_app(config: dict | None = None, database: str | None = None) -> Flask:
-    settings = {
-        "CARRIER_SECRETS": carriers.secrets_from_env(),
-        "CARRIER_CALLBACK_MAX_AGE_S": carriers.max_age_from_env(),
-        **(config or {}),
-    }
+def create_app(config: dict | None = None, database: str | None = None,
+               settings: LogisticsSettings | None = None) -> Flask:
     return create_service_api(DEFINITION, blueprints=[blp, admin, callbacks],
-                              database=database, config=settings, title="Logistics service")
+                              database=database, config=config, title="Logistics service",
+                              settings=settings)

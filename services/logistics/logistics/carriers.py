@@ -6,7 +6,7 @@ Binding the timestamp into the signature and refusing old ones keeps a captured
 callback from being replayed later; the event ids in it make a replay within the window
 harmless anyway.
 
-Secrets come from ``CARRIER_SECRETS`` (JSON ``{"sf": "...", ...}``). When it is not set,
+Secrets come from ``CARRIER_SECRETS`` (see ``logistics.settings``). When it is not set,
 the embedded default uses the public demo secrets ``sandbox-secret-<carrier>``: never
 run production without setting it.
 """
@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 
 from logistics.domain import CALLBACK_CARRIERS, CallbackRefused, UnknownCarrier
-from service_runtime.config import env_int, env_str
 
 TIMESTAMP_HEADER = "X-Carrier-Timestamp"
 SIGNATURE_HEADER = "X-Carrier-Signature"
@@ -43,22 +41,6 @@ def sign(secret: str, timestamp: int | str, body: bytes | str) -> str:
     raw = body.encode() if isinstance(body, str) else body
     message = str(timestamp).encode() + b"." + raw
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def secrets_from_env() -> dict[str, str]:
-    """``CARRIER_SECRETS`` when set (only the carriers it names may call back), else demo ones."""
-    raw = env_str("CARRIER_SECRETS", "")
-    if not raw:
-        return {carrier: demo_secret(carrier) for carrier in CALLBACK_CARRIERS}
-    parsed = json.loads(raw)
-    if not isinstance(parsed, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v for k, v in parsed.items()):
-        raise ValueError("CARRIER_SECRETS must be a JSON object of carrier -> non-empty secret")
-    return dict(parsed)
-
-
-def max_age_from_env() -> int:
-    return env_int("CARRIER_CALLBACK_MAX_AGE_S", DEFAULT_MAX_AGE_S)
 
 
 def verify(carrier: str, secrets: Mapping[str, str], timestamp: str | None,

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from logistics.handlers import handlers
+from logistics.handlers import handlers_for
 from logistics.models import Base
+from logistics.settings import LogisticsSettings
 from service_runtime.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -13,5 +14,6 @@ DEFINITION = ServiceDefinition(
     worker_port=9106,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
-    handlers=handlers,
+    settings=LogisticsSettings,
+    handlers=handlers_for,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -20,13 +22,7 @@ from logistics.domain import (
     pickup_code_matches,
 )
 from logistics.models import Shipment
-from logistics.shipments import (
-    add_to_timeline,
-    announce_shipped,
-    deliver,
-    find_shipment,
-    transit_days,
-)
+from logistics.shipments import add_to_timeline, announce_shipped, deliver, find_shipment
 from service_runtime.db import Database
 from service_runtime.ids import utcnow
 from service_runtime.paging import Page, page_of
@@ -56,7 +52,8 @@ def get_shipment(db: Database, shipment_id: str) -> Shipment:
         return _for_the_merchant(session, shipment_id)
 
 
-def ship(db: Database, shipment_id: str, carrier: str, tracking_number: str) -> Shipment:
+def ship(db: Database, shipment_id: str, carrier: str, tracking_number: str,
+         transit_days: Mapping[str, int]) -> Shipment:
     """``ready`` -> ``shipped`` with a carrier and tracking number, and ``Shipped``.
 
     The ETA is counted again from today. A pickup order goes by ``store`` (to the pickup
@@ -73,7 +70,7 @@ def ship(db: Database, shipment_id: str, carrier: str, tracking_number: str) -> 
         if taken is not None:
             raise TrackingNumberInUse(f"{carrier} {tracking_number} is used by another shipment")
         at = utcnow()
-        eta = estimated_delivery(shipment.delivery_method, at, transit_days())
+        eta = estimated_delivery(shipment.delivery_method, at, transit_days)
         try:
             changed = session.execute(
                 update(Shipment)

@@ -31,7 +31,6 @@ from logistics.shipments import (
     DESCRIPTIONS,
     add_to_timeline,
     create_shipment,
-    transit_days,
 )
 from service_runtime.ids import utcnow
 from service_runtime.projections import Projection
@@ -41,7 +40,8 @@ log = logging.getLogger(__name__)
 ORDERS = Projection(Order, "order_id")
 
 
-def record_order(session: Session, data: Mapping[str, Any]) -> None:
+def record_order(session: Session, data: Mapping[str, Any],
+                 transit_days: Mapping[str, int]) -> None:
     """``OrderPlaced``: remember the order; shipments made before it learn their method."""
     order_id = data["order_id"]
     ORDERS.ensure(session, order_id)
@@ -57,7 +57,6 @@ def record_order(session: Session, data: Mapping[str, Any]) -> None:
         )
     )
     method = data["delivery_method"]
-    days = transit_days()
     waiting = session.execute(
         select(Shipment.id, Shipment.ready_at)
         .where(Shipment.order_id == order_id, Shipment.delivery_method.is_(None))
@@ -67,14 +66,14 @@ def record_order(session: Session, data: Mapping[str, Any]) -> None:
             update(Shipment)
             .where(Shipment.id == shipment_id, Shipment.delivery_method.is_(None))
             .values(delivery_method=method,
-                    estimated_delivery=estimated_delivery(method, ready_at, days),
+                    estimated_delivery=estimated_delivery(method, ready_at, transit_days),
                     pickup_code=new_pickup_code() if method == DeliveryMethod.PICKUP else None,
                     updated_at=utcnow())
         )
 
 
 def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime,
-                     cash_on_delivery: bool) -> None:
+                     cash_on_delivery: bool, transit_days: Mapping[str, int]) -> None:
     """``PaymentConfirmed`` / ``CashOnDeliveryChosen``: the order's one shipment, ``ready``.
 
     A cancelled order gets none (payment refunds it). A payment after the shipment exists
@@ -87,7 +86,8 @@ def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime
     assert order is not None
     if order.cancelled_at is not None:
         return
-    created = create_shipment(session, order, ORDER_ORIGIN, None, at, cash_on_delivery, None)
+    created = create_shipment(session, order, ORDER_ORIGIN, None, at, cash_on_delivery, None,
+                              transit_days)
     if created is None and not cash_on_delivery:
         session.execute(
             update(Shipment)
@@ -140,7 +140,8 @@ def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) ->
                         extra={"order_id": order_id, "shipment_id": shipment_id})
 
 
-def prepare_replacement(session: Session, data: Mapping[str, Any]) -> None:
+def prepare_replacement(session: Session, data: Mapping[str, Any],
+                        transit_days: Mapping[str, int]) -> None:
     """``ReturnReceived`` of an exchange: a replacement shipment of the returned lines.
 
     Its origin is the return, so a repeated event makes no second one.
@@ -150,4 +151,4 @@ def prepare_replacement(session: Session, data: Mapping[str, Any]) -> None:
     assert order is not None
     lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in data["lines"]]
     create_shipment(session, order, origin_of_return(data["return_id"]), data["return_id"],
-                    data["received_at"], False, lines)
+                    data["received_at"], False, lines, transit_days)

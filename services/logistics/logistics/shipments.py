@@ -5,7 +5,7 @@ repeated event, a concurrent admin or a repeated callback changes it once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from sqlalchemy import update
@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from event_contracts.vocabulary import DeliveryMethod
 from logistics.domain import (
-    DEFAULT_TRANSIT_DAYS,
     INTERCEPT_REQUESTED,
     ShipmentNotFound,
     ShipmentStatus,
@@ -22,7 +21,6 @@ from logistics.domain import (
     valid_id,
 )
 from logistics.models import Order, Shipment, TrackingEvent
-from service_runtime.config import env_int
 from service_runtime.db import insert_if_absent
 from service_runtime.ids import time_ordered_id, utcnow
 from service_runtime.outbox import Outbox
@@ -40,14 +38,11 @@ DESCRIPTIONS = {
 }
 
 
-def transit_days() -> dict[str, int]:
-    """Days from shipping to delivery per method; ``TRANSIT_DAYS_<METHOD>`` overrides."""
-    return {method: env_int(f"TRANSIT_DAYS_{method.upper()}", days)
-            for method, days in DEFAULT_TRANSIT_DAYS.items()}
 
 
 def create_shipment(session: Session, order: Order, origin: str, return_id: str | None,
-                    at: datetime, cash_on_delivery: bool, lines: list | None) -> str | None:
+                    at: datetime, cash_on_delivery: bool, lines: list | None,
+                    transit_days: Mapping[str, int]) -> str | None:
     """Insert a ``ready`` shipment unless one of that origin exists; its id, or None."""
     method = order.delivery_method
     shipment_id = time_ordered_id("shp")
@@ -55,7 +50,7 @@ def create_shipment(session: Session, order: Order, origin: str, return_id: str 
             session, Shipment,
             id=shipment_id, order_id=order.order_id, origin=origin, return_id=return_id,
             status=ShipmentStatus.READY, cash_on_delivery=cash_on_delivery, delivery_method=method,
-            estimated_delivery=(estimated_delivery(method, at, transit_days())
+            estimated_delivery=(estimated_delivery(method, at, transit_days)
                                 if method is not None else None),
             pickup_code=new_pickup_code() if method == DeliveryMethod.PICKUP else None,
             lines=lines, ready_at=at, updated_at=utcnow()):

@@ -11,7 +11,8 @@ from event_contracts import REGISTRY
 from logistics.app import create_app
 from logistics.carriers import SIGNATURE_HEADER, TIMESTAMP_HEADER, demo_secret, sign
 from logistics.definition import DEFINITION
-from logistics.handlers import handlers
+from logistics.handlers import handlers_for
+from logistics.settings import LogisticsSettings
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import EventConsumer, decode
 from service_runtime.testing.plugin import ServiceUnderTest, bearer, outbox_events
@@ -96,15 +97,26 @@ def service_under_test():
     return ServiceUnderTest(DEFINITION, create_app, {"MAX_CONTENT_LENGTH": 64 * 1024})
 
 
+def consumer_with(db, settings: LogisticsSettings) -> EventConsumer:  # type: ignore[no-untyped-def]
+    """A consumer whose handlers were built with ``settings``, as the worker builds them."""
+    return EventConsumer("logistics", "logistics", db, handlers_for(settings), KafkaSettings(),
+                         DeliverySettings())
+
+
 @pytest.fixture
 def consumer(db):
-    return EventConsumer("logistics", "logistics", db, handlers, KafkaSettings(),
-                         DeliverySettings())
+    return consumer_with(db, LogisticsSettings())
 
 
 @pytest.fixture
 def saga(consumer):
     return Saga(consumer)
+
+
+@pytest.fixture
+def saga_with(db):
+    """A saga whose events reach handlers built with the given settings."""
+    return lambda settings: Saga(consumer_with(db, settings))
 
 
 @pytest.fixture(scope="session")

@@ -125,11 +125,12 @@ def test_refused_callbacks_change_nothing(shipped, send_callback, db, emitted, p
 def test_a_configured_age_limit_and_secret_are_used(new_database):
     from logistics.app import create_app
     from logistics.definition import DEFINITION
+    from logistics.settings import LogisticsSettings
     from service_runtime.testing.checks import migrated_app
 
-    config = {"CARRIER_SECRETS": {"sf": "real-secret"}, "CARRIER_CALLBACK_MAX_AGE_S": 10}
+    settings = LogisticsSettings(carrier_secrets={"sf": "real-secret"}, callback_max_age_s=10)
     with migrated_app(DEFINITION, create_app, new_database("logistics"),
-                      config=config) as app:
+                      settings=settings) as app:
         client = app.test_client()
         raw = b'{"tracking_number": "SF100001", "events": []}'
         old = str(int(time.time()) - 60)

@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from logistics import carriers
-from logistics.carriers import demo_secret, secrets_from_env, sign, verify
+from logistics.carriers import demo_secret, sign, verify
 from logistics.domain import (
     CALLBACK_CARRIERS,
     TRACKING,
@@ -24,6 +23,8 @@ from logistics.domain import (
     pickup_code_matches,
     valid_tracking_number,
 )
+from logistics.settings import LogisticsSettings
+from service_runtime.settings import InvalidSettings
 
 NOON = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # 12:00 in China
 
@@ -139,12 +140,26 @@ def test_a_carrier_that_sends_no_callbacks_is_unknown(carrier):
 
 def test_secrets_default_to_the_documented_demo_ones(monkeypatch):
     monkeypatch.delenv("CARRIER_SECRETS", raising=False)
-    assert secrets_from_env() == {c: f"sandbox-secret-{c}" for c in CALLBACK_CARRIERS}
+    assert LogisticsSettings.from_env().secrets == {
+        c: f"sandbox-secret-{c}" for c in CALLBACK_CARRIERS}
     assert demo_secret("sf") == "sandbox-secret-sf"
     monkeypatch.setenv("CARRIER_SECRETS", '{"sf": "real"}')
-    assert secrets_from_env() == {"sf": "real"}, "set secrets replace the demo ones entirely"
+    assert LogisticsSettings.from_env().secrets == {"sf": "real"}, \
+        "set secrets replace the demo ones entirely"
     monkeypatch.setenv("CARRIER_SECRETS", '["sf"]')
     with pytest.raises(ValueError):
-        secrets_from_env()
+        LogisticsSettings.from_env()
+    monkeypatch.setenv("CARRIER_SECRETS", '{"sf": "real"}')
     monkeypatch.setenv("CARRIER_CALLBACK_MAX_AGE_S", "60")
-    assert carriers.max_age_from_env() == 60
+    assert LogisticsSettings.from_env().callback_max_age_s == 60
+
+
+def test_a_bad_secret_is_named_but_never_shown(monkeypatch):
+    monkeypatch.setenv("CARRIER_SECRETS", '{"sf": ""} s3cret-value')
+    with pytest.raises(InvalidSettings) as refused:
+        LogisticsSettings.from_env()
+    assert "CARRIER_SECRETS: <hidden> is not valid: Not valid JSON." in str(refused.value)
+    assert "s3cret-value" not in str(refused.value)
+    monkeypatch.setenv("CARRIER_SECRETS", '{"sf": ""}')
+    with pytest.raises(InvalidSettings, match="carrier -> non-empty secret"):
+        LogisticsSettings.from_env()

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 import event_contracts.events
 from event_contracts import REGISTRY
-from logistics.handlers import handlers
+from logistics.handlers import handlers_for
 from logistics.models import Order, Shipment, TrackingEvent
+from logistics.settings import LogisticsSettings
 from service_runtime.consumer import decode
 
 EXAMPLES = Path(event_contracts.events.__file__).parent.parent / "examples"
@@ -48,7 +49,7 @@ def count(db, model) -> int:
 
 
 def test_logistics_consumes_exactly_these_events():
-    assert handlers.event_types == CONSUMED
+    assert handlers_for(LogisticsSettings()).event_types == CONSUMED
 
 
 @pytest.mark.parametrize("event_type", CONSUMED)
@@ -273,8 +274,9 @@ def test_events_with_fields_added_later_still_apply(event_type, consumer):
     assert consumer.apply(event) is True
 
 
-def test_transit_days_are_configurable(saga, db, monkeypatch):
+def test_transit_days_are_configurable(saga_with, db, monkeypatch):
     monkeypatch.setenv("TRANSIT_DAYS_STANDARD", "5")
+    saga = saga_with(LogisticsSettings.from_env())
     saga.place(method="standard")
     saga.pay(at=T0)
     assert shipments(db)[0].estimated_delivery == date(2026, 11, 27)

@@ -4,10 +4,9 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Response, jsonify, request
 from flask.views import MethodView
 
-from service_runtime.app import current_db
-from service_runtime.auth import AuthSettings, current_user_id
+from service_runtime.app import current_db, current_settings
+from service_runtime.auth import auth_settings, current_user_id
 from service_runtime.blueprint import Blueprint
-from service_runtime.config import env_str
 from service_runtime.openapi import SecuredBlueprint
 from user import accounts, addresses, codes, keys, sessions
 from user.schemas import (
@@ -39,7 +38,7 @@ internal = FlaskBlueprint("internal", __name__, url_prefix="/internal")
 @auth.response(201, RegisteredSchema)
 def register(body):  # type: ignore[no-untyped-def]
     email = body["email"] and body["email"].lower()
-    if body["code"] or env_str("REGISTRATION_REQUIRES_CODE", "false") == "true":
+    if body["code"] or current_settings().registration_requires_code:
         codes.use_code(current_db(), email or body["phone"], "register", body["code"] or "")
     user = accounts.register(current_db(), email, body["phone"], body["password"],
                             body["nickname"])
@@ -61,22 +60,22 @@ def send_code(body):  # type: ignore[no-untyped-def]
 def login(body):  # type: ignore[no-untyped-def]
     if "phone" in body and "code" in body:  # the schema allows one way in, never both
         return accounts.login_with_code(current_db(), body["phone"], body["code"],
-                                       AuthSettings.from_env())
-    return accounts.login(current_db(), body["login"], body["password"], AuthSettings.from_env())
+                                       auth_settings())
+    return accounts.login(current_db(), body["login"], body["password"], auth_settings())
 
 
 @auth.post("/refresh")
 @auth.arguments(RefreshSchema)
 @auth.response(200, TokenPairSchema)
 def refresh(body):  # type: ignore[no-untyped-def]
-    return sessions.refresh(current_db(), body["refresh_token"], AuthSettings.from_env())
+    return sessions.refresh(current_db(), body["refresh_token"], auth_settings())
 
 
 @auth.post("/logout")
 @auth.arguments(RefreshSchema)
 @auth.response(204)
 def logout(body):  # type: ignore[no-untyped-def]
-    sessions.logout(current_db(), body["refresh_token"], AuthSettings.from_env())
+    sessions.logout(current_db(), body["refresh_token"], auth_settings())
 
 
 @auth.get("/jwks.json")

@@ -4,21 +4,24 @@ from pathlib import Path
 
 import click
 
-from service_runtime.config import database_url, env_str
+from service_runtime.cli import read_settings
+from service_runtime.config import database_url
 from service_runtime.db import Database
 from service_runtime.service import ServiceDefinition
 from user.models import Base
 from user.notifications import notification_sender
+from user.settings import UserSettings
 
 
 @click.command("ensure-admin", help="Create the admin account from ADMIN_EMAIL / ADMIN_PASSWORD.")
 def ensure_admin() -> None:
     from user.accounts import ensure_admin as ensure
 
-    email = env_str("ADMIN_EMAIL", "admin@shop.local")
-    user, created = ensure(Database(database_url("user")), email,
-                           env_str("ADMIN_PASSWORD", "admin-change-me"))
-    click.echo(f"user: admin {email} {'created' if created else 'already exists'} ({user.id})")
+    settings = read_settings(UserSettings.from_env)
+    user, created = ensure(Database(database_url("user")), settings.admin_email,
+                           settings.admin_password)
+    click.echo(f"user: admin {settings.admin_email} "
+               f"{'created' if created else 'already exists'} ({user.id})")
 
 
 # The demo customer's address book starts with one address, so checkout works at once.
@@ -56,6 +59,7 @@ DEFINITION = ServiceDefinition(
     worker_port=9101,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
+    settings=UserSettings,
     commands=[ensure_admin, ensure_customer, mailbox],
     loops=[notification_sender],
 )

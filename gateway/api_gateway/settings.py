@@ -1,0 +1,32 @@
+"""The gateway's settings, read once when its app is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api_gateway.routes import Upstreams
+from service_runtime.settings import Environment, Settings, at_least, variable
+
+
+@dataclass(frozen=True)
+class GatewaySettings(Settings):
+    pool_size: int = variable("GATEWAY_POOL_SIZE", 32, validate=at_least(1))
+    connect_timeout_ms: int = variable("UPSTREAM_CONNECT_TIMEOUT_MS", 2000, validate=at_least(1))
+    read_timeout_ms: int = variable("UPSTREAM_READ_TIMEOUT_MS", 15000, validate=at_least(1))
+    cors_origins: tuple[str, ...] = variable("CORS_ORIGINS", ("*",))
+    # A Redis URL may carry a password.
+    rate_limit_storage_uri: str = variable("RATE_LIMIT_STORAGE_URI", "memory://", secret=True)
+    auth_rate_limit: str = variable("AUTH_RATE_LIMIT", "20/minute")
+    aggregation_threads: int = variable("GATEWAY_AGGREGATION_THREADS", 8, validate=at_least(1))
+    # Which service answers where (<SERVICE>_SERVICE_URL each).
+    upstreams: Upstreams = field(default_factory=lambda: Upstreams({}))
+
+    @classmethod
+    def read(cls, environment: Environment) -> GatewaySettings:
+        return cls(**{**vars(super().read(environment)),
+                      "upstreams": Upstreams.read(environment)})
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) in seconds, as requests takes them."""
+        return self.connect_timeout_ms / 1000, self.read_timeout_ms / 1000
