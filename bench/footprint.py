@@ -1,10 +1,11 @@
 """Memory and idle CPU of the whole embedded stack, as ``./platform run`` starts it.
 
-    .venv/bin/python bench/footprint.py [--idle 20] [--settle 10]
+    .venv/bin/python bench/footprint.py [--idle 20] [--settle 10] [--probe readyz]
 
 Starts ``./platform run`` with ``SHOP_DATA_DIR`` in a temporary directory, waits until
-the gateway and every service's API and worker answer ``/readyz``, lets the start-up
-settle, then prints one table: every process of the stack (the process tree under
+the gateway and every service's API and worker answer ``/healthz`` (``--probe readyz``:
+``/readyz``, as Kubernetes asks, which also loads the schema and broker checks), lets
+the start-up settle, then prints one table: every process of the stack (the process tree under
 ``./platform run``) with its threads, RSS, PSS and USS (``/proc/<pid>/smaps_rollup``),
 and the CPU it used while nothing happened for ``--idle`` seconds; then the totals by
 kind of process and for the whole tree (cores busy = CPU seconds / wall seconds). Then
@@ -69,9 +70,9 @@ def port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def ready(endpoint: Endpoint) -> bool:
+def answers(endpoint: Endpoint, probe: str) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{endpoint.port}/readyz", timeout=2) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{endpoint.port}/{probe}", timeout=2) as r:
             return r.status == 200
     except (OSError, urllib.error.URLError):
         return False
@@ -170,8 +171,9 @@ def kind(sample: Sample, by_pid: dict[int, Sample]) -> str:
 
 
 @contextlib.contextmanager
-def running_stack(data_dir: Path, log_path: Path, timeout_s: float) -> Iterator[int]:
-    """``./platform run`` until every endpoint is ready; yields the pid of its root."""
+def running_stack(data_dir: Path, log_path: Path, probe: str,
+                  timeout_s: float) -> Iterator[int]:
+    """``./platform run`` until every endpoint answers ``probe``; yields the pid of its root."""
     env = {**os.environ, "SHOP_DATA_DIR": str(data_dir)}
     env = {k: v for k, v in env.items() if not k.endswith("DATABASE_URL")
            and k != "KAFKA_BOOTSTRAP_SERVERS"}
@@ -188,7 +190,7 @@ def running_stack(data_dir: Path, log_path: Path, timeout_s: float) -> Iterator[
             if time.monotonic() > deadline:
                 names = ", ".join(endpoint.name for endpoint in waiting)
                 raise RuntimeError(f"not ready after {timeout_s:.0f} s: {names}")
-            waiting = [endpoint for endpoint in waiting if not ready(endpoint)]
+            waiting = [endpoint for endpoint in waiting if not answers(endpoint, probe)]
             time.sleep(0.5)
         yield process.pid
     finally:
@@ -256,6 +258,8 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=20, help="seconds of idleness measured")
     parser.add_argument("--settle", type=float, default=10,
                         help="seconds to wait after everything is ready, before measuring")
+    parser.add_argument("--probe", choices=["healthz", "readyz"], default="healthz",
+                        help="what every process must answer before the stack counts as up")
     parser.add_argument("--timeout", type=float, default=300,
                         help="seconds to wait for the stack to be ready")
     args = parser.parse_args()
@@ -272,8 +276,10 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="shop-footprint-"))
     try:
         started = time.monotonic()
-        with running_stack(scratch / "data", scratch / "platform.log", args.timeout) as root:
-            print(f"stack ready after {time.monotonic() - started:.0f} s; "
+        with running_stack(scratch / "data", scratch / "platform.log", args.probe,
+                           args.timeout) as root:
+            print(f"every process answered /{args.probe} after "
+                  f"{time.monotonic() - started:.0f} s; "
                   f"settling {args.settle:.0f} s, then measuring {args.idle:.0f} s of idleness")
             time.sleep(args.settle)
             before = tree(root)

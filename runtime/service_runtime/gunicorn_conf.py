@@ -52,10 +52,10 @@ def on_exit(server):  # type: ignore[no-untyped-def]
 
 
 def pre_fork(server, worker):  # type: ignore[no-untyped-def]
-    # The objects the master holds are left out of the workers' garbage collections,
-    # which would otherwise write to (and so copy) every page holding one.
-    if server.cfg.preload_app:
-        gc.freeze()
+    # The objects the master holds (the app, when preloaded) are left out of the workers'
+    # garbage collections, which would otherwise write to (and so copy) every page
+    # holding one.
+    gc.freeze()
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
