@@ -7,46 +7,40 @@ document from the marshmallow schemas (flask-smorest).
 
 from __future__ import annotations
 
-import http
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from flask_smorest import Api
-from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service_runtime import context
-from service_runtime.auth import AuthSettings
-from service_runtime.blueprint import uses_safe_parser
 from service_runtime.bounds import install_converters
 from service_runtime.config import HttpSettings, KafkaSettings, database_url
-from service_runtime.db import Database
 from service_runtime.errors import (
-    PROBLEM_JSON,
     Problem,
     field_errors,
     from_problem,
     http_slug,
     problem_response,
 )
-from service_runtime.kafka import broker_reachable
 from service_runtime.logs import configure_logging
 from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
-from service_runtime.openapi import (
-    ATTRIBUTE_FUNCTIONS,
-    BEARER_SCHEME,
-    BEARER_SECURITY_SCHEME,
-    OperationIdPlugin,
-    SchemaRulesPlugin,
-)
 from service_runtime.safe_json import SafeJSONProvider
-from service_runtime.service import ServiceDefinition
 from service_runtime.settings import Environment, NoSettings, Settings
+
+# Each process imports only what it uses: the OpenAPI machinery (flask-smorest, apispec,
+# token verification) only when routes are documented, SQLAlchemy only with a database,
+# kafka-python and alembic only when /readyz first checks the broker or the schema. A
+# worker's ops endpoints and the gateway stay that much smaller.
+if TYPE_CHECKING:
+    from service_runtime.auth import AuthSettings
+    from service_runtime.db import Database
+    from service_runtime.service import ServiceDefinition
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +64,8 @@ def database_check(db: Database) -> ReadinessCheck:
 
 def broker_check(kafka: KafkaSettings, required: bool = True) -> ReadinessCheck:
     def check() -> None:
+        from service_runtime.kafka import broker_reachable
+
         if not broker_reachable(kafka):
             raise ConnectionError(f"no broker at {kafka.bootstrap_servers}")
 
@@ -98,37 +94,6 @@ class ProblemSchema(Schema):
     errors = fields.List(fields.Nested(FieldErrorSchema))
 
 
-class ProblemApi(Api):
-    """flask-smorest's Api, answering (and documenting) errors as problem+json, with an
-    operationId for every operation, the bearer-token security scheme, and the rules
-    between fields that schemas declare (see service_runtime.openapi)."""
-
-    ERROR_SCHEMA = ProblemSchema
-
-    def __init__(self, app: Flask) -> None:
-        super().__init__(app, spec_kwargs={
-            "extra_plugins": [OperationIdPlugin(), SchemaRulesPlugin()]})
-        self.spec.components.security_scheme(BEARER_SCHEME, BEARER_SECURITY_SCHEME)
-        for attribute_function in ATTRIBUTE_FUNCTIONS:
-            self.ma_plugin.converter.add_attribute_function(attribute_function)
-
-    def handle_http_exception(self, error: HTTPException) -> Response:
-        return http_problem(error)
-
-    def _register_responses(self) -> None:
-        """flask-smorest's error responses, as the content type they are really sent in."""
-        for status in http.HTTPStatus:
-            response: dict = {"description": status.phrase}
-            if status >= 400:
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, PROBLEM_JSON)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "An error, as a problem document",
-                    "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM_JSON)
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
-
-
 def http_problem(error: HTTPException) -> Response:
     code = error.code or 500
     data = getattr(error, "data", None) or {}
@@ -155,15 +120,18 @@ def create_app(
     db: Database | None = None,
     config: dict | None = None,
     title: str | None = None,
-    openapi: bool = True,
+    openapi: bool | None = None,
     settings: Settings | None = None,
-    runtime: tuple[HttpSettings, AuthSettings] | None = None,
+    runtime: tuple[HttpSettings, AuthSettings | None] | None = None,
 ) -> Flask:
     """Build a service's Flask app. Nothing connects at build time.
 
     With ``db``, routes reach the service's database through :func:`current_db` and
-    ``/readyz`` checks it. ``settings`` are the service's own (:func:`current_settings`);
-    the runtime's HTTP and token settings are read here, once, unless given in ``runtime``.
+    ``/readyz`` checks it. ``openapi`` (by default: when there are blueprints) serves
+    ``/openapi.json`` documenting the blueprints' routes. ``settings`` are the service's
+    own (:func:`current_settings`); the runtime's HTTP and token settings are read here,
+    once, unless given in ``runtime`` (no token settings: an app that checks no tokens,
+    such as a worker's ops endpoints).
     """
     configure_logging(service)
     http, auth = runtime or _runtime_settings()
@@ -189,7 +157,13 @@ def create_app(
         app.extensions["db"] = db
         checks.insert(0, database_check(db))
 
+    blueprints = list(blueprints)
+    if openapi is None:
+        openapi = bool(blueprints)
     if openapi:
+        from service_runtime.api_document import ProblemApi
+        from service_runtime.blueprint import uses_safe_parser
+
         api = ProblemApi(app)
         for blueprint in blueprints:
             if not uses_safe_parser(blueprint):
@@ -247,6 +221,8 @@ def create_app(
 
 
 def _runtime_settings() -> tuple[HttpSettings, AuthSettings]:
+    from service_runtime.auth import AuthSettings
+
     environment = Environment()
     settings = HttpSettings.read(environment), AuthSettings.read(environment)
     environment.check()
@@ -270,6 +246,8 @@ def create_service_api(
     required: an API writes events to its outbox, so it keeps working while the broker
     is away.
     """
+    from service_runtime.db import Database
+
     service = definition.name
     environment = Environment()
     kafka = KafkaSettings.read(environment)
@@ -288,9 +266,16 @@ def create_service_api(
 
 
 def schema_check(definition: ServiceDefinition, db: Database) -> ReadinessCheck:
-    from service_runtime import migrate
+    """The schema check (see service_runtime.migrate), with alembic and the migration
+    scripts loaded at the first check rather than at build time."""
 
-    return ReadinessCheck("migrations", migrate.schema_check(definition, db))
+    @functools.cache
+    def loaded() -> Callable[[], None]:
+        from service_runtime import migrate
+
+        return migrate.schema_check(definition, db)
+
+    return ReadinessCheck("migrations", lambda: loaded()())
 
 
 def current_settings() -> Any:

@@ -8,6 +8,12 @@ Every other process keeps that list in memory, fetched incrementally in the back
 about once a second, so a revoked token is refused everywhere within seconds while a
 request never waits for the user service.
 
+A process that has checked no token for ``idle_interval_s`` (10 s) fetches only that
+often, so an idle stack does not keep asking. The first check after such a pause wakes
+the fetcher and waits for that one fetch (a few milliseconds on a local network, at most
+``catch_up_s``), so even then a sign-in ended a second ago is refused; a process that
+is checking tokens fetches every second and its checks never wait.
+
 When the user service cannot be reached the last list is kept (a token revoked during
 the outage is accepted until the list can be fetched again or the token expires),
 each failure is counted in ``auth_revocation_fetch_errors_total``, and the first
@@ -60,14 +66,17 @@ class RevocationFeed:
     again in a forked child, which does not inherit threads; a gunicorn worker starts it
     when it boots (``gunicorn_conf.post_worker_init``), so that even its first request
     knows the list. Checks read a dict that the refresher replaces whole, so they never
-    lock and never wait for the network.
+    lock and never wait for the network, except the first one after an idle pause.
     """
 
     def __init__(self, url: str, interval_s: float = 1.0, service: str = "",
-                 timeout_s: float = 5.0) -> None:
+                 timeout_s: float = 5.0, idle_interval_s: float = 10.0,
+                 catch_up_s: float = 1.0) -> None:
         self.url = url
         self.interval_s = interval_s
+        self.idle_interval_s = max(idle_interval_s, interval_s)
         self.timeout_s = timeout_s
+        self.catch_up_s = catch_up_s
         self.service = service
         self._revoked: dict[str, float] = {}  # session id -> when its tokens are all expired
         self._cursor: str | None = None
@@ -77,9 +86,19 @@ class RevocationFeed:
         self._start_lock = threading.Lock()
         self._stopped = threading.Event()
         self._http = requests.Session()
+        # The refresher sleeps on this condition. After an idle pause the list is stale
+        # until the next fetch ends: a check wakes the refresher and waits for the count
+        # of fetches to move.
+        self._fetched = threading.Condition()
+        self._fetches = 0
+        self._stale = False
+        self._last_check = time.monotonic()
 
     def __call__(self, session_id: str) -> bool:
         self._ensure_running()
+        self._last_check = time.monotonic()
+        if self._stale:
+            self._catch_up()
         expires_at = self._revoked.get(session_id)
         return expires_at is not None and expires_at > time.time()
 
@@ -104,12 +123,39 @@ class RevocationFeed:
         self._ensure_running()
 
     def stop(self) -> None:
-        self._stopped.set()
+        with self._fetched:
+            self._stopped.set()
+            self._fetched.notify_all()
 
     def _run(self) -> None:
         while not self._stopped.is_set():
             self.refresh()
-            self._stopped.wait(self.interval_s)
+            with self._fetched:
+                self._fetches += 1
+                self._stale = False
+                self._fetched.notify_all()
+                if self._stopped.is_set():
+                    break
+                if time.monotonic() - self._last_check < self.idle_interval_s:
+                    self._fetched.wait(self.interval_s)
+                else:
+                    self._stale = True
+                    self._fetched.wait(self.idle_interval_s)
+
+    def _catch_up(self) -> None:
+        """Wake the idle refresher and wait (at most ``catch_up_s``) for its next fetch to
+        end, as an answer or as a failure (then the last list is kept). A fetch that takes
+        longer is not waited for again: the checks go on with the last list, as they do
+        while the user service is away."""
+        with self._fetched:
+            if not self._stale:
+                return
+            target = self._fetches + 1
+            self._fetched.notify_all()
+            if not self._fetched.wait_for(
+                    lambda: self._fetches >= target or self._stopped.is_set(),
+                    timeout=self.catch_up_s):
+                self._stale = False
 
     def refresh(self) -> bool:
         """Fetch what was revoked since the last fetch; on failure keep the list."""

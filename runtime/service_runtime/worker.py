@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from werkzeug.serving import make_server
 
 from service_runtime.app import broker_check, create_app, schema_check
-from service_runtime.auth import AuthSettings
 from service_runtime.config import (
     DeliverySettings,
     HttpSettings,
@@ -80,7 +79,7 @@ def run_worker(definition: ServiceDefinition, settings: WorkerProcess) -> int:
     ops_app = create_app(
         f"{definition.name}-worker", db=db,
         readiness=[schema_check(definition, db), broker_check(kafka)],
-        runtime=(HttpSettings(), AuthSettings()),
+        runtime=(HttpSettings(), None),  # its ops endpoints check no tokens
     )
     host = settings.worker.host
     port = settings.worker.port or definition.worker_port

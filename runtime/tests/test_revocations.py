@@ -5,6 +5,7 @@ being away."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -154,6 +155,43 @@ def test_a_request_never_waits_for_the_deny_list(feed_verifier, user_service, si
         assert metric("auth_revocation_last_fetch_timestamp_seconds", feed_verifier) is None
     finally:
         user_service.release.set()
+
+
+def test_an_idle_process_asks_seldom_and_its_next_check_catches_up(user_service):
+    feed = RevocationFeed(f"{user_service.url}/internal/revocations", interval_s=0.02,
+                          idle_interval_s=1.0, service=f"test-{uuid.uuid4().hex[:8]}")
+    try:
+        assert not feed("s-1")  # the first check starts the refresher
+        time.sleep(1.5)  # no check for longer than the idle interval
+        asked = user_service.answers
+        time.sleep(2)
+        # Once a second instead of every 20 ms (about a hundred times in 2 s).
+        assert user_service.answers - asked <= 3
+        user_service.revoked["s-1"] = later()
+        assert feed("s-1"), "the first check after the pause waits for a fresh list"
+    finally:
+        feed.stop()
+
+
+def test_after_a_pause_a_check_waits_for_the_user_service_only_so_long(user_service):
+    feed = RevocationFeed(f"{user_service.url}/internal/revocations", interval_s=0.02,
+                          idle_interval_s=0.3, catch_up_s=0.2,
+                          service=f"test-{uuid.uuid4().hex[:8]}")
+    user_service.revoked["s-1"] = later()
+    try:
+        feed.start()
+        wait_until(lambda: feed("s-1"), timeout=10, message="a first fetch")
+        time.sleep(0.8)  # idle
+        user_service.release.clear()  # the user service now holds every fetch
+        started = time.monotonic()
+        assert feed("s-1"), "the last list is kept"
+        assert 0.2 <= time.monotonic() - started < 1.0
+        started = time.monotonic()
+        assert not feed("s-2")
+        assert time.monotonic() - started < 0.1, "one check waited; the next ones do not"
+    finally:
+        user_service.release.set()
+        feed.stop()
 
 
 def test_a_booting_worker_fetches_the_list_before_its_first_token(user_service, monkeypatch):
