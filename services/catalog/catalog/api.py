@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from catalog import browse, products
 from catalog.categories import category_tree
+from catalog.product_view import get_product
 from catalog.schemas import (
     AdminProductSchema,
     AdminSkuSchema,
@@ -46,7 +47,7 @@ class Products(MethodView):
 class ProductById(MethodView):
     @blp.response(200, ProductSchema)
     def get(self, product_id):  # type: ignore[no-untyped-def]
-        return browse.get_product(current_db(), product_id)
+        return get_product(current_db(), product_id)
 
 
 @blp.route("/search/suggest")
@@ -63,7 +64,7 @@ class AdminProducts(MethodView):
     @admin.response(201, AdminProductSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
         product = products.create_product(current_db(), body)
-        return browse.get_product(current_db(), product.id)
+        return get_product(current_db(), product.id)
 
 
 @admin.route("/products/<int:product_id>")
@@ -72,7 +73,7 @@ class AdminProductById(MethodView):
     @admin.response(200, AdminProductSchema)
     def patch(self, changes, product_id):  # type: ignore[no-untyped-def]
         products.update_product(current_db(), product_id, changes)
-        return browse.get_product(current_db(), product_id)
+        return get_product(current_db(), product_id)
 
 
 @admin.route("/skus/<string:sku>/stock")

@@ -1,7 +1,14 @@
-"""Browsing: the product list with its facets, one product, autocomplete."""
+"""Browsing: the product list with its facets, and autocomplete.
+
+A page is one SELECT of plain columns (no ORM objects) that reads its sort's index from
+where the cursor left off; a search first sums, per product, the weights of the query's
+tokens it contains. The facets are one GROUP BY over all matches in the database,
+remembered until the catalog changes.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,13 +16,38 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from catalog.categories import all_categories, path_from_root, subtree
+from catalog.categories import all_categories, subtree
 from catalog.domain import PRICE_BUCKETS, Cursor, Sort, query_tokens, required_matches
 from catalog.models import Category, Product, SearchToken, Sku
 from service_runtime.db import Database
-from service_runtime.errors import NotFound
 
 MAX_FACET_VALUES = 30
+
+
+@dataclass(frozen=True)
+class ProductSummary:
+    """A product as lists show it."""
+
+    id: int
+    name: str
+    brand: str
+    category_id: int
+    images: list[str]
+    price_amount: int
+    currency: str
+    in_stock: bool
+    sales_count: int
+    rating_count: int
+    rating_avg_x100: int
+    created_at: datetime
+
+
+SUMMARY_COLUMNS = (
+    Product.id, Product.name, Product.brand, Product.category_id, Product.images,
+    Product.price_amount, Product.currency,
+    exists().where(Sku.product_id == Product.id, Sku.on_hand > Sku.reserved).label("in_stock"),
+    Product.sales_count, Product.rating_count, Product.rating_avg_x100, Product.created_at,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +79,7 @@ class Facets:
 
 @dataclass(frozen=True)
 class ProductPage:
-    items: list[Product]
+    items: list[ProductSummary]
     facets: Facets
     next_cursor: str | None
 
@@ -70,6 +102,11 @@ class ProductQuery:
     sort: str = Sort.RELEVANCE
     cursor: str | None = None
     limit: int = 20
+
+    def facet_key(self, tokens: list[str]) -> tuple:
+        """What the facets depend on: the matches, not the sort or the page."""
+        return (tuple(tokens), self.category, self.brand, self.price_min, self.price_max,
+                self.in_stock)
 
 
 _IN_STOCK = exists().where(Sku.product_id == Product.id, Sku.on_hand > Sku.reserved)
@@ -132,16 +169,9 @@ def search_products(db: Database, query: ProductQuery) -> ProductPage:
             return empty  # only punctuation: nothing can match
         scores = _score_subquery(tokens) if tokens else None
         conditions = _conditions(session, query)
-
-        def matching(without: str | None = None):  # type: ignore[no-untyped-def]
-            ids = select(Product.id)
-            if scores is not None:
-                ids = ids.join(scores, scores.c.product_id == Product.id)
-            return ids.where(*[c for name, c in conditions.items() if name != without])
-
         column, descending = _sort_column(query.sort, scores.c.score if scores is not None
                                           else None)
-        page = select(Product, column.label("sort_value"))
+        page = select(*SUMMARY_COLUMNS, column.label("sort_value"))
         if scores is not None:
             page = page.join(scores, scores.c.product_id == Product.id)
         page = page.where(*conditions.values())
@@ -156,42 +186,48 @@ def search_products(db: Database, query: ProductQuery) -> ProductPage:
         rows = rows[: query.limit]
         next_cursor = None
         if more:
-            last, value = rows[-1]
-            next_cursor = Cursor(query.sort, _cursor_value(value), last.id).encode()
+            next_cursor = Cursor(query.sort, _cursor_value(rows[-1].sort_value),
+                                 rows[-1].id).encode()
         return ProductPage(
-            items=[product for product, _ in rows],
-            facets=_facets(session, matching),
+            items=[ProductSummary(*row[:-1]) for row in rows],
+            facets=FACETS.get(db, session, query.facet_key(tokens),
+                              lambda: _facets(session, scores, conditions, query.brand)),
             next_cursor=next_cursor,
         )
 
 
-def _facets(session: Session, matching) -> Facets:  # type: ignore[no-untyped-def]
-    """Counts over every match. The brand facet ignores the brand filter, so other brands
-    stay visible (and selectable) once one is chosen."""
-    count = func.count(Product.id)
-    brands = session.execute(
-        select(Product.brand, count).where(Product.id.in_(matching(without="brand")))
-        .group_by(Product.brand).order_by(count.desc(), Product.brand).limit(MAX_FACET_VALUES)
-    ).all()
-    categories = session.execute(
-        select(Category.id, Category.name, count)
-        .join(Product, Product.category_id == Category.id)
-        .where(Product.id.in_(matching()))
-        .group_by(Category.id, Category.name)
-        .order_by(count.desc(), Category.id).limit(MAX_FACET_VALUES)
-    ).all()
+def _facets(session: Session, scores, conditions: dict[str, Any],  # type: ignore[no-untyped-def]
+            brand: str | None) -> Facets:
+    """Counts over every match, from one GROUP BY (brand, category, price bucket) in the
+    database. The brand facet ignores the brand filter, so other brands stay visible (and
+    selectable) once one is chosen; the other facets count only the chosen brand."""
     bucket = case(
         *[(and_(Product.price_amount >= low, Product.price_amount < high) if high is not None
            else Product.price_amount >= low, index)
           for index, (low, high) in enumerate(PRICE_BUCKETS)],
         else_=0,
     ).label("bucket")
-    buckets = dict(session.execute(
-        select(bucket, count).where(Product.id.in_(matching())).group_by(bucket)
-    ).all())
+    groups = select(Product.brand, Product.category_id, bucket, func.count())
+    if scores is not None:
+        groups = groups.join(scores, scores.c.product_id == Product.id)
+    groups = groups.where(*[c for name, c in conditions.items() if name != "brand"])
+    rows = session.execute(groups.group_by(Product.brand, Product.category_id, bucket)).all()
+    brands: dict[str, int] = defaultdict(int)
+    categories: dict[int, int] = defaultdict(int)
+    buckets: dict[int, int] = defaultdict(int)
+    for row_brand, category_id, row_bucket, n in rows:
+        brands[row_brand] += n
+        if brand is None or row_brand == brand:
+            categories[category_id] += n
+            buckets[row_bucket] += n
+    top_categories = sorted(categories.items(), key=lambda c: (-c[1], c[0]))[:MAX_FACET_VALUES]
+    names = dict(session.execute(
+        select(Category.id, Category.name).where(Category.id.in_([c for c, _ in top_categories]))
+    ).all()) if top_categories else {}
     return Facets(
-        brands=[BrandCount(brand, n) for brand, n in brands],
-        categories=[CategoryCount(cid, name, n) for cid, name, n in categories],
+        brands=[BrandCount(b, n) for b, n in
+                sorted(brands.items(), key=lambda b: (-b[1], b[0]))[:MAX_FACET_VALUES]],
+        categories=[CategoryCount(c, names[c], n) for c, n in top_categories],
         price_buckets=[
             PriceBucket(low, high, buckets[index])
             for index, (low, high) in enumerate(PRICE_BUCKETS) if buckets.get(index)
@@ -199,19 +235,31 @@ def _facets(session: Session, matching) -> Facets:  # type: ignore[no-untyped-de
     )
 
 
-MAX_ID = 2**31 - 1
+class FacetCache:
+    """Facets already counted, per database and query, while the catalog is unchanged.
+
+    The catalog's version is the latest ``updated_at`` of its products (an index lookup):
+    every change that can move a count (a new product, an edit, a price, a stock move)
+    sets it. A process keeps at most ``size`` answers and starts over when full.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._answers: dict[tuple, tuple[datetime | None, Facets]] = {}
+
+    def get(self, db: Database, session: Session, key: tuple, count) -> Facets:  # type: ignore[no-untyped-def]
+        version = session.scalar(select(func.max(Product.updated_at)))
+        entry = self._answers.get((db.url, key))
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        facets = count()
+        if len(self._answers) >= self.size:
+            self._answers.clear()
+        self._answers[(db.url, key)] = (version, facets)
+        return facets
 
 
-def get_product(db: Database, product_id: int) -> Product:
-    """A product with its SKUs and ``category_path`` (the categories from the top down)."""
-    if not 0 < product_id <= MAX_ID:
-        raise NotFound(f"no product {product_id}")
-    with db.read() as session:
-        product = session.get(Product, product_id)
-        if product is None:
-            raise NotFound(f"no product {product_id}")
-        product.category_path = path_from_root(session, product.category_id)  # type: ignore[attr-defined]
-        return product
+FACETS = FacetCache()
 
 
 def _like_escape(text: str) -> str:
@@ -232,12 +280,13 @@ def suggest(db: Database, q: str, limit: int = 10) -> list[Suggestion]:
             .group_by(Product.brand).order_by(func.sum(Product.sales_count).desc()).limit(3)
         ):
             suggestions.append(Suggestion(brand, "brand", None))
-        for category in session.scalars(
-            select(Category).where(or_(Category.name.ilike(anywhere, escape="\\"),
-                                       Category.name_en.ilike(prefix, escape="\\")))
+        for category_id, name in session.execute(
+            select(Category.id, Category.name)
+            .where(or_(Category.name.ilike(anywhere, escape="\\"),
+                       Category.name_en.ilike(prefix, escape="\\")))
             .order_by(Category.level.desc(), Category.id).limit(3)
         ):
-            suggestions.append(Suggestion(category.name, "category", category.id))
+            suggestions.append(Suggestion(name, "category", category_id))
         tokens = query_tokens(text)
         if tokens and len(suggestions) < limit:
             scores = _score_subquery(tokens)

@@ -24,7 +24,7 @@ from service_runtime.db import Database
 from service_runtime.errors import InvalidInput
 from service_runtime.ids import utcnow as now
 
-CHUNK = 500
+CHUNK = 1000
 _PRODUCTS = Product.__table__
 _INSERT_PRODUCTS = insert(_PRODUCTS).returning(_PRODUCTS.c.id, sort_by_parameter_order=True)
 _INSERT_SKUS = insert(Sku.__table__)
@@ -39,23 +39,27 @@ class ImportResult:
 
 def import_catalog(db: Database, categories: Sequence[Mapping[str, Any]],
                    products: Iterable[Mapping[str, Any]]) -> ImportResult:
-    """Add the categories and products not there yet, in one transaction.
+    """Add the categories and products not there yet.
 
     A product is known by its first SKU: one whose first SKU exists is skipped, so
-    importing the same file twice adds nothing. Any other SKU code that is taken (or
-    repeated) fails the whole import with ``SkuTaken``; an unknown category with
-    ``UnknownCategory``.
+    importing the same products again adds nothing. Any other SKU code that is taken
+    (or repeated) fails with ``SkuTaken``; an unknown category with ``UnknownCategory``.
+    Each chunk of ``CHUNK`` products is one transaction (its products, SKUs, search
+    tokens and events together), so a catalog of any size loads in bounded memory; when
+    a chunk fails, the chunks before it stay, and importing again skips them.
     """
     with db.transaction() as session:
         categories_added = _add_categories(session, categories)
+    with db.read() as session:
         paths = _category_paths(session)
-        added = skipped = 0
-        products = iter(products)
-        while chunk := list(islice(products, CHUNK)):
+    added = skipped = 0
+    products = iter(products)
+    while chunk := list(islice(products, CHUNK)):
+        with db.transaction() as session:
             new = _unknown(session, chunk)
-            skipped += len(chunk) - len(new)
             _insert_chunk(session, new, paths, now())
-            added += len(new)
+        skipped += len(chunk) - len(new)
+        added += len(new)
     return ImportResult(categories_added, added, skipped)
 
 

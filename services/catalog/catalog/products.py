@@ -10,12 +10,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.browse import MAX_ID
 from catalog.categories import path_from_root
 from catalog.domain import SkuTaken, UnknownCategory, product_tokens
 from catalog.events import publish_product
 from catalog.importing import import_catalog
 from catalog.models import Category, Product, SearchToken, Sku
+from catalog.product_view import MAX_ID
 from service_runtime.db import Database
 from service_runtime.errors import Conflict, InvalidInput, NotFound
 from service_runtime.ids import utcnow as now

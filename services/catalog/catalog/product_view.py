@@ -1,0 +1,98 @@
+"""One product as its page shows it: SKUs with live stock, specs, images, category path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Category, Product, Sku
+from service_runtime.db import Database
+from service_runtime.errors import NotFound
+
+MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class SkuView:
+    sku: str
+    attributes: dict[str, str]
+    price_amount: int
+    currency: str
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    id: int
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class ProductView:
+    id: int
+    name: str
+    brand: str
+    description: str
+    category_id: int
+    images: list[str]
+    specs: dict[str, str]
+    price_amount: int
+    currency: str
+    sales_count: int
+    rating_count: int
+    rating_avg_x100: int
+    created_at: datetime
+    updated_at: datetime
+    skus: list[SkuView]
+    category_path: list[CategoryRef]
+
+    @property
+    def in_stock(self) -> bool:
+        return any(sku.available > 0 for sku in self.skus)
+
+
+_PRODUCT = select(
+    Product.id, Product.name, Product.brand, Product.description, Product.category_id,
+    Product.images, Product.specs, Product.price_amount, Product.currency,
+    Product.sales_count, Product.rating_count, Product.rating_avg_x100, Product.created_at,
+    Product.updated_at,
+)
+_SKUS = select(Sku.sku, Sku.attributes, Sku.price_amount, Sku.currency, Sku.on_hand,
+               Sku.reserved)
+
+
+def get_product(db: Database, product_id: int) -> ProductView:
+    """A product with its SKUs and ``category_path`` (the categories from the top down):
+    three or four primary-key reads of plain columns."""
+    if not 0 < product_id <= MAX_ID:
+        raise NotFound(f"no product {product_id}")
+    with db.read() as session:
+        row = session.execute(_PRODUCT.where(Product.id == product_id)).first()
+        if row is None:
+            raise NotFound(f"no product {product_id}")
+        skus = [SkuView(*s) for s in session.execute(
+            _SKUS.where(Sku.product_id == product_id).order_by(Sku.position))]
+        return ProductView(*row, skus=skus, category_path=category_path(session,
+                                                                        row.category_id))
+
+
+def category_path(session: Session, category_id: int) -> list[CategoryRef]:
+    path: list[CategoryRef] = []
+    current: int | None = category_id
+    while current is not None and len(path) < 10:
+        row = session.execute(select(Category.id, Category.name, Category.name_en,
+                                     Category.parent_id).where(Category.id == current)).first()
+        if row is None:
+            break
+        path.insert(0, CategoryRef(row.id, row.name, row.name_en))
+        current = row.parent_id
+    return path
