@@ -113,7 +113,18 @@ _IN_STOCK = exists().where(Sku.product_id == Product.id, Sku.on_hand > Sku.reser
 
 
 def _score_subquery(tokens: list[str]):  # type: ignore[no-untyped-def]
-    """Products containing enough of the query's tokens, with the weight of what matched."""
+    """Products containing enough of the query's tokens, with the weight of what matched.
+
+    One token's score is its weight: read best first off ``ix_search_tokens_lookup``, a
+    page of it costs a page, however many products contain the token.
+    """
+    if len(tokens) == 1:
+        return (
+            select(SearchToken.product_id.label("product_id"),
+                   SearchToken.weight.label("score"))
+            .where(SearchToken.token == tokens[0])
+            .subquery()
+        )
     return (
         select(SearchToken.product_id.label("product_id"),
                func.sum(SearchToken.weight).label("score"))
@@ -171,17 +182,7 @@ def search_products(db: Database, query: ProductQuery) -> ProductPage:
         conditions = _conditions(session, query)
         column, descending = _sort_column(query.sort, scores.c.score if scores is not None
                                           else None)
-        page = select(*SUMMARY_COLUMNS, column.label("sort_value"))
-        if scores is not None:
-            page = page.join(scores, scores.c.product_id == Product.id)
-        page = page.where(*conditions.values())
-        if query.cursor:
-            cursor = Cursor.decode(query.cursor, query.sort)
-            bound = cursor.bound()
-            beyond = column < bound if descending else column > bound
-            page = page.where(or_(beyond, and_(column == bound, Product.id > cursor.last_id)))
-        page = page.order_by(column.desc() if descending else column.asc(), Product.id.asc())
-        rows = session.execute(page.limit(query.limit + 1)).all()
+        rows = _page(session, query, scores, conditions, column, descending)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         next_cursor = None
@@ -194,6 +195,36 @@ def search_products(db: Database, query: ProductQuery) -> ProductPage:
                               lambda: _facets(session, scores, conditions, query.brand)),
             next_cursor=next_cursor,
         )
+
+
+def _page(session: Session, query: ProductQuery, scores, conditions: dict[str, Any],  # type: ignore[no-untyped-def]
+          column, descending: bool) -> list:
+    """The page's rows (one more than the limit, to know whether another page follows).
+
+    First the page's ids and sort values, by keyset on the sort's index (a search by
+    relevance without filters never reads the products table for it); then the columns
+    of just those products.
+    """
+    product_id = scores.c.product_id if scores is not None else Product.id
+    ids = select(product_id.label("id"), column.label("sort_value"))
+    if scores is not None:
+        ids = ids.select_from(scores)
+        if conditions or column is not scores.c.score:
+            ids = ids.join(Product, Product.id == scores.c.product_id)
+    ids = ids.where(*conditions.values())
+    if query.cursor:
+        cursor = Cursor.decode(query.cursor, query.sort)
+        bound = cursor.bound()
+        beyond = column < bound if descending else column > bound
+        ids = ids.where(or_(beyond, and_(column == bound, product_id > cursor.last_id)))
+    order = (column.desc() if descending else column.asc(), product_id.asc())
+    found = ids.order_by(*order).limit(query.limit + 1).subquery()
+    return list(session.execute(
+        select(*SUMMARY_COLUMNS, found.c.sort_value)
+        .join(found, found.c.id == Product.id)
+        .order_by(found.c.sort_value.desc() if descending else found.c.sort_value.asc(),
+                  found.c.id.asc())
+    ).all())
 
 
 def _facets(session: Session, scores, conditions: dict[str, Any],  # type: ignore[no-untyped-def]
