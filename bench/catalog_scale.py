@@ -20,12 +20,33 @@ compared between runs. A benchmark, not a test: it asserts nothing about timings
 
 from __future__ import annotations
 
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from run import BENCH_DIR, Gunicorn, terminate_on_sigterm
+
 from catalog import demo
+from catalog.browse import ProductQuery, search_products
+from catalog.definition import DEFINITION
+from catalog.importing import import_catalog
+from catalog.judged_queries import JUDGED, ndcg_at
+from service_runtime.db import Database
+from service_runtime.migrate import upgrade
+from service_runtime.testing.databases import DatabaseFactory
 
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 SERIES = ("", "Pro", "Max", "Lite", "Plus", "SE", "Air", "Ultra", "Mini", "Neo")
@@ -69,3 +90,238 @@ def scale_products(count: int) -> Iterator[dict[str, Any]]:
             "rating_avg_x100": 350 + h % 151 if sales // 4 else 0,
             "created_at": EPOCH + timedelta(minutes=n * 7 % 500_000),
         }
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Row:
+    """One path's figures on one database, with the bare endpoint's from the same run."""
+
+    backend: str
+    path: str
+    c1_ms: float
+    c1_p99_ms: float
+    bare_c1_ms: float
+    rps: float | None = None
+    bare_rps: float | None = None
+
+
+class CatalogServer(Gunicorn):
+    """The catalog API under gunicorn, on the database given, ready once it lists."""
+
+    def __init__(self, url: str, args: argparse.Namespace, workdir: Path) -> None:
+        super().__init__("catalog", "catalog.app:create_app()", args, workdir)
+        self.env["CATALOG_DATABASE_URL"] = url
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1/products?limit=1"
+
+
+def latencies(port: int, paths: list[str], requests: int) -> list[float]:
+    """Seconds per request of ``requests`` sequential requests on one keep-alive
+    connection, cycling through ``paths``."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    try:
+        for n in range(requests):
+            started = time.perf_counter()
+            connection.request("GET", paths[n % len(paths)])
+            response = connection.getresponse()
+            response.read()
+            times.append(time.perf_counter() - started)
+            if response.status != 200:
+                raise RuntimeError(f"{paths[n % len(paths)]} answered {response.status}")
+    finally:
+        connection.close()
+    return times
+
+
+def throughput(port: int, path: str, args: argparse.Namespace) -> float:
+    completed = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "loadgen.py"), "--port", str(port), "--path", path,
+         "--connections", str(args.connections), "--warmup", str(args.warmup),
+         "--duration", str(args.duration)],
+        capture_output=True, text=True, timeout=args.warmup + args.duration + 60, check=True)
+    report = json.loads(completed.stdout)
+    if report["errors"]:
+        raise RuntimeError(f"{path}: {report['errors']} errors under load")
+    return report["rps"]
+
+
+def quote(path: str) -> str:
+    return urllib.parse.quote(path, safe="/?=&")
+
+
+def measured_paths(product_ids: list[int]) -> dict[str, list[str]]:
+    """What is measured, by name: the paths a shop front calls most. ``facets (cold)``
+    asks a new price floor each time, so its facets are always counted afresh."""
+    return {
+        "list": ["/api/v1/products?limit=20"],
+        "list, page 5 (cursor)": [],  # filled in once the cursors are known
+        "list of a category": ["/api/v1/products?category=2&limit=20"],
+        "detail": [f"/api/v1/products/{i}" for i in product_ids],
+        "search 手机": [quote("/api/v1/products?q=手机&limit=20")],
+        "search 小米 电热水壶": [quote("/api/v1/products?q=小米 电热水壶&limit=20")],
+        "search mi kettle": [quote("/api/v1/products?q=mi kettle&limit=20")],
+        "facets (cold)": [f"/api/v1/products?category=1&price_min={n}&limit=20"
+                          for n in range(100, 100 + 997)],
+    }
+
+
+def fifth_page(port: int) -> str:
+    path = "/api/v1/products?limit=20"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for _ in range(4):
+            connection.request("GET", path)
+            cursor = json.loads(connection.getresponse().read())["next_cursor"]
+            path = f"/api/v1/products?limit=20&cursor={cursor}"
+    finally:
+        connection.close()
+    return path
+
+
+def bench_backend(backend: str, url: str, args: argparse.Namespace,
+                  workdir: Path) -> tuple[list[Row], float]:
+    """Build the catalog on ``url``, serve it, measure every path; also products/s."""
+    upgrade(DEFINITION, url)
+    db = Database(url)
+    try:
+        import_catalog(db, demo.categories(), demo.products())
+        started = time.perf_counter()
+        result = import_catalog(db, [], scale_products(args.products))
+        rate = result.products_added / (time.perf_counter() - started)
+    finally:
+        db.dispose()
+    print(f"  {backend}: {result.products_added:,} products imported, {rate:,.0f} products/s")
+    catalog, bare = CatalogServer(url, args, workdir), Gunicorn("bare", "apps:bare_app()",
+                                                                args, workdir)
+    rows = []
+    try:
+        for server in (catalog, bare):
+            server.start()
+        for server in (catalog, bare):
+            server.wait_ready()
+        step = max(1, args.products // 50)
+        paths = measured_paths(list(range(1, args.products, step)))
+        paths["list, page 5 (cursor)"] = [fifth_page(catalog.port)]
+        for name, targets in paths.items():
+            latencies(catalog.port, targets, 5)  # warm: connections, caches, plans
+            bare_times = latencies(bare.port, ["/api/v1/ping"], args.requests)
+            times = latencies(catalog.port, targets, args.requests)
+            row = Row(backend, name, statistics.median(times) * 1e3,
+                      sorted(times)[int(len(times) * 0.99) - 1] * 1e3,
+                      statistics.median(bare_times) * 1e3)
+            if name != "facets (cold)":
+                row.bare_rps = throughput(bare.port, "/api/v1/ping", args)
+                row.rps = throughput(catalog.port, targets[0], args)
+            rows.append(row)
+            print(f"    {name:24} c=1 {row.c1_ms:6.1f} ms (p99 {row.c1_p99_ms:6.1f}; bare "
+                  f"{row.bare_c1_ms:.1f})" + (f"   c={args.connections} {row.rps:6,.0f} req/s "
+                                              f"(bare {row.bare_rps:,.0f})" if row.rps else ""))
+    finally:
+        catalog.stop()
+        bare.stop()
+    return rows, rate
+
+
+def judged_ndcg(workdir: Path) -> tuple[float, list[tuple[str, float]]]:
+    """Mean nDCG@10 of the judged queries on the demo catalog (SQLite)."""
+    url = f"sqlite:///{workdir / 'judged.db'}"
+    upgrade(DEFINITION, url)
+    db = Database(url)
+    try:
+        import_catalog(db, demo.categories(), demo.products())
+        scores = []
+        for q, first in JUDGED:
+            page = search_products(db, ProductQuery(q=q, limit=10))
+            scores.append((q, ndcg_at([item.name for item in page.items], first)))
+    finally:
+        db.dispose()
+    return statistics.mean(s for _, s in scores), scores
+
+
+def print_table(rows: list[Row], rates: dict[str, float], connections: int) -> None:
+    header = ("database", "path", "c=1 ms", "p99 ms", "bare ms", "c=1 ratio",
+              f"c={connections} req/s", "bare req/s", "ratio")
+    lines = [header]
+    for r in rows:
+        lines.append((
+            r.backend, r.path, f"{r.c1_ms:.1f}", f"{r.c1_p99_ms:.1f}", f"{r.bare_c1_ms:.2f}",
+            f"{r.bare_c1_ms / r.c1_ms:.2f}",
+            f"{r.rps:,.0f}" if r.rps else "-", f"{r.bare_rps:,.0f}" if r.bare_rps else "-",
+            f"{r.rps / r.bare_rps:.2f}" if r.rps and r.bare_rps else "-",
+        ))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    print("\nSUMMARY\n" + rule)
+    for n, line in enumerate(lines):
+        print("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                        for i, (cell, w) in enumerate(zip(line, widths, strict=True))))
+        if n == 0:
+            print(rule)
+    print(rule)
+    print("ratio = bare endpoint's time / the path's at c=1, and the path's req/s / the bare "
+          f"endpoint's at c={connections};\n1.00 = as fast as the bare endpoint.")
+    for backend, rate in rates.items():
+        print(f"bulk import on {backend}: {rate:,.0f} products/s (search index built)")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000,
+                        help="products in the catalog [%(default)s]")
+    parser.add_argument("--requests", type=int, default=200,
+                        help="sequential requests per path at c=1 [%(default)s]")
+    parser.add_argument("--connections", type=int, default=16,
+                        help="keep-alive connections for throughput [%(default)s]")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds [%(default)s]")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds [%(default)s]")
+    parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY [%(default)s]")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="GUNICORN_THREADS [%(default)s]")
+    parser.add_argument("--database-url",
+                        default=os.environ.get("BENCH_DATABASE_URL"),
+                        help="a PostgreSQL server to run on too [$BENCH_DATABASE_URL]")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    print(f"bench/catalog_scale.py  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  "
+          f"{os.cpu_count()} CPUs  load avg {os.getloadavg()[0]:.2f}")
+    with terminate_on_sigterm(), tempfile.TemporaryDirectory(prefix="catalog-scale-") as tmp:
+        workdir = Path(tmp)
+        mean_ndcg, scores = judged_ndcg(workdir)
+        print(f"judged queries: {len(scores)}, mean nDCG@10 {mean_ndcg:.3f}"
+              + "".join(f"\n  {s:.3f}  {q}" for q, s in scores if s < 1))
+        rows: list[Row] = []
+        rates: dict[str, float] = {}
+        backends = [("SQLite", lambda: f"sqlite:///{workdir / 'catalog.db'}", None)]
+        postgres = DatabaseFactory(args.database_url, workdir) if args.database_url else None
+        if postgres is not None:
+            backends.append(("PostgreSQL", lambda: postgres.create("bench_catalog"), postgres))
+        try:
+            for backend, new_database, _ in backends:
+                print(f"\n== {backend}: {args.products:,} products; gunicorn {args.workers} "
+                      f"workers x {args.threads} threads ==")
+                backend_rows, rates[backend] = bench_backend(backend, new_database(), args,
+                                                             workdir)
+                rows.extend(backend_rows)
+        finally:
+            if postgres is not None:
+                postgres.drop_all()
+        if postgres is None:
+            print("\n(PostgreSQL skipped: set BENCH_DATABASE_URL)")
+        print_table(rows, rates, args.connections)
+        print(f"judged queries: mean nDCG@10 {mean_ndcg:.3f} over {len(scores)}")
+    print(f"total time {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
