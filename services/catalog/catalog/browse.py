@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from catalog.categories import all_categories, subtree
@@ -212,18 +212,28 @@ def _page(session: Session, query: ProductQuery, scores, conditions: dict[str, A
         if conditions or column is not scores.c.score:
             ids = ids.join(Product, Product.id == scores.c.product_id)
     ids = ids.where(*conditions.values())
+    order = (column.desc() if descending else column.asc(), product_id.asc())
+    size = query.limit + 1
     if query.cursor:
+        # The rest of the last value's ties, then what lies beyond it: two index seeks.
+        # (One OR of the two would make the database walk every tie before the cursor,
+        # thousands where many products share a value, such as no sales yet.)
         cursor = Cursor.decode(query.cursor, query.sort)
         bound = cursor.bound()
-        beyond = column < bound if descending else column > bound
-        ids = ids.where(or_(beyond, and_(column == bound, product_id > cursor.last_id)))
-    order = (column.desc() if descending else column.asc(), product_id.asc())
-    found = ids.order_by(*order).limit(query.limit + 1).subquery()
+        ties = ids.where(column == bound, product_id > cursor.last_id)
+        beyond = ids.where(column < bound if descending else column > bound)
+        both = union_all(*[select(part.order_by(*order).limit(size).subquery())
+                           for part in (ties, beyond)]).subquery()
+        found = select(both).order_by(both.c.sort_value.desc() if descending
+                                      else both.c.sort_value.asc(), both.c.id.asc())
+    else:
+        found = ids.order_by(*order)
+    page = found.limit(size).subquery()
     return list(session.execute(
-        select(*SUMMARY_COLUMNS, found.c.sort_value)
-        .join(found, found.c.id == Product.id)
-        .order_by(found.c.sort_value.desc() if descending else found.c.sort_value.asc(),
-                  found.c.id.asc())
+        select(*SUMMARY_COLUMNS, page.c.sort_value)
+        .join(page, page.c.id == Product.id)
+        .order_by(page.c.sort_value.desc() if descending else page.c.sort_value.asc(),
+                  page.c.id.asc())
     ).all())
 
 
