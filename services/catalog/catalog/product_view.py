@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import literal, select
+from sqlalchemy.orm import Session, aliased
 
 from catalog.models import Category, Product, Sku
 from service_runtime.db import Database
@@ -86,13 +86,13 @@ def get_product(db: Database, product_id: int) -> ProductView:
 
 
 def category_path(session: Session, category_id: int) -> list[CategoryRef]:
-    path: list[CategoryRef] = []
-    current: int | None = category_id
-    while current is not None and len(path) < 10:
-        row = session.execute(select(Category.id, Category.name, Category.name_en,
-                                     Category.parent_id).where(Category.id == current)).first()
-        if row is None:
-            break
-        path.insert(0, CategoryRef(row.id, row.name, row.name_en))
-        current = row.parent_id
-    return path
+    """The category and its ancestors, from the top level down, in one query."""
+    start = (select(Category.id, Category.name, Category.name_en, Category.parent_id,
+                    literal(0).label("depth"))
+             .where(Category.id == category_id).cte("path", recursive=True))
+    parent = aliased(Category)
+    path = start.union_all(
+        select(parent.id, parent.name, parent.name_en, parent.parent_id, start.c.depth + 1)
+        .join(start, parent.id == start.c.parent_id).where(start.c.depth < 10))
+    return [CategoryRef(row.id, row.name, row.name_en) for row in session.execute(
+        select(path.c.id, path.c.name, path.c.name_en).order_by(path.c.depth.desc()))]
