@@ -8,6 +8,7 @@ remembered until the catalog changes.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -281,22 +282,31 @@ class FacetCache:
 
     The catalog's version is the latest ``updated_at`` of its products (an index lookup):
     every change that can move a count (a new product, an edit, a price, a stock move)
-    sets it. A process keeps at most ``size`` answers and starts over when full.
+    sets it. While orders keep moving stock the version changes many times a second, so
+    an answer is also kept for ``fresh_for`` seconds whatever the version: counts lag a
+    change by at most that, and a busy catalog counts each query's facets at most once
+    a second per process. A process keeps at most ``size`` answers and starts over when
+    full.
     """
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, fresh_for: float = 1.0) -> None:
         self.size = size
-        self._answers: dict[tuple, tuple[datetime | None, Facets]] = {}
+        self.fresh_for = fresh_for
+        self._answers: dict[tuple, tuple[datetime | None, float, Facets]] = {}
 
     def get(self, db: Database, session: Session, key: tuple, count) -> Facets:  # type: ignore[no-untyped-def]
-        version = session.scalar(select(func.max(Product.updated_at)))
         entry = self._answers.get((db.url, key))
+        now = time.monotonic()
+        if entry is not None and now - entry[1] < self.fresh_for:
+            return entry[2]
+        version = session.scalar(select(func.max(Product.updated_at)))
         if entry is not None and entry[0] == version:
-            return entry[1]
+            self._answers[(db.url, key)] = (version, now, entry[2])
+            return entry[2]
         facets = count()
         if len(self._answers) >= self.size:
             self._answers.clear()
-        self._answers[(db.url, key)] = (version, facets)
+        self._answers[(db.url, key)] = (version, now, facets)
         return facets
 
 
