@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import urllib.parse
 import zlib
 from collections.abc import Iterator
@@ -97,15 +98,25 @@ def scale_products(count: int) -> Iterator[dict[str, Any]]:
 
 @dataclass
 class Row:
-    """One path's figures on one database, with the bare endpoint's from the same run."""
+    """One path's figures on one database and catalog, with the bare endpoint's measured
+    right before them."""
 
     backend: str
+    catalog: str
     path: str
     c1_ms: float
     c1_p99_ms: float
     bare_c1_ms: float
     rps: float | None = None
     bare_rps: float | None = None
+
+    @property
+    def c1_ratio(self) -> float:
+        return self.bare_c1_ms / self.c1_ms
+
+    @property
+    def rps_ratio(self) -> float | None:
+        return self.rps / self.bare_rps if self.rps and self.bare_rps else None
 
 
 class CatalogServer(Gunicorn):
@@ -186,46 +197,54 @@ def fifth_page(port: int) -> str:
 
 def bench_backend(backend: str, url: str, args: argparse.Namespace,
                   workdir: Path) -> tuple[list[Row], float]:
-    """Build the catalog on ``url``, serve it, measure every path; also products/s."""
+    """Measure every path on the demo catalog, then again once ``--products`` more are
+    imported; return the rows and the import's products/s."""
     upgrade(DEFINITION, url)
     db = Database(url)
-    try:
-        import_catalog(db, demo.categories(), demo.products())
-        started = time.perf_counter()
-        result = import_catalog(db, [], scale_products(args.products))
-        rate = result.products_added / (time.perf_counter() - started)
-    finally:
-        db.dispose()
-    print(f"  {backend}: {result.products_added:,} products imported, {rate:,.0f} products/s")
     catalog, bare = CatalogServer(url, args, workdir), Gunicorn("bare", "apps:bare_app()",
                                                                 args, workdir)
-    rows = []
     try:
+        import_catalog(db, demo.categories(), demo.products())
         for server in (catalog, bare):
             server.start()
         for server in (catalog, bare):
             server.wait_ready()
-        step = max(1, args.products // 50)
-        paths = measured_paths(list(range(1, args.products, step)))
-        paths["list, page 5 (cursor)"] = [fifth_page(catalog.port)]
-        for name, targets in paths.items():
-            latencies(catalog.port, targets, 5)  # warm: connections, caches, plans
-            bare_times = latencies(bare.port, ["/api/v1/ping"], args.requests)
-            times = latencies(catalog.port, targets, args.requests)
-            row = Row(backend, name, statistics.median(times) * 1e3,
-                      sorted(times)[int(len(times) * 0.99) - 1] * 1e3,
-                      statistics.median(bare_times) * 1e3)
-            if name != "facets (cold)":
-                row.bare_rps = throughput(bare.port, "/api/v1/ping", args)
-                row.rps = throughput(catalog.port, targets[0], args)
-            rows.append(row)
-            print(f"    {name:24} c=1 {row.c1_ms:6.1f} ms (p99 {row.c1_p99_ms:6.1f}; bare "
-                  f"{row.bare_c1_ms:.1f})" + (f"   c={args.connections} {row.rps:6,.0f} req/s "
-                                              f"(bare {row.bare_rps:,.0f})" if row.rps else ""))
+        rows = measure(backend, "demo", catalog, bare, len(demo.products()), args)
+        started = time.perf_counter()
+        result = import_catalog(db, [], scale_products(args.products))
+        rate = result.products_added / (time.perf_counter() - started)
+        print(f"  {backend}: {result.products_added:,} products imported, "
+              f"{rate:,.0f} products/s")
+        rows += measure(backend, f"{args.products // 1000}k", catalog, bare,
+                        len(demo.products()) + args.products, args)
     finally:
         catalog.stop()
         bare.stop()
+        db.dispose()
     return rows, rate
+
+
+def measure(backend: str, label: str, catalog: Gunicorn, bare: Gunicorn, products: int,
+            args: argparse.Namespace) -> list[Row]:
+    rows = []
+    paths = measured_paths(list(range(1, products, max(1, products // 50))))
+    paths["list, page 5 (cursor)"] = [fifth_page(catalog.port)]
+    for name, targets in paths.items():
+        latencies(catalog.port, targets, 5)  # warm: connections, caches, plans
+        bare_times = latencies(bare.port, ["/api/v1/ping"], args.requests)
+        times = latencies(catalog.port, targets, args.requests)
+        row = Row(backend, label, name, statistics.median(times) * 1e3,
+                  sorted(times)[int(len(times) * 0.99) - 1] * 1e3,
+                  statistics.median(bare_times) * 1e3)
+        if name != "facets (cold)":
+            row.bare_rps = throughput(bare.port, "/api/v1/ping", args)
+            row.rps = throughput(catalog.port, targets[0], args)
+        rows.append(row)
+        print(f"    {label:5} {name:24} c=1 {row.c1_ms:6.1f} ms (p99 {row.c1_p99_ms:6.1f}; "
+              f"bare {row.bare_c1_ms:.1f})" + (f"   c={args.connections} {row.rps:6,.0f} "
+                                               f"req/s (bare {row.bare_rps:,.0f})"
+                                               if row.rps else ""))
+    return rows
 
 
 def judged_ndcg(workdir: Path) -> tuple[float, list[tuple[str, float]]]:
@@ -244,28 +263,41 @@ def judged_ndcg(workdir: Path) -> tuple[float, list[tuple[str, float]]]:
     return statistics.mean(s for _, s in scores), scores
 
 
+def width(text: str) -> int:
+    """Columns a string takes in a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def print_table(rows: list[Row], rates: dict[str, float], connections: int) -> None:
-    header = ("database", "path", "c=1 ms", "p99 ms", "bare ms", "c=1 ratio",
-              f"c={connections} req/s", "bare req/s", "ratio")
+    demo_rows = {(r.backend, r.path): r for r in rows if r.catalog == "demo"}
+    header = ("database", "catalog", "path", "c=1 ms", "p99 ms", "bare ms", "ratio",
+              f"c={connections} req/s", "bare req/s", "ratio", "vs demo c=1/c=16")
     lines = [header]
     for r in rows:
+        base = demo_rows.get((r.backend, r.path))
+        versus = "-"
+        if r.catalog != "demo" and base is not None:
+            versus = f"{r.c1_ratio / base.c1_ratio:.2f}"
+            if r.rps_ratio and base.rps_ratio:
+                versus += f" / {r.rps_ratio / base.rps_ratio:.2f}"
         lines.append((
-            r.backend, r.path, f"{r.c1_ms:.1f}", f"{r.c1_p99_ms:.1f}", f"{r.bare_c1_ms:.2f}",
-            f"{r.bare_c1_ms / r.c1_ms:.2f}",
+            r.backend, r.catalog, r.path, f"{r.c1_ms:.1f}", f"{r.c1_p99_ms:.1f}",
+            f"{r.bare_c1_ms:.2f}", f"{r.c1_ratio:.2f}",
             f"{r.rps:,.0f}" if r.rps else "-", f"{r.bare_rps:,.0f}" if r.bare_rps else "-",
-            f"{r.rps / r.bare_rps:.2f}" if r.rps and r.bare_rps else "-",
+            f"{r.rps_ratio:.2f}" if r.rps_ratio else "-", versus,
         ))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    widths = [max(width(line[i]) for line in lines) for i in range(len(header))]
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
     print("\nSUMMARY\n" + rule)
     for n, line in enumerate(lines):
-        print("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
-                        for i, (cell, w) in enumerate(zip(line, widths, strict=True))))
+        print("  ".join(cell + " " * (w - width(cell)) if i < 3 else " " * (w - width(cell)) + cell
+                        for i, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip())
         if n == 0:
             print(rule)
     print(rule)
-    print("ratio = bare endpoint's time / the path's at c=1, and the path's req/s / the bare "
-          f"endpoint's at c={connections};\n1.00 = as fast as the bare endpoint.")
+    print("ratio = the bare endpoint's time / the path's at c=1, the path's req/s / the bare "
+          f"endpoint's at c={connections}\n(1.00 = as fast as the bare endpoint); vs demo = "
+          "the large catalog's ratios / the demo catalog's (0.50 = half as fast).")
     for backend, rate in rates.items():
         print(f"bulk import on {backend}: {rate:,.0f} products/s (search index built)")
 
@@ -307,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
             backends.append(("PostgreSQL", lambda: postgres.create("bench_catalog"), postgres))
         try:
             for backend, new_database, _ in backends:
-                print(f"\n== {backend}: {args.products:,} products; gunicorn {args.workers} "
+                print(f"\n== {backend}: the demo catalog, then {args.products:,} products more; "
+                      f"gunicorn {args.workers} "
                       f"workers x {args.threads} threads ==")
                 backend_rows, rates[backend] = bench_backend(backend, new_database(), args,
                                                              workdir)
