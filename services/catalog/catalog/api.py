@@ -18,6 +18,7 @@ from catalog.schemas import (
     SuggestionsSchema,
     SuggestQuerySchema,
 )
+from catalog.suggest import suggest
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN
 from service_runtime.blueprint import Blueprint
@@ -55,7 +56,7 @@ class Suggest(MethodView):
     @blp.arguments(SuggestQuerySchema, location="query")
     @blp.response(200, SuggestionsSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return {"items": browse.suggest(current_db(), query["q"], query["limit"])}
+        return {"items": suggest(current_db(), query["q"], query["limit"])}
 
 
 @admin.route("/products")

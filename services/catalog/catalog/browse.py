@@ -2,27 +2,30 @@
 
 A page is one SELECT of plain columns (no ORM objects) that reads its sort's index from
 where the cursor left off; a search first sums, per product, the weights of the query's
-tokens it contains. The facets are one GROUP BY over all matches in the database,
-remembered until the catalog changes.
+tokens it contains. The facets are one GROUP BY over all matches in the database; they,
+and the ranking of a search by relevance, are remembered while the catalog is unchanged
+(see ``read_cache``).
 """
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, select, union_all
 from sqlalchemy.orm import Session
 
 from catalog.categories import all_categories, subtree
 from catalog.domain import PRICE_BUCKETS, Cursor, Sort, query_tokens, required_matches
 from catalog.models import Category, Product, SearchToken, Sku
+from catalog.read_cache import CatalogCache
 from service_runtime.db import Database
 
 MAX_FACET_VALUES = 30
+RANKED = 200  # how many of a search's best matches are kept ranked (ten pages of 20)
+CACHE = CatalogCache()
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,6 @@ class ProductPage:
 
 
 @dataclass(frozen=True)
-class Suggestion:
-    text: str
-    kind: str  # brand, category or product
-    id: int | None
-
-
-@dataclass(frozen=True)
 class ProductQuery:
     q: str | None = None
     category: int | None = None
@@ -113,7 +109,7 @@ class ProductQuery:
 _IN_STOCK = exists().where(Sku.product_id == Product.id, Sku.on_hand > Sku.reserved)
 
 
-def _score_subquery(tokens: list[str]):  # type: ignore[no-untyped-def]
+def score_subquery(tokens: list[str]):  # type: ignore[no-untyped-def]
     """Products containing enough of the query's tokens, with the weight of what matched.
 
     One token's score is its weight: read best first off ``ix_search_tokens_lookup``, a
@@ -179,28 +175,59 @@ def search_products(db: Database, query: ProductQuery) -> ProductPage:
         tokens = query_tokens(query.q) if query.q else []
         if query.q and not tokens:
             return empty  # only punctuation: nothing can match
-        scores = _score_subquery(tokens) if tokens else None
+        scores = score_subquery(tokens) if tokens else None
         conditions = _conditions(session, query)
         column, descending = _sort_column(query.sort, scores.c.score if scores is not None
                                           else None)
-        rows = _page(session, query, scores, conditions, column, descending)
+        cursor = Cursor.decode(query.cursor, query.sort) if query.cursor else None
+        if scores is not None and not conditions and column is scores.c.score:
+            rows = _ranked_page(db, session, tokens, scores, cursor, query.limit + 1)
+        else:
+            rows = _page(session, cursor, query.limit + 1, scores, conditions, column,
+                         descending)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         next_cursor = None
         if more:
-            next_cursor = Cursor(query.sort, _cursor_value(rows[-1].sort_value),
-                                 rows[-1].id).encode()
+            last, value = rows[-1]
+            next_cursor = Cursor(query.sort, _cursor_value(value), last.id).encode()
         return ProductPage(
-            items=[ProductSummary(*row[:-1]) for row in rows],
-            facets=FACETS.get(db, session, query.facet_key(tokens),
-                              lambda: _facets(session, scores, conditions, query.brand)),
+            items=[item for item, _ in rows],
+            facets=CACHE.get(db, session, ("facets", *query.facet_key(tokens)),
+                             lambda: _facets(session, scores, conditions, query.brand)),
             next_cursor=next_cursor,
         )
 
 
-def _page(session: Session, query: ProductQuery, scores, conditions: dict[str, Any],  # type: ignore[no-untyped-def]
-          column, descending: bool) -> list:
-    """The page's rows (one more than the limit, to know whether another page follows).
+def _ranked_page(db: Database, session: Session, tokens: list[str], scores,  # type: ignore[no-untyped-def]
+                 cursor: Cursor | None, size: int) -> list[tuple[ProductSummary, Any]]:
+    """A search by relevance without filters: its first ``RANKED`` product ids by score,
+    kept like the facets (scoring a common word means summing thousands of its
+    postings), and each page's products read fresh, so stock and prices are live."""
+    ranked = CACHE.get(db, session, ("ranking", *tokens), lambda: [
+        (pid, score) for pid, score in session.execute(
+            select(scores.c.product_id, scores.c.score)
+            .order_by(scores.c.score.desc(), scores.c.product_id.asc()).limit(RANKED))])
+    start = 0
+    if cursor is not None:
+        bound = cursor.bound()
+        start = next((n for n, (pid, score) in enumerate(ranked)
+                      if score < bound or (score == bound and pid > cursor.last_id)),
+                     len(ranked))
+    window = ranked[start: start + size]
+    if len(window) < size and len(ranked) == RANKED:  # paged beyond what was kept
+        column = scores.c.score
+        return _page(session, cursor, size, scores, {}, column, True)
+    found = {row.id: ProductSummary(*row) for row in session.execute(
+        select(*SUMMARY_COLUMNS).where(Product.id.in_([pid for pid, _ in window])))}
+    return [(found[pid], score) for pid, score in window if pid in found]
+
+
+def _page(session: Session, cursor: Cursor | None, size: int, scores,  # type: ignore[no-untyped-def]
+          conditions: dict[str, Any], column, descending: bool,
+          ) -> list[tuple[ProductSummary, Any]]:
+    """The page's products with their sort values (``size`` is one more than the limit,
+    to know whether another page follows).
 
     First the page's ids and sort values, by keyset on the sort's index (a search by
     relevance without filters never reads the products table for it); then the columns
@@ -214,12 +241,10 @@ def _page(session: Session, query: ProductQuery, scores, conditions: dict[str, A
             ids = ids.join(Product, Product.id == scores.c.product_id)
     ids = ids.where(*conditions.values())
     order = (column.desc() if descending else column.asc(), product_id.asc())
-    size = query.limit + 1
-    if query.cursor:
+    if cursor is not None:
         # The rest of the last value's ties, then what lies beyond it: two index seeks.
         # (One OR of the two would make the database walk every tie before the cursor,
         # thousands where many products share a value, such as no sales yet.)
-        cursor = Cursor.decode(query.cursor, query.sort)
         bound = cursor.bound()
         ties = ids.where(column == bound, product_id > cursor.last_id)
         beyond = ids.where(column < bound if descending else column > bound)
@@ -230,12 +255,12 @@ def _page(session: Session, query: ProductQuery, scores, conditions: dict[str, A
     else:
         found = ids.order_by(*order)
     page = found.limit(size).subquery()
-    return list(session.execute(
+    return [(ProductSummary(*row[:-1]), row[-1]) for row in session.execute(
         select(*SUMMARY_COLUMNS, page.c.sort_value)
         .join(page, page.c.id == Product.id)
         .order_by(page.c.sort_value.desc() if descending else page.c.sort_value.asc(),
                   page.c.id.asc())
-    ).all())
+    )]
 
 
 def _facets(session: Session, scores, conditions: dict[str, Any],  # type: ignore[no-untyped-def]
@@ -275,76 +300,3 @@ def _facets(session: Session, scores, conditions: dict[str, Any],  # type: ignor
             for index, (low, high) in enumerate(PRICE_BUCKETS) if buckets.get(index)
         ],
     )
-
-
-class FacetCache:
-    """Facets already counted, per database and query, while the catalog is unchanged.
-
-    The catalog's version is the latest ``updated_at`` of its products (an index lookup):
-    every change that can move a count (a new product, an edit, a price, a stock move)
-    sets it. While orders keep moving stock the version changes many times a second, so
-    an answer is also kept for ``fresh_for`` seconds whatever the version: counts lag a
-    change by at most that, and a busy catalog counts each query's facets at most once
-    a second per process. A process keeps at most ``size`` answers and starts over when
-    full.
-    """
-
-    def __init__(self, size: int = 512, fresh_for: float = 1.0) -> None:
-        self.size = size
-        self.fresh_for = fresh_for
-        self._answers: dict[tuple, tuple[datetime | None, float, Facets]] = {}
-
-    def get(self, db: Database, session: Session, key: tuple, count) -> Facets:  # type: ignore[no-untyped-def]
-        entry = self._answers.get((db.url, key))
-        now = time.monotonic()
-        if entry is not None and now - entry[1] < self.fresh_for:
-            return entry[2]
-        version = session.scalar(select(func.max(Product.updated_at)))
-        if entry is not None and entry[0] == version:
-            self._answers[(db.url, key)] = (version, now, entry[2])
-            return entry[2]
-        facets = count()
-        if len(self._answers) >= self.size:
-            self._answers.clear()
-        self._answers[(db.url, key)] = (version, now, facets)
-        return facets
-
-
-FACETS = FacetCache()
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def suggest(db: Database, q: str, limit: int = 10) -> list[Suggestion]:
-    """Autocomplete: brands and categories starting with (or containing) the text, then
-    the best-matching product names."""
-    text = q.strip()
-    if not text:
-        return []
-    suggestions: list[Suggestion] = []
-    with db.read() as session:
-        prefix, anywhere = _like_escape(text) + "%", "%" + _like_escape(text) + "%"
-        for brand in session.scalars(
-            select(Product.brand).where(Product.brand.ilike(prefix, escape="\\"))
-            .group_by(Product.brand).order_by(func.sum(Product.sales_count).desc()).limit(3)
-        ):
-            suggestions.append(Suggestion(brand, "brand", None))
-        for category_id, name in session.execute(
-            select(Category.id, Category.name)
-            .where(or_(Category.name.ilike(anywhere, escape="\\"),
-                       Category.name_en.ilike(prefix, escape="\\")))
-            .order_by(Category.level.desc(), Category.id).limit(3)
-        ):
-            suggestions.append(Suggestion(name, "category", category_id))
-        tokens = query_tokens(text)
-        if tokens and len(suggestions) < limit:
-            scores = _score_subquery(tokens)
-            rows = session.execute(
-                select(Product.id, Product.name).join(scores, scores.c.product_id == Product.id)
-                .order_by(scores.c.score.desc(), Product.sales_count.desc(), Product.id)
-                .limit(limit - len(suggestions))
-            ).all()
-            suggestions.extend(Suggestion(name, "product", pid) for pid, name in rows)
-    return suggestions[:limit]
