@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from catalog import browse, products
 from catalog.categories import category_tree
+from catalog.product_view import get_product
 from catalog.schemas import (
     AdminProductSchema,
     AdminSkuSchema,
@@ -17,6 +18,7 @@ from catalog.schemas import (
     SuggestionsSchema,
     SuggestQuerySchema,
 )
+from catalog.suggest import suggest
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN
 from service_runtime.blueprint import Blueprint
@@ -46,7 +48,7 @@ class Products(MethodView):
 class ProductById(MethodView):
     @blp.response(200, ProductSchema)
     def get(self, product_id):  # type: ignore[no-untyped-def]
-        return browse.get_product(current_db(), product_id)
+        return get_product(current_db(), product_id)
 
 
 @blp.route("/search/suggest")
@@ -54,7 +56,7 @@ class Suggest(MethodView):
     @blp.arguments(SuggestQuerySchema, location="query")
     @blp.response(200, SuggestionsSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
-        return {"items": browse.suggest(current_db(), query["q"], query["limit"])}
+        return {"items": suggest(current_db(), query["q"], query["limit"])}
 
 
 @admin.route("/products")
@@ -63,7 +65,7 @@ class AdminProducts(MethodView):
     @admin.response(201, AdminProductSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
         product = products.create_product(current_db(), body)
-        return browse.get_product(current_db(), product.id)
+        return get_product(current_db(), product.id)
 
 
 @admin.route("/products/<int:product_id>")
@@ -72,7 +74,7 @@ class AdminProductById(MethodView):
     @admin.response(200, AdminProductSchema)
     def patch(self, changes, product_id):  # type: ignore[no-untyped-def]
         products.update_product(current_db(), product_id, changes)
-        return browse.get_product(current_db(), product_id)
+        return get_product(current_db(), product_id)
 
 
 @admin.route("/skus/<string:sku>/stock")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from service_runtime.errors import InvalidInput
+from service_runtime.errors import Conflict, InvalidInput
 from service_runtime.lines import quantities_by_sku
 
 MAX_TOKEN = 32
@@ -38,8 +39,10 @@ def _runs(text: str) -> list[str]:
     return _RUNS.findall(normalise(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def index_tokens(text: str, weight: int) -> dict[str, int]:
-    """The tokens a text is found by, each with its weight.
+    """The tokens a text is found by, each with its weight (do not change the answer:
+    it is cached, since brands, category paths and SKU attributes repeat).
 
     English (and digits): each lower-cased word at ``weight`` and its prefixes of two or
     more characters at half of it, so ``kett`` finds kettles while typing. Chinese has
@@ -76,6 +79,20 @@ def merge_tokens(parts: Iterable[tuple[str, int]]) -> dict[str, int]:
     return merged
 
 
+def product_tokens(name: str, brand: str, category_names: Iterable[str], description: str,
+                   sku_attributes: Iterable[Mapping[str, str]]) -> dict[str, int]:
+    """What a product is found by: its name, brand, category path (names in both
+    languages), description and SKU attributes, each at its field's weight."""
+    return merge_tokens([
+        (name, NAME),
+        (brand, BRAND),
+        *[(category, CATEGORY) for category in category_names],
+        (description, DESCRIPTION),
+        *[(" ".join(str(v) for v in attributes.values()), DESCRIPTION)
+          for attributes in sku_attributes],
+    ])
+
+
 def query_tokens(query: str) -> list[str]:
     """The tokens a query looks up: English words as typed, Chinese as bigrams.
 
@@ -108,6 +125,14 @@ class Sort(StrEnum):
 
 
 SORTS = tuple(s.value for s in Sort)
+
+
+class UnknownCategory(InvalidInput):
+    slug, title = "unknown-category", "No such category"
+
+
+class SkuTaken(Conflict):
+    slug, title = "sku-taken", "A SKU with that code exists already"
 
 
 class InvalidCursor(InvalidInput):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,17 +16,25 @@ outbox = Outbox("catalog")
 
 
 def product_event(product: Product) -> dict:
+    return product_event_data(
+        product.id, product.name, product.brand, product.category_id,
+        [{"sku": s.sku, "price": {"amount": s.price_amount, "currency": s.currency},
+          "attributes": dict(s.attributes), "available": max(0, s.on_hand - s.reserved)}
+         for s in product.skus],
+        product.updated_at,
+    )
+
+
+def product_event_data(product_id: int, name: str, brand: str, category_id: int,
+                       skus: list[dict], updated_at: datetime) -> dict:
+    """``ProductUpdated``'s data; ``skus`` as the event carries them."""
     return {
-        "product_id": product.id,
-        "name": product.name,
-        "brand": product.brand,
-        "category_id": product.category_id,
-        "skus": [
-            {"sku": s.sku, "price": {"amount": s.price_amount, "currency": s.currency},
-             "attributes": dict(s.attributes), "available": max(0, s.on_hand - s.reserved)}
-            for s in product.skus
-        ],
-        "updated_at": product.updated_at.isoformat(),
+        "product_id": product_id,
+        "name": name,
+        "brand": brand,
+        "category_id": category_id,
+        "skus": skus,
+        "updated_at": updated_at.isoformat(),
     }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -95,6 +96,20 @@ class SearchToken(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True,
                                             index=True)
     weight: Mapped[int] = mapped_column(Integer)
+
+
+# See migration catalog_0003: a page of any sort, the facets, the catalog's version and a
+# search token's best matches are each read off one index.
+Index("ix_products_sales_id", Product.sales_count.desc(), Product.id)
+Index("ix_products_price_asc_id", Product.price_amount, Product.id)
+Index("ix_products_price_desc_id", Product.price_amount.desc(), Product.id)
+Index("ix_products_newest_id", Product.created_at.desc(), Product.id)
+Index("ix_products_rating_id", Product.rating_avg_x100.desc(), Product.id)
+Index("ix_products_facets", Product.category_id, Product.brand, Product.price_amount)
+Index("ix_products_updated_at", Product.updated_at)
+Index("ix_search_tokens_lookup", SearchToken.token, SearchToken.weight.desc(),
+      SearchToken.product_id)
+Index("ix_skus_product_stock", Sku.product_id, Sku.on_hand, Sku.reserved)
 
 
 class Reservation(Base):

@@ -10,22 +10,15 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.browse import MAX_ID
 from catalog.categories import path_from_root
-from catalog.domain import BRAND, CATEGORY, DESCRIPTION, NAME, merge_tokens
+from catalog.domain import SkuTaken, UnknownCategory, product_tokens
 from catalog.events import publish_product
+from catalog.importing import import_catalog
 from catalog.models import Category, Product, SearchToken, Sku
+from catalog.product_view import MAX_ID
 from service_runtime.db import Database
 from service_runtime.errors import Conflict, InvalidInput, NotFound
 from service_runtime.ids import utcnow as now
-
-
-class UnknownCategory(InvalidInput):
-    slug, title = "unknown-category", "No such category"
-
-
-class SkuTaken(Conflict):
-    slug, title = "sku-taken", "A SKU with that code exists already"
 
 
 class StockBelowReserved(Conflict):
@@ -34,14 +27,9 @@ class StockBelowReserved(Conflict):
 
 def _reindex(session: Session, product: Product) -> None:
     path = path_from_root(session, product.category_id)
-    tokens = merge_tokens([
-        (product.name, NAME),
-        (product.brand, BRAND),
-        *[(f"{c.name} {c.name_en}", CATEGORY) for c in path],
-        (product.description, DESCRIPTION),
-        *[(" ".join(str(v) for v in sku.attributes.values()), DESCRIPTION)
-          for sku in product.skus],
-    ])
+    tokens = product_tokens(product.name, product.brand,
+                            [f"{c.name} {c.name_en}" for c in path], product.description,
+                            [sku.attributes for sku in product.skus])
     session.execute(delete(SearchToken).where(SearchToken.product_id == product.id))
     if tokens:
         session.execute(insert(SearchToken), [
@@ -172,20 +160,5 @@ def load_catalog(db: Database, categories: Sequence[Mapping[str, Any]],
 
     Returns (categories added, products added); running it again adds nothing.
     """
-    added_categories = added_products = 0
-    with db.transaction() as session:
-        known = set(session.scalars(select(Category.id)))
-        for c in categories:
-            if c["id"] not in known:
-                session.add(Category(**c))
-                added_categories += 1
-        session.flush()
-        skus = set(session.scalars(select(Sku.sku)))
-        at = now()
-        for data in products:
-            if data["skus"][0]["sku"] in skus:
-                continue
-            _add_product(session, data, at)
-            skus.update(s["sku"] for s in data["skus"])
-            added_products += 1
-    return added_categories, added_products
+    result = import_catalog(db, categories, products)
+    return result.categories_added, result.products_added

@@ -126,7 +126,7 @@ class ProductSummarySchema(Schema):
         return _money(product.price_amount, product.currency)
 
     def in_stock_of(self, product):  # type: ignore[no-untyped-def]
-        return any(sku.available > 0 for sku in product.skus)
+        return product.in_stock
 
     def rating_of(self, product):  # type: ignore[no-untyped-def]
         return _rating(product)

@@ -7,28 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog import demo
-from catalog.app import create_app
-from catalog.definition import DEFINITION
 from catalog.models import Category, Product, Sku
 from catalog.products import load_catalog
 from event_contracts import REGISTRY
-from service_runtime.auth import jwks
-from service_runtime.testing.checks import migrated_app
 from service_runtime.testing.plugin import outbox_events
 
 ORDER_DEMO_PRICES = {
     "KETTLE-MI-1.7L-WHITE": 9900, "MUG-CERAMIC-350ML": 2500, "RICE-COOKER-3L": 29900,
     "TEA-LONGJING-250G": 16800, "PHONE-CASE-CLEAR": 3900, "EARBUDS-BT-PRO": 49900,
 }
-
-
-@pytest.fixture(scope="module")
-def demo_app(database_factory, signing_key):
-    """One demo catalog for this module's tests, which only read (or undo what they change)."""
-    with migrated_app(DEFINITION, create_app, database_factory.create("catalog"),
-                      config={"AUTH_JWKS": jwks(signing_key)}) as app:
-        load_catalog(app.extensions["db"], demo.categories(), demo.products())
-        yield app
 
 
 @pytest.fixture
