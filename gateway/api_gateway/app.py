@@ -3,6 +3,7 @@
 Before forwarding, the gateway verifies a bearer token if the request carries one
 (the services verify it again: nothing downstream trusts the gateway's word), limits
 the rate of the sign-in routes per client address, and answers CORS for browsers.
+Anonymous reads of the public catalog are kept for a second (``api_gateway.cache``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from api_gateway.cache import ShortCache, respond
 from api_gateway.openapi import merged_document
 from api_gateway.product_page import document_product_page, product_page
 from api_gateway.proxy import forward, pooled_session
@@ -36,6 +38,8 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -
     session = pooled_session(env_int("GATEWAY_POOL_SIZE", 32))
     timeouts = (env_int("UPSTREAM_CONNECT_TIMEOUT_MS", 2000) / 1000,
                 env_int("UPSTREAM_READ_TIMEOUT_MS", 15000) / 1000)
+    cache = ShortCache(env_int("GATEWAY_CACHE_TTL_MS", 1000) / 1000,
+                       env_int("GATEWAY_CACHE_ENTRIES", 2048), wait_s=timeouts[1])
     CORS(app, resources={r"/api/*": {"origins": env_str("CORS_ORIGINS", "*").split(",")}},
          expose_headers=["X-Request-ID", "X-Correlation-ID", "X-Cart-Token"], max_age=600)
     limiter = Limiter(
@@ -56,14 +60,16 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None) -
             raise NotFound(f"no API at {request.path}")
         if bearer_token() is not None:
             verifier().verify(bearer_token())  # a bad token stops here, with a 401
-        return forward(session, service, routes.urls[service], timeouts)
+        return respond(cache, request,
+                       lambda: forward(session, service, routes.urls[service], timeouts))
 
     pool = ThreadPoolExecutor(max_workers=env_int("GATEWAY_AGGREGATION_THREADS", 8))
 
     @app.get("/api/v1/products/<string:product_id>")
     @auth_limit
     def product(product_id: str) -> Response:
-        return product_page(session, routes.urls, pool, product_id, timeouts)
+        return respond(cache, request, lambda: product_page(
+            session, routes.urls, pool, cache, product_id, timeouts))
 
     @app.get("/openapi.json")
     def openapi() -> Response:

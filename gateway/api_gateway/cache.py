@@ -1,0 +1,137 @@
+"""A short-lived cache of the public catalog's anonymous answers.
+
+A product list or a product page is the same for every anonymous shopper, and thousands
+of them a second would otherwise each cost the catalog a query with facets. Each gateway
+process keeps such answers for ``GATEWAY_CACHE_TTL_MS`` (1 s by default): a cached answer
+is never older than that, so stock or a price changed by an event shows within about a
+second, with no invalidation messages to lose. Concurrent misses of one key wait for the
+one request already asking upstream instead of all asking at once.
+
+Only 200 answers to a ``GET`` without ``Authorization`` or ``X-Cart-Token`` on a public
+catalog path are kept, at most ``GATEWAY_CACHE_ENTRIES`` of them (least recently used
+leave first). Every such answer carries an ``ETag`` (``If-None-Match`` gets a 304) and
+``Cache-Control: public, max-age=1``, so a browser or a CDN may keep it for as long again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from flask import Request, Response
+
+# The catalog's public reads (categories, lists and search, product pages, suggestions)
+# and a product's reviews: none depends on who asks.
+PUBLIC_READS = re.compile(
+    r"/api/v1/(categories|products|products/[^/]+|products/[^/]+/reviews|search/suggest)\Z")
+CACHE_CONTROL = "public, max-age=1"
+# Whoever carries a token gets an answer of their own, never one kept for the public.
+PERSONAL_HEADERS = ("Authorization", "X-Cart-Token")
+MAX_BODY_BYTES = 1024 * 1024
+
+T = TypeVar("T")
+
+
+def cache_key(request: Request) -> str | None:
+    """The key of a request whose answer may be shared, else None."""
+    if request.method != "GET" or not PUBLIC_READS.match(request.path) \
+            or any(header in request.headers for header in PERSONAL_HEADERS):
+        return None
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer kept to be given again: the body as sent, never encoded again."""
+
+    body: bytes
+    content_type: str
+    etag: str
+
+
+@dataclass
+class _Flight:
+    """One caller fetching a key; the others asking for it meanwhile wait for it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    value: object | None = None
+
+
+class ShortCache:
+    """Values kept ``ttl_s`` seconds, at most ``max_entries`` (least recently used leave
+    first), each fetched by one caller at a time."""
+
+    def __init__(self, ttl_s: float, max_entries: int, wait_s: float) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self.wait_s = wait_s  # how long a caller waits for the fetch in flight
+        self._values: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+        self._flights: dict[Hashable, _Flight] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, fetch: Callable[[], tuple[T, bool]]) -> T:
+        """The value kept for ``key``, or ``fetch()``'s (kept when it says so)."""
+        if self.ttl_s <= 0:
+            return fetch()[0]
+        with self._lock:
+            kept = self._values.get(key)
+            if kept is not None and kept[0] > time.monotonic():
+                self._values.move_to_end(key)
+                return kept[1]  # type: ignore[return-value]
+            flight = self._flights.get(key)
+            leading = flight is None
+            if leading:
+                flight = self._flights[key] = _Flight()
+        if not leading:
+            if flight.done.wait(self.wait_s) and flight.value is not None:
+                return flight.value  # type: ignore[return-value]
+            return fetch()[0]  # the value in flight was not one to keep
+        try:
+            value, keep = fetch()
+            if keep:
+                flight.value = value
+                self._keep(key, value)
+        finally:
+            flight.done.set()
+            with self._lock:
+                del self._flights[key]
+        return value
+
+    def _keep(self, key: Hashable, value: object) -> None:
+        with self._lock:
+            self._values[key] = (time.monotonic() + self.ttl_s, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
+
+
+def respond(cache: ShortCache, request: Request, fetch: Callable[[], Response]) -> Response:
+    """The answer to ``request``: a kept one, or ``fetch()``ed and kept if it may be (a 200
+    that does not say ``no-store`` or ``private``)."""
+    key = cache_key(request)
+    if key is None:
+        return fetch()
+
+    def answer() -> tuple[Answer | Response, bool]:
+        response = fetch()
+        body = response.get_data()
+        if response.status_code != 200 or len(body) > MAX_BODY_BYTES \
+                or response.cache_control.no_store or response.cache_control.private:
+            return response, False
+        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+        return Answer(body, response.content_type or "application/json", digest), True
+
+    kept = cache.get(key, answer)
+    if not isinstance(kept, Answer):
+        return kept
+    response = Response(kept.body, status=200, content_type=kept.content_type)
+    response.set_etag(kept.etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response.make_conditional(request)
