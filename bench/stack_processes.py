@@ -118,9 +118,11 @@ def start(workdir: Path, database_url: str | None, web_concurrency: int) -> Stac
                 f"{service}-worker", [sys.executable, "-m", service, "worker"],
                 {**common, "WORKER_PORT": str(worker_port)}, logs).start()
             health[f"{service}-worker"] = f"http://127.0.0.1:{worker_port}/healthz"
+        # As the Procfile runs it: two processes unless GATEWAY_WEB_CONCURRENCY says otherwise.
+        gateway_workers = os.environ.get("GATEWAY_WEB_CONCURRENCY", "2")
         stack.processes["gateway"] = ServiceProcess(
             "gateway", [sys.executable, "-m", "api_gateway", "api", "--port", str(gateway_port)],
-            common, logs).start()
+            {**common, "WEB_CONCURRENCY": gateway_workers}, logs).start()
         health["gateway"] = f"{gateway}/healthz"
         for name, url in health.items():
             stack.processes[name].wait_healthy(url, timeout=120)

@@ -2,10 +2,10 @@
 
 A product list or a product page is the same for every anonymous shopper, and thousands
 of them a second would otherwise each cost the catalog a query with facets. Each gateway
-process keeps such answers for ``GATEWAY_CACHE_TTL_MS`` (1 s by default): a cached answer
+process keeps such answers for ``GATEWAY_CACHE_TTL_MS`` (1 s by default): a kept answer
 is never older than that, so stock or a price changed by an event shows within about a
-second, with no invalidation messages to lose. Concurrent misses of one key wait for the
-one request already asking upstream instead of all asking at once.
+second, with no invalidation messages to lose. One request at a time asks upstream for a
+key; the others are given the answer kept, or wait for that request.
 
 Only 200 answers to a ``GET`` without ``Authorization`` or ``X-Cart-Token`` on a public
 catalog path are kept, at most ``GATEWAY_CACHE_ENTRIES`` of them (least recently used
@@ -34,6 +34,8 @@ CACHE_CONTROL = "public, max-age=1"
 # Whoever carries a token gets an answer of their own, never one kept for the public.
 PERSONAL_HEADERS = ("Authorization", "X-Cart-Token")
 MAX_BODY_BYTES = 1024 * 1024
+# The rest of a value's life is the time its next fetch has, while the value is still given.
+REFRESH_AT = 0.75
 
 T = TypeVar("T")
 
@@ -58,15 +60,22 @@ class Answer:
 
 @dataclass
 class _Flight:
-    """One caller fetching a key; the others asking for it meanwhile wait for it."""
+    """One caller fetching a key; the others asking for it meanwhile wait for it (or, if
+    there is one, take the value kept before)."""
 
     done: threading.Event = field(default_factory=threading.Event)
     value: object | None = None
 
 
 class ShortCache:
-    """Values kept ``ttl_s`` seconds, at most ``max_entries`` (least recently used leave
-    first), each fetched by one caller at a time."""
+    """Values never older than ``ttl_s`` seconds (counted from when their fetch began), at
+    most ``max_entries`` of them (least recently used leave first), each fetched by one
+    caller at a time.
+
+    A value past ``REFRESH_AT`` of its life is fetched again by the next caller, while the
+    others are still given the one kept: so nobody else waits for upstream while the key is
+    in use.
+    """
 
     def __init__(self, ttl_s: float, max_entries: int, wait_s: float) -> None:
         self.ttl_s = ttl_s
@@ -81,11 +90,14 @@ class ShortCache:
         if self.ttl_s <= 0:
             return fetch()[0]
         with self._lock:
-            kept = self._values.get(key)
-            if kept is not None and kept[0] > time.monotonic():
+            now = time.monotonic()
+            fetched_at, value = self._values.get(key, (-self.ttl_s, None))
+            age = now - fetched_at
+            if age < self.ttl_s:
                 self._values.move_to_end(key)
-                return kept[1]  # type: ignore[return-value]
             flight = self._flights.get(key)
+            if age < self.ttl_s * REFRESH_AT or (flight is not None and age < self.ttl_s):
+                return value  # type: ignore[return-value]
             leading = flight is None
             if leading:
                 flight = self._flights[key] = _Flight()
@@ -97,16 +109,16 @@ class ShortCache:
             value, keep = fetch()
             if keep:
                 flight.value = value
-                self._keep(key, value)
+                self._keep(key, value, now)
         finally:
             flight.done.set()
             with self._lock:
                 del self._flights[key]
         return value
 
-    def _keep(self, key: Hashable, value: object) -> None:
+    def _keep(self, key: Hashable, value: object, fetched_at: float) -> None:
         with self._lock:
-            self._values[key] = (time.monotonic() + self.ttl_s, value)
+            self._values[key] = (fetched_at, value)
             self._values.move_to_end(key)
             while len(self._values) > self.max_entries:
                 self._values.popitem(last=False)
