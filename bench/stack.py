@@ -6,9 +6,10 @@
 
 1. The ceiling: a bare Flask JSON endpoint (``bench/apps.py``) under gunicorn, 2 workers x
    8 threads, loaded by ``bench/loadgen.py`` with 16 keep-alive connections.
-2. Through the gateway, with the same load: the product list (``?limit=20``), product
-   pages (the first page's ids in turn) and a search (``?q=电热水壶``): req/s, p50, p99
-   and the share of the ceiling. Rounds alternate ceiling and paths; medians are shown.
+2. Through the gateway, with the same load: the product list (``?limit=20``), a product
+   page (the best seller's), product pages of the first page's 20 ids in turn, and a
+   search (``?q=电热水壶``): req/s, p50, p99 and the share of the ceiling. Rounds
+   alternate ceiling and paths; medians are shown.
 3. The saga (``bench/stack_saga.py``): orders placed at a steady rate, each hop's p50 and
    p99; then orders placed by 16 clients as fast as they go, and whether the saga keeps up.
 4. The stack's cost: CPU while idle (10 s, before any load) and the RSS of every process
@@ -62,6 +63,7 @@ def browse_paths(gateway: str) -> dict[str, list[str]]:
     ids = [item["id"] for item in listing.json()["items"]]
     return {
         "GET /products?limit=20": ["/api/v1/products?limit=20"],
+        "GET /products/{id} (1 id)": [f"/api/v1/products/{ids[0]}"],
         f"GET /products/{{id}} ({len(ids)} ids)": [f"/api/v1/products/{i}" for i in ids],
         f"search q={SEARCH}": [f"/api/v1/products?q={quote(SEARCH)}"],
     }
@@ -83,7 +85,7 @@ def measure_browse(gateway: str, args: argparse.Namespace,
             for name, targets in paths.items():
                 report = drive(gateway, targets, args)
                 runs.setdefault(name, []).append(report)
-                line.append(f"{name.split(' (')[0]} {report['rps']:,.0f}")
+                line.append(f"{name} {report['rps']:,.0f}")
             print(f"  round {round_ + 1}/{args.rounds} req/s: " + ", ".join(line))
     finally:
         ceiling.stop()

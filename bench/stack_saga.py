@@ -234,8 +234,8 @@ def steady(stack: Stack, admin: dict[str, str], shoppers: list[Shopper], rate: f
             time.sleep(0.2)
     return {
         "placed -> awaiting_payment": hop(created, awaiting),
-        "paid (wallet) -> order paid": hop(payments, paid),
-        "paid (wallet) -> shipment listed": hop(payments, dict(shipments.seen)),
+        "wallet payment 201 -> order paid": hop(payments, paid),
+        "wallet payment 201 -> shipment listed": hop(payments, dict(shipments.seen)),
         "_errors": Hop(missing=(count - len(created)) + (len(payable) - len(payments))),
     }
 
