@@ -15,16 +15,19 @@ leave first). Every such answer carries an ``ETag`` (``If-None-Match`` gets a 30
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
-from flask import Request, Response
+from flask import Request, Response, copy_current_request_context
 
 # The catalog's public reads (categories, lists and search, product pages, suggestions)
 # and a product's reviews: none depends on who asks.
@@ -36,6 +39,7 @@ PERSONAL_HEADERS = ("Authorization", "X-Cart-Token")
 MAX_BODY_BYTES = 1024 * 1024
 # The rest of a value's life is the time its next fetch has, while the value is still given.
 REFRESH_AT = 0.75
+REFRESHERS = 4
 
 T = TypeVar("T")
 
@@ -72,9 +76,9 @@ class ShortCache:
     most ``max_entries`` of them (least recently used leave first), each fetched by one
     caller at a time.
 
-    A value past ``REFRESH_AT`` of its life is fetched again by the next caller, while the
-    others are still given the one kept: so nobody else waits for upstream while the key is
-    in use.
+    A value past ``REFRESH_AT`` of its life is fetched again in the background while every
+    caller is still given the one kept: so while a key is in use nobody waits for upstream.
+    Only a key unused for its whole life makes its next callers wait.
     """
 
     def __init__(self, ttl_s: float, max_entries: int, wait_s: float) -> None:
@@ -84,44 +88,63 @@ class ShortCache:
         self._values: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
         self._flights: dict[Hashable, _Flight] = {}
         self._lock = threading.Lock()
+        self._refreshers = ThreadPoolExecutor(REFRESHERS, thread_name_prefix="cache-refresh")
 
-    def get(self, key: Hashable, fetch: Callable[[], tuple[T, bool]]) -> T:
-        """The value kept for ``key``, or ``fetch()``'s (kept when it says so)."""
+    def get(self, key: Hashable, fetch: Callable[[], tuple[T, bool]],
+            detach: Callable[[], Callable[[], tuple[T, bool]]] | None = None) -> T:
+        """The value kept for ``key``, or ``fetch()``'s (kept when it says so).
+
+        A refresh in the background calls ``detach()`` here for a ``fetch`` that works in
+        another thread, after this call returned (``fetch`` itself by default).
+        """
         if self.ttl_s <= 0:
             return fetch()[0]
         with self._lock:
             now = time.monotonic()
             fetched_at, value = self._values.get(key, (-self.ttl_s, None))
             age = now - fetched_at
-            if age < self.ttl_s:
-                self._values.move_to_end(key)
             flight = self._flights.get(key)
-            if age < self.ttl_s * REFRESH_AT or (flight is not None and age < self.ttl_s):
-                return value  # type: ignore[return-value]
-            leading = flight is None
-            if leading:
+            fresh = age < self.ttl_s
+            if fresh:
+                self._values.move_to_end(key)
+            refresh = fresh and age >= self.ttl_s * REFRESH_AT and flight is None
+            leading = flight is None and not fresh
+            if refresh or leading:
                 flight = self._flights[key] = _Flight()
-        if not leading:
-            if flight.done.wait(self.wait_s) and flight.value is not None:
-                return flight.value  # type: ignore[return-value]
-            return fetch()[0]  # the value in flight was not one to keep
+        if refresh:
+            try:
+                self._refreshers.submit(self._fill, key, flight,
+                                        detach() if detach else fetch, now)
+            except BaseException:
+                self._land(key, flight)
+                raise
+        if fresh:
+            return value  # type: ignore[return-value]
+        if leading:
+            return self._fill(key, flight, fetch, now)
+        if flight.done.wait(self.wait_s) and flight.value is not None:
+            return flight.value  # type: ignore[return-value]
+        return fetch()[0]  # the value in flight was not one to keep
+
+    def _fill(self, key: Hashable, flight: _Flight, fetch: Callable[[], tuple[T, bool]],
+              started: float) -> T:
         try:
             value, keep = fetch()
             if keep:
                 flight.value = value
-                self._keep(key, value, now)
+                with self._lock:
+                    self._values[key] = (started, value)
+                    self._values.move_to_end(key)
+                    while len(self._values) > self.max_entries:
+                        self._values.popitem(last=False)
+            return value
         finally:
-            flight.done.set()
-            with self._lock:
-                del self._flights[key]
-        return value
+            self._land(key, flight)
 
-    def _keep(self, key: Hashable, value: object, fetched_at: float) -> None:
+    def _land(self, key: Hashable, flight: _Flight) -> None:
+        flight.done.set()
         with self._lock:
-            self._values[key] = (fetched_at, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.max_entries:
-                self._values.popitem(last=False)
+            del self._flights[key]
 
 
 def respond(cache: ShortCache, request: Request, fetch: Callable[[], Response]) -> Response:
@@ -140,7 +163,11 @@ def respond(cache: ShortCache, request: Request, fetch: Callable[[], Response]) 
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
         return Answer(body, response.content_type or "application/json", digest), True
 
-    kept = cache.get(key, answer)
+    def detached() -> Callable[[], tuple[Answer | Response, bool]]:
+        """``answer`` for a refresh that runs after this request has been answered."""
+        return partial(copy_current_request_context(contextvars.copy_context().run), answer)
+
+    kept = cache.get(key, answer, detached)
     if not isinstance(kept, Answer):
         return kept
     response = Response(kept.body, status=200, content_type=kept.content_type)
