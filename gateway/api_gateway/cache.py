@@ -29,6 +29,8 @@ from typing import TypeVar
 
 from flask import Request, Response, copy_current_request_context
 
+from api_gateway.proxy import upstream_path
+
 # The catalog's public reads (categories, lists and search, product pages, suggestions)
 # and a product's reviews: none depends on who asks.
 PUBLIC_READS = re.compile(
@@ -49,8 +51,8 @@ def cache_key(request: Request) -> str | None:
     if request.method != "GET" or not PUBLIC_READS.match(request.path) \
             or any(header in request.headers for header in PERSONAL_HEADERS):
         return None
-    query = request.query_string.decode("latin-1")
-    return f"{request.path}?{query}" if query else request.path
+    # The path as sent upstream: decoded, an id's %3F would make it another path's query.
+    return f"{upstream_path()}?{request.query_string.decode('latin-1')}"
 
 
 @dataclass(frozen=True)

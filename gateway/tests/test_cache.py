@@ -119,6 +119,11 @@ def test_a_page_in_use_is_refreshed_after_its_request_was_answered(catalog, sign
     assert catalog.calls[path] == 2
 
 
+def test_an_encoded_question_mark_in_an_id_is_not_another_paths_query(gateway):
+    assert gateway.get("/api/v1/products/2?x").status_code == 200
+    assert gateway.get("/api/v1/products/2%3Fx").status_code == 404, "the id is '2?x'"
+
+
 def test_an_unchanged_answer_is_a_304_to_if_none_match(gateway):
     etag = gateway.get("/api/v1/products").headers["ETag"]
     again = gateway.get("/api/v1/products", headers={"If-None-Match": etag})
