@@ -9,8 +9,9 @@ key; the others are given the answer kept, or wait for that request.
 
 Only 200 answers to a ``GET`` without ``Authorization`` or ``X-Cart-Token`` on a public
 catalog path are kept, at most ``GATEWAY_CACHE_ENTRIES`` of them (least recently used
-leave first). Every such answer carries an ``ETag`` (``If-None-Match`` gets a 304) and
-``Cache-Control: public, max-age=1``, so a browser or a CDN may keep it for as long again.
+leave first). Every such answer carries an ``ETag`` (``If-None-Match`` gets a 304),
+``Cache-Control: public, max-age=1`` and ``Vary: Authorization, X-Cart-Token``, so a browser
+or a CDN may keep it for as long again, for anonymous requests.
 """
 
 from __future__ import annotations
@@ -175,4 +176,5 @@ def respond(cache: ShortCache, request: Request, fetch: Callable[[], Response]) 
     response = Response(kept.body, status=200, content_type=kept.content_type)
     response.set_etag(kept.etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.update(PERSONAL_HEADERS)  # a CDN too keeps it for anonymous requests only
     return response.make_conditional(request)

@@ -87,6 +87,8 @@ def test_anonymous_catalog_reads_are_answered_once_a_second(gateway, catalog):
     assert first.data == second.data
     assert catalog.calls["/api/v1/products?limit=20"] == 1
     assert first.headers["Cache-Control"] == "public, max-age=1"
+    assert {"authorization", "x-cart-token"} <= {
+        v.strip().lower() for v in first.headers["Vary"].split(",")}
     assert first.headers["ETag"] == second.headers["ETag"]
     assert "X-Request-ID" in second.headers, "a kept answer still names this request"
     gateway.get("/api/v1/products?limit=10")
