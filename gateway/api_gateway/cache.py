@@ -71,6 +71,7 @@ class _Flight:
     there is one, take the value kept before)."""
 
     done: threading.Event = field(default_factory=threading.Event)
+    running: bool = False  # a refresh may still wait for a free refresher
     value: object | None = None
 
 
@@ -113,7 +114,7 @@ class ShortCache:
             refresh = fresh and age >= self.ttl_s * REFRESH_AT and flight is None
             leading = flight is None and not fresh
             if refresh or leading:
-                flight = self._flights[key] = _Flight()
+                flight = self._flights[key] = _Flight(running=leading)
         if refresh:
             try:
                 self._refreshers.submit(self._fill, key, flight,
@@ -125,24 +126,34 @@ class ShortCache:
             return value  # type: ignore[return-value]
         if leading:
             return self._fill(key, flight, fetch, now)
-        if flight.done.wait(self.wait_s) and flight.value is not None:
+        if flight.running and flight.done.wait(self.wait_s) and flight.value is not None:
             return flight.value  # type: ignore[return-value]
-        return fetch()[0]  # the value in flight was not one to keep
+        # Not one to keep, or a refresh still queued behind others: not worth waiting for.
+        value, keep = fetch()
+        if keep:
+            self._store(key, value, now)
+        return value
 
     def _fill(self, key: Hashable, flight: _Flight, fetch: Callable[[], tuple[T, bool]],
               started: float) -> T:
+        flight.running = True
         try:
             value, keep = fetch()
             if keep:
                 flight.value = value
-                with self._lock:
-                    self._values[key] = (started, value)
-                    self._values.move_to_end(key)
-                    while len(self._values) > self.max_entries:
-                        self._values.popitem(last=False)
+                self._store(key, value, started)
             return value
         finally:
             self._land(key, flight)
+
+    def _store(self, key: Hashable, value: object, fetched_at: float) -> None:
+        with self._lock:
+            if self._values.get(key, (fetched_at,))[0] > fetched_at:
+                return  # a fresher one landed meanwhile
+            self._values[key] = (fetched_at, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
 
     def _land(self, key: Hashable, flight: _Flight) -> None:
         flight.done.set()

@@ -205,6 +205,28 @@ def test_a_value_in_use_is_fetched_again_in_the_background_before_it_expires():
     assert fetched == ["old", "new"]
 
 
+def test_nobody_waits_for_a_refresh_still_queued_behind_others():
+    cache = ShortCache(ttl_s=0.2, max_entries=10, wait_s=5)
+    release = threading.Event()
+
+    def stuck():  # type: ignore[no-untyped-def]
+        release.wait(5)
+        return "late", True
+
+    try:
+        for key in ("a", "b", "c", "d", "k"):
+            cache.get(key, lambda: ("old", True))
+        time.sleep(0.16)  # past REFRESH_AT: every refresher busy, then k's refresh queued
+        for key in ("a", "b", "c", "d", "k"):
+            assert cache.get(key, stuck) == "old"
+        time.sleep(0.05)  # k expired, its refresh still waiting for a refresher
+        started = time.monotonic()
+        assert cache.get("k", lambda: ("fetched", True)) == "fetched"
+        assert time.monotonic() - started < 1
+    finally:
+        release.set()
+
+
 def test_an_expired_value_is_never_given():
     cache = ShortCache(ttl_s=0.1, max_entries=10, wait_s=5)
     assert cache.get("k", lambda: ("old", True)) == "old"
