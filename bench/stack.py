@@ -98,25 +98,26 @@ def median_of(reports: list[dict[str, float]], key: str) -> float:
 
 def idle_cpu(roots: dict[str, int], seconds: float) -> float:
     """Cores busy, on average, over ``seconds`` of the stack doing nothing asked of it."""
-    pids = list(processes.process_tree(roots))
+    pids = processes.process_tree(roots)
     before = processes.cpu_seconds(pids)
     time.sleep(seconds)
     return (processes.cpu_seconds(pids) - before) / seconds
 
 
 def memory_rows(roots: dict[str, int]) -> list[tuple[str, ...]]:
-    """One row per started process (its children in it, each named)."""
-    named = processes.process_tree(roots)
-    rows, total, count = [], 0, 0
-    for root_name in roots:
-        members = [(pid, name) for pid, name in named.items()
-                   if name == root_name or name.startswith(f"{root_name}[")]
-        sizes = [(name, processes.rss_bytes(pid) or 0) for pid, name in members]
-        size = sum(rss for _, rss in sizes)
-        total, count = total + size, count + len(sizes)
-        detail = " + ".join(f"{rss / 2**20:.0f}" for _, rss in sizes)
-        rows.append((f"RSS {root_name}", f"{size / 2**20:,.0f} MB", "", "",
+    """One row per kind of process (a gunicorn master and its workers together)."""
+    kinds: dict[str, list[int]] = {}
+    for pid in processes.process_tree(roots):
+        size = processes.rss_bytes(pid)
+        if size:
+            kinds.setdefault(processes.label(pid), []).append(size)
+    rows = []
+    for kind, sizes in sorted(kinds.items()):
+        detail = " + ".join(f"{rss / 2**20:.0f}" for rss in sizes)
+        rows.append((f"RSS {kind}", f"{sum(sizes) / 2**20:,.0f} MB", "", "",
                      f"{len(sizes)} processes: {detail}" if len(sizes) > 1 else ""))
+    total = sum(sum(sizes) for sizes in kinds.values())
+    count = sum(len(sizes) for sizes in kinds.values())
     rows.append(("RSS, the whole stack", f"{total / 2**20:,.0f} MB", "", "",
                  f"{count} processes"))
     return rows

@@ -159,25 +159,39 @@ def _children() -> dict[int, list[int]]:
     return children
 
 
-def process_tree(roots: dict[str, int]) -> dict[int, str]:
-    """pid -> a name, for every root and its descendants (``catalog-api[2]``: a gunicorn
-    worker of catalog-api)."""
+def process_tree(roots: dict[str, int]) -> list[int]:
+    """Every root and its descendants."""
     children = _children()
-    named: dict[int, str] = {}
-    for name, root in roots.items():
-        pending, depth = [(root, 0)], {}
-        while pending:
-            pid, level = pending.pop()
-            depth[pid] = level
-            pending += [(child, level + 1) for child in children.get(pid, [])]
-        count = 0
-        for pid, level in sorted(depth.items(), key=lambda item: (item[1], item[0])):
-            if level == 0:
-                named[pid] = name
-            else:
-                count += 1
-                named[pid] = f"{name}[{count}]"
-    return named
+    pids, pending = [], list(roots.values())
+    while pending:
+        pid = pending.pop()
+        pids.append(pid)
+        pending += children.get(pid, [])
+    return pids
+
+
+def label(pid: int) -> str:
+    """What a process of the stack is, from its command line: ``catalog-api`` (a gunicorn
+    master or worker), ``catalog-worker``, ``gateway``, ``broker``."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        args = [arg for arg in raw.split("\0") if arg]
+    except OSError:
+        return "?"
+    if not args:
+        return "?"
+    if "-m" in args[:-1]:
+        module, rest = args[args.index("-m") + 1], args[args.index("-m") + 2:]
+        if module == "gunicorn":
+            app = rest[-1].split(".")[0] if rest else "?"
+            return "gateway" if app == "api_gateway" else f"{app}-api"
+        if module == "service_runtime.broker":
+            return "broker"
+        return f"{module}-{rest[0]}" if rest and not rest[0].startswith("-") else module
+    name = Path(args[0]).name
+    if name.startswith("python") and len(args) > 1:
+        name = Path(args[1]).name  # a script: honcho, this benchmark's own runner
+    return "broker" if name.startswith(("tansu", "shop-broker")) else name
 
 
 def rss_bytes(pid: int) -> int | None:
