@@ -1,11 +1,15 @@
 """A small HTTP load generator: keep-alive connections, one per thread, fixed duration.
 
-Run as its own process by ``bench/run.py`` so the client does not share an
-interpreter (and a GIL) with the orchestrator. Prints one JSON object:
+Run as its own process by ``bench/run.py`` and ``bench/stack.py`` so the client does not
+share an interpreter (and a GIL) with the orchestrator. Prints one JSON object:
 
     python bench/loadgen.py --port 8000 --path /api/v1/ping --connections 8 \\
         --warmup 1 --duration 5
-    {"rps": ..., "requests": ..., "errors": ..., "elapsed_s": ..., "total_requests": ...}
+    {"rps": ..., "requests": ..., "errors": ..., "elapsed_s": ..., "total_requests": ...,
+     "p50_ms": ..., "p99_ms": ...}
+
+``--path`` may be given several times: each connection then cycles through the paths
+(e.g. several product pages), starting at a different one.
 
 Only responses with status 200 count as requests; anything else (another status,
 a dropped connection, a timeout) counts as an error and the connection is reopened.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import statistics
 import sys
 import threading
 import time
@@ -24,20 +29,26 @@ import time
 def _client(
     host: str,
     port: int,
-    path: str,
+    paths: list[str],
     slot: int,
     done: list[int],
     errors: list[int],
+    latencies: list[list[float]],
     stop: threading.Event,
 ) -> None:
     connection: http.client.HTTPConnection | None = None
+    turn = slot
     while not stop.is_set():
         try:
             if connection is None:
                 connection = http.client.HTTPConnection(host, port, timeout=10)
+            path = paths[turn % len(paths)]
+            turn += 1
+            started = time.perf_counter()
             connection.request("GET", path)
             response = connection.getresponse()
             response.read()
+            latencies[slot].append(time.perf_counter() - started)
             if response.status == 200:
                 done[slot] += 1
             else:
@@ -56,16 +67,17 @@ def _client(
 
 
 def run_load(
-    host: str, port: int, path: str, connections: int, warmup_s: float, duration_s: float
+    host: str, port: int, paths: list[str], connections: int, warmup_s: float, duration_s: float
 ) -> dict[str, float]:
     """Drive ``connections`` keep-alive clients; count what completes after the warm-up."""
     done = [0] * connections
     errors = [0] * connections
+    latencies: list[list[float]] = [[] for _ in range(connections)]
     stop = threading.Event()
     threads = [
         threading.Thread(
             target=_client,
-            args=(host, port, path, slot, done, errors, stop),
+            args=(host, port, paths, slot, done, errors, latencies, stop),
             name=f"client-{slot}",
             daemon=True,
         )
@@ -76,32 +88,45 @@ def run_load(
     try:
         time.sleep(warmup_s)
         started, done_0, errors_0 = time.perf_counter(), sum(done), sum(errors)
+        seen_0 = [len(slot) for slot in latencies]
         time.sleep(duration_s)
         ended, done_1, errors_1 = time.perf_counter(), sum(done), sum(errors)
+        seen_1 = [len(slot) for slot in latencies]
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=15)
     elapsed = ended - started
+    measured = [t for slot, a, b in zip(latencies, seen_0, seen_1, strict=True) for t in slot[a:b]]
     return {
         "rps": (done_1 - done_0) / elapsed,
         "requests": done_1 - done_0,
         "errors": errors_1 - errors_0,
         "elapsed_s": elapsed,
         "total_requests": sum(done),  # warm-up included
+        **percentiles_ms(measured),
     }
+
+
+def percentiles_ms(seconds: list[float]) -> dict[str, float]:
+    """p50 and p99 of the measured answers' latencies, in milliseconds."""
+    if len(seconds) < 2:
+        return {"p50_ms": float("nan"), "p99_ms": float("nan")}
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
+    return {"p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--path", default="/")
+    parser.add_argument("--path", action="append", help="repeat to cycle through several")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=5.0)
     args = parser.parse_args(argv)
-    result = run_load(args.host, args.port, args.path, args.connections, args.warmup, args.duration)
+    result = run_load(args.host, args.port, args.path or ["/"], args.connections, args.warmup,
+                      args.duration)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

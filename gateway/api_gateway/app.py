@@ -3,6 +3,7 @@
 Before forwarding, the gateway verifies a bearer token if the request carries one
 (the services verify it again: nothing downstream trusts the gateway's word), limits
 the rate of the sign-in routes per client address, and answers CORS for browsers.
+Anonymous reads of the public catalog are kept for a second (``api_gateway.cache``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from api_gateway.cache import ShortCache, respond
 from api_gateway.openapi import merged_document
 from api_gateway.product_page import document_product_page, product_page
 from api_gateway.proxy import forward, pooled_session
@@ -37,6 +39,8 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
     routes = upstreams or settings.upstreams
     session = pooled_session(settings.pool_size)
     timeouts = settings.timeouts
+    cache = ShortCache(settings.cache_ttl_ms / 1000, settings.cache_entries,
+                       wait_s=timeouts[1])
     CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
          expose_headers=["X-Request-ID", "X-Correlation-ID", "X-Cart-Token"], max_age=600)
     limiter = Limiter(
@@ -49,22 +53,29 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
         settings.auth_rate_limit, scope="auth",
         exempt_when=lambda: request.path not in RATE_LIMITED or request.method == "OPTIONS")
 
-    @app.route("/api/v1/<path:_path>", methods=METHODS)
-    @auth_limit
-    def proxy(_path: str) -> Response:
+    def to_service() -> Response:
         service = service_for(request.path)
         if service is None:
             raise NotFound(f"no API at {request.path}")
         if bearer_token() is not None:
             verifier().verify(bearer_token())  # a bad token stops here, with a 401
-        return forward(session, service, routes.urls[service], timeouts)
+        return respond(cache, request,
+                       lambda: forward(session, service, routes.urls[service], timeouts))
+
+    @app.route("/api/v1/<path:_path>", methods=METHODS)
+    def proxy(_path: str) -> Response:
+        return to_service()
+
+    # Their own routes, so that only signing in pays for counting requests.
+    for path in sorted(RATE_LIMITED):
+        app.add_url_rule(path, f"sign-in:{path}", auth_limit(to_service), methods=METHODS)
 
     pool = ThreadPoolExecutor(max_workers=settings.aggregation_threads)
 
     @app.get("/api/v1/products/<string:product_id>")
-    @auth_limit
     def product(product_id: str) -> Response:
-        return product_page(session, routes.urls, pool, product_id, timeouts)
+        return respond(cache, request, lambda: product_page(
+            session, routes.urls, pool, cache, product_id, timeouts))
 
     @app.get("/openapi.json")
     def openapi() -> Response:

@@ -1,6 +1,10 @@
 """The product page in one response: the product with live stock, plus reviews and
 recommendations. Only the product itself is essential; a slow or failed part is left
-out and named in ``degraded``, so the page still renders.
+out and named in ``degraded``, so the page still renders (and is not kept for others).
+
+The reviews are asked for while the product is; the recommendations (a category's best
+sellers, a list query with facets) are the same for every product of a category, so they
+are kept as briefly as any public answer (``api_gateway.cache``) and shared.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from flask import Response, jsonify
 
+from api_gateway.cache import ShortCache
 from api_gateway.proxy import forward
 from service_runtime import context
 
@@ -18,7 +23,7 @@ RECOMMENDATIONS = 6
 
 
 def product_page(session: requests.Session, urls: dict[str, str], pool: ThreadPoolExecutor,
-                 product_id: str, timeouts: tuple[float, float]) -> Response:
+                 cache: ShortCache, product_id: str, timeouts: tuple[float, float]) -> Response:
     ids = {"X-Request-ID": context.request_id.get() or "",
            "X-Correlation-ID": context.correlation_id.get() or ""}
     reviews = pool.submit(_get_json, session,
@@ -30,9 +35,15 @@ def product_page(session: requests.Session, urls: dict[str, str], pool: ThreadPo
         return product  # not found, bad id, catalog down: the catalog's answer stands
     page = product.get_json()
     degraded = []
-    similar = _get_json(session, f"{urls['catalog']}/api/v1/products",
-                        {"category": page.get("category_id"), "sort": "sales",
-                         "limit": RECOMMENDATIONS + 1}, ids)
+    category = page.get("category_id")
+
+    def best_sellers() -> tuple[dict | None, bool]:
+        found = _get_json(session, f"{urls['catalog']}/api/v1/products",
+                          {"category": category, "sort": "sales",
+                           "limit": RECOMMENDATIONS + 1}, ids)
+        return found, found is not None
+
+    similar = cache.get(("best sellers", category), best_sellers)
     if similar is None:
         degraded.append("recommendations")
         page["recommendations"] = None
@@ -48,6 +59,8 @@ def product_page(session: requests.Session, urls: dict[str, str], pool: ThreadPo
         degraded.append("reviews")
     page["degraded"] = degraded
     response = jsonify(page)
+    if degraded:
+        response.headers["Cache-Control"] = "no-store"  # whole again as soon as it can be
     for header in ("X-Request-ID", "X-Correlation-ID"):
         if header in product.headers:
             response.headers[header] = product.headers[header]

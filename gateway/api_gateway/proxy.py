@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import quote, unquote
 
 import requests
@@ -20,7 +21,16 @@ HOP_BY_HOP = {
 
 
 def pooled_session(pool_size: int) -> requests.Session:
+    """Keep-alive connections, up to ``pool_size`` per service.
+
+    Upstreams are named by configuration, so the environment's proxy settings and
+    ``~/.netrc`` are not looked up: requests would do it again for every request. A CA
+    bundle named the way requests reads it still applies.
+    """
     session = requests.Session()
+    session.trust_env = False
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+        "CURL_CA_BUNDLE") or True
     adapter = HTTPAdapter(pool_connections=16, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

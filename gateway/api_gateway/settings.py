@@ -18,6 +18,10 @@ class GatewaySettings(Settings):
     rate_limit_storage_uri: str = variable("RATE_LIMIT_STORAGE_URI", "memory://", secret=True)
     auth_rate_limit: str = variable("AUTH_RATE_LIMIT", "20/minute")
     aggregation_threads: int = variable("GATEWAY_AGGREGATION_THREADS", 8, validate=at_least(1))
+    # Anonymous answers of the public catalog are kept this long (0: not at all), at most
+    # this many: the age bound on a price or stock figure a shopper may see.
+    cache_ttl_ms: int = variable("GATEWAY_CACHE_TTL_MS", 1000, validate=at_least(0))
+    cache_entries: int = variable("GATEWAY_CACHE_ENTRIES", 2048, validate=at_least(1))
     # Which service answers where (<SERVICE>_SERVICE_URL each).
     upstreams: Upstreams = field(default_factory=lambda: Upstreams({}))
 
