@@ -74,6 +74,8 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
 
     @app.get("/api/v1/products/<string:product_id>")
     def product(product_id: str) -> Response:
+        if bearer_token() is not None:
+            verifier().verify(bearer_token())  # as on every other route: a bad token is a 401
         return respond(cache, request, lambda: product_page(
             session, routes.urls, pool, cache, product_id, timeouts))
 

@@ -12,7 +12,7 @@ from flask import Flask, jsonify, request
 
 from api_gateway.app import create_app
 from api_gateway.cache import ShortCache
-from api_gateway.routes import DEFAULT_UPSTREAMS, Upstreams
+from api_gateway.routes import SERVICES, Upstreams
 from service_runtime.auth import jwks
 from service_runtime.testing.plugin import bearer
 from service_runtime.testing.processes import free_port, served
@@ -69,7 +69,7 @@ def catalog():
 
 def gateway_for(catalog: Catalog, signing_key, monkeypatch, ttl_ms: int = 1000):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("GATEWAY_CACHE_TTL_MS", str(ttl_ms))
-    urls = dict.fromkeys(DEFAULT_UPSTREAMS, f"http://127.0.0.1:{free_port()}") | {
+    urls = dict.fromkeys(SERVICES, f"http://127.0.0.1:{free_port()}") | {
         "catalog": catalog.url, "aftersales": catalog.url, "order": catalog.url}
     return create_app(config={"AUTH_JWKS": jwks(signing_key)},
                       upstreams=Upstreams(urls)).test_client()

@@ -180,6 +180,10 @@ def test_a_valid_token_is_forwarded_a_bad_one_stops_at_the_gateway(gateway, sign
     assert forged.content_type == "application/problem+json"
     anonymous = gateway.get("/api/v1/orders")
     assert anonymous.status_code == 201, "the service decides whether a route needs a token"
+    # The product page is the gateway's own route: a forged token stops there too.
+    page = gateway.get("/api/v1/products/p-1", headers={"Authorization": "Bearer a.b.c"})
+    assert page.status_code == 401
+    assert page.content_type == "application/problem+json"
 
 
 def test_sign_in_routes_are_rate_limited_per_client(gateway):
