@@ -74,7 +74,12 @@ def laptop_default(name: str, default: str, *, read_by: Iterable[tuple[str, Proc
     Write it where the default is, ``variable("X_URL", laptop_default("X_URL", ...))``:
     a loopback default anywhere else fails ``tests/test_deploy_environment.py``.
     """
-    LAPTOP_DEFAULTS[name] = LaptopDefault(name, default, tuple(read_by), tuple(alternatives))
+    # Several packages may declare one variable (the gateway and order both read
+    # CART_SERVICE_URL): every declaration's readers must set it.
+    known = LAPTOP_DEFAULTS.get(name)
+    readers = (*(known.read_by if known else ()), *read_by)
+    LAPTOP_DEFAULTS[name] = LaptopDefault(name, default, tuple(dict.fromkeys(readers)),
+                                          tuple(alternatives))
     return default
 
 
