@@ -20,11 +20,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from service_runtime.config import KafkaSettings, env_str
+from service_runtime.config import KafkaSettings
 from service_runtime.logs import configure_logging
+from service_runtime.settings import Environment, Settings, variable
 
 log = logging.getLogger("shop-broker")
+
+
+@dataclass(frozen=True)
+class BrokerSettings(Settings):
+    # Comma-separated: the consumer groups whose dead-letter topics the broker creates.
+    consumer_groups: str = variable("SHOP_CONSUMER_GROUPS", "catalog,cart,order,payment")
 
 
 def broker_binary() -> str:
@@ -100,7 +108,9 @@ def in_child_process(work: Callable[[], None]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     configure_logging("broker")
-    settings = KafkaSettings.from_env()
+    environment = Environment()
+    settings, broker = KafkaSettings.read(environment), BrokerSettings.read(environment)
+    environment.check()
     default_host, _, default_port = settings.bootstrap_servers.split(",")[0].rpartition(":")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default=default_host or "127.0.0.1")
@@ -109,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="partitions of each topic (default: event_contracts.topics)")
     parser.add_argument(
         "--groups",
-        default=env_str("SHOP_CONSUMER_GROUPS", "catalog,cart,order,payment"),
+        default=broker.consumer_groups,
         help="consumer groups whose dead-letter topics to create",
     )
     args = parser.parse_args(argv)

@@ -20,23 +20,6 @@ from marshmallow import ValidationError
 from service_runtime.settings import Environment, Settings, at_least, variable
 
 
-def env_int(name: str, default: int) -> int:
-    """One integer variable, for a service that has no settings class yet; prefer one."""
-    return _one(int, name, default)
-
-
-def env_str(name: str, default: str) -> str:
-    """One text variable, for a service that has no settings class yet; prefer one."""
-    return _one(str, name, default)
-
-
-def _one(kind: type, name: str, default: Any) -> Any:
-    environment = Environment()
-    value = environment.value(kind, name, default)
-    environment.check()
-    return value
-
-
 class Process(StrEnum):
     """The ways a service runs (in Kubernetes: two Deployments and a Job)."""
 
@@ -74,7 +57,12 @@ def laptop_default(name: str, default: str, *, read_by: Iterable[tuple[str, Proc
     Write it where the default is, ``variable("X_URL", laptop_default("X_URL", ...))``:
     a loopback default anywhere else fails ``tests/test_deploy_environment.py``.
     """
-    LAPTOP_DEFAULTS[name] = LaptopDefault(name, default, tuple(read_by), tuple(alternatives))
+    # Several packages may declare one variable (the gateway and order both read
+    # CART_SERVICE_URL): every declaration's readers must set it.
+    known = LAPTOP_DEFAULTS.get(name)
+    readers = (*(known.read_by if known else ()), *read_by)
+    LAPTOP_DEFAULTS[name] = LaptopDefault(name, default, tuple(dict.fromkeys(readers)),
+                                          tuple(alternatives))
     return default
 
 
@@ -98,7 +86,9 @@ def local_api_url(service: str) -> str:
 
 def data_dir() -> Path:
     """Where the embedded default keeps SQLite files and other local state."""
-    path = Path(env_str("SHOP_DATA_DIR", "var")).resolve()
+    environment = Environment()
+    path = environment.value(Path, "SHOP_DATA_DIR", Path("var")).resolve()
+    environment.check()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -198,10 +188,13 @@ def database_url(service: str) -> str:
     ``DATABASE_URL`` without ``{service}`` is used as it is: right for a process that
     runs one service (a pod), wrong for a machine that runs them all.
     """
-    own = env_str(service_variable(service, "DATABASE_URL"), "")
+    environment = Environment()
+    # A URL may carry a password.
+    own = environment.value(str, service_variable(service, "DATABASE_URL"), "", secret=True)
+    shared = environment.value(str, "DATABASE_URL", "", secret=True)
+    environment.check()
     if own:
         return normalise_database_url(own)
-    shared = env_str("DATABASE_URL", "")
     if shared:
         return normalise_database_url(shared.replace(SERVICE_PLACEHOLDER, service))
     return f"sqlite:///{data_dir() / f'{service}.db'}"

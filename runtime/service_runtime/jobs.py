@@ -170,12 +170,10 @@ class RowJob:
                 .values(parked_at=None, attempts=0, next_attempt_at=None, lease_until=None)
                 .execution_options(synchronize_session=False)).rowcount
 
-    def loop(self, db: Database, active: Callable[[], bool] | None = None) -> Loop:
+    def loop(self, db: Database) -> Loop:
         """The worker loop: passes until stopped, pausing when nothing is due."""
 
         def run_pass(stop: threading.Event) -> bool:
-            if active is not None and not active():
-                return False
             return self.run_due(db, stop=stop).claimed >= self.batch
 
         return _forever(self.service, self.name, run_pass, self.idle_s, self.first_backoff_s)

@@ -1,6 +1,6 @@
 """HTTP routes of the order service: parse, call one use case, serialize."""
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 
 from order import buyer_orders, checkout
@@ -13,20 +13,12 @@ from order.schemas import (
     OrderSchema,
     PlaceOrderSchema,
 )
-from order.settings import OrderSettings
-from service_runtime.app import current_db
+from service_runtime.app import current_db, current_settings
 from service_runtime.http import current_user_id, idempotency_key, idempotent
 from service_runtime.openapi import SecuredBlueprint
 
-# Where ``create_app`` keeps the settings it read (app.config).
-SETTINGS = "ORDER_SETTINGS"
-
 blp = SecuredBlueprint("orders", __name__, url_prefix="/api/v1/orders",
                        description="Orders (signed in)")
-
-
-def current_settings() -> OrderSettings:
-    return current_app.config[SETTINGS]
 
 
 @blp.route("")

@@ -6,6 +6,7 @@ import click
 
 from order.handlers import handlers
 from order.models import Base
+from order.settings import OrderSettings
 from order.timers import order_timers
 from service_runtime.config import database_url
 from service_runtime.db import Database
@@ -28,8 +29,9 @@ DEFINITION = ServiceDefinition(
     worker_port=9104,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
+    settings=OrderSettings,
     handlers=handlers,
     commands=[load_demo_prices],
     # The payment deadline and the auto-complete after delivery.
-    loops=[order_timers],
+    loops=lambda settings: [order_timers(settings)],
 )

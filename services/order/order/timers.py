@@ -8,6 +8,7 @@ a racing event handler) move each order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
@@ -25,10 +26,10 @@ def run_timers(db: Database, at: datetime, *, auto_complete_after_s: int) -> boo
     return cancelled >= TIMER_BATCH or completed >= TIMER_BATCH
 
 
-def order_timers(db: Database) -> Loop:
-    """The worker loop (its settings read here, as the worker starts): the timers every
-    interval, backing off while they fail."""
-    settings = OrderSettings.from_env()
+def order_timers(settings: OrderSettings) -> Callable[[Database], Loop]:
+    """The worker loop of the timers, as the worker's settings say: every interval,
+    backing off while they fail."""
     tick = partial(run_timers, auto_complete_after_s=settings.auto_complete_after_s)
-    return PeriodicJob(service="order", name="order-timers", tick=tick,
-                       interval_s=settings.timer_interval_ms / 1000).loop(db)
+    job = PeriodicJob(service="order", name="order-timers", tick=tick,
+                      interval_s=settings.timer_interval_ms / 1000)
+    return job.loop

@@ -1,8 +1,8 @@
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
-from order.api import SETTINGS
 from order.app import create_app
 from order.cart_and_user_client import ADDRESS_FIELDS
 from order.definition import DEFINITION
@@ -29,15 +29,16 @@ PRICES = {"KETTLE": Money(9900, "CNY"), "MUG": Money(2500, "CNY"), "USD-THING": 
 def service_under_test(address_book, cart):
     """The order API, its checkout reading the stubbed cart and address book."""
     settings = OrderSettings(cart_service_url=cart.url, user_service_url=address_book.url)
-    return ServiceUnderTest(DEFINITION, create_app,
-                            {"MAX_CONTENT_LENGTH": 64 * 1024, SETTINGS: settings})
+    return ServiceUnderTest(DEFINITION, partial(create_app, settings=settings),
+                            {"MAX_CONTENT_LENGTH": 64 * 1024})
 
 
 @pytest.fixture
 def reconfigure(app, monkeypatch):
     """Change settings of the running API, as a restart with other variables would."""
     def change(**settings) -> None:
-        monkeypatch.setitem(app.config, SETTINGS, replace(app.config[SETTINGS], **settings))
+        monkeypatch.setitem(app.extensions, "settings",
+                            replace(app.extensions["settings"], **settings))
     return change
 
 

@@ -643,9 +643,9 @@ def test_auto_complete_after_delivery_once(place, consumer, db, order_of):
 def test_the_worker_loop_runs_both_timers_and_survives_a_failure(db, monkeypatch):
     from order import timers
     from order.definition import DEFINITION
+    from order.settings import OrderSettings
 
-    assert timers.order_timers in DEFINITION.loops
-    monkeypatch.setenv("ORDER_TIMER_INTERVAL_MS", "1")
+    [order_timers] = DEFINITION.loops_for(OrderSettings(timer_interval_ms=1))
     stop = threading.Event()
     passes: list[str] = []
 
@@ -662,5 +662,5 @@ def test_the_worker_loop_runs_both_timers_and_survives_a_failure(db, monkeypatch
 
     monkeypatch.setattr(timers, "cancel_overdue", cancel)
     monkeypatch.setattr(timers, "complete_delivered", complete)
-    timers.order_timers(db)(stop)
+    order_timers(db)(stop)
     assert passes == ["cancel", "cancel", "complete"]

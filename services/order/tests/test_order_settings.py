@@ -1,8 +1,11 @@
 """The order service's settings: read from the environment once, where the API and the
 worker are built."""
 
-from order.api import SETTINGS
+import pytest
+
 from order.settings import OrderSettings
+from service_runtime.config import local_api_url
+from service_runtime.settings import InvalidSettings
 
 VARIABLES = {
     "ORDER_PAYMENT_TIMEOUT_S": "600",
@@ -17,7 +20,9 @@ VARIABLES = {
 def test_every_variable_is_read_and_unset_ones_keep_their_defaults(monkeypatch):
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    assert OrderSettings.from_env() == OrderSettings()
+    # Unset, the cart and the address book are the services on this machine.
+    assert OrderSettings.from_env() == OrderSettings(
+        cart_service_url=local_api_url("cart"), user_service_url=local_api_url("user"))
     assert OrderSettings().payment_timeout_s == 30 * 60
     assert OrderSettings().auto_complete_after_s == 7 * 24 * 3600
 
@@ -37,7 +42,19 @@ def test_the_api_reads_its_settings_as_it_is_built(new_database, monkeypatch):
     app = create_app(database=new_database("settings"))
     try:
         monkeypatch.setenv("ORDER_PAYMENT_TIMEOUT_S", "1")  # too late: read once
-        assert app.config[SETTINGS].payment_timeout_s == 600
-        assert app.config[SETTINGS].cart_service_url == "http://cart-api:8103"
+        assert app.extensions["settings"].payment_timeout_s == 600
+        assert app.extensions["settings"].cart_service_url == "http://cart-api:8103"
     finally:
         app.extensions["db"].dispose()
+
+
+@pytest.mark.parametrize("value", ["soon", "0"])
+def test_a_bad_payment_timeout_stops_the_api_naming_the_variable(new_database, monkeypatch,
+                                                                 value):
+    from order.app import create_app
+
+    monkeypatch.setenv("ORDER_PAYMENT_TIMEOUT_S", value)
+    with pytest.raises(InvalidSettings) as raised:
+        create_app(database=new_database("settings"))
+    assert set(raised.value.problems) == {"ORDER_PAYMENT_TIMEOUT_S"}
+    assert repr(value) in str(raised.value)

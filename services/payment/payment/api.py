@@ -19,7 +19,7 @@ from payment.schemas import (
     TopUpSchema,
 )
 from payment.topups import top_up
-from service_runtime.app import current_db
+from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN
 from service_runtime.blueprint import Blueprint
 from service_runtime.http import current_user_id, idempotency_key, idempotent
@@ -46,8 +46,8 @@ class Payments(MethodView):
     @payments.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
     @idempotent(payments)
     def post(self, body):  # type: ignore[no-untyped-def]
-        payment, created = pay(current_db(), current_user_id(), body["order_id"],
-                               body["method"], idempotency_key())
+        payment, created = pay(current_db(), current_settings(), current_user_id(),
+                               body["order_id"], body["method"], idempotency_key())
         return (payment, 201) if created else (payment, 200)
 
     @signed_in
@@ -70,8 +70,8 @@ class Callback(MethodView):
     @payments.doc(summary="A provider's signed asynchronous notification (public)",
                   responses={"200": {"description": "Acknowledged, in the provider's format"}})
     def post(self, provider):  # type: ignore[no-untyped-def]
-        ack = handle_notification(current_db(), provider, request.get_data(),
-                                  request.headers)
+        ack = handle_notification(current_db(), current_settings(), provider,
+                                  request.get_data(), request.headers)
         return Response(ack.body, status=ack.status, mimetype=ack.content_type)
 
 
@@ -89,13 +89,14 @@ class SandboxCashier(MethodView):
     @payments.doc(summary="The sandbox provider's cashier page (HTML)")
     @payments.arguments(CashierQuerySchema, location="query")
     def get(self, query, provider, payment_id):  # type: ignore[no-untyped-def]
-        return _html(sandbox.cashier_page(current_db(), provider, payment_id, query["token"]))
+        return _html(sandbox.cashier_page(current_db(), current_settings(), provider,
+                                          payment_id, query["token"]))
 
     @payments.arguments(CashierQuerySchema, location="query")
     @payments.arguments(SandboxFormSchema, location="form")
     def post(self, query, form, provider, payment_id):  # type: ignore[no-untyped-def]
-        return _html(sandbox.submit(current_db(), provider, payment_id, query["token"],
-                                    form["payment_id"], form["outcome"]))
+        return _html(sandbox.submit(current_db(), current_settings(), provider, payment_id,
+                                    query["token"], form["payment_id"], form["outcome"]))
 
 
 @top_ups.route("")
@@ -105,8 +106,9 @@ class TopUps(MethodView):
     @top_ups.alt_response(200, schema=PaymentSchema, description="Replay of an Idempotency-Key")
     @idempotent(top_ups)
     def post(self, body):  # type: ignore[no-untyped-def]
-        payment, created = top_up(current_db(), current_user_id(), body["package_id"],
-                                  body["amount"], body["method"], idempotency_key())
+        payment, created = top_up(current_db(), current_settings(), current_user_id(),
+                                  body["package_id"], body["amount"], body["method"],
+                                  idempotency_key())
         return (payment, 201) if created else (payment, 200)
 
 

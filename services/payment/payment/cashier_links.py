@@ -21,8 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payment.models import Payment, SandboxKey
-from payment.settings import Settings
-from service_runtime.config import env_int
+from payment.settings import PaymentSettings
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.errors import Problem
 from service_runtime.ids import utcnow as now
@@ -39,11 +38,6 @@ class CashierTokenInvalid(Problem):
 
 class CashierTokenExpired(Problem):
     status, slug, title = 403, "cashier-token-expired", "This cashier link has expired"
-
-
-def cashier_ttl_s() -> int:
-    """How long a cashier link works after its payment was created."""
-    return env_int("PAYMENT_CASHIER_TTL_S", 1800)
 
 
 def _cashier_secret(session: Session) -> str:
@@ -72,13 +66,13 @@ def cashier_token(session: Session, provider: str, payment_id: str,
     return f"{expires}.{signature}"
 
 
-def cashier_url(session: Session, base: str, provider: str, payment_id: str,
+def cashier_url(session: Session, settings: PaymentSettings, provider: str, payment_id: str,
                 created_at: datetime) -> str:
     """What the provider answers when the merchant creates a trade: where the buyer pays
-    it, valid for this payment only and for :func:`cashier_ttl_s` seconds."""
+    it, valid for this payment only and for ``settings.cashier_ttl_s`` seconds."""
     token = cashier_token(session, provider, payment_id,
-                          created_at + timedelta(seconds=cashier_ttl_s()))
-    return f"{base}/api/v1/payments/sandbox/{provider}/{payment_id}?token={token}"
+                          created_at + timedelta(seconds=settings.cashier_ttl_s))
+    return f"{settings.public_url}/api/v1/payments/sandbox/{provider}/{payment_id}?token={token}"
 
 
 def check_cashier_token(db: Database, provider: str, payment_id: str, token: str | None,
@@ -99,8 +93,8 @@ def check_cashier_token(db: Database, provider: str, payment_id: str, token: str
         raise CashierTokenExpired("start a new payment from the shop")
 
 
-def start_trade(session: Session, payment: Payment) -> None:
+def start_trade(session: Session, settings: PaymentSettings, payment: Payment) -> None:
     """Create the trade at the provider: it answers the cashier link the buyer follows."""
-    payment.next_action_url = cashier_url(session, Settings.from_env().public_url,
-                                          payment.method, payment.id, payment.created_at)
+    payment.next_action_url = cashier_url(session, settings, payment.method, payment.id,
+                                          payment.created_at)
 

@@ -11,9 +11,10 @@ from payment import (
 from payment.handlers import handlers
 from payment.models import Base
 from payment.sandbox import notifier as sandbox_notifier
+from payment.settings import PaymentSettings
 from service_runtime.config import database_url
 from service_runtime.db import Database
-from service_runtime.service import ServiceDefinition
+from service_runtime.service import LoopFactory, ServiceDefinition
 
 
 @click.command("credit-wallet", help="Credit USER's wallet with AMOUNT minor units (fen).")
@@ -35,6 +36,13 @@ def retry_parked_refunds() -> None:
     click.echo(f"payment: {count} parked refund(s) will be tried again")
 
 
+def worker_loops(settings: PaymentSettings) -> list[LoopFactory]:
+    """The refund submitter, and the sandbox's notifier while the sandbox stands in for
+    the providers."""
+    sandbox = [sandbox_notifier(settings)] if settings.sandbox else []
+    return [*sandbox, refunds.refund_submitter(settings)]
+
+
 DEFINITION = ServiceDefinition(
     name="payment",
     app="payment.app:create_app()",
@@ -42,7 +50,8 @@ DEFINITION = ServiceDefinition(
     worker_port=9105,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
+    settings=PaymentSettings,
     handlers=handlers,
     commands=[credit_wallet, retry_parked_refunds],
-    loops=[sandbox_notifier, refunds.refund_submitter],
+    loops=worker_loops,
 )

@@ -30,7 +30,7 @@ from payment.domain import (
 )
 from payment.models import Payable, Payment
 from payment.providers import Ack, adapter
-from payment.settings import Settings
+from payment.settings import PaymentSettings
 from service_runtime.db import Database
 from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
@@ -39,7 +39,7 @@ from service_runtime.ids import utcnow as now
 log = logging.getLogger(__name__)
 
 
-def pay(db: Database, user_id: str, order_id: str, method: str,
+def pay(db: Database, settings: PaymentSettings, user_id: str, order_id: str, method: str,
         idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
     """Start paying an order; return (payment, created). Never charges an order twice.
 
@@ -78,7 +78,7 @@ def pay(db: Database, user_id: str, order_id: str, method: str,
                 session.add(payment)
                 events.cash_on_delivery_chosen(session, payment, at)
             else:
-                start_trade(session, payment)
+                start_trade(session, settings, payment)
                 session.add(payment)
         return payment
 
@@ -120,13 +120,14 @@ def cash_collected(session: Session, order_id: str) -> None:
 # Provider notifications
 
 
-def handle_notification(db: Database, provider: str, body: bytes,
+def handle_notification(db: Database, settings: PaymentSettings, provider: str, body: bytes,
                         headers: Mapping[str, str]) -> Ack:
     """A provider tells us how a payment went. Verified, fresh, the right amount, or refused
     (400, nothing changes). Applied in one transaction; a repeat changes nothing."""
     module = adapter(provider)
-    notification = module.parse(body, headers, sandbox.merchant_credentials(db, provider))
-    check_fresh(notification.sent_at, now(), Settings.from_env().callback_max_age_s)
+    notification = module.parse(body, headers,
+                                sandbox.merchant_credentials(db, provider, settings))
+    check_fresh(notification.sent_at, now(), settings.callback_max_age_s)
     with db.transaction() as session:
         payment = session.get(Payment, notification.payment_id)
         if payment is None or payment.method != provider:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from payment.domain import (
     return_trigger,
 )
 from payment.models import Payable, Payment, Refund
+from payment.settings import DEFAULTS, PaymentSettings
 from service_runtime.db import Database
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
@@ -149,7 +150,7 @@ def _complete_refund(session: Session, refund_id: str, provider_refund_no: str |
     events.refund_issued(session, refund, refunded_total, paid, at)
 
 
-def _submit_refund(db: Database, refund_id: str, at: datetime) -> None:
+def _submit_refund(db: Database, refund_id: str, at: datetime, *, sandbox_on: bool) -> None:
     """Ask the provider to refund, then complete the refund in one transaction.
 
     The provider call happens outside any transaction and is idempotent per refund id
@@ -158,32 +159,44 @@ def _submit_refund(db: Database, refund_id: str, at: datetime) -> None:
     with db.read() as session:
         refund = session.get(Refund, refund_id)
     assert refund is not None
+    if not sandbox_on:
+        raise RuntimeError(f"no {refund.method} refund API is configured "
+                           "(PAYMENT_SANDBOX is off)")
     refund_no = sandbox.submit_refund(db, refund.method, refund_id, refund.payment_id,
                                       refund.amount)
     with db.transaction() as session:
         _complete_refund(session, refund_id, refund_no)
 
 
-# A provider refund that keeps failing is tried 8 times over about 10 minutes, then
+# A provider refund that keeps failing is tried this often over about 10 minutes, then
 # parked (``Refund.parked_at``, alert JobRowsParked) for an operator.
-REFUND_SUBMISSION = RowJob(
-    service="payment", name="refund-submission", model=Refund,
-    pending=lambda: Refund.status == RefundStatus.PENDING, run=_submit_refund,
-    order_by=lambda: Refund.created_at, max_attempts=8, first_backoff_s=5, max_backoff_s=300,
-    idle_s=1)
+REFUND_ATTEMPTS = 8
 
 
-def refund_submitter(db: Database) -> Callable[[threading.Event], None]:
+def refund_submission(settings: PaymentSettings, limit: int = 20) -> RowJob:
+    """The job submitting pending provider refunds, to the providers ``settings`` name."""
+    return RowJob(
+        service="payment", name="refund-submission", model=Refund,
+        pending=lambda: Refund.status == RefundStatus.PENDING,
+        run=partial(_submit_refund, sandbox_on=settings.sandbox),
+        order_by=lambda: Refund.created_at, max_attempts=REFUND_ATTEMPTS, first_backoff_s=5,
+        max_backoff_s=300, idle_s=1, batch=limit)
+
+
+def refund_submitter(settings: PaymentSettings) -> Callable[[Database], Callable[
+        [threading.Event], None]]:
     """The worker loop that submits pending provider refunds and completes them."""
-    return REFUND_SUBMISSION.loop(db)
+    return refund_submission(settings).loop
 
 
-def process_pending_refunds(db: Database, at: datetime | None = None, limit: int = 20) -> int:
+def process_pending_refunds(db: Database, at: datetime | None = None, limit: int = 20,
+                            settings: PaymentSettings = DEFAULTS) -> int:
     """Submit due pending provider refunds; complete each in its own transaction. Return
     how many were completed."""
-    return replace(REFUND_SUBMISSION, batch=limit).run_due(db, at).succeeded
+    return refund_submission(settings, limit).run_due(db, at).succeeded
 
 
 def retry_parked_refunds(db: Database) -> int:
-    """Give parked refunds a fresh set of attempts (the provider's problem was fixed)."""
-    return REFUND_SUBMISSION.unpark(db)
+    """Give parked refunds a fresh set of attempts (the provider's problem was fixed);
+    which refunds are parked does not depend on the settings."""
+    return refund_submission(DEFAULTS).unpark(db)

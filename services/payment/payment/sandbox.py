@@ -5,7 +5,8 @@ buyer pays (or fails to), then an asynchronous notification, signed with the
 provider's own key, POSTed to the merchant's notify URL and retried with backoff
 until the merchant acknowledges it the provider's way. The sandbox keeps its keys in
 its own table (as a provider keeps them); the merchant side reads only the public
-half or the shared secret (:func:`merchant_credentials`), or takes real ones from env.
+half or the shared secret (:func:`merchant_credentials`), or takes the real ones its
+settings name.
 
 A real provider learns the trade's amount when the merchant creates it through an
 API; the sandbox reads the pending payment instead. Enabled by ``PAYMENT_SANDBOX``.
@@ -40,7 +41,7 @@ from payment.domain import (
 from payment.models import Payment, SandboxKey, SandboxNotification
 from payment.providers import Credentials, SigningKeys, Trade, adapter
 from payment.providers.crypto import generate_rsa_pair
-from service_runtime.config import Process, env_str, laptop_default
+from payment.settings import DEFAULTS, PaymentSettings
 from service_runtime.db import Database
 from service_runtime.errors import Conflict, InvalidInput
 from service_runtime.ids import time_ordered_id
@@ -53,28 +54,6 @@ Send = Callable[[str, bytes, dict[str, str]], tuple[int | None, str]]
 
 class TradeAlreadyPaid(Conflict):
     slug, title = "trade-already-paid", "This trade was already paid at the provider"
-
-
-def enabled() -> bool:
-    return env_str("PAYMENT_SANDBOX", "true").lower() in ("1", "true", "yes", "on")
-
-
-# The gateway's address as the provider's servers reach it (the sandbox's notifications).
-DEFAULT_NOTIFY_URL = laptop_default("PAYMENT_NOTIFY_URL", "http://127.0.0.1:8080",
-                                    read_by=[("payment", Process.API)])
-
-
-def notify_base() -> str:
-    return env_str("PAYMENT_NOTIFY_URL", DEFAULT_NOTIFY_URL).rstrip("/")
-
-
-def app_id(provider: str) -> str:
-    """The merchant's id at the provider (Alipay app_id, WeChat Pay mchid)."""
-    if provider == Provider.ALIPAY:
-        return env_str("ALIPAY_APP_ID", "2021000000000001")
-    if provider == Provider.WECHAT:
-        return env_str("WECHATPAY_MCHID", "1900000001")
-    return ""
 
 
 # -- keys ------------------------------------------------------------------------------
@@ -107,36 +86,33 @@ def _stored_keys(db: Database, provider: str) -> SandboxKey:
             return session.get(SandboxKey, provider)
 
 
-def signing_keys(db: Database, provider: str) -> SigningKeys:
+def signing_keys(db: Database, provider: str,
+                 settings: PaymentSettings = DEFAULTS) -> SigningKeys:
+    """The sandbox's keys as it signs for the merchant ``settings`` name."""
     stored = _stored_keys(db, provider)
     return SigningKeys(private_key=stored.private_key, secret=stored.secret,
-                       serial=stored.serial, app_id=app_id(provider))
+                       serial=stored.serial, app_id=settings.app_id(provider))
 
 
-def merchant_credentials(db: Database, provider: str) -> Credentials:
-    """What the merchant verifies ``provider``'s notifications with: env, else the sandbox's
-    public half (never its private key)."""
-    env = {
-        Provider.ALIPAY: Credentials(public_key=env_str("ALIPAY_PUBLIC_KEY", "") or None),
-        Provider.WECHAT: Credentials(public_key=env_str("WECHATPAY_PUBLIC_KEY", "") or None,
-                                     secret=env_str("WECHATPAY_APIV3_KEY", "") or None,
-                                     serial=env_str("WECHATPAY_SERIAL", "") or None),
-        Provider.CARD: Credentials(secret=env_str("CARD_WEBHOOK_SECRET", "") or None),
-    }[provider]
-    if env.public_key or env.secret:
-        return Credentials(env.public_key, env.secret, env.serial, app_id(provider) or None)
-    if not enabled():
-        return Credentials(app_id=app_id(provider) or None)
+def merchant_credentials(db: Database, provider: str, settings: PaymentSettings) -> Credentials:
+    """What the merchant verifies ``provider``'s notifications with: the configured keys,
+    else the sandbox's public half (never its private key)."""
+    configured = settings.provider_credentials(provider)
+    app_id = settings.app_id(provider) or None
+    if configured.public_key or configured.secret:
+        return Credentials(configured.public_key, configured.secret, configured.serial, app_id)
+    if not settings.sandbox:
+        return Credentials(app_id=app_id)
     stored = _stored_keys(db, provider)
     return Credentials(public_key=stored.public_key, secret=stored.secret,
-                       serial=stored.serial, app_id=app_id(provider) or None)
+                       serial=stored.serial, app_id=app_id)
 
 
 # -- the cashier -------------------------------------------------------------------------
 
-def _pending_payment(db: Database, provider: str, payment_id: str,
-                     token: str | None) -> Payment:
-    if not enabled():
+def _pending_payment(db: Database, settings: PaymentSettings, provider: str,
+                     payment_id: str, token: str | None) -> Payment:
+    if not settings.sandbox:
         raise SandboxDisabled()
     if provider not in tuple(Provider):
         raise PaymentNotFound(f"no provider {provider}")
@@ -149,10 +125,11 @@ def _pending_payment(db: Database, provider: str, payment_id: str,
     return payment
 
 
-def cashier_page(db: Database, provider: str, payment_id: str, token: str | None) -> str:
+def cashier_page(db: Database, settings: PaymentSettings, provider: str, payment_id: str,
+                 token: str | None) -> str:
     """The provider's cashier: what is paid, to whom, and one form to pay or fail (it
     posts back to the page's own URL, token included)."""
-    payment = _pending_payment(db, provider, payment_id, token)
+    payment = _pending_payment(db, settings, provider, payment_id, token)
     subject = (f"订单 Order {payment.order_id}" if payment.kind == PaymentKind.ORDER
                else "钱包充值 Wallet top-up")
     return _page(f"{provider} sandbox cashier", f"""
@@ -174,10 +151,10 @@ def cashier_page(db: Database, provider: str, payment_id: str, token: str | None
 </form>""")
 
 
-def submit(db: Database, provider: str, payment_id: str, token: str | None,
-           form_payment_id: str, outcome: str) -> str:
+def submit(db: Database, settings: PaymentSettings, provider: str, payment_id: str,
+           token: str | None, form_payment_id: str, outcome: str) -> str:
     """The buyer paid (or failed) at the cashier: record the trade, queue the notification."""
-    payment = _pending_payment(db, provider, payment_id, token)
+    payment = _pending_payment(db, settings, provider, payment_id, token)
     if form_payment_id != payment_id:
         raise InvalidInput("the form is for another payment")
     at = now()
@@ -191,7 +168,7 @@ def submit(db: Database, provider: str, payment_id: str, token: str | None,
             id=time_ordered_id("ntf"), provider=provider, payment_id=payment_id,
             trade_no=f"{provider[:2].upper()}{secrets.token_hex(12)}", outcome=outcome,
             amount=payment.amount, currency=payment.currency,
-            url=f"{notify_base()}/api/v1/payments/callbacks/{provider}", attempts=0,
+            url=f"{settings.notify_url}/api/v1/payments/callbacks/{provider}", attempts=0,
             acknowledged=False, next_attempt_at=at, created_at=at))
     word = "paid" if outcome == TradeOutcome.SUCCESS else "declined"
     return _page(f"{provider} sandbox", f"<p>Payment {escape(payment_id)} {word}. The merchant "
@@ -214,7 +191,8 @@ def http_send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | Non
         return None, repr(exc)
 
 
-def _deliver(send: Send) -> Callable[[Database, str, datetime], None]:
+def _deliver(send: Send, settings: PaymentSettings) -> Callable[[Database, str, datetime],
+                                                               None]:
     def deliver(db: Database, notification_id: str, at: datetime) -> None:
         """Sign afresh (a new timestamp, the same notify id), as providers do, so a retry
         after an outage is not refused as stale. No transaction is open while the merchant
@@ -227,7 +205,7 @@ def _deliver(send: Send) -> Callable[[Database, str, datetime], None]:
                       succeeded=notification.outcome == TradeOutcome.SUCCESS,
                       amount=notification.amount,
                       currency=notification.currency, notify_id=notification.id)
-        body, headers = module.build(trade, signing_keys(db, notification.provider), at)
+        body, headers = module.build(trade, signing_keys(db, notification.provider, settings), at)
         status, text = send(notification.url, body, headers)
         ok = status is not None and module.acknowledged(status, text)
         with db.transaction() as session:
@@ -241,20 +219,21 @@ def _deliver(send: Send) -> Callable[[Database, str, datetime], None]:
     return deliver
 
 
-def delivery(send: Send = http_send, limit: int = 20) -> RowJob:
+def delivery(settings: PaymentSettings, send: Send = http_send, limit: int = 20) -> RowJob:
     """The job delivering the sandbox's notifications: retried with backoff (2 s, 4 s ...
     at most 5 min apart) until acknowledged, parked after 15 tries (about 2.5 hours), as a
     provider gives up at last."""
     return RowJob(service="payment", name="sandbox-notifications", model=SandboxNotification,
                   pending=lambda: SandboxNotification.acknowledged.is_(False),
-                  run=_deliver(send), order_by=lambda: SandboxNotification.next_attempt_at,
+                  run=_deliver(send, settings),
+                  order_by=lambda: SandboxNotification.next_attempt_at,
                   max_attempts=15, first_backoff_s=2, max_backoff_s=300, batch=limit)
 
 
 def deliver_due(db: Database, send: Send = http_send, at: datetime | None = None,
-                limit: int = 20) -> int:
+                limit: int = 20, settings: PaymentSettings = DEFAULTS) -> int:
     """Send every due, unacknowledged notification once; return how many were sent."""
-    return delivery(send, limit).run_due(db, at).claimed
+    return delivery(settings, send, limit).run_due(db, at).claimed
 
 
 def notifications(db: Database, payment_id: str | None) -> list[dict]:
@@ -275,14 +254,14 @@ def submit_refund(db: Database, method: str, refund_id: str, payment_id: str,
                   amount: int) -> str:
     """Ask ``method``'s provider to refund; return its refund number.
 
-    Only the sandbox is implemented: it refunds at once (its own bookkeeping is the
-    refund number, derived from the refund id so asking twice is the same refund).
+    Only the sandbox is implemented (the caller checks it is on): it refunds at once (its
+    own bookkeeping is the refund number, derived from the refund id so asking twice is
+    the same refund).
     """
-    if not enabled():
-        raise RuntimeError(f"no {method} refund API is configured (PAYMENT_SANDBOX is off)")
     return f"{method[:2].upper()}RF{refund_id}"[:64]
 
 
-def notifier(db: Database) -> Callable[[threading.Event], None]:
-    """The worker loop that delivers the sandbox's notifications (while it is enabled)."""
-    return delivery().loop(db, active=enabled)
+def notifier(settings: PaymentSettings) -> Callable[[Database], Callable[[threading.Event],
+                                                                          None]]:
+    """The worker loop that delivers the sandbox's notifications."""
+    return delivery(settings).loop

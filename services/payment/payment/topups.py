@@ -10,6 +10,7 @@ from payment import ledger
 from payment.cashier_links import start_trade
 from payment.domain import PaymentKind, PaymentStatus, top_up_amounts
 from payment.models import Payment
+from payment.settings import PaymentSettings
 from service_runtime.db import Database
 from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
 from service_runtime.ids import time_ordered_id
@@ -30,8 +31,9 @@ def packages() -> list[TopUpPackage]:
             for package_id, (price, credit) in ledger.TOP_UP_PACKAGES.items()]
 
 
-def top_up(db: Database, user_id: str, package_id: str | None, amount: int | None,
-           method: str, idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
+def top_up(db: Database, settings: PaymentSettings, user_id: str, package_id: str | None,
+           amount: int | None, method: str,
+           idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
     """Start a wallet top-up through a provider; the wallet is credited on its success."""
     price, credit = top_up_amounts(ledger.TOP_UP_PACKAGES, package_id, amount)
 
@@ -42,7 +44,7 @@ def top_up(db: Database, user_id: str, package_id: str | None, amount: int | Non
                               status=PaymentStatus.PENDING, kind=PaymentKind.TOP_UP,
                               credit=credit, package_id=package_id,
                               **idempotency_columns(idempotency_key), created_at=now())
-            start_trade(session, payment)
+            start_trade(session, settings, payment)
             session.add(payment)
         return payment
 

@@ -1,5 +1,6 @@
 import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,15 @@ def contract_event(event_type: str, event_id: str | None = None, **data):  # typ
 @pytest.fixture
 def service_under_test():
     return ServiceUnderTest(DEFINITION, create_app)
+
+
+@pytest.fixture
+def reconfigure(app, monkeypatch):
+    """Change settings of the running API, as a restart with other variables would."""
+    def change(**settings) -> None:
+        monkeypatch.setitem(app.extensions, "settings",
+                            replace(app.extensions["settings"], **settings))
+    return change
 
 
 @pytest.fixture

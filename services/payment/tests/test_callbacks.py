@@ -15,6 +15,7 @@ from payment import ledger, sandbox
 from payment.models import Payable, Payment, Refund, SandboxNotification
 from payment.providers import Trade, adapter
 from payment.refunds import process_pending_refunds
+from payment.settings import DEFAULTS
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import outbox_events
 from service_runtime.testing.processes import served
@@ -142,7 +143,7 @@ def test_forged_unsigned_stale_and_wrong_amount_notifications_change_nothing(
     forger = sandbox.SigningKeys(
         private_key=sandbox.generate_rsa_pair()[0],
         secret="0123456789abcdef0123456789abcdef" if provider == "wechat" else "whsec_forged",
-        serial=sandbox.signing_keys(db, provider).serial, app_id=sandbox.app_id(provider))
+        serial=sandbox.signing_keys(db, provider).serial, app_id=DEFAULTS.app_id(provider))
     forged = module.build(Trade(payment["id"], "T-forged", True, 14900, "CNY", "n1"), forger,
                           utcnow())
     body, headers = signed(db, provider, payment["id"], 14900)
@@ -255,15 +256,16 @@ def test_the_notifier_retries_with_backoff_until_acknowledged(client, db, alice,
     assert status_of(db, payment["id"]) == "succeeded"
 
 
-def test_the_notifier_loop_delivers_over_real_http(app, db, alice, due_order, monkeypatch):
+def test_the_notifier_loop_delivers_over_real_http(app, db, alice, due_order, reconfigure):
     with served(app) as url:
-        monkeypatch.setenv("PAYMENT_NOTIFY_URL", url)
+        reconfigure(notify_url=url)
         client = app.test_client()
         due_order("ord_1")
         payment = start_payment(client, alice, "card")
         pay_at_cashier(client, payment)
         stop = threading.Event()
-        loop = threading.Thread(target=sandbox.notifier(db), args=(stop,))
+        loop = threading.Thread(target=sandbox.notifier(app.extensions["settings"])(db),
+                                args=(stop,))
         loop.start()
         done = threading.Event()
 
@@ -280,7 +282,7 @@ def test_the_notifier_loop_delivers_over_real_http(app, db, alice, due_order, mo
         assert len(outbox_events(db, "PaymentConfirmed")) == 1
 
 
-def test_the_cashier_refuses_what_it_cannot_pay(client, db, alice, due_order, monkeypatch):
+def test_the_cashier_refuses_what_it_cannot_pay(client, db, alice, due_order, reconfigure):
     due_order("ord_1")
     payment = start_payment(client, alice, "alipay")
     path = cashier_path(payment)
@@ -295,7 +297,7 @@ def test_the_cashier_refuses_what_it_cannot_pay(client, db, alice, due_order, mo
                                    "outcome": "success"}).status_code == 200
     again = client.post(path, data={"payment_id": payment["id"], "outcome": "success"})
     assert again.status_code == 409
-    monkeypatch.setenv("PAYMENT_SANDBOX", "false")
+    reconfigure(sandbox=False)
     assert client.get(path).status_code == 404
 
 
@@ -306,10 +308,10 @@ def test_the_sandbox_notifications_view_is_for_admins(client, alice):
 
 
 def test_the_merchant_verifies_with_keys_from_env_when_given(client, db, alice, due_order,
-                                                             monkeypatch):
+                                                             reconfigure):
     due_order("ord_1")
     payment = start_payment(client, alice, "card")
-    monkeypatch.setenv("CARD_WEBHOOK_SECRET", "whsec_from_env")
+    reconfigure(card_webhook_secret="whsec_from_env")
     body, headers = signed(db, "card", payment["id"], 14900)  # the sandbox's own secret
     assert callback(client, "card", body, headers).status_code == 400
     from payment.providers import card

@@ -109,7 +109,7 @@ def test_another_payment_s_token_does_not_open_this_one(client, db, alice, bob, 
     assert unchanged(db, mine, theirs)
 
 
-def test_an_expired_token_is_refused(client, db, alice, due_order, monkeypatch):
+def test_an_expired_token_is_refused(client, db, alice, due_order, reconfigure):
     due_order("ord_1")
     payment = start(client, alice)
     path, _ = cashier(payment)
@@ -121,7 +121,7 @@ def test_an_expired_token_is_refused(client, db, alice, due_order, monkeypatch):
                    "cashier-token-expired")
     assert unchanged(db, payment)
 
-    monkeypatch.setenv("PAYMENT_CASHIER_TTL_S", "0")  # links die as they are made
+    reconfigure(cashier_ttl_s=0)  # links die as they are made
     due_order("ord_2")
     at_once = start(client, alice, order_id="ord_2")
     path, token = cashier(at_once)

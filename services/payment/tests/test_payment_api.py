@@ -208,8 +208,8 @@ def test_paying_needs_a_signed_in_user(client, due_order):
 
 
 def test_a_provider_payment_is_pending_with_a_redirect_to_the_cashier(
-        client, db, alice, due_order, monkeypatch):
-    monkeypatch.setenv("PAYMENT_PUBLIC_URL", "https://shop.example")
+        client, db, alice, due_order, reconfigure):
+    reconfigure(public_url="https://shop.example")
     due_order("ord_1", amount=14900)
     first = pay(client, alice, method="alipay")
     second = pay(client, alice, method="wechat")

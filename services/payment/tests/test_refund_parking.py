@@ -10,7 +10,7 @@ from payment import sandbox
 from payment.definition import retry_parked_refunds as retry_parked_refunds_command
 from payment.models import Refund
 from payment.providers import Trade, adapter
-from payment.refunds import REFUND_SUBMISSION, process_pending_refunds, retry_parked_refunds
+from payment.refunds import REFUND_ATTEMPTS, process_pending_refunds, retry_parked_refunds
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import outbox_events
 
@@ -44,18 +44,18 @@ def test_a_refund_failing_every_attempt_is_parked_and_not_retried(
 
     monkeypatch.setattr(sandbox, "submit_refund", provider_down)
     at = utcnow()
-    for attempt in range(1, REFUND_SUBMISSION.max_attempts + 1):
+    for attempt in range(1, REFUND_ATTEMPTS + 1):
         assert process_pending_refunds(db, at) == 0
         assert process_pending_refunds(db, at) == 0, "not again before its backoff"
         refund = the_refund(db)
         assert (len(calls), refund.attempts) == (attempt, attempt)
-        if attempt < REFUND_SUBMISSION.max_attempts:
+        if attempt < REFUND_ATTEMPTS:
             assert refund.parked_at is None and refund.next_attempt_at > at
             at = refund.next_attempt_at
     refund = the_refund(db)
     assert refund.parked_at is not None and refund.status == "pending"
     assert process_pending_refunds(db, at + timedelta(days=30)) == 0
-    assert len(calls) == REFUND_SUBMISSION.max_attempts, "a parked refund is not retried"
+    assert len(calls) == REFUND_ATTEMPTS, "a parked refund is not retried"
     assert outbox_events(db, "RefundIssued") == []
 
     monkeypatch.setattr(sandbox, "submit_refund", submit)  # the provider is back; the
