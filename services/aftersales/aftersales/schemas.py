@@ -15,6 +15,7 @@ from aftersales.domain import (
     mask_user,
 )
 from service_runtime.bounds import INT32_MAX
+from service_runtime.money import MoneySchema
 from service_runtime.paging import PageQuerySchema
 
 SKU_CODE = validate.And(
@@ -26,11 +27,6 @@ ORDER_ID = validate.Length(min=1, max=64)
 
 def _text(max_length: int, **kwargs):  # type: ignore[no-untyped-def]
     return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
-
-
-class MoneySchema(Schema):
-    amount = fields.Integer(metadata={"description": "In minor units (fen)"})
-    currency = fields.String()
 
 
 # -- returns ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, post_dump, validate
 
 from cart.domain import MAX_QUANTITY, SKU_PATTERN
+from service_runtime.money import MoneySchema
 
 SKU_CODE = validate.And(
     validate.Length(min=1, max=64),
@@ -19,11 +20,6 @@ class AddItemSchema(Schema):
 
 class QuantitySchema(Schema):
     quantity = fields.Integer(required=True, strict=True, validate=QUANTITY)
-
-
-class MoneySchema(Schema):
-    amount = fields.Integer(metadata={"description": "In minor units (fen)"})
-    currency = fields.String()
 
 
 class CartLineSchema(Schema):

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from catalog.domain import SORTS, Cursor, InvalidCursor, rating_average
 from service_runtime.bounds import INT32_MAX, QueryInteger
+from service_runtime.money import MoneySchema
 from service_runtime.paging import Cursor as CursorField
 from service_runtime.paging import page_limit
 
@@ -16,10 +17,12 @@ SKU_CODE = validate.And(
 )
 
 
-class MoneySchema(Schema):
+class PriceSchema(MoneySchema):
+    """A price as the catalog takes it: the runtime's money, under the catalog's ceiling."""
+
     amount = fields.Integer(required=True, strict=True,
-                            validate=validate.Range(min=0, max=MAX_PRICE))
-    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+                            validate=validate.Range(min=0, max=MAX_PRICE),
+                            metadata={"description": "In minor units (fen)"})
 
 
 def _attributes(**kwargs):  # type: ignore[no-untyped-def]
@@ -212,7 +215,7 @@ class SuggestionsSchema(Schema):
 class NewSkuSchema(Schema):
     sku = fields.String(required=True, validate=SKU_CODE)
     attributes = _attributes(load_default=dict)
-    price = fields.Nested(MoneySchema, required=True)
+    price = fields.Nested(PriceSchema, required=True)
     stock = fields.Integer(load_default=0, strict=True,
                            validate=validate.Range(min=0, max=MAX_STOCK))
 
@@ -232,7 +235,7 @@ class NewProductSchema(Schema):
 class SkuChangeSchema(Schema):
     sku = fields.String(required=True, validate=SKU_CODE)
     attributes = _attributes()
-    price = fields.Nested(MoneySchema)
+    price = fields.Nested(PriceSchema)
 
 
 class ProductChangesSchema(Schema):
