@@ -82,8 +82,8 @@ def test_it_writes_the_service_its_contract_processes_and_topics(checkout):
     assert (package / "migrations/shelf_0001_notes.py").exists()
     assert "api_port=8190,\n    worker_port=9190," in (package / "definition.py").read_text()
     procfile = (checkout / "Procfile").read_text()
-    assert procfile.endswith("shelf-api: env -u PORT python -m shelf api\n"
-                             "shelf-worker: python -m shelf worker\n")
+    assert procfile.endswith("shelf-api: exec env -u PORT python -m shelf api\n"
+                             "shelf-worker: exec python -m shelf worker\n")
     topics = (checkout / "deploy/k8s/kafka/topics.yaml").read_text()
     assert "topicName: ShelfNoteCreated" in topics and "topicName: shelf.dead-letters" in topics
     kustomization = (checkout / "deploy/k8s/base/kustomization.yaml").read_text()

@@ -166,8 +166,8 @@ def add_processes(root: Path, service: NewService) -> list[Path]:
     if not path.exists():
         return []
     with path.open("a") as procfile:
-        procfile.write(f"{service.name}-api: env -u PORT python -m {service.name} api\n"
-                       f"{service.name}-worker: python -m {service.name} worker\n")
+        procfile.write(f"{service.name}-api: exec env -u PORT python -m {service.name} api\n"
+                       f"{service.name}-worker: exec python -m {service.name} worker\n")
     return [path]
 
 
