@@ -85,6 +85,8 @@ class KafkaSettings:
     session_timeout_ms: int = 10000
     heartbeat_interval_ms: int = 2000
     max_poll_records: int = 200
+    # The embedded broker holds a fetch for about half of this whatever arrives meanwhile.
+    fetch_max_wait_ms: int = 20
     request_timeout_ms: int = 30000
     # For topics the platform creates itself (production declares its topics too).
     replication_factor: int = 1
@@ -101,6 +103,7 @@ class KafkaSettings:
                 "KAFKA_HEARTBEAT_INTERVAL_MS", cls.heartbeat_interval_ms
             ),
             max_poll_records=env_int("KAFKA_MAX_POLL_RECORDS", cls.max_poll_records),
+            fetch_max_wait_ms=env_int("KAFKA_FETCH_MAX_WAIT_MS", cls.fetch_max_wait_ms),
             request_timeout_ms=env_int("KAFKA_REQUEST_TIMEOUT_MS", cls.request_timeout_ms),
             replication_factor=env_int("KAFKA_REPLICATION_FACTOR", cls.replication_factor),
             extra=json.loads(env_str("KAFKA_CLIENT_OPTIONS", "{}")),
@@ -118,7 +121,7 @@ class KafkaSettings:
 class DeliverySettings:
     """How hard the outbox relay and the consumer loop try."""
 
-    relay_poll_interval_ms: int = 200
+    relay_poll_interval_ms: int = 1000  # a fallback: commits wake the relay
     relay_batch_size: int = 500
     outbox_retention_hours: int = 72
     consumer_max_attempts: int = 5
