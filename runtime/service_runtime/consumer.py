@@ -17,10 +17,11 @@ commit and the offset commit redelivers records the inbox then skips.
 Waiting: fetches wait at most ``KAFKA_FETCH_MAX_WAIT_MS`` at the broker (the embedded
 broker holds a fetch for about half of that even when records arrive meanwhile, so
 this bounds a hop's delay). When the broker runs on this machine, so do the relays
-that publish to it: a consumer that got nothing for a second stops fetching and
+that publish to it: there a consumer with nothing to do does not fetch at all but
 sleeps on a wake socket (:mod:`service_runtime.wake`) that those relays wake when they
-publish to its topics, fetching anyway twice a second in case a wake went missing.
-So an idle worker costs next to nothing and a busy one never waits for a timeout.
+have published to its topics, and fetches anyway twice a second in case a wake went
+missing. So an idle worker costs next to nothing, and records are fetched when they
+are there rather than whenever a fetch timeout comes round.
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ from service_runtime.wake import Waiter, topic_channel
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_MS = 500  # how long one poll waits for records (and a stop waits for a poll)
-IDLE_AFTER_S = 1.0  # nothing for this long: stop fetching, sleep on the wake socket
-IDLE_FETCH_EVERY_S = 0.5  # ... but fetch this often anyway
+IDLE_FETCH_EVERY_S = 0.5  # with a wake socket: fetch at least this often (a wake may be lost)
+WOKEN_POLL_MS = 100  # woken: fetch this long (plus fetch waits) before sleeping again
 LAG_REPORT_EVERY_S = 1.0
 
 
@@ -254,18 +255,10 @@ class EventConsumer:
         if broker_on_this_machine(self.kafka):
             waiter = Waiter(*(topic_channel(topic) for topic in topics))
         log.info("consumer started", extra={"group": self.group, "topics": topics})
-        last_records = time.monotonic()
+        batch: dict = {}
         try:
             while not stop.is_set():
-                timeout_ms = POLL_TIMEOUT_MS
-                if not consumer.assignment():
-                    last_records = time.monotonic()  # joining the group takes polls
-                idle = time.monotonic() - last_records > IDLE_AFTER_S
-                if waiter is not None and idle and not waiter.wait(IDLE_FETCH_EVERY_S):
-                    timeout_ms = 2 * self.kafka.fetch_max_wait_ms + 10  # one fetch
-                batch = consumer.poll(timeout_ms=timeout_ms)
-                if batch:
-                    last_records = time.monotonic()
+                batch = self._poll(consumer, waiter, more=bool(batch))
                 offsets: dict[TopicPartition, OffsetAndMetadata] = {}
                 # The whole polled batch is finished even when stop is set meanwhile:
                 # SIGTERM means "finish what you hold, commit, exit".
@@ -288,6 +281,25 @@ class EventConsumer:
             consumer.close(autocommit=False)
             self.dead_letters.close()
             log.info("consumer stopped", extra={"group": self.group})
+
+    def _poll(self, consumer, waiter: Waiter | None, more: bool) -> dict:  # type: ignore[no-untyped-def]
+        """The next records. With a waiter: the answer to the fetch in flight right after
+        a batch, else sleep until a relay wakes us (or the fallback) and fetch until
+        records come.
+
+        Every wake is sent after the broker appended the records it announces, and the
+        waiter is drained before the fetches that follow, so no record waits for the
+        fallback unless its wake went missing.
+        """
+        if waiter is None or not consumer.assignment():  # joining the group takes polls
+            return consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+        if more:
+            # The fetch sent as the last batch came back may hold records whose wake was
+            # used up before it: wait for its answer before sleeping.
+            return consumer.poll(timeout_ms=2 * self.kafka.fetch_max_wait_ms)
+        waiter.wait(IDLE_FETCH_EVERY_S)
+        # A fetch sent before the records were appended comes back empty: allow a second.
+        return consumer.poll(timeout_ms=WOKEN_POLL_MS + 3 * self.kafka.fetch_max_wait_ms)
 
     def _commit(self, consumer, offsets) -> None:  # type: ignore[no-untyped-def]
         try:

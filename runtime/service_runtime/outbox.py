@@ -58,6 +58,7 @@ _INSERT = insert(outbox_messages)  # built once; rows are passed as parameters
 # One channel per database suffices: NOTIFY never leaves the database it was sent in.
 NOTIFY_CHANNEL = "shop_outbox"
 _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+MARK_AFTER_S = 0.25  # published rows are marked in one transaction at most this late
 _channels: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
@@ -149,6 +150,8 @@ class OutboxRelay:
         self._producer = None
         self._last_housekeeping = 0.0
         self._waiter: Waiter | None = None
+        self._unmarked: set[int] = set()
+        self._unmarked_since = 0.0
 
     @property
     def producer(self):  # type: ignore[no-untyped-def]
@@ -163,6 +166,11 @@ class OutboxRelay:
         must not block the service's writers): rows are read, published and then
         marked in a second short transaction. Only one relay per database runs this
         at a time (see :class:`RelayLease`), so rows go out in id order.
+
+        Marking waits until ``MARK_AFTER_S`` passed or a batch's worth is due, so rows
+        published one by one as their commits wake the relay share one write
+        transaction; meanwhile this relay remembers what it published. A crash before
+        the marking publishes them again, as any crash before marking does.
         """
         with self.db.read() as session:
             rows = session.execute(
@@ -175,8 +183,10 @@ class OutboxRelay:
                 )
                 .where(outbox_messages.c.published_at.is_(None))
                 .order_by(outbox_messages.c.id)
-                .limit(self.delivery.relay_batch_size)
+                .limit(self.delivery.relay_batch_size + len(self._unmarked))
             ).all()
+        rows = [row for row in rows if row.id not in self._unmarked]
+        rows = rows[: self.delivery.relay_batch_size]
         if not rows:
             return 0
         crash_point("relay.before_publish")
@@ -192,19 +202,36 @@ class OutboxRelay:
         self.producer.flush(timeout=self.kafka.request_timeout_ms / 1000)
         for future in futures:
             future.get(timeout=0)  # raises if the broker did not acknowledge
+        wake({topic_channel(self.kafka.topic(row.event_type)) for row in rows})
         crash_point("relay.after_publish")
+        if not self._unmarked:
+            self._unmarked_since = time.monotonic()
+        self._unmarked.update(row.id for row in rows)
+        for row in rows:
+            OUTBOX_PUBLISHED.labels(self.service, row.event_type).inc()
+        if self.marking_due_in() == 0:
+            self.mark_published()
+        return len(rows)
+
+    def marking_due_in(self) -> float | None:
+        """Seconds until published rows must be marked (None: nothing to mark)."""
+        if not self._unmarked:
+            return None
+        if len(self._unmarked) >= self.delivery.relay_batch_size:
+            return 0.0
+        return max(0.0, self._unmarked_since + MARK_AFTER_S - time.monotonic())
+
+    def mark_published(self) -> None:
+        """Mark what this relay published (and the broker acknowledged) as published."""
+        if not self._unmarked:
+            return
         with self.db.transaction() as session:
             session.execute(
                 update(outbox_messages)
-                .where(outbox_messages.c.id.in_([row.id for row in rows]))
+                .where(outbox_messages.c.id.in_(sorted(self._unmarked)))
                 .values(published_at=utcnow())
             )
-        topics = set()
-        for row in rows:
-            OUTBOX_PUBLISHED.labels(self.service, row.event_type).inc()
-            topics.add(self.kafka.topic(row.event_type))
-        wake(topic_channel(topic) for topic in topics)
-        return len(rows)
+        self._unmarked.clear()
 
     def housekeeping(self) -> None:
         """Refresh the backlog gauges and drop rows published long ago."""
@@ -252,6 +279,8 @@ class OutboxRelay:
                         self.housekeeping()
                         self._last_housekeeping = time.monotonic()
                     published = self.publish_pending()
+                    if self.marking_due_in() == 0:
+                        self.mark_published()
                     failures = 0
                 except Exception:
                     failures += 1
@@ -264,10 +293,16 @@ class OutboxRelay:
                     stop.wait(delay)
                     continue
                 if published < self.delivery.relay_batch_size:
-                    waiter.wait(fallback_s)
+                    due = self.marking_due_in()
+                    waiter.wait(fallback_s if due is None else min(due, fallback_s))
         finally:
             if listener is not None:
                 listener.join(timeout=5)
+            try:
+                self.mark_published()
+            except Exception:
+                log.warning("marking published rows failed; they will be published again",
+                            exc_info=True)
             lease.release()
             self.close()
             self._waiter = None
