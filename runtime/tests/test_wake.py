@@ -75,6 +75,20 @@ def test_committing_outbox_rows_wakes_the_relay_and_a_rollback_does_not(db):
         waiter.close()
 
 
+def test_a_savepoint_rolled_back_after_an_emit_keeps_the_wake_at_commit(db):
+    waiter = Waiter(relay_channel(db.engine))
+    try:
+        with db.transaction() as session:
+            tally_service.outbox.emit(session, tally_service.EVENT, key="s0",
+                                      data={"stream": "s0", "seq": 1})
+            with pytest.raises(RuntimeError), session.begin_nested():
+                raise RuntimeError("only the savepoint goes")
+            assert waiter.wait(0.05) is False, "nothing before the commit"
+        assert waiter.wait(5) is True
+    finally:
+        waiter.close()
+
+
 def test_a_relay_wakes_at_another_process_commit_long_before_its_fallback_poll(tally, tmp_path):
     """On SQLite through the wake socket; on PostgreSQL through NOTIFY alone (the other
     process's wake directory is elsewhere, as on another machine)."""
