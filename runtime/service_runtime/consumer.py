@@ -293,13 +293,15 @@ class EventConsumer:
         """
         if waiter is None or not consumer.assignment():  # joining the group takes polls
             return consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+        fetch_ms = self.kafka.fetch_max_wait_ms
         if more:
             # The fetch sent as the last batch came back may hold records whose wake was
             # used up before it: wait for its answer before sleeping.
-            return consumer.poll(timeout_ms=2 * self.kafka.fetch_max_wait_ms)
-        waiter.wait(IDLE_FETCH_EVERY_S)
-        # A fetch sent before the records were appended comes back empty: allow a second.
-        return consumer.poll(timeout_ms=WOKEN_POLL_MS + 3 * self.kafka.fetch_max_wait_ms)
+            return consumer.poll(timeout_ms=fetch_ms)
+        if waiter.wait(IDLE_FETCH_EVERY_S):
+            # A fetch sent before the records were appended comes back empty: allow more.
+            return consumer.poll(timeout_ms=WOKEN_POLL_MS + 3 * fetch_ms)
+        return consumer.poll(timeout_ms=fetch_ms + 10)  # the fallback: one fetch
 
     def _commit(self, consumer, offsets) -> None:  # type: ignore[no-untyped-def]
         try:
