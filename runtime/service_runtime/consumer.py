@@ -11,8 +11,10 @@ For every record, in partition order:
    moves on.
 
 Offsets are committed explicitly, only for records whose transaction committed (or
-that were dead-lettered), after each polled batch. A crash between a database
-commit and the offset commit redelivers records the inbox then skips.
+that were dead-lettered), after their batch, at most a quarter of a second later (so
+that records handled one by one share a commit request) and whenever the loop stops.
+A crash between a database commit and the offset commit redelivers records the inbox
+then skips.
 
 Waiting: fetches wait at most ``KAFKA_FETCH_MAX_WAIT_MS`` at the broker (the embedded
 broker holds a fetch for about half of that even when records arrive meanwhile, so
@@ -68,6 +70,7 @@ POLL_TIMEOUT_MS = 500  # how long one poll waits for records (and a stop waits f
 IDLE_FETCH_EVERY_S = 0.5  # with a wake socket: fetch at least this often (a wake may be lost)
 WOKEN_POLL_MS = 100  # woken: fetch this long (plus fetch waits) before sleeping again
 LAG_REPORT_EVERY_S = 1.0
+OFFSETS_COMMIT_EVERY_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -256,10 +259,15 @@ class EventConsumer:
             waiter = Waiter(*(topic_channel(topic) for topic in topics))
         log.info("consumer started", extra={"group": self.group, "topics": topics})
         batch: dict = {}
+        # Offsets of records whose transactions committed, sent to the broker at most
+        # OFFSETS_COMMIT_EVERY_S later (and at any stop): one request for many records.
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        offsets_since = 0.0
         try:
             while not stop.is_set():
                 batch = self._poll(consumer, waiter, more=bool(batch))
-                offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+                if batch and not offsets:
+                    offsets_since = time.monotonic()
                 # The whole polled batch is finished even when stop is set meanwhile:
                 # SIGTERM means "finish what you hold, commit, exit".
                 for tp, records in batch.items():
@@ -270,12 +278,15 @@ class EventConsumer:
                         )
                         offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
                         crash_point("consumer.after_apply")
-                if offsets:
+                if offsets and time.monotonic() - offsets_since >= OFFSETS_COMMIT_EVERY_S:
                     self._commit(consumer, offsets)
+                    offsets = {}
                 if time.monotonic() - self._lag_reported_at > LAG_REPORT_EVERY_S:
                     self._report_lag(consumer)
                     self._lag_reported_at = time.monotonic()
         finally:
+            if offsets:
+                self._commit(consumer, offsets)
             if waiter is not None:
                 waiter.close()
             consumer.close(autocommit=False)

@@ -29,7 +29,7 @@ import weakref
 import zlib
 from datetime import UTC, timedelta
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,15 @@ NOTIFY_CHANNEL = "shop_outbox"
 _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
 MARK_AFTER_S = 0.25  # published rows are marked in one transaction at most this late
 _channels: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+_NOTIFIED = "shop_outbox_notified"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _notify_again_after(session: Session, _transaction: object) -> None:
+    # Any end, a savepoint's too: a NOTIFY rolled back with a savepoint must be sent again.
+    session.info.pop(_NOTIFIED, None)
 
 
 def relay_channel(engine: Engine) -> str:
@@ -124,9 +133,9 @@ class Outbox:
             },
         )
         engine = session.get_bind().engine
-        if engine.dialect.name == "postgresql":
-            # Delivered at commit, not before; repeats within a transaction fold into one.
-            session.execute(_NOTIFY)
+        if engine.dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
+            session.execute(_NOTIFY)  # delivered at commit, not before
+            session.info[_NOTIFIED] = True
         channel = relay_channel(engine)
         call_after_commit(session, channel, lambda: wake([channel]))
         BUSINESS_EVENTS.labels(self.service, event_type).inc()
