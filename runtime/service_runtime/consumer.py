@@ -71,6 +71,7 @@ IDLE_FETCH_EVERY_S = 0.5  # with a wake socket: fetch at least this often (a wak
 WOKEN_POLL_MS = 100  # woken: fetch this long (plus fetch waits) before sleeping again
 LAG_REPORT_EVERY_S = 1.0
 OFFSETS_COMMIT_EVERY_S = 0.25
+SETTLING_S = 5.0  # after an assignment changed, poll plainly (positions are being found)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ class EventConsumer:
         self.dead_letters = dead_letters or DeadLetterPublisher(kafka, group)
         self._lag_reported: set[TopicPartition] = set()
         self._lag_reported_at = 0.0
+        self._assignment: set[TopicPartition] = set()
+        self._assigned_at = 0.0
 
     # -- one record -----------------------------------------------------------------
 
@@ -302,7 +305,12 @@ class EventConsumer:
         waiter is drained before the fetches that follow, so no record waits for the
         fallback unless its wake went missing.
         """
-        if waiter is None or not consumer.assignment():  # joining the group takes polls
+        assignment = consumer.assignment()
+        if assignment != self._assignment:
+            self._assignment, self._assigned_at = assignment, time.monotonic()
+        if (waiter is None or not assignment
+                or time.monotonic() - self._assigned_at < SETTLING_S):
+            # Joining the group and finding the partitions' positions take full polls.
             return consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
         fetch_ms = self.kafka.fetch_max_wait_ms
         if more:
