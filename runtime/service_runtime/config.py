@@ -103,6 +103,8 @@ class KafkaSettings(Settings):
     heartbeat_interval_ms: int = variable("KAFKA_HEARTBEAT_INTERVAL_MS", 2000,
                                           validate=at_least(1))
     max_poll_records: int = variable("KAFKA_MAX_POLL_RECORDS", 200, validate=at_least(1))
+    # The embedded broker holds a fetch for about half of this whatever arrives meanwhile.
+    fetch_max_wait_ms: int = variable("KAFKA_FETCH_MAX_WAIT_MS", 20, validate=at_least(1))
     request_timeout_ms: int = variable("KAFKA_REQUEST_TIMEOUT_MS", 30000, validate=at_least(1))
     # For topics the platform creates itself (production declares its topics too).
     replication_factor: int = variable("KAFKA_REPLICATION_FACTOR", 1, validate=at_least(1))
@@ -121,7 +123,8 @@ class KafkaSettings(Settings):
 class DeliverySettings(Settings):
     """How hard the outbox relay and the consumer loop try."""
 
-    relay_poll_interval_ms: int = variable("OUTBOX_POLL_INTERVAL_MS", 200, validate=at_least(1))
+    # A fallback: a commit that wrote outbox rows wakes the relay.
+    relay_poll_interval_ms: int = variable("OUTBOX_POLL_INTERVAL_MS", 1000, validate=at_least(1))
     relay_batch_size: int = variable("OUTBOX_BATCH_SIZE", 500, validate=at_least(1))
     outbox_retention_hours: int = variable("OUTBOX_RETENTION_HOURS", 72, validate=at_least(1))
     consumer_max_attempts: int = variable("CONSUMER_MAX_ATTEMPTS", 5, validate=at_least(1))

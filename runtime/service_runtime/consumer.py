@@ -11,8 +11,19 @@ For every record, in partition order:
    moves on.
 
 Offsets are committed explicitly, only for records whose transaction committed (or
-that were dead-lettered), after each polled batch. A crash between a database
-commit and the offset commit redelivers records the inbox then skips.
+that were dead-lettered), after their batch, at most a quarter of a second later (so
+that records handled one by one share a commit request) and whenever the loop stops.
+A crash between a database commit and the offset commit redelivers records the inbox
+then skips.
+
+Waiting: fetches wait at most ``KAFKA_FETCH_MAX_WAIT_MS`` at the broker (the embedded
+broker holds a fetch for about half of that even when records arrive meanwhile, so
+this bounds a hop's delay). When the broker runs on this machine, so do the relays
+that publish to it: there a consumer with nothing to do does not fetch at all but
+sleeps on a wake socket (:mod:`service_runtime.wake`) that those relays wake when they
+have published to its topics, and fetches anyway twice a second in case a wake went
+missing. So an idle worker costs next to nothing, and records are fetched when they
+are there rather than whenever a fetch timeout comes round.
 """
 
 from __future__ import annotations
@@ -27,9 +38,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import tenacity
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from event_contracts import REGISTRY, ContractViolation, UnknownEvent
@@ -37,11 +48,12 @@ from event_contracts.envelope import EnvelopeSchema
 from event_contracts.topics import PARTITIONS, dead_letter_topic
 from service_runtime import context
 from service_runtime.config import DeliverySettings, KafkaSettings
-from service_runtime.db import Database
+from service_runtime.db import Database, insert_if_absent
 from service_runtime.dead_letters import DeadLetterPublisher
 from service_runtime.faults import crash_point
 from service_runtime.ids import utcnow
-from service_runtime.kafka import ensure_topics, make_consumer
+from service_runtime.jobs import backoff
+from service_runtime.kafka import broker_on_this_machine, ensure_topics, make_consumer
 from service_runtime.metrics import (
     CONSUMER_LAG,
     MESSAGES_CONSUMED,
@@ -50,8 +62,16 @@ from service_runtime.metrics import (
     MESSAGES_FAILED,
 )
 from service_runtime.tables import processed_events
+from service_runtime.wake import Waiter, topic_channel
 
 log = logging.getLogger(__name__)
+
+POLL_TIMEOUT_MS = 500  # how long one poll waits for records (and a stop waits for a poll)
+IDLE_FETCH_EVERY_S = 0.5  # with a wake socket: fetch at least this often (a wake may be lost)
+WOKEN_POLL_MS = 100  # woken: fetch this long (plus fetch waits) before sleeping again
+LAG_REPORT_EVERY_S = 1.0
+OFFSETS_COMMIT_EVERY_S = 0.25
+SETTLING_S = 5.0  # after an assignment changed, poll plainly (positions are being found)
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,9 @@ class EventConsumer:
         self.delivery = delivery
         self.dead_letters = dead_letters or DeadLetterPublisher(kafka, group)
         self._lag_reported: set[TopicPartition] = set()
+        self._lag_reported_at = 0.0
+        self._assignment: set[TopicPartition] = set()
+        self._assigned_at = 0.0
 
     # -- one record -----------------------------------------------------------------
 
@@ -150,24 +173,14 @@ class EventConsumer:
         """Apply an event once: False if the inbox says it was applied before."""
         handler = self.handlers.resolve(event.type, event.version)
         with self.db.transaction() as session:
-            seen = session.execute(
-                select(processed_events.c.event_id).where(
-                    processed_events.c.consumer_group == self.group,
-                    processed_events.c.event_id == event.id,
-                )
-            ).first()
-            if seen is not None:
-                return False
-            # Should a concurrent consumer (during a rebalance) commit the same id
-            # first, this insert fails, the attempt is retried and finds it above.
-            session.execute(
-                insert(processed_events).values(
-                    consumer_group=self.group,
-                    event_id=event.id,
-                    event_type=event.type,
-                    processed_at=utcnow(),
-                )
+            # A concurrent consumer (during a rebalance) holding the same id waits here
+            # until it commits, and then this one finds the id taken.
+            first_time = insert_if_absent(
+                session, processed_events, consumer_group=self.group, event_id=event.id,
+                event_type=event.type, processed_at=utcnow(),
             )
+            if not first_time:
+                return False
             with context.bound(correlation_id=event.correlation_id, causation_id=event.id):
                 handler(session, event)
         return True
@@ -185,30 +198,34 @@ class EventConsumer:
         except InvalidMessage as exc:
             self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
             return "dead-lettered"
-        attempts = self.delivery.consumer_max_attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                applied = self.apply(event)
-            except Exception as exc:
-                MESSAGES_FAILED.labels(self.service, logical, self.group).inc()
-                log.warning(
-                    "handler failed",
-                    extra={"event_id": event.id, "event_type": event.type, "attempt": attempt,
-                           "error": repr(exc)},
-                )
-                if attempt == attempts:
-                    self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
-                    return "dead-lettered"
-                delay = min(self.delivery.consumer_backoff_ms * 2 ** (attempt - 1),
-                            self.delivery.consumer_backoff_max_ms)
-                time.sleep(delay / 1000)
-                continue
-            if applied:
-                MESSAGES_CONSUMED.labels(self.service, logical, self.group).inc()
-                return "applied"
-            MESSAGES_DUPLICATE.labels(self.service, logical, self.group).inc()
-            return "duplicate"
-        raise AssertionError("unreachable")
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.delivery.consumer_max_attempts),
+            wait=tenacity.wait_exponential(multiplier=self.delivery.consumer_backoff_ms / 1000,
+                                           max=self.delivery.consumer_backoff_max_ms / 1000),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    applied = self._apply_logging_failures(
+                        event, logical, attempt.retry_state.attempt_number)
+        except Exception as exc:
+            self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
+            return "dead-lettered"
+        if applied:
+            MESSAGES_CONSUMED.labels(self.service, logical, self.group).inc()
+            return "applied"
+        MESSAGES_DUPLICATE.labels(self.service, logical, self.group).inc()
+        return "duplicate"
+
+    def _apply_logging_failures(self, event: Event, logical: str, attempt: int) -> bool:
+        try:
+            return self.apply(event)
+        except Exception as exc:
+            MESSAGES_FAILED.labels(self.service, logical, self.group).inc()
+            log.warning("handler failed", extra={"event_id": event.id, "event_type": event.type,
+                                                 "attempt": attempt, "error": repr(exc)})
+            raise
 
     def _dead_letter(self, topic, key, value, headers, position, error, extra) -> None:  # type: ignore[no-untyped-def]
         self.dead_letters.publish(
@@ -222,14 +239,16 @@ class EventConsumer:
     def ensure_topics(self, stop: threading.Event) -> None:
         """Create the consumed and dead-letter topics, waiting for the broker if it is away."""
         wanted = [*self.handlers.event_types, dead_letter_topic(self.group)]
+        failures = 0
         while not stop.is_set():
             try:
                 ensure_topics(self.kafka, wanted, PARTITIONS, timeout_s=10)
                 return
             except Exception as exc:
+                failures += 1
                 log.warning("broker unavailable; waiting to create topics",
                             extra={"error": repr(exc)})
-                stop.wait(2)
+                stop.wait(backoff(failures, 1.0, 10.0))
 
     def run(self, stop: threading.Event) -> None:
         self.ensure_topics(stop)
@@ -238,11 +257,20 @@ class EventConsumer:
         topics = [self.kafka.topic(t) for t in self.handlers.event_types]
         consumer = make_consumer(self.kafka, self.group)
         consumer.subscribe(topics)
+        waiter = None
+        if broker_on_this_machine(self.kafka):
+            waiter = Waiter(*(topic_channel(topic) for topic in topics))
         log.info("consumer started", extra={"group": self.group, "topics": topics})
+        batch: dict = {}
+        # Offsets of records whose transactions committed, sent to the broker at most
+        # OFFSETS_COMMIT_EVERY_S later (and at any stop): one request for many records.
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        offsets_since = 0.0
         try:
             while not stop.is_set():
-                batch = consumer.poll(timeout_ms=500)
-                offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+                batch = self._poll(consumer, waiter, more=bool(batch))
+                if batch and not offsets:
+                    offsets_since = time.monotonic()
                 # The whole polled batch is finished even when stop is set meanwhile:
                 # SIGTERM means "finish what you hold, commit, exit".
                 for tp, records in batch.items():
@@ -253,13 +281,46 @@ class EventConsumer:
                         )
                         offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
                         crash_point("consumer.after_apply")
-                if offsets:
+                if offsets and time.monotonic() - offsets_since >= OFFSETS_COMMIT_EVERY_S:
                     self._commit(consumer, offsets)
-                self._report_lag(consumer)
+                    offsets = {}
+                if time.monotonic() - self._lag_reported_at > LAG_REPORT_EVERY_S:
+                    self._report_lag(consumer)
+                    self._lag_reported_at = time.monotonic()
         finally:
+            if offsets:
+                self._commit(consumer, offsets)
+            if waiter is not None:
+                waiter.close()
             consumer.close(autocommit=False)
             self.dead_letters.close()
             log.info("consumer stopped", extra={"group": self.group})
+
+    def _poll(self, consumer, waiter: Waiter | None, more: bool) -> dict:  # type: ignore[no-untyped-def]
+        """The next records. With a waiter: the answer to the fetch in flight right after
+        a batch, else sleep until a relay wakes us (or the fallback) and fetch until
+        records come.
+
+        Every wake is sent after the broker appended the records it announces, and the
+        waiter is drained before the fetches that follow, so no record waits for the
+        fallback unless its wake went missing.
+        """
+        assignment = consumer.assignment()
+        if assignment != self._assignment:
+            self._assignment, self._assigned_at = assignment, time.monotonic()
+        if (waiter is None or not assignment
+                or time.monotonic() - self._assigned_at < SETTLING_S):
+            # Joining the group and finding the partitions' positions take full polls.
+            return consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+        fetch_ms = self.kafka.fetch_max_wait_ms
+        if more:
+            # The fetch sent as the last batch came back may hold records whose wake was
+            # used up before it: wait for its answer before sleeping.
+            return consumer.poll(timeout_ms=fetch_ms)
+        if waiter.wait(IDLE_FETCH_EVERY_S):
+            # A fetch sent before the records were appended comes back empty: allow more.
+            return consumer.poll(timeout_ms=WOKEN_POLL_MS + 3 * fetch_ms)
+        return consumer.poll(timeout_ms=fetch_ms + 10)  # the fallback: one fetch
 
     def _commit(self, consumer, offsets) -> None:  # type: ignore[no-untyped-def]
         try:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, event, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from service_runtime.config import normalise_database_url
 
@@ -89,6 +89,28 @@ def insert_if_absent(session: Session, table: Any, **values: Any) -> bool:
     # RETURNING, not rowcount: psycopg reports no row count for this statement.
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(literal(1))
     return session.execute(statement).first() is not None
+
+
+_AFTER_COMMIT = "shop_after_commit"
+
+
+def call_after_commit(session: Session, key: str, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once after ``session``'s transaction commits (never if it rolls
+    back); registering the same ``key`` again in one transaction changes nothing."""
+    session.info.setdefault(_AFTER_COMMIT, {}).setdefault(key, callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, {}).values():
+        callback()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_commit(session: Session, transaction: SessionTransaction) -> None:
+    # Only the outermost transaction's end: a savepoint rolled back keeps what came before.
+    if transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

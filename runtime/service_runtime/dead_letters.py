@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import tenacity
+
 from event_contracts.topics import dead_letter_topic
 from service_runtime.config import KafkaSettings
 from service_runtime.ids import utcnow
@@ -50,22 +52,27 @@ class DeadLetterPublisher:
             **(extra or {}),
         }
         all_headers = original + [(k, v.encode()) for k, v in added.items()]
-        last_error: Exception | None = None
-        for attempt in range(10):
-            try:
-                if self._producer is None:
-                    self._producer = make_producer(self.kafka)
-                self._producer.send(self.topic, key=key, value=value, headers=all_headers).get(
-                    timeout=self.kafka.request_timeout_ms / 1000
-                )
-                log.error("dead-lettered",
-                          extra={"position": position, "error": added["dlq.error"]})
-                return
-            except Exception as exc:
-                last_error = exc
-                self.close()  # a producer in a fatal state is not reused
-                time.sleep(min(0.2 * 2**attempt, 5))
-        raise RuntimeError(f"could not write the dead letter for {position}") from last_error
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(10),
+            wait=tenacity.wait_exponential(multiplier=0.2, max=5),
+        )
+        try:
+            retrying(self._send, key, value, all_headers)
+        except tenacity.RetryError as exc:
+            raise RuntimeError(f"could not write the dead letter for {position}") from (
+                exc.last_attempt.exception())
+        log.error("dead-lettered", extra={"position": position, "error": added["dlq.error"]})
+
+    def _send(self, key: bytes | None, value: bytes, headers: list) -> None:
+        try:
+            if self._producer is None:
+                self._producer = make_producer(self.kafka)
+            self._producer.send(self.topic, key=key, value=value, headers=headers).get(
+                timeout=self.kafka.request_timeout_ms / 1000
+            )
+        except Exception:
+            self.close()  # a producer in a fatal state is not reused
+            raise
 
     def close(self) -> None:
         if self._producer is not None:

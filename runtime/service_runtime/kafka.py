@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import socket
-import time
 from collections.abc import Iterable
 
+import tenacity
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
@@ -52,6 +53,7 @@ def make_consumer(settings: KafkaSettings, group_id: str, **overrides: object) -
         "session_timeout_ms": settings.session_timeout_ms,
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
         "max_poll_records": settings.max_poll_records,
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
         **overrides,
     }
     return KafkaConsumer(**options)
@@ -62,26 +64,44 @@ def ensure_topics(
 ) -> None:
     """Create the (logical) topics that do not exist yet; retry while the broker starts."""
     wanted = [settings.topic(name) for name in names]
-    deadline = time.monotonic() + timeout_s
-    while True:
+    for attempt in tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(KafkaError),
+        stop=tenacity.stop_after_delay(timeout_s),
+        wait=tenacity.wait_exponential(multiplier=0.1, max=2),
+        before_sleep=lambda state: log.info(
+            "waiting for the broker to create topics",
+            extra={"error": str(state.outcome.exception())}),
+        reraise=True,
+    ):
+        with attempt:
+            _create_missing(settings, wanted, partitions)
+
+
+def _create_missing(settings: KafkaSettings, wanted: list[str], partitions: int) -> None:
+    admin = KafkaAdminClient(**_common(settings))
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                new = [NewTopic(t, partitions, settings.replication_factor) for t in missing]
+                admin.create_topics(new, timeout_ms=10000)
+    finally:
+        admin.close()
+
+
+def broker_on_this_machine(settings: KafkaSettings) -> bool:
+    """True when every bootstrap server is a loopback address (the embedded default)."""
+    for server in settings.bootstrap_servers.split(","):
+        host = server.strip().rpartition(":")[0].strip("[]")
+        if host == "localhost":
+            continue
         try:
-            admin = KafkaAdminClient(**_common(settings))
-            try:
-                existing = set(admin.list_topics())
-                missing = [t for t in wanted if t not in existing]
-                replicas = settings.replication_factor
-                if missing:
-                    with contextlib.suppress(TopicAlreadyExistsError):
-                        new = [NewTopic(t, partitions, replicas) for t in missing]
-                        admin.create_topics(new, timeout_ms=10000)
-                return
-            finally:
-                admin.close()
-        except KafkaError as exc:
-            if time.monotonic() > deadline:
-                raise
-            log.info("waiting for the broker to create topics", extra={"error": str(exc)})
-            time.sleep(0.5)
+            if not ipaddress.ip_address(host).is_loopback:
+                return False
+        except ValueError:
+            return False
+    return True
 
 
 def broker_reachable(settings: KafkaSettings, timeout_s: float = 1.0) -> bool:

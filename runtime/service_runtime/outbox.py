@@ -5,27 +5,41 @@ publishes unpublished rows in id order (acks=all, idempotent producer, key = the
 aggregate id) and marks them published only after the broker acknowledged them. A
 crash anywhere means the row is published again later: never lost, perhaps twice,
 which the consumers' inbox absorbs.
+
+The relay sleeps until a transaction that wrote outbox rows commits: on PostgreSQL the
+writer sends ``NOTIFY`` inside that transaction (delivered exactly at commit, to every
+relay of the database, on any machine) and the relay ``LISTEN``s; and in every case the
+commit wakes the relays of the database on this machine through a wake socket
+(:mod:`service_runtime.wake`), the embedded SQLite default's way between API and worker
+processes. ``OUTBOX_POLL_INTERVAL_MS`` is the fallback when a wake goes missing. Having
+published, the relay wakes the consumers on this machine that read those topics.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import uuid
+import weakref
 import zlib
 from datetime import UTC, timedelta
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from event_contracts import REGISTRY
 from service_runtime import context
 from service_runtime.config import DeliverySettings, KafkaSettings
-from service_runtime.db import Database
+from service_runtime.db import Database, call_after_commit
 from service_runtime.faults import crash_point
 from service_runtime.ids import utcnow
+from service_runtime.jobs import backoff
 from service_runtime.kafka import make_producer
 from service_runtime.metrics import (
     BUSINESS_EVENTS,
@@ -35,11 +49,39 @@ from service_runtime.metrics import (
     OUTBOX_PUBLISHED,
 )
 from service_runtime.tables import outbox_messages
+from service_runtime.wake import Waiter, topic_channel, wake
 
 log = logging.getLogger(__name__)
 
 
 _INSERT = insert(outbox_messages)  # built once; rows are passed as parameters
+# One channel per database suffices: NOTIFY never leaves the database it was sent in.
+NOTIFY_CHANNEL = "shop_outbox"
+_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+MARK_AFTER_S = 0.25  # published rows are marked in one transaction at most this late
+_channels: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+_NOTIFIED = "shop_outbox_notified"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _notify_again_after(session: Session, _transaction: object) -> None:
+    # Any end, a savepoint's too: a NOTIFY rolled back with a savepoint must be sent again.
+    session.info.pop(_NOTIFIED, None)
+
+
+def relay_channel(engine: Engine) -> str:
+    """The wake channel of the relays of ``engine``'s database."""
+    channel = _channels.get(engine)
+    if channel is None:
+        url = engine.url
+        if url.get_backend_name() == "sqlite":
+            # Every process must name one file alike, whatever its working directory.
+            url = url.set(database=os.path.realpath(url.database or ""))
+        digest = hashlib.sha256(url.render_as_string(hide_password=True).encode())
+        channel = _channels[engine] = f"outbox-{digest.hexdigest()[:24]}"
+    return channel
 
 
 class Outbox:
@@ -90,6 +132,12 @@ class Outbox:
                 "created_at": now,
             },
         )
+        engine = session.get_bind().engine
+        if engine.dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
+            session.execute(_NOTIFY)  # delivered at commit, not before
+            session.info[_NOTIFIED] = True
+        channel = relay_channel(engine)
+        call_after_commit(session, channel, lambda: wake([channel]))
         BUSINESS_EVENTS.labels(self.service, event_type).inc()
         return event_id
 
@@ -110,6 +158,9 @@ class OutboxRelay:
         self.delivery = delivery
         self._producer = None
         self._last_housekeeping = 0.0
+        self._waiter: Waiter | None = None
+        self._unmarked: set[int] = set()
+        self._unmarked_since = 0.0
 
     @property
     def producer(self):  # type: ignore[no-untyped-def]
@@ -124,6 +175,11 @@ class OutboxRelay:
         must not block the service's writers): rows are read, published and then
         marked in a second short transaction. Only one relay per database runs this
         at a time (see :class:`RelayLease`), so rows go out in id order.
+
+        Marking waits until ``MARK_AFTER_S`` passed or a batch's worth is due, so rows
+        published one by one as their commits wake the relay share one write
+        transaction; meanwhile this relay remembers what it published. A crash before
+        the marking publishes them again, as any crash before marking does.
         """
         with self.db.read() as session:
             rows = session.execute(
@@ -136,8 +192,10 @@ class OutboxRelay:
                 )
                 .where(outbox_messages.c.published_at.is_(None))
                 .order_by(outbox_messages.c.id)
-                .limit(self.delivery.relay_batch_size)
+                .limit(self.delivery.relay_batch_size + len(self._unmarked))
             ).all()
+        rows = [row for row in rows if row.id not in self._unmarked]
+        rows = rows[: self.delivery.relay_batch_size]
         if not rows:
             return 0
         crash_point("relay.before_publish")
@@ -153,16 +211,36 @@ class OutboxRelay:
         self.producer.flush(timeout=self.kafka.request_timeout_ms / 1000)
         for future in futures:
             future.get(timeout=0)  # raises if the broker did not acknowledge
+        wake({topic_channel(self.kafka.topic(row.event_type)) for row in rows})
         crash_point("relay.after_publish")
+        if not self._unmarked:
+            self._unmarked_since = time.monotonic()
+        self._unmarked.update(row.id for row in rows)
+        for row in rows:
+            OUTBOX_PUBLISHED.labels(self.service, row.event_type).inc()
+        if self.marking_due_in() == 0:
+            self.mark_published()
+        return len(rows)
+
+    def marking_due_in(self) -> float | None:
+        """Seconds until published rows must be marked (None: nothing to mark)."""
+        if not self._unmarked:
+            return None
+        if len(self._unmarked) >= self.delivery.relay_batch_size:
+            return 0.0
+        return max(0.0, self._unmarked_since + MARK_AFTER_S - time.monotonic())
+
+    def mark_published(self) -> None:
+        """Mark what this relay published (and the broker acknowledged) as published."""
+        if not self._unmarked:
+            return
         with self.db.transaction() as session:
             session.execute(
                 update(outbox_messages)
-                .where(outbox_messages.c.id.in_([row.id for row in rows]))
+                .where(outbox_messages.c.id.in_(sorted(self._unmarked)))
                 .values(published_at=utcnow())
             )
-        for row in rows:
-            OUTBOX_PUBLISHED.labels(self.service, row.event_type).inc()
-        return len(rows)
+        self._unmarked.clear()
 
     def housekeeping(self) -> None:
         """Refresh the backlog gauges and drop rows published long ago."""
@@ -184,32 +262,88 @@ class OutboxRelay:
             age = max(0.0, (utcnow() - oldest).total_seconds())
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
 
+    def wake(self) -> None:
+        """Make the relay look for rows now (and see ``stop`` if it is set)."""
+        if self._waiter is not None:
+            self._waiter.wake()
+
     def run(self, stop: threading.Event) -> None:
-        idle = self.delivery.relay_poll_interval_ms / 1000
-        backoff = idle
+        fallback_s = self.delivery.relay_poll_interval_ms / 1000
+        # Registered before the first read, so a commit after any read wakes the next wait.
+        waiter = self._waiter = Waiter(relay_channel(self.db.engine))
         lease = RelayLease(self.db, self.service)
-        while not stop.is_set():
-            try:
-                if not lease.held():
-                    stop.wait(2)  # another relay publishes; stand by
+        listener = None
+        if self.db.engine.dialect.name == "postgresql":
+            listener = threading.Thread(target=self._listen, args=(stop,),
+                                        name="outbox-listen", daemon=True)
+            listener.start()
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    if not lease.held():
+                        stop.wait(2)  # another relay publishes; stand by
+                        continue
+                    if time.monotonic() - self._last_housekeeping > 5:
+                        self.housekeeping()
+                        self._last_housekeeping = time.monotonic()
+                    published = self.publish_pending()
+                    if self.marking_due_in() == 0:
+                        self.mark_published()
+                    failures = 0
+                except Exception:
+                    failures += 1
+                    delay = backoff(failures, fallback_s, 10.0)
+                    OUTBOX_PUBLISH_ERRORS.labels(self.service).inc()
+                    log.exception("outbox relay failed; retrying", extra={"backoff_s": delay})
+                    # An idempotent producer that lost its broker can stay in a fatal state
+                    # (e.g. a failed InitProducerId after a broker restart): start afresh.
+                    self.close()
+                    stop.wait(delay)
                     continue
-                if time.monotonic() - self._last_housekeeping > 5:
-                    self.housekeeping()
-                    self._last_housekeeping = time.monotonic()
-                published = self.publish_pending()
-                backoff = idle
-                if published == 0:
-                    stop.wait(idle)
+                if published < self.delivery.relay_batch_size:
+                    due = self.marking_due_in()
+                    waiter.wait(fallback_s if due is None else min(due, fallback_s))
+        finally:
+            if listener is not None:
+                listener.join(timeout=5)
+            try:
+                self.mark_published()
             except Exception:
-                OUTBOX_PUBLISH_ERRORS.labels(self.service).inc()
-                log.exception("outbox relay failed; retrying", extra={"backoff_s": backoff})
-                # An idempotent producer that lost its broker can stay in a fatal state
-                # (e.g. a failed InitProducerId after a broker restart): start afresh.
-                self.close()
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-        lease.release()
-        self.close()
+                log.warning("marking published rows failed; they will be published again",
+                            exc_info=True)
+            lease.release()
+            self.close()
+            self._waiter = None
+            waiter.close()
+
+    def _listen(self, stop: threading.Event) -> None:
+        """Turn the NOTIFY of committed outbox writes into wakes, on a connection of its own."""
+        failures = 0
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = self.db.engine.raw_connection()
+                driver = connection.driver_connection
+                driver.autocommit = True
+                driver.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                self.wake()  # rows committed while nobody listened
+                failures = 0
+                while not stop.is_set():
+                    for _notification in driver.notifies(timeout=1.0):
+                        self.wake()
+            except Exception:
+                failures += 1
+                delay = backoff(failures, 0.5, 10.0)
+                log.warning("outbox LISTEN failed; polling meanwhile",
+                            extra={"backoff_s": delay}, exc_info=True)
+                stop.wait(delay)
+            finally:
+                if connection is not None:
+                    # Never hand a LISTENing autocommit connection back to the pool.
+                    with contextlib.suppress(Exception):
+                        connection.invalidate()
+                        connection.close()
 
     def close(self) -> None:
         if self._producer is not None:

@@ -87,9 +87,8 @@ def run_worker(definition: ServiceDefinition, settings: WorkerProcess) -> int:
     server = make_server(host, port, ops_app, threaded=True)
     threading.Thread(target=server.serve_forever, name="ops-http", daemon=True).start()
 
-    loops: list[tuple[str, Callable[[threading.Event], None]]] = [
-        ("outbox-relay", OutboxRelay(definition.name, db, kafka, settings.delivery).run)
-    ]
+    relay = OutboxRelay(definition.name, db, kafka, settings.delivery)
+    loops: list[tuple[str, Callable[[threading.Event], None]]] = [("outbox-relay", relay.run)]
     for factory in definition.loops_for(settings.service):
         loop = factory(db)  # a job's loop is named for its job
         loops.append((getattr(loop, "__name__", factory.__name__), loop))
@@ -110,6 +109,7 @@ def run_worker(definition: ServiceDefinition, settings: WorkerProcess) -> int:
     log.info("worker started", extra={"ops": f"http://{host}:{port}"})
     while not stop.is_set():
         stop.wait(1)
+    relay.wake()  # it sleeps until a commit wakes it: let it see the stop now
     for thread in threads:
         thread.join()
     server.shutdown()
