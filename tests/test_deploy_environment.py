@@ -27,6 +27,7 @@ NOT_IMPORTED = ("__main__", "service_runtime.gunicorn_conf", "service_runtime.te
 NOT_DEPLOYMENT_DEFAULTS = {
     "runtime/service_runtime/broker.py": "the embedded broker only ever runs on a laptop",
     "runtime/service_runtime/kafka.py": "a bootstrap address without a host means this one",
+    "runtime/service_runtime/wake.py": "wake sockets only ever wake loops on the same machine",
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 KUBERNETES_PROCESS = {"api": Process.API, "worker": Process.WORKER, "migration": Process.MIGRATE}
