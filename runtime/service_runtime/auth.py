@@ -218,8 +218,9 @@ def auth_settings() -> AuthSettings:
 
 def start_revocation_feed(app: Any) -> None:
     """Start the app's deny-list refresher now, if it has one (a WSGI app that is not a
+    Flask app, an app that checks no tokens, such as a worker's ops endpoints or a bare
     Flask app, or a verifier with configured revocations, has nothing to start)."""
-    if not hasattr(app, "app_context"):
+    if not hasattr(app, "app_context") or app.extensions.get("auth_settings") is None:
         return
     with app.app_context():
         revocations = verifier().revocations

@@ -22,6 +22,7 @@ from service_runtime.auth import (
     start_revocation_feed,
     verifier,
 )
+from service_runtime.config import HttpSettings
 from service_runtime.errors import Unauthorized
 from service_runtime.revocations import RevocationFeed, revocations_url_for
 from service_runtime.testing.plugin import bearer
@@ -205,6 +206,17 @@ def test_a_booting_worker_fetches_the_list_before_its_first_token(user_service, 
     finally:
         feed.stop()
     start_revocation_feed(create_app("probe", config={"AUTH_JWKS": {"keys": []}}))  # no feed
+
+
+def test_apps_that_check_no_tokens_boot_without_a_feed():
+    """A bare Flask app (the benchmark's ceiling) and a worker's ops endpoints (built with no
+    token settings) boot under the shared gunicorn config: nothing to start, no error."""
+    bare = Flask("bare")
+    start_revocation_feed(bare)
+    assert "token_verifier" not in bare.extensions
+    ops = create_app("probe-worker", runtime=(HttpSettings(), None))
+    start_revocation_feed(ops)
+    assert "token_verifier" not in ops.extensions
 
 
 def test_entries_past_their_expiry_are_dropped(user_service):
