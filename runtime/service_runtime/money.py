@@ -17,6 +17,11 @@ class Money:
     currency: str
 
 
+def money_json(amount: int, currency: str) -> dict[str, int | str]:
+    """An amount as event payloads and hand-built answers carry it: ``{amount, currency}``."""
+    return {"amount": amount, "currency": currency}
+
+
 class MoneySchema(Schema):
     """:class:`Money` in a request or response body. Amounts are whole minor units, never
     negative, and fit the 32-bit integer columns services keep them in; a service with a

@@ -33,3 +33,9 @@ def test_money_out_of_bounds_or_malformed_is_refused_naming_the_field(body, fiel
     with pytest.raises(ValidationError) as refused:
         MoneySchema().load(body)
     assert list(refused.value.messages) == [field]
+
+
+def test_money_json_is_what_event_payloads_carry():
+    from service_runtime.money import money_json
+
+    assert money_json(14900, "CNY") == {"amount": 14900, "currency": "CNY"}

@@ -33,14 +33,11 @@ from service_runtime.idempotency import IdempotencyKey, create_once, idempotency
 from service_runtime.ids import time_ordered_id
 from service_runtime.ids import utcnow as now
 from service_runtime.lines import quantities_by_sku
+from service_runtime.money import money_json
 from service_runtime.outbox import Outbox
 from service_runtime.paging import Page, page_of
 
 outbox = Outbox("aftersales")
-
-
-def _money(amount: int, currency: str) -> dict:
-    return {"amount": amount, "currency": currency}
 
 
 def _requested_quantities(session: Session, order_id: str) -> dict[str, int]:
@@ -83,7 +80,7 @@ def request_return(db: Database, user_id: str, order_id: str, return_type: str,
                 "type": return_type,
                 "lines": [{"sku": sku, "quantity": q} for sku, q in requested.items()],
                 "reason": reason, "requested_at": at.isoformat(),
-                "refund": _money(refund, order.currency),
+                "refund": money_json(refund, order.currency),
             })
             return row
 
@@ -177,7 +174,7 @@ def approve_return(db: Database, return_id: str) -> ReturnRequest:
         outbox.emit(session, "ReturnApproved", key=row.order_id, data={
             "return_id": row.id, "order_id": row.order_id, "user_id": row.user_id,
             "type": row.type, "lines": _event_lines(session, row.id),
-            "refund": _money(row.refund_amount, row.currency), "approved_at": at.isoformat(),
+            "refund": money_json(row.refund_amount, row.currency), "approved_at": at.isoformat(),
         })
         return _with_progress(session, [return_id])[0]
 
@@ -211,6 +208,6 @@ def receive_return(db: Database, return_id: str) -> ReturnRequest:
         outbox.emit(session, "ReturnReceived", key=row.order_id, data={
             "return_id": row.id, "order_id": row.order_id, "user_id": row.user_id,
             "type": row.type, "lines": _event_lines(session, row.id),
-            "refund": _money(row.refund_amount, row.currency), "received_at": at.isoformat(),
+            "refund": money_json(row.refund_amount, row.currency), "received_at": at.isoformat(),
         })
         return _with_progress(session, [return_id])[0]

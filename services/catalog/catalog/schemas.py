@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from catalog.domain import SORTS, Cursor, InvalidCursor, rating_average
 from service_runtime.bounds import INT32_MAX, QueryInteger
-from service_runtime.money import MoneySchema
+from service_runtime.money import MoneySchema, money_json
 from service_runtime.paging import Cursor as CursorField
 from service_runtime.paging import page_limit
 
@@ -101,10 +101,6 @@ class RatingSchema(Schema):
     average = fields.Float(allow_none=True, metadata={"description": "1 to 5 stars"})
 
 
-def _money(amount: int, currency: str) -> dict:
-    return {"amount": amount, "currency": currency}
-
-
 def _rating(product) -> dict:  # type: ignore[no-untyped-def]
     return {"count": product.rating_count,
             "average": rating_average(product.rating_avg_x100, product.rating_count)}
@@ -126,7 +122,7 @@ class ProductSummarySchema(Schema):
         return product.images[0] if product.images else None
 
     def price_of(self, product):  # type: ignore[no-untyped-def]
-        return _money(product.price_amount, product.currency)
+        return money_json(product.price_amount, product.currency)
 
     def in_stock_of(self, product):  # type: ignore[no-untyped-def]
         return product.in_stock
@@ -171,7 +167,7 @@ class SkuSchema(Schema):
     available = fields.Integer(metadata={"description": "On hand minus reserved, right now"})
 
     def price_of(self, sku):  # type: ignore[no-untyped-def]
-        return _money(sku.price_amount, sku.currency)
+        return money_json(sku.price_amount, sku.currency)
 
 
 class AdminSkuSchema(SkuSchema):

@@ -8,13 +8,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from payment.models import Payable, Payment, Refund
+from service_runtime.money import money_json
 from service_runtime.outbox import Outbox
 
 outbox = Outbox("payment")
-
-
-def _money(amount: int, currency: str) -> dict:
-    return {"amount": amount, "currency": currency}
 
 
 def payment_due(session: Session, payable: Payable, at: datetime) -> None:
@@ -22,7 +19,7 @@ def payment_due(session: Session, payable: Payable, at: datetime) -> None:
     outbox.emit(session, "PaymentDue", key=payable.order_id, data={
         "order_id": payable.order_id,
         "user_id": payable.user_id,
-        "amount": _money(payable.amount, payable.currency),
+        "amount": money_json(payable.amount, payable.currency),
         "payable_at": at.isoformat(),
     })
 
@@ -32,7 +29,7 @@ def payment_confirmed(session: Session, payment: Payment, at: datetime) -> None:
         "payment_id": payment.id,
         "order_id": payment.order_id,
         "user_id": payment.user_id,
-        "amount": _money(payment.amount, payment.currency),
+        "amount": money_json(payment.amount, payment.currency),
         "method": payment.method,
         "confirmed_at": at.isoformat(),
     })
@@ -54,7 +51,7 @@ def cash_on_delivery_chosen(session: Session, payment: Payment, at: datetime) ->
         "payment_id": payment.id,
         "order_id": payment.order_id,
         "user_id": payment.user_id,
-        "amount": _money(payment.amount, payment.currency),
+        "amount": money_json(payment.amount, payment.currency),
         "chosen_at": at.isoformat(),
     })
 
@@ -67,12 +64,12 @@ def refund_issued(session: Session, refund: Refund, refunded_total: int, paid: i
         "refund_id": refund.id,
         "order_id": refund.order_id,
         "user_id": refund.user_id,
-        "amount": _money(refund.amount, refund.currency),
+        "amount": money_json(refund.amount, refund.currency),
         "method": refund.method,
         "destination": refund.destination,
         "reason": refund.reason,
         "return_id": refund.return_id,
-        "refunded_total": _money(refunded_total, refund.currency),
+        "refunded_total": money_json(refunded_total, refund.currency),
         "fully_refunded": paid > 0 and refunded_total >= paid,
         "duplicate_payment": refund.duplicate_payment,
         "issued_at": at.isoformat(),
