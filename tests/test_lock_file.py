@@ -19,7 +19,8 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
 PYPROJECTS = sorted([ROOT / "contracts/pyproject.toml", ROOT / "runtime/pyproject.toml",
-                     ROOT / "gateway/pyproject.toml", *ROOT.glob("services/*/pyproject.toml")])
+                     ROOT / "gateway/pyproject.toml", ROOT / "web/pyproject.toml",
+                     *ROOT.glob("services/*/pyproject.toml")])
 # One pin line: `name==version` and an optional `; marker` (uv writes one per environment
 # where the version differs, e.g. per Python version).
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)"

@@ -8,12 +8,14 @@ Anonymous reads of the public catalog are kept for a second (``api_gateway.cache
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from ipaddress import IPv4Network, IPv6Network
 
 from flask import Flask, Response, jsonify, request
 from flask_cors import CORS
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from api_gateway.cache import ShortCache, respond
 from api_gateway.openapi import merged_document
@@ -44,7 +46,7 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
     CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
          expose_headers=["X-Request-ID", "X-Correlation-ID", "X-Cart-Token"], max_age=600)
     limiter = Limiter(
-        get_remote_address,
+        client_address([ipaddress.ip_network(n) for n in settings.trusted_proxies]),
         app=app,
         storage_uri=settings.rate_limit_storage_uri,
         headers_enabled=True,
@@ -79,8 +81,39 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
         return respond(cache, request, lambda: product_page(
             session, routes.urls, pool, cache, product_id, timeouts))
 
+    # Everything that is not the API is a page for people: the storefront and the admin
+    # console, served by the web process (itself a client of the API above).
+    @app.route("/", defaults={"_path": ""}, methods=METHODS)
+    @app.route("/<path:_path>", methods=METHODS)
+    def pages(_path: str) -> Response:
+        return forward(session, "web", settings.web_url, timeouts)
+
     @app.get("/openapi.json")
     def openapi() -> Response:
         return jsonify(document_product_page(merged_document(session, routes.urls, timeouts[1])))
 
     return app
+
+
+def client_address(trusted: list[IPv4Network | IPv6Network]) -> Callable[[], str]:
+    """Who a request comes from, for rate limits: the peer, or, when the peer is a trusted
+    proxy (the web pages), the nearest address its ``X-Forwarded-For`` names that is not
+    itself a trusted proxy."""
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    def key() -> str:
+        peer = request.remote_addr or ""
+        if not is_trusted(peer):
+            return peer
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+        for address in reversed(forwarded):
+            if address and not is_trusted(address):
+                return address
+        return peer
+
+    return key

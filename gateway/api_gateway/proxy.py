@@ -78,6 +78,9 @@ def forward(session: requests.Session, service: str, base_url: str,
                                 headers={"Retry-After": "5"})
     response = Response(upstream.content, status=upstream.status_code)
     for name, value in upstream.headers.items():
-        if name.lower() not in HOP_BY_HOP and name.lower() != "content-encoding":
+        if name.lower() not in HOP_BY_HOP | {"content-encoding", "set-cookie"}:
             response.headers[name] = value
+    # requests joins repeated headers with commas, which breaks cookies: pass each one.
+    for cookie in upstream.raw.headers.getlist("Set-Cookie") if upstream.raw else ():
+        response.headers.add("Set-Cookie", cookie)
     return response

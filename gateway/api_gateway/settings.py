@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
+from marshmallow import ValidationError
+
 from api_gateway.routes import Upstreams
+from service_runtime.config import Process, laptop_default
 from service_runtime.settings import Environment, Settings, at_least, variable
+
+
+def networks(values: tuple[str, ...]) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,14 @@ class GatewaySettings(Settings):
     # this many: the age bound on a price or stock figure a shopper may see.
     cache_ttl_ms: int = variable("GATEWAY_CACHE_TTL_MS", 1000, validate=at_least(0))
     cache_entries: int = variable("GATEWAY_CACHE_ENTRIES", 2048, validate=at_least(1))
+    # The web pages (storefront and admin console): every path outside /api/v1 goes there.
+    web_url: str = variable("WEB_SERVICE_URL", laptop_default(
+        "WEB_SERVICE_URL", "http://127.0.0.1:8090", read_by=[("gateway", Process.API)]))
+    # Networks of proxies whose X-Forwarded-For names the real client (the web pages call
+    # the API for every shopper from one address): rate limits count that client.
+    trusted_proxies: tuple[str, ...] = variable("GATEWAY_TRUSTED_PROXIES", laptop_default(
+        "GATEWAY_TRUSTED_PROXIES", ("127.0.0.1/32", "::1/128"),
+        read_by=[("gateway", Process.API)]), validate=networks)
     # Which service answers where (<SERVICE>_SERVICE_URL each).
     upstreams: Upstreams = field(default_factory=lambda: Upstreams({}))
 

@@ -31,6 +31,7 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "admin@e2e.test", "e2e-admin-password-1"
 class Stack:
     gateway: str
     kafka: KafkaSettings
+    web: str = ""  # the web process itself; people reach its pages through the gateway
     api_urls: dict[str, str] = field(default_factory=dict)
     worker_urls: dict[str, str] = field(default_factory=dict)
     metrics_dirs: dict[str, Path] = field(default_factory=dict)
@@ -69,7 +70,7 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
         "PYTHONUNBUFFERED": "1",
         "SHOP_DATA_DIR": str(log_dir / "data"),  # the user worker's local mailbox lives here
     }
-    gateway_port = free_port()
+    gateway_port, web_port = free_port(), free_port()
     stack = Stack(gateway=f"http://127.0.0.1:{gateway_port}", kafka=kafka, log_dir=log_dir)
     upstream_env = {}
     ports = {service: free_port() for service in SERVICES}
@@ -115,11 +116,17 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
                     {**env, "WORKER_PORT": str(worker_port)}, log_dir).start()
         stack.processes["gateway"] = ServiceProcess(
             "gateway", [sys.executable, "-m", "api_gateway", "api", "--port", str(gateway_port)],
-            {**common, **upstream_env}, log_dir).start()
+            {**common, **upstream_env, "WEB_SERVICE_URL": f"http://127.0.0.1:{web_port}"},
+            log_dir).start()
+        # The storefront and admin console: a client of the gateway like any other.
+        stack.processes["web"] = ServiceProcess(
+            "web", [sys.executable, "-m", "shop_web", "api", "--port", str(web_port)],
+            {**common, "WEB_GATEWAY_URL": stack.gateway}, log_dir).start()
+        stack.web = f"http://127.0.0.1:{web_port}"
 
         for name, process in stack.processes.items():
             service = name.rsplit("-", 1)[0]
-            base = (stack.gateway if name == "gateway" else
+            base = (stack.gateway if name == "gateway" else stack.web if name == "web" else
                     stack.worker_urls[service] if name.endswith("-worker") else
                     stack.api_urls[service])
             process.wait_healthy(f"{base}/healthz", timeout=90)
@@ -154,3 +161,27 @@ def http() -> requests.Session:
     session = requests.Session()
     yield session
     session.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session (each test gets its own context: its own cookies)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import chromium_path
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(),
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, stack):
+    """A new visitor's browser tab on the storefront (through the gateway)."""
+    from browser import new_page
+
+    tab = new_page(browser, stack.gateway)
+    yield tab
+    tab.context.close()

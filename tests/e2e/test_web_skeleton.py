@@ -1,0 +1,47 @@
+"""The web pages behind the gateway, in a real browser: the storefront answers at ``/``
+in Chinese by default and switches to English, and its pictures are local."""
+
+from __future__ import annotations
+
+import requests
+
+from browser import screenshots
+
+
+def test_the_gateway_serves_the_storefront_at_its_root(stack, page):
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.title().endswith("小铺商城")
+    featured = page.get_by_test_id("featured").locator("li")
+    assert featured.count() >= 5, "the demo catalog's best sellers are on the home page"
+    screenshots(page, "home")
+
+    page.get_by_role("link", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Sign in").is_visible()
+    page.get_by_role("link", name="中文").click()
+    assert page.get_by_role("link", name="登录").is_visible()
+
+
+def test_pages_are_not_cached_and_pictures_are_local(stack, http):
+    home = http.get(stack.url("/"))
+    assert home.status_code == 200
+    assert home.headers["Cache-Control"] == "no-store"
+    assert "script-src 'self'" in home.headers["Content-Security-Policy"]
+    assert "example" not in home.text, "no picture points at the demo data's absent host"
+    picture = next(part.split('"', 1)[0] for part in home.text.split('src="')[1:]
+                   if part.startswith("/img/"))
+    svg = http.get(stack.url(picture))
+    assert svg.status_code == 200 and svg.headers["Content-Type"].startswith("image/svg+xml")
+
+
+def test_a_missing_page_is_a_page_not_json(stack, http):
+    missing = http.get(stack.url("/no-such-page"))
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"].startswith("text/html")
+    assert "页面不存在" in missing.text
+
+
+def test_the_web_process_is_healthy_and_ready(stack):
+    assert requests.get(stack.web + "/healthz").status_code == 200
+    assert requests.get(stack.web + "/readyz").status_code == 200
