@@ -52,3 +52,12 @@ def new_page(browser: Browser, base_url: str, *, width: int = DESKTOP["width"]) 
                                   viewport={"width": width, "height": DESKTOP["height"]})
     context.set_default_timeout(15_000)
     return context.new_page()
+
+
+def sign_in(page: Page, login: str, password: str) -> None:
+    """Sign in through the storefront's form, as a shopper does (ends on the home page)."""
+    page.goto("/account/sign-in")
+    page.get_by_label("邮箱或手机号").fill(login)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")

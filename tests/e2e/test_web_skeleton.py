@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from browser import screenshots
+from browser import screenshots, sign_in
 
 
 def test_the_gateway_serves_the_storefront_at_its_root(stack, page):
@@ -45,3 +45,22 @@ def test_a_missing_page_is_a_page_not_json(stack, http):
 def test_the_web_process_is_healthy_and_ready(stack):
     assert requests.get(stack.web + "/healthz").status_code == 200
     assert requests.get(stack.web + "/readyz").status_code == 200
+
+
+def test_signing_in_and_out_in_the_browser(stack, page):
+    from e2e_steps import PASSWORD, sign_up
+
+    headers = sign_up(stack, "carol", wallet=0)
+    email = requests.get(stack.url("/api/v1/users/me"), headers=headers).json()["email"]
+
+    page.goto("/account/sign-in")
+    page.get_by_label("邮箱或手机号").fill(email)
+    page.get_by_label("密码").fill("wrong-password-1")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_role("alert").is_visible(), "the API's refusal is shown"
+    assert page.get_by_label("邮箱或手机号").input_value() == email, "what was typed is kept"
+
+    sign_in(page, email, PASSWORD)
+    assert page.get_by_role("link", name="我的订单").is_visible()
+    page.get_by_role("button", name="退出").click()
+    assert page.get_by_role("link", name="登录").is_visible()

@@ -114,11 +114,12 @@ def _headers(extra: dict[str, str] | None) -> dict[str, str]:
 
 
 def call(method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-         headers: dict[str, str] | None = None) -> Any:
+         headers: dict[str, str] | None = None, credentials: bool = False) -> Any:
     """One API call on behalf of the shopper of this request; the answer's JSON (or None).
 
     Raises :class:`ApiProblem` for an error answer and :class:`SignInRequired` when the
-    API wants a signed-in caller and the session's tokens cannot be renewed.
+    API wants a signed-in caller and the session's tokens cannot be renewed. A call that
+    presents ``credentials`` (signing in) gets its 401 as a problem: they were wrong.
     """
     params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
     response = gateway().send(method, path, json=json, params=params, headers=_headers(headers))
@@ -128,7 +129,7 @@ def call(method: str, path: str, *, json: Any = None, params: dict[str, Any] | N
     issued = response.headers.get(CART_TOKEN_HEADER)
     if issued and issued != session.get("cart_token") and not session.get("access_token"):
         session["cart_token"] = issued
-    if response.status_code == 401:
+    if response.status_code == 401 and not credentials:
         forget_tokens()
         raise SignInRequired()
     if response.status_code >= 400:
@@ -142,9 +143,11 @@ def get(path: str, **params: Any) -> Any:
     return call("GET", path, params=params)
 
 
-def post(path: str, body: Any = None, *, idempotency_key: str | None = None) -> Any:
+def post(path: str, body: Any = None, *, idempotency_key: str | None = None,
+         credentials: bool = False) -> Any:
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-    return call("POST", path, json=body if body is not None else {}, headers=headers)
+    return call("POST", path, json=body if body is not None else {}, headers=headers,
+                credentials=credentials)
 
 
 def patch(path: str, body: Any) -> Any:
