@@ -1,10 +1,12 @@
 # The one image recipe of the platform: every service (user, catalog, cart, order, payment,
-# logistics, aftersales) and the gateway are built from this file, from the REPOSITORY ROOT:
+# logistics, aftersales), the gateway and the web pages are built from this file, from the
+# REPOSITORY ROOT:
 #
 #   docker build --build-arg SERVICE=order --build-arg PORT=8104 -t shop-order .
 #   docker build --build-arg SERVICE=gateway --build-arg PORT=8080 -t shop-gateway .
+#   docker build --build-arg SERVICE=web --build-arg PORT=8090 -t shop-web .
 #
-# SERVICE names the package (services/<SERVICE>/, or gateway/); PORT is its API port, the
+# SERVICE names the package (services/<SERVICE>/, gateway/ or web/); PORT is its API port, the
 # `api_port` of its ServiceDefinition (the build fails if they differ). The image is
 # tagged shop-<SERVICE>, the name deploy/k8s uses.
 #
@@ -42,9 +44,10 @@ COPY contracts/ contracts/
 COPY runtime/ runtime/
 COPY services/ services/
 COPY gateway/ gateway/
+COPY web/ web/
 # Not editable and without the embedded broker or test extras: production images get only
 # what the service imports. shop-service is the one entrypoint, whatever the service.
-RUN case "$SERVICE" in gateway) source=gateway ;; *) source="services/$SERVICE" ;; esac \
+RUN case "$SERVICE" in gateway | web) source="$SERVICE" ;; *) source="services/$SERVICE" ;; esac \
     && test -f "$source/pyproject.toml" \
     || { echo "unknown SERVICE '$SERVICE': no $source/pyproject.toml" >&2; exit 1; } \
     && pip install -c requirements.lock ./contracts ./runtime "./$source" \

@@ -19,7 +19,8 @@ from service_runtime.config import EVERY_SERVICE, LAPTOP_DEFAULTS, LaptopDefault
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
-PACKAGES = ["service_runtime", "api_gateway", *SERVICES]
+PACKAGES = ["service_runtime", "api_gateway", "shop_web", *SERVICES]
+STATELESS = {"gateway", "web"}
 # Modules not imported to collect declarations: a command line that runs when imported,
 # gunicorn's config (its module-level code is for gunicorn's process), test helpers.
 NOT_IMPORTED = ("__main__", "service_runtime.gunicorn_conf", "service_runtime.testing")
@@ -82,7 +83,7 @@ def rendered_containers() -> Iterator[Container]:
 
 
 def reads(entry: LaptopDefault, container: Container) -> bool:
-    stateful = container.service != "gateway"
+    stateful = container.service not in STATELESS
     return any(process == container.process
                and (service == container.service or (service == EVERY_SERVICE and stateful))
                for service, process in entry.read_by)
@@ -91,7 +92,7 @@ def reads(entry: LaptopDefault, container: Container) -> bool:
 def test_every_container_sets_the_variables_whose_defaults_only_work_on_a_laptop():
     import_everything()
     containers = list(rendered_containers())
-    assert {c.service for c in containers} == {*SERVICES, "gateway"}
+    assert {c.service for c in containers} == {*SERVICES, *STATELESS}
     missing = []
     for entry in LAPTOP_DEFAULTS.values():
         for container in filter(lambda c: reads(entry, c), containers):
@@ -121,7 +122,7 @@ def test_a_container_without_the_jwks_url_is_caught():
 
 
 def shipped_sources() -> Iterator[Path]:
-    roots = [ROOT / "runtime/service_runtime", ROOT / "gateway/api_gateway",
+    roots = [ROOT / "runtime/service_runtime", ROOT / "gateway/api_gateway", ROOT / "web/shop_web",
              *(ROOT / "services" / name / name for name in SERVICES)]
     for root in roots:
         for path in root.rglob("*.py"):

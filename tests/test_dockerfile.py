@@ -23,6 +23,7 @@ import generate  # noqa: E402  (deploy/k8s/generate.py: the services and their p
 # What deploy/k8s deploys, and the PORT build argument each image is built with.
 BUILDS: dict[str, int] = {name: api for name, (api, _worker) in generate.SERVICES.items()}
 BUILDS["gateway"] = generate.GATEWAY_PORT
+BUILDS["web"] = generate.WEB_PORT
 
 
 def stages() -> list[list[tuple[str, str]]]:
@@ -46,7 +47,7 @@ def instructions(stage: list[tuple[str, str]], name: str) -> list[str]:
 
 def source_dir(service: str) -> Path:
     """Where the recipe's `case "$SERVICE"` finds a service's package."""
-    return ROOT / ("gateway" if service == "gateway" else f"services/{service}")
+    return ROOT / (service if service in ("gateway", "web") else f"services/{service}")
 
 
 def entry_module(service: str) -> str:

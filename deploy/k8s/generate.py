@@ -362,27 +362,23 @@ def service_manifest(name: str) -> str:
     return HEADER + api(name, api_port) + worker(name, worker_port) + migration(name)
 
 
-def gateway_manifest() -> str:
-    upstreams = "\n".join(
-        f"""\
-            - name: {name.upper()}_SERVICE_URL
-              value: {api_url(name)}"""
-        for name in (*SERVICES, "web")
-    )
+def stateless_manifest(name: str, module: str, port: int, about: str, env: str,
+                       replicas: int = 2) -> str:
+    """A Deployment and Service of a stateless HTTP process (the gateway, the web pages)."""
     manifest = f"""\
-# The API gateway: stateless, no database, no worker; routes /api/v1 to the services.
+# {about}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: gateway
+  name: {name}
   labels:
-{labels("gateway", "api", 4)}
+{labels(name, "api", 4)}
 spec:
-  replicas: 2
+  replicas: {replicas}
   revisionHistoryLimit: 5
   selector:
     matchLabels:
-{selector("gateway", "api", 6)}
+{selector(name, "api", 6)}
   strategy:
     type: RollingUpdate
     rollingUpdate:
@@ -391,31 +387,26 @@ spec:
   template:
     metadata:
       labels:
-{labels("gateway", "api", 8)}
-{scrape_annotations(GATEWAY_PORT)}
+{labels(name, "api", 8)}
+{scrape_annotations(port)}
     spec:
 {POD_SECURITY}
       terminationGracePeriodSeconds: 30
       containers:
-        - name: gateway
-          image: shop-gateway
-          command: ["python", "-m", "api_gateway"]
+        - name: {name}
+          image: shop-{name}
+          command: ["python", "-m", "{module}"]
           args: ["api"]
           ports:
             - name: http
-              containerPort: {GATEWAY_PORT}
+              containerPort: {port}
           env:
             - name: PORT
-              value: "{GATEWAY_PORT}"
+              value: "{port}"
             - name: HOST
               value: 0.0.0.0
             - name: WEB_CONCURRENCY
-              value: "2"
-            # The web pages' pods sign shoppers in for them: their X-Forwarded-For is
-            # believed (the cluster's pod network; an overlay narrows it).
-            - name: GATEWAY_TRUSTED_PROXIES
-              value: 10.0.0.0/8{auth_env()}
-{upstreams}
+              value: "2"{env}
 {API_PROBES}          resources:
             requests:
               cpu: 200m
@@ -429,23 +420,60 @@ spec:
 apiVersion: v1
 kind: Service
 metadata:
-  name: gateway
+  name: {name}
   labels:
-{labels("gateway", "api", 4)}
+{labels(name, "api", 4)}
 spec:
   selector:
-{selector("gateway", "api", 4)}
+{selector(name, "api", 4)}
   ports:
     - name: http
-      port: {GATEWAY_PORT}
+      port: {port}
       targetPort: http
 """
     return HEADER + manifest
 
 
+def gateway_manifest() -> str:
+    upstreams = "".join(
+        f"""
+            - name: {name.upper()}_SERVICE_URL
+              value: {api_url(name)}"""
+        for name in (*SERVICES, "web")
+    )
+    env = f"""
+            # The web pages' pods sign shoppers in for them: their X-Forwarded-For is
+            # believed (the cluster's pod network; an overlay narrows it).
+            - name: GATEWAY_TRUSTED_PROXIES
+              value: 10.0.0.0/8{auth_env()}{upstreams}"""
+    return stateless_manifest(
+        "gateway", "api_gateway", GATEWAY_PORT,
+        "The API gateway: stateless, no database, no worker; routes /api/v1 to the services "
+        "and every other path to the web pages.", env)
+
+
+def web_manifest() -> str:
+    env = f"""
+            - name: WEB_GATEWAY_URL
+              value: {api_url("gateway")}
+            # Signs the shoppers' session cookies: one value shared by every replica.
+            - name: WEB_SECRET_KEY
+              valueFrom:
+                secretKeyRef:
+                  name: web-session
+                  key: secret
+            - name: WEB_SECURE_COOKIES
+              value: 'true'"""
+    return stateless_manifest(
+        "web", "shop_web", WEB_PORT,
+        "The storefront and the admin console: stateless pages for people, clients of the "
+        "gateway's public API (the gateway forwards every non-API path here).", env)
+
+
 def outputs() -> dict[Path, str]:
     files = {BASE / "services" / f"{name}.yaml": service_manifest(name) for name in SERVICES}
     files[BASE / "gateway.yaml"] = gateway_manifest()
+    files[BASE / "web.yaml"] = web_manifest()
     return files
 
 
