@@ -84,6 +84,14 @@ def echo_app() -> Flask:
         return app.response_class('{"type":"urn:shop:problem:x","status":409}', status=409,
                                   mimetype="application/problem+json")
 
+    @app.route("/", methods=["GET", "POST"])
+    @app.route("/cart", methods=["GET", "POST"])
+    def page():
+        response = app.response_class(f"<h1>page {request.path}</h1>", mimetype="text/html")
+        response.set_cookie("shop_session", "abc", httponly=True)
+        response.set_cookie("lang", "en")
+        return response
+
     @app.get("/openapi.json")
     def openapi():
         return jsonify(openapi="3.0.3", paths={"/api/v1/orders": {"get": {"responses": {
@@ -105,6 +113,7 @@ def upstream():
 def gateway(upstream, monkeypatch, signing_key):
     monkeypatch.setenv("UPSTREAM_READ_TIMEOUT_MS", "500")
     monkeypatch.setenv("AUTH_RATE_LIMIT", "5/minute")
+    monkeypatch.setenv("WEB_SERVICE_URL", upstream)
     dead = f"http://127.0.0.1:{free_port()}"
     urls = {name: dead for name in SERVICES} | {
         "order": upstream, "user": upstream, "catalog": upstream}
@@ -192,6 +201,31 @@ def test_sign_in_routes_are_rate_limited_per_client(gateway):
     limited = gateway.post("/api/v1/auth/login", json={})
     assert limited.content_type == "application/problem+json"
     assert gateway.get("/api/v1/orders").status_code == 201, "other routes are not limited"
+
+
+def test_a_trusted_proxy_is_counted_per_client_it_forwards_for(gateway):
+    """The web pages sign every shopper in from one address: each shopper has a limit of
+    their own, which a client outside the trusted networks cannot escape by forging."""
+    def login(client: str, peer: str = "127.0.0.1") -> int:
+        return gateway.post("/api/v1/auth/login", json={}, environ_base={"REMOTE_ADDR": peer},
+                            headers={"X-Forwarded-For": client}).status_code
+
+    assert [login("198.51.100.1") for _ in range(6)] == [200] * 5 + [429]
+    assert login("198.51.100.2") == 200, "another shopper behind the same proxy is not limited"
+    forged = [login(f"192.0.2.{n}", peer="203.0.113.9") for n in range(6)]
+    assert forged == [200] * 5 + [429], "an untrusted peer is counted by its own address"
+
+
+def test_every_path_outside_the_api_is_a_page_of_the_web_process(gateway):
+    for path in ("/", "/cart"):
+        page = gateway.get(path)
+        assert page.status_code == 200 and page.text == f"<h1>page {path}</h1>"
+        cookies = page.headers.getlist("Set-Cookie")
+        assert len(cookies) == 2, "each cookie passes as its own header, not joined by commas"
+        assert cookies[0].startswith("shop_session=abc") and "HttpOnly" in cookies[0]
+        assert cookies[1].startswith("lang=en")
+    assert gateway.post("/cart", data={"sku": "K"}).status_code == 200
+    assert gateway.get("/api/v1/unknown").content_type == "application/problem+json"
 
 
 def test_browsers_get_cors_answers(gateway):
