@@ -13,7 +13,7 @@ from shop_web.browsing import category_name
 from shop_web.i18n import texts
 
 pages = Blueprint("home", __name__)
-SHELF_SIZE = 10
+SHELF_SIZE = 8
 SHELVES = (("sales", "home.best_sellers"), ("newest", "home.newest"), ("rating", "home.top_rated"))
 
 texts({
