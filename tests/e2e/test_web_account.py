@@ -64,7 +64,7 @@ def test_a_guest_fills_changes_and_empties_the_cart(stack, http, page):
     expect(page.get_by_test_id("cart-line")).to_have_count(2)
     expect(cart_line(page, KETTLE)).to_contain_text("¥99.00")
     expect(cart_line(page, MUG)).to_contain_text(MUG)
-    expect(page.get_by_test_id("cart-total")).to_have_text("¥149.00")  # 99 + 2 × 25, free shipping
+    expect(page.get_by_test_id("cart-total")).to_have_text("¥149.00")  # 99 + 2 x 25, free shipping
     expect(page.get_by_role("link", name="去结算")).to_have_attribute("href", "/checkout")
     expect(cart_line(page, MUG).get_by_role("img")).to_have_attribute("width", "96")
 
