@@ -21,6 +21,7 @@ pages = Blueprint("cart", __name__)
 # small because it rides in the session cookie.
 SEEN_PRICES = "cart_seen_prices"
 MAX_SEEN = 20
+MAX_QUANTITY = 99  # the cart API's limit per line, said in its words when it refuses more
 INVALID = "urn:shop:problem:validation-error"
 
 texts({
@@ -62,6 +63,8 @@ texts({
     "cart.problem.quantity-limit": ("同一商品最多购买 {max_quantity} 件",
                                     "At most {max_quantity} of one item"),
     "cart.problem.too-many-lines": ("购物车商品种类已达上限", "The cart is full"),
+    "cart.quantity_range": ("数量须在 1 到 {max_quantity} 之间",
+                            "The quantity must be 1 to {max_quantity}"),
     "cart.problem.not-found": ("购物车中没有该商品", "That item is not in the cart"),
     "cart.problem.validation-error": ("数量或商品编号无效", "Invalid item or quantity"),
 })
@@ -69,9 +72,11 @@ texts({
 
 def problem_message(problem: api.ApiProblem) -> str:
     """The shopper's words for a refusal of the cart API (the API's own words otherwise)."""
+    if problem.message_for("quantity"):
+        return t("cart.quantity_range", max_quantity=MAX_QUANTITY)
     key = f"cart.problem.{problem.slug}"
     values = {"sku": problem.body.get("sku", ""), "available": problem.body.get("available", 0),
-              "max_quantity": problem.body.get("max_quantity", 99)}
+              "max_quantity": problem.body.get("max_quantity", MAX_QUANTITY)}
     words = t(key, **values)
     return words if words != key else str(problem)
 
@@ -95,7 +100,8 @@ def add() -> Response:
     quantity = _quantity()
     try:
         if quantity is None:
-            raise api.ApiProblem(422, "Invalid quantity", type=INVALID)
+            raise api.ApiProblem(422, "Invalid quantity", type=INVALID,
+                                 fields={"quantity": ["not a whole number"]})
         cart = api.post("/cart/items", {"sku": sku, "quantity": quantity})
     except api.ApiProblem as problem:
         flash(problem_message(problem), "error")
@@ -110,7 +116,8 @@ def change(sku: str) -> Response | tuple[str, int]:
     quantity = _quantity()
     try:
         if quantity is None or quantity < 1:
-            raise api.ApiProblem(422, "Invalid quantity", type=INVALID)
+            raise api.ApiProblem(422, "Invalid quantity", type=INVALID,
+                                 fields={"quantity": ["not a whole number"]})
         api.patch(f"/cart/items/{sku}", {"quantity": quantity})
     except api.ApiProblem as problem:
         return _render(api.get("/cart"), problem=problem, problem_sku=sku), problem.status
