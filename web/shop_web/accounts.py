@@ -43,6 +43,7 @@ texts({
     "sign_up.submit": ("注册并登录", "Sign up and sign in"),
     "sign_up.have_account": ("已有账号？", "Have an account?"),
     "sign_up.welcome": ("注册成功，欢迎！", "Welcome! Your account is ready."),
+    "form.fix_fields": ("请修改下面标出的内容", "Please correct the fields marked below"),
     "code.phone": ("手机号", "Phone number"),
     "code.code": ("验证码", "One-time code"),
     "code.send": ("发送验证码", "Send a code"),
@@ -125,21 +126,22 @@ def send_code() -> Response | tuple[str, int]:
         if purpose == "login":
             return render_template("accounts/sign_in.html", login="", problem=problem,
                                    next=safe_next(), via="code", values=values), problem.status
-        return render_template("accounts/sign_up.html", problem=problem, next=safe_next(),
-                               via="phone", values=values), problem.status
+        return render_template("accounts/sign_up.html", problem=problem,
+                               next=safe_next("/account"), via="phone",
+                               values=values), problem.status
     flash(t("code.sent", target=values["phone"]))
     if purpose == "login":
         return redirect(url_for("accounts.sign_in", via="code", phone=values["phone"],
                                 next=safe_next()))
     return redirect(url_for("accounts.sign_up", via="phone", phone=values["phone"],
-                            nickname=values["nickname"], next=safe_next()))
+                            nickname=values["nickname"], next=safe_next("/account")))
 
 
 @pages.get("/account/sign-up")
 def sign_up() -> str:
     via = "phone" if request.args.get("via") == "phone" else "email"
-    return render_template("accounts/sign_up.html", problem=None, next=safe_next(), via=via,
-                           values=_form("email", "phone", "nickname"))
+    return render_template("accounts/sign_up.html", problem=None, next=safe_next("/account"),
+                           via=via, values=_form("email", "phone", "nickname"))
 
 
 @pages.post("/account/sign-up")
@@ -162,8 +164,9 @@ def sign_up_submit() -> Response | tuple[str, int]:
         tokens = api.post("/auth/login", {"login": login, "password": password},
                           credentials=True)
     except api.ApiProblem as problem:
-        return render_template("accounts/sign_up.html", problem=problem, next=safe_next(),
-                               via=via, values=values), problem.status
+        return render_template("accounts/sign_up.html", problem=problem,
+                               next=safe_next("/account"), via=via,
+                               values=values), problem.status
     signed_in(tokens)
     flash(t("sign_up.welcome"))
     return redirect(safe_next("/account"))
