@@ -9,6 +9,7 @@ answer (problem+json) into :class:`ApiProblem`, which a page shows next to what 
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,8 +40,9 @@ class ApiProblem(Exception):
 
     @property
     def slug(self) -> str:
-        """The last part of the problem type, e.g. ``insufficient-stock``."""
-        return self.type.rstrip("/").rsplit("/", 1)[-1]
+        """The last part of the problem type (``urn:shop:problem:insufficient-stock`` or a
+        URL), e.g. ``insufficient-stock``."""
+        return re.split(r"[/:]", self.type.rstrip("/"))[-1]
 
     def message_for(self, name: str) -> str | None:
         """The messages about one form field, if the API named it."""
