@@ -94,7 +94,7 @@ def _checkout_page(chosen: dict[str, str], key: str, problem: api.ApiProblem | N
                            chosen=chosen, key=key, problem=problem,
                            problem_at=_problem_place(problem), balance=_balance(),
                            delivery_methods=paying.DELIVERY_METHODS,
-                           payment_methods=paying.PAYMENT_METHODS,
+                           methods=paying.PAYMENT_METHODS,
                            in_flight=paying.in_flight_order())
 
 
@@ -141,7 +141,7 @@ def pay(order_id: str) -> Page:
         method = "balance"
     return render_template("checkout/pay.html", where=where, method=method, problem=problem,
                            key=api.new_idempotency_key(), balance=_balance(),
-                           payment_methods=paying.PAYMENT_METHODS)
+                           methods=paying.PAYMENT_METHODS)
 
 
 @pages.post("/orders/<order_id>/pay")
