@@ -102,10 +102,12 @@ def _problem_place(problem: api.ApiProblem | None) -> str | None:
     """Which part of the form the problem is about, to show it there."""
     if problem is None:
         return None
-    if problem.slug in CART_PROBLEMS or problem.message_for("lines") or problem.message_for(
+    # The API's types are URNs (urn:shop:problem:empty-cart): ApiProblem.slug splits at "/".
+    kind = problem.type.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    if kind in CART_PROBLEMS or problem.message_for("lines") or problem.message_for(
             "sku"):
         return "cart"
-    if problem.slug == "unknown-address" or problem.message_for("address_id"):
+    if kind == "unknown-address" or problem.message_for("address_id"):
         return "address"
     if problem.message_for("delivery_method"):
         return "delivery"
