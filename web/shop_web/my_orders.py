@@ -39,6 +39,12 @@ def readable(problem: api.ApiProblem) -> str:
     return text if text != key else (problem.detail or problem.title)
 
 
+def payable(order: dict[str, Any]) -> bool:
+    """Awaiting a payment the shopper makes now (cash on delivery is paid at the door)."""
+    return order["status"] == "awaiting_payment" and not (order.get("payment") or {}).get(
+        "cash_on_delivery")
+
+
 def describe_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The order's lines with what the catalog calls them (name, brand, colour / size).
 
@@ -77,7 +83,8 @@ def order_list() -> str:
         status = None
     found = api.get("/orders", limit=PAGE_SIZE, cursor=request.args.get("cursor"),
                     status=status)
-    orders = [{**order, "lines": describe_lines(order["lines"])} for order in found["items"]]
+    orders = [{**order, "lines": describe_lines(order["lines"]), "payable": payable(order)}
+              for order in found["items"]]
     return render_template("my_orders/list.html", orders=orders, status=status,
                            filters=ORDER_STATUS_FILTERS, next_cursor=found.get("next_cursor"),
                            first_page=not request.args.get("cursor"))
@@ -98,7 +105,7 @@ def _detail_page(order_id: str, problem: api.ApiProblem | None = None,
     page = render_template(
         "my_orders/detail.html", order=order, lines=lines, shipments=_shipments(order_id),
         review_targets=_review_targets(order, lines) if can_review else [],
-        can_cancel=order["status"] in CANCELLABLE,
+        can_pay=payable(order), can_cancel=order["status"] in CANCELLABLE,
         can_receive=order["status"] in RECEIVABLE, can_review=can_review,
         can_return=order["status"] in AFTERSALES, problem=problem,
         message=readable(problem) if problem else None, review=review or {})

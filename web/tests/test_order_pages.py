@@ -113,3 +113,15 @@ def test_a_return_request_sends_only_the_chosen_lines(fake, client):
     assert ("POST", "/returns", {"order_id": ORDER["id"], "type": "return_refund",
                                  "lines": [{"sku": "KETTLE-1", "quantity": 1}],
                                  "reason": "坏了"}) in fake.sent
+
+
+def test_only_an_order_awaiting_a_payment_now_offers_to_pay(fake, client):
+    unpaid = {**ORDER, "status": "awaiting_payment", "payment": None,
+              "payment_due_at": "2026-12-02T08:30:00+00:00"}
+    fake.answers[f"/orders/{ORDER['id']}"] = unpaid
+    page = client.get(f"/orders/{ORDER['id']}").get_data(as_text=True)
+    assert f'href="/orders/{ORDER["id"]}/pay"' in page and "取消订单" in page
+    fake.answers[f"/orders/{ORDER['id']}"] = {**unpaid, "payment": {
+        "method": "cod", "cash_on_delivery": True}}
+    page = client.get(f"/orders/{ORDER['id']}").get_data(as_text=True)
+    assert "/pay" not in page, "cash on delivery is paid at the door"
