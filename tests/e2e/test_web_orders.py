@@ -67,6 +67,9 @@ def test_the_order_list_and_detail_then_cancelling_an_unpaid_order(stack, http, 
     # deadline, which would cancel it under a slow browser before the shopper does.
     order = payable_order(stack, http, shopper, LINES)
     start_payment(stack, http, shopper, order["id"], "cod")
+    wait_until(lambda: (http.get(stack.url(f"/api/v1/orders/{order['id']}"), headers=shopper)
+                        .json()["payment"] or {}).get("cash_on_delivery"),
+               60, 0.3, "the order to learn it is paid at the door")
 
     page.get_by_role("link", name="我的订单").click()
     card = page.locator(f"[data-order-id='{order['id']}']")
