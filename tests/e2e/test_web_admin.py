@@ -72,7 +72,8 @@ def test_the_admin_creates_edits_and_stocks_a_product(stack, console):
     console.goto("/admin/")
     assert console.get_by_role("navigation", name="后台导航").is_visible()
     screenshots(console, "admin-home")
-    console.get_by_role("link", name="新建商品").first.click()
+    console.get_by_role("navigation", name="后台导航").get_by_role("link", name="商品").click()
+    console.get_by_role("link", name="新建商品", exact=True).click()
 
     mark = uuid.uuid4().hex[:8]
     code = f"E2E-ADMIN-{mark}".upper()

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from shop_web import gateway_client as api
-from shop_web.admin.base import form_problem, page_of, pages
+from shop_web.admin.base import back_to_list, form_problem, list_args, page_of, pages
 from shop_web.i18n import t, texts
 
 RETURN_STATUSES = ("requested", "approved", "rejected", "received", "refunded", "exchanged")
@@ -49,7 +49,7 @@ def return_step(return_id: str, action: str) -> Response | tuple[str, int]:
     except api.ApiProblem as problem:
         return _returns(refused=(return_id, "", problem)), problem.status
     flash(t(f"admin.returns.done_{action}"))
-    return _back_to_returns()
+    return back_to_list(url_for("admin.returns"))
 
 
 @pages.post("/returns/<string:return_id>/reject")
@@ -62,20 +62,16 @@ def reject_return(return_id: str) -> Response | tuple[str, int]:
     except api.ApiProblem as problem:
         return _returns(refused=(return_id, reason, problem)), problem.status
     flash(t("admin.returns.done_reject"))
-    return _back_to_returns()
+    return back_to_list(url_for("admin.returns"))
 
 
 def _returns(refused: tuple[str, str, api.ApiProblem] | None = None) -> str:
-    status = request.args.get("status", "")
+    args = list_args()
+    status = args.get("status", "")
     status = status if status in RETURN_STATUSES else ""
-    found = page_of("/admin/returns", status=status, cursor=request.args.get("cursor"))
+    found = page_of("/admin/returns", status=status, cursor=args.get("cursor"))
     return render_template("admin/returns.html", page=found, status=status,
                            statuses=RETURN_STATUSES, refused=refused)
-
-
-def _back_to_returns() -> Response:
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/admin/") else url_for("admin.returns"))
 
 
 @pages.get("/tickets")

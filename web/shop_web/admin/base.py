@@ -4,8 +4,11 @@ statuses, and the problems found in a form before it goes to the API."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from shop_web import gateway_client as api
 from shop_web.gateway_client import ApiProblem
@@ -113,6 +116,31 @@ def messages_under(problem: ApiProblem | None, prefix: str) -> str | None:
 @pages.app_template_global("admin_message")
 def _admin_message(problem: ApiProblem | None, name: str) -> str | None:
     return messages_under(problem, name)
+
+
+def list_address() -> str:
+    """Where a list's action returns to: the list as it was filtered and paged (a form
+    re-rendered after a refusal keeps the address it came with)."""
+    back = request.form.get("back", "") if request.method == "POST" else request.full_path
+    return back if back.startswith("/admin/") else request.path
+
+
+def list_args() -> MultiDict:
+    """The list's filters and cursor: the query, or after a refused action the query of
+    the list it came from."""
+    if request.method != "POST":
+        return request.args
+    return MultiDict(parse_qsl(urlsplit(list_address()).query))
+
+
+def back_to_list(default: str) -> Response:
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/admin/") else default)
+
+
+@pages.app_template_global("admin_list_address")
+def _admin_list_address() -> str:
+    return list_address()
 
 
 def page_of(path: str, **query: Any) -> dict[str, Any]:

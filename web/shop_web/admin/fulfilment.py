@@ -8,13 +8,14 @@ customer, the lines, the address and the parcel's timeline (``GET /admin/shipmen
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from shop_web import gateway_client as api
-from shop_web.admin.base import form_problem, page_of, pages, word
+from shop_web.admin.base import back_to_list, form_problem, list_args, page_of, pages, word
 from shop_web.i18n import t, texts
 
 CARRIERS = ("sf", "zto", "yto", "jd", "ems", "store")
@@ -46,7 +47,7 @@ texts({
 @pages.get("/orders")
 def orders() -> str:
     order_id = request.args.get("order_id", "").strip()
-    status = _status()
+    status = _status(request.args)
     found = page_of("/admin/shipments", order_id=order_id, status=status,
                     cursor=request.args.get("cursor"))
     return render_template("admin/orders.html", page=found, order_id=order_id, status=status,
@@ -77,22 +78,22 @@ def ship(shipment_id: str) -> Response | tuple[str, int]:
     flash(t("admin.ship.done", order=shipped["order_id"],
             carrier=_carrier_name(shipped.get("carrier")),
             tracking=shipped.get("tracking_number") or ""))
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/admin/") else url_for("admin.shipments"))
+    return back_to_list(url_for("admin.shipments"))
 
 
 def _shipments(refused: tuple[str, dict[str, str], api.ApiProblem] | None = None) -> str:
-    order_id = request.args.get("order_id", "").strip()
-    status = _status(default="ready")
+    args = list_args()
+    order_id = args.get("order_id", "").strip()
+    status = _status(args, default="ready")
     found = page_of("/admin/shipments", order_id=order_id, status=status,
-                    cursor=request.args.get("cursor"))
+                    cursor=args.get("cursor"))
     return render_template("admin/shipments.html", page=found, order_id=order_id,
                            status=status, statuses=SHIPMENT_STATUSES, refused=refused,
                            carriers=[(c, _carrier_name(c)) for c in CARRIERS])
 
 
-def _status(default: str = "") -> str:
-    status = request.args.get("status", default)
+def _status(args: Mapping[str, str], default: str = "") -> str:
+    status = args.get("status", default)
     return status if status in SHIPMENT_STATUSES else ""
 
 
