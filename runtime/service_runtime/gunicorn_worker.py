@@ -14,15 +14,13 @@ import socket
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
+from service_runtime.errors import PROBLEM_JSON, TYPE_PREFIX, http_slug
+
 SLUGS = {400: "malformed-request", 500: "internal-error"}
 
 
 def problem_bytes(status: int, reason: str, detail: str) -> bytes:
     """A complete HTTP/1.1 answer that closes the connection (gunicorn's contract)."""
-    # Imported here: gunicorn's master imports this module to find its worker class and
-    # would otherwise load Flask (about 7 MB) for nothing; a worker has it loaded already.
-    from service_runtime.errors import PROBLEM_JSON, TYPE_PREFIX, http_slug
-
     body = {"type": TYPE_PREFIX + SLUGS.get(status, http_slug(status)), "title": reason,
             "status": status}
     if detail:
