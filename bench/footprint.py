@@ -1,6 +1,6 @@
 """Memory and idle CPU of the whole embedded stack, as ``./platform run`` starts it.
 
-    .venv/bin/python bench/footprint.py [--idle 20] [--settle 10] [--probe readyz]
+    .venv/bin/python bench/footprint.py [--idle 20] [--settle 30] [--probe readyz]
 
 Starts ``./platform run`` with ``SHOP_DATA_DIR`` in a temporary directory, waits until
 the gateway and every service's API and worker answer ``/healthz`` (``--probe readyz``:
@@ -256,7 +256,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--idle", type=float, default=20, help="seconds of idleness measured")
-    parser.add_argument("--settle", type=float, default=10,
+    # 30 s: past the consumers' first seconds in their group (they poll plainly while
+    # their partitions' positions are found) and the first revocation fetches.
+    parser.add_argument("--settle", type=float, default=30,
                         help="seconds to wait after everything is ready, before measuring")
     parser.add_argument("--probe", choices=["healthz", "readyz"], default="healthz",
                         help="what every process must answer before the stack counts as up")

@@ -7,11 +7,9 @@ document from the marshmallow schemas (flask-smorest).
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -30,13 +28,21 @@ from service_runtime.errors import (
 )
 from service_runtime.logs import configure_logging
 from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from service_runtime.readiness import (
+    ReadinessCheck,
+    broker_check,
+    database_check,
+    readiness,
+    schema_check,
+)
 from service_runtime.safe_json import SafeJSONProvider
 from service_runtime.settings import Environment, NoSettings, Settings
 
 # Each process imports only what it uses: the OpenAPI machinery (flask-smorest, apispec,
 # token verification) only when routes are documented, SQLAlchemy only with a database,
-# kafka-python and alembic only when /readyz first checks the broker or the schema. A
-# worker's ops endpoints and the gateway stay that much smaller.
+# kafka-python and alembic only when /readyz first checks the broker or the schema: the
+# gateway stays that much smaller. A worker's ops endpoints use no Flask at all
+# (service_runtime.ops).
 if TYPE_CHECKING:
     from service_runtime.auth import AuthSettings
     from service_runtime.db import Database
@@ -47,29 +53,6 @@ log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"
 CORRELATION_ID_HEADER = "X-Correlation-ID"
 MAX_ID_LENGTH = 128
-
-
-@dataclass(frozen=True)
-class ReadinessCheck:
-    """A dependency ``/readyz`` reports; only ``required`` ones make it answer 503."""
-
-    name: str
-    check: Callable[[], None]
-    required: bool = True
-
-
-def database_check(db: Database) -> ReadinessCheck:
-    return ReadinessCheck("database", db.ping)
-
-
-def broker_check(kafka: KafkaSettings, required: bool = True) -> ReadinessCheck:
-    def check() -> None:
-        from service_runtime.kafka import broker_reachable
-
-        if not broker_reachable(kafka):
-            raise ConnectionError(f"no broker at {kafka.bootstrap_servers}")
-
-    return ReadinessCheck("broker", check, required)
 
 
 class FieldErrorSchema(Schema):
@@ -265,19 +248,6 @@ def create_service_api(
     )
 
 
-def schema_check(definition: ServiceDefinition, db: Database) -> ReadinessCheck:
-    """The schema check (see service_runtime.migrate), with alembic and the migration
-    scripts loaded at the first check rather than at build time."""
-
-    @functools.cache
-    def loaded() -> Callable[[], None]:
-        from service_runtime import migrate
-
-        return migrate.schema_check(definition, db)
-
-    return ReadinessCheck("migrations", lambda: loaded()())
-
-
 def current_settings() -> Any:
     """The settings of the service handling this request, as its app was built with."""
     return current_app.extensions["settings"]
@@ -297,17 +267,8 @@ def ops_blueprint(checks: list[ReadinessCheck]) -> Blueprint:
 
     @ops.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        results, ready = {}, True
-        for check in checks:
-            try:
-                check.check()
-                results[check.name] = "ok"
-            except Exception as exc:
-                results[check.name] = f"unavailable: {exc}"
-                ready = ready and not check.required
-        return jsonify(status="ready" if ready else "unready", checks=results), (
-            200 if ready else 503
-        )
+        document, status = readiness(checks)
+        return jsonify(document), status
 
     @ops.get("/metrics")
     def metrics() -> Response:

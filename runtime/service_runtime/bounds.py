@@ -12,25 +12,29 @@ number beyond it cannot name a row, and handing it to the driver raises
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
 from marshmallow import fields, validate
-from werkzeug.routing import IntegerConverter, Map
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
 
-class DatabaseIntegerConverter(IntegerConverter):
-    """``<int:...>`` limited to ``1..2**31-1`` unless the rule gives ``min``/``max``."""
-
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = 1,
-                 max: int | None = INT32_MAX, signed: bool = False) -> None:
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
 def install_converters(app: Flask) -> None:
+    """``<int:...>`` in ``app``'s routes limited to ``1..2**31-1`` unless a rule gives
+    ``min``/``max``."""
+    # Imported here: workers use this module's bounds (through service_runtime.money)
+    # and route nothing, so they need not load werkzeug's routing.
+    from werkzeug.routing import IntegerConverter, Map
+
+    class DatabaseIntegerConverter(IntegerConverter):
+        def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = 1,
+                     max: int | None = INT32_MAX, signed: bool = False) -> None:
+            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
     app.url_map.converters["int"] = DatabaseIntegerConverter
 
 

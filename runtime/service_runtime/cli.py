@@ -13,7 +13,6 @@ from typing import TypeVar
 
 import click
 
-from service_runtime.auth import AuthSettings
 from service_runtime.config import HttpSettings, KafkaSettings, database_url
 from service_runtime.db import Database
 from service_runtime.logs import configure_logging
@@ -46,6 +45,10 @@ def build_cli(definition: ServiceDefinition) -> click.Group:
     @cli.command(help="Serve the HTTP API with gunicorn.")
     @click.option("--port", type=int, default=None)
     def api(port: int | None) -> None:
+        # Here, not at the top: a worker has no tokens to check, and the token machinery
+        # (PyJWT, cryptography, requests) would cost it about 10 MB.
+        from service_runtime.auth import AuthSettings
+
         needed = [HttpSettings, AuthSettings, definition.settings]
         read_settings(lambda: check_settings(
             *needed, *([KafkaSettings] if definition.stateful else [])))

@@ -7,8 +7,11 @@ variables; no code changes.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import logging
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -80,8 +83,28 @@ def local_api_url(service: str) -> str:
     For laptop defaults only: it imports the service's package, which a process
     deployed on its own does not have (a deployment sets the URL instead).
     """
-    definition = importlib.import_module(f"{service}.definition").DEFINITION
-    return f"http://{API_HOST}:{definition.api_port}"
+    return f"http://{API_HOST}:{api_port(service)}"
+
+
+def api_port(service: str) -> int:
+    """The ``api_port`` that ``<service>.definition`` names.
+
+    A definition this process has not imported is read from its source when the port is
+    written there as a number (it is, in every service), without running it: running it
+    imports the whole service (its models, handlers, SQLAlchemy), which would cost every
+    API (they all take the user API's port, for its keys) and the gateway (it takes every
+    service's) megabytes each.
+    """
+    name = f"{service}.definition"
+    if name not in sys.modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ImportError(f"no module {name}")
+        for node in ast.walk(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.keyword) and node.arg == "api_port"
+                    and isinstance(node.value, ast.Constant) and type(node.value.value) is int):
+                return node.value.value
+    return importlib.import_module(f"{service}.definition").DEFINITION.api_port
 
 
 def data_dir() -> Path:

@@ -24,33 +24,28 @@ sleeps on a wake socket (:mod:`service_runtime.wake`) that those relays wake whe
 have published to its topics, and fetches anyway twice a second in case a wake went
 missing. So an idle worker costs next to nothing, and records are fetched when they
 are there rather than whenever a fetch timeout comes round.
+
+What handlers see (``Event``, ``Handlers``, ``decode``) lives in
+:mod:`service_runtime.handlers`, which an API process can import without kafka-python.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import tenacity
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from marshmallow import ValidationError
-from sqlalchemy.orm import Session
 
-from event_contracts import REGISTRY, ContractViolation, UnknownEvent
-from event_contracts.envelope import EnvelopeSchema
 from event_contracts.topics import PARTITIONS, dead_letter_topic
 from service_runtime import context
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.dead_letters import DeadLetterPublisher
 from service_runtime.faults import crash_point
+from service_runtime.handlers import Event, Handlers, InvalidMessage, decode
 from service_runtime.ids import utcnow
 from service_runtime.jobs import backoff
 from service_runtime.kafka import broker_on_this_machine, ensure_topics, make_consumer
@@ -72,76 +67,6 @@ WOKEN_POLL_MS = 100  # woken: fetch this long (plus fetch waits) before sleeping
 LAG_REPORT_EVERY_S = 1.0
 OFFSETS_COMMIT_EVERY_S = 0.25
 SETTLING_S = 5.0  # after an assignment changed, poll plainly (positions are being found)
-
-
-@dataclass(frozen=True)
-class Event:
-    """A received event: the envelope's fields and the validated ``data``."""
-
-    id: str
-    type: str
-    version: int
-    source: str
-    occurred_at: datetime
-    key: str
-    correlation_id: str
-    causation_id: str | None
-    data: dict[str, Any]
-
-
-Handler = Callable[[Session, Event], None]
-
-
-class InvalidMessage(Exception):
-    """The record is not an event this consumer can understand; retrying cannot help."""
-
-
-class Handlers:
-    """Which function handles which event type (and which versions of it)."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[str, tuple[Handler, tuple[int, ...]]] = {}
-
-    def on(self, event_type: str, versions: tuple[int, ...] = (1,)) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            for version in versions:
-                REGISTRY.schema(event_type, version)  # fail at start-up, not at runtime
-            self._handlers[event_type] = (handler, versions)
-            return handler
-
-        return register
-
-    @property
-    def event_types(self) -> list[str]:
-        return sorted(self._handlers)
-
-    def resolve(self, event_type: str, version: int) -> Handler:
-        try:
-            handler, versions = self._handlers[event_type]
-        except KeyError:
-            raise InvalidMessage(f"no handler for {event_type}") from None
-        if version not in versions:
-            raise InvalidMessage(f"{event_type} v{version} is not supported (only {versions})")
-        return handler
-
-
-def decode(value: bytes) -> Event:
-    try:
-        envelope = EnvelopeSchema().load(json.loads(value))
-        data = REGISTRY.parse_incoming(envelope["type"], envelope["version"], envelope["data"])
-    except (ValueError, ValidationError, ContractViolation, UnknownEvent) as exc:
-        raise InvalidMessage(f"not a valid event: {exc}") from exc
-    return Event(
-        id=str(envelope["id"]),
-        type=envelope["type"],
-        version=envelope["version"],
-        source=envelope["source"],
-        occurred_at=envelope["occurred_at"],
-        key=envelope["key"],
-        correlation_id=envelope["correlation_id"],
-        causation_id=envelope.get("causation_id"),
-        data=data,
-    )
 
 
 class EventConsumer:

@@ -6,10 +6,12 @@ HTTP error Flask or webargs raises, into a problem document with a stable ``type
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Response, json
-from werkzeug.http import HTTP_STATUS_CODES
+# Flask and werkzeug are imported where a response is made: domain code raises these
+# exceptions in workers too, which serve no API and need not load Flask.
+if TYPE_CHECKING:
+    from flask import Response
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:shop:problem:"
@@ -61,6 +63,8 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
+    from flask import Response, json
+
     body: dict[str, Any] = {"type": TYPE_PREFIX + slug, "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -78,6 +82,8 @@ def from_problem(error: Problem) -> Response:
 
 
 def http_slug(code: int) -> str:
+    from werkzeug.http import HTTP_STATUS_CODES
+
     return HTTP_STATUS_CODES.get(code, "error").lower().replace(" ", "-").replace("'", "")
 
 

@@ -40,7 +40,6 @@ from service_runtime.db import Database, call_after_commit
 from service_runtime.faults import crash_point
 from service_runtime.ids import utcnow
 from service_runtime.jobs import backoff
-from service_runtime.kafka import make_producer
 from service_runtime.metrics import (
     BUSINESS_EVENTS,
     OUTBOX_BACKLOG,
@@ -165,6 +164,10 @@ class OutboxRelay:
     @property
     def producer(self):  # type: ignore[no-untyped-def]
         if self._producer is None:
+            # Imported here: an API writes outbox rows but never publishes them, and
+            # kafka-python costs each process about 7 MB.
+            from service_runtime.kafka import make_producer
+
             self._producer = make_producer(self.kafka)
         return self._producer
 

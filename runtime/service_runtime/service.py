@@ -11,8 +11,8 @@ from typing import Any
 import click
 from sqlalchemy import MetaData
 
-from service_runtime.consumer import Handlers
 from service_runtime.db import Database
+from service_runtime.handlers import Handlers
 from service_runtime.settings import NoSettings, Settings
 
 Loop = Callable[[threading.Event], None]

@@ -13,19 +13,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from werkzeug.serving import make_server
-
-from service_runtime.app import broker_check, create_app, schema_check
 from service_runtime.config import (
     DeliverySettings,
-    HttpSettings,
     KafkaSettings,
     WorkerSettings,
     database_url,
 )
 from service_runtime.consumer import EventConsumer
 from service_runtime.db import Database
+from service_runtime.ops import make_ops_server, ops_app
 from service_runtime.outbox import OutboxRelay
+from service_runtime.readiness import broker_check, database_check, schema_check
 from service_runtime.service import ServiceDefinition
 from service_runtime.settings import Environment, Settings
 
@@ -76,15 +74,11 @@ def run_worker(definition: ServiceDefinition, settings: WorkerProcess) -> int:
     signal.signal(signal.SIGINT, request_stop)
 
     # The ops endpoints take no bodies and no tokens: the API's settings do not apply.
-    ops_app = create_app(
-        f"{definition.name}-worker", db=db,
-        readiness=[schema_check(definition, db), broker_check(kafka)],
-        runtime=(HttpSettings(), None),  # its ops endpoints check no tokens
-    )
+    ops = ops_app(f"{definition.name}-worker", [
+        database_check(db), schema_check(definition, db), broker_check(kafka)])
     host = settings.worker.host
     port = settings.worker.port or definition.worker_port
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per probe
-    server = make_server(host, port, ops_app, threaded=True)
+    server = make_ops_server(host, port, ops)
     threading.Thread(target=server.serve_forever, name="ops-http", daemon=True).start()
 
     relay = OutboxRelay(definition.name, db, kafka, settings.delivery)

@@ -5,7 +5,7 @@ reviews are checked against, and settles requests the payment service refunded."
 from sqlalchemy.orm import Session
 
 from aftersales import orders
-from service_runtime.consumer import Event, Handlers
+from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
 

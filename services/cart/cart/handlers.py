@@ -3,7 +3,7 @@
 from sqlalchemy.orm import Session
 
 from cart import catalog_copy, items
-from service_runtime.consumer import Event, Handlers
+from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from event_contracts.vocabulary import PaymentMethod, ReturnKind
 from logistics import orders
 from logistics.settings import LogisticsSettings
-from service_runtime.consumer import Event, Handlers
+from service_runtime.handlers import Event, Handlers
 
 
 def handlers_for(settings: LogisticsSettings) -> Handlers:

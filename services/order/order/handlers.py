@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from order import prices, saga
 from order.domain import unavailable_skus
-from service_runtime.consumer import Event, Handlers
+from service_runtime.handlers import Event, Handlers
 from service_runtime.money import Money
 
 handlers = Handlers()

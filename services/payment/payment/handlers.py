@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 
 from event_contracts.vocabulary import ReturnKind
 from payment import payables, payments, refunds
-from service_runtime.consumer import Event, Handlers
+from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
 
