@@ -39,16 +39,23 @@ def _runs(text: str) -> list[str]:
     return _RUNS.findall(normalise(text))
 
 
-@functools.lru_cache(maxsize=4096)
 def index_tokens(text: str, weight: int) -> dict[str, int]:
-    """The tokens a text is found by, each with its weight (do not change the answer:
-    it is cached, since brands, category paths and SKU attributes repeat).
+    """The tokens a text is found by, each with its weight.
 
     English (and digits): each lower-cased word at ``weight`` and its prefixes of two or
     more characters at half of it, so ``kett`` finds kettles while typing. Chinese has
     no spaces: each character bigram at ``weight`` and each single character at a
     quarter, so 电热水壶 is found by 热水壶 as well as by 水壶.
     """
+    return merge_tokens([(text, weight)])
+
+
+@functools.lru_cache(maxsize=65536)
+def _run_tokens(run: str, weight: int) -> tuple[tuple[str, int], ...]:
+    """One run's tokens (see ``index_tokens``), each once at its highest weight. Cached:
+    words, brands and Chinese runs repeat across products far more than whole texts
+    do, and a bulk import tokenises thousands of products a second (do not change the
+    answer of a cached run)."""
     tokens: dict[str, int] = {}
 
     def add(token: str, w: int) -> None:
@@ -56,26 +63,27 @@ def index_tokens(text: str, weight: int) -> dict[str, int]:
         if w > tokens.get(token, 0):
             tokens[token] = w
 
-    for run in _runs(text):
-        if _IS_CJK.match(run):
-            for i, char in enumerate(run):
-                add(char, max(1, weight // 4))
-                if i + 1 < len(run):
-                    add(run[i : i + 2], weight)
-        else:
-            add(run, weight)
-            for end in range(MIN_PREFIX, min(len(run), MAX_TOKEN)):
-                add(run[:end], max(1, weight // 2))
-    return tokens
+    if _IS_CJK.match(run):
+        for i, char in enumerate(run):
+            add(char, max(1, weight // 4))
+            if i + 1 < len(run):
+                add(run[i : i + 2], weight)
+    else:
+        add(run, weight)
+        for end in range(MIN_PREFIX, min(len(run), MAX_TOKEN)):
+            add(run[:end], max(1, weight // 2))
+    return tuple(tokens.items())
 
 
 def merge_tokens(parts: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Tokens of several fields (text, weight); a token keeps its highest weight."""
     merged: dict[str, int] = {}
+    get = merged.get
     for text, weight in parts:
-        for token, w in index_tokens(text, weight).items():
-            if w > merged.get(token, 0):
-                merged[token] = w
+        for run in _runs(text):
+            for token, w in _run_tokens(run, weight):
+                if w > get(token, 0):
+                    merged[token] = w
     return merged
 
 

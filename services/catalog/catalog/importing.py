@@ -145,14 +145,16 @@ def _insert_chunk(session: Session, chunk: list[Mapping[str, Any]],
 
 def _announce(session: Session, ids: Sequence[int], chunk: list[Mapping[str, Any]],
               rows: list[dict[str, Any]], at: datetime) -> None:
-    for product_id, data, row in zip(ids, chunk, rows, strict=True):
-        outbox.emit(session, "ProductUpdated", key=str(product_id), data=product_event_data(
+    outbox.emit_many(session, "ProductUpdated", [
+        (str(product_id), product_event_data(
             product_id, row["name"], row["brand"], row["category_id"],
             [{"sku": s["sku"], "price": dict(s["price"]),
               "attributes": dict(s.get("attributes", {})), "available": s.get("stock", 0)}
              for s in data["skus"]],
             at,
         ))
+        for product_id, data, row in zip(ids, chunk, rows, strict=True)
+    ])
 
 
 def _copy_rows(session: Session, table: str, columns: tuple[str, ...],
