@@ -36,6 +36,7 @@ from urllib.parse import quote, urlsplit
 import requests
 import stack_processes as processes
 import stack_saga as saga
+import stack_trace
 from run import Gunicorn, terminate_on_sigterm
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -129,7 +130,7 @@ def ms(seconds: float) -> str:
 
 def table(browse: dict[str, list[dict[str, float]]], hops: dict[str, saga.Hop] | None,
           rate: float, burst: saga.Throughput | None, connections: int, idle: float | None,
-          memory: list[tuple[str, ...]]) -> str:
+          memory: list[tuple[str, ...]], traced: dict[str, list[float]] | None = None) -> str:
     ceiling = median_of(browse["ceiling"], "rps")
     rows: list[tuple[str, ...]] = [("figure", "value", "p50", "p99", "share of the ceiling")]
     for name, reports in browse.items():
@@ -147,6 +148,8 @@ def table(browse: dict[str, list[dict[str, float]]], hops: dict[str, saga.Hop] |
             note = f"n={len(hop.latencies)}" + (f", {hop.missing} never" if hop.missing else "")
             rows.append((f"saga at {rate:g} orders/s: {name}", "", ms(hop.percentile(50)),
                          ms(hop.percentile(99)), note))
+            if name.startswith("placed") and traced:
+                rows += stack_trace.rows(traced)
         if hops["_errors"].missing:
             rows.append(("saga: requests refused", str(hops["_errors"].missing), "", "", ""))
     if burst:
@@ -219,16 +222,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"browsing through {stack.gateway}, c={args.connections}, "
                   f"{args.warmup:g} s warm-up + {args.duration:g} s, {args.rounds} rounds")
             browse = measure_browse(stack.gateway, args, workdir)
-            hops = burst = None
+            hops = burst = traced = None
             if not args.skip_saga:
                 admin = saga.sign_in(stack, args.admin, args.admin_password)
                 shoppers = saga.prepare(stack, admin, args.shoppers)
                 print(f"saga: {args.order_rate:g} orders/s for {args.saga_seconds:g} s")
-                hops = saga.steady(stack, admin, shoppers, args.order_rate, args.saga_seconds)
+                hops, placed = saga.steady(stack, admin, shoppers, args.order_rate,
+                                           args.saga_seconds)
+                if stack.processes:  # a stack of our own: its databases are known
+                    traced = stack_trace.trace(stack.database_url, placed)
                 print(f"saga: orders at c={args.connections} for {args.saga_seconds:g} s")
                 burst = saga.throughput(stack, shoppers, args.connections, args.saga_seconds)
             memory = memory_rows(stack.root_pids) if stack.root_pids else []
-            print(table(browse, hops, args.order_rate, burst, args.connections, idle, memory))
+            print(table(browse, hops, args.order_rate, burst, args.connections, idle, memory,
+                        traced))
     finally:
         if stack is not None and stack.processes:
             stack.stop()

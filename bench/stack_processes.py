@@ -18,6 +18,7 @@ from pathlib import Path
 
 import requests
 
+from service_runtime.config import normalise_database_url
 from service_runtime.testing.processes import ServiceProcess, free_port
 
 SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
@@ -43,6 +44,13 @@ class Stack:
         if completed.returncode != 0:
             raise RuntimeError(f"{service} {' '.join(args)} failed:\n{completed.stderr[-3000:]}")
         return completed.stdout.strip()
+
+    def database_url(self, service: str) -> str:
+        """The SQLAlchemy URL of ``service``'s database, as its processes name it."""
+        shared = self.service_env.get("DATABASE_URL")
+        if shared:
+            return normalise_database_url(shared.replace("{service}", service))
+        return f"sqlite:///{Path(self.service_env['SHOP_DATA_DIR']) / f'{service}.db'}"
 
     def stop(self) -> None:
         for process in reversed(list(self.processes.values())):

@@ -216,8 +216,9 @@ class ShipmentWatch:
 
 
 def steady(stack: Stack, admin: dict[str, str], shoppers: list[Shopper], rate: float,
-           seconds: float) -> dict[str, Hop]:
-    """Orders placed at ``rate`` a second, then paid at the same rate once payable."""
+           seconds: float) -> tuple[dict[str, Hop], list[str]]:
+    """Orders placed at ``rate`` a second, then paid at the same rate once payable; the
+    hops, and the ids of the orders placed."""
     count = max(2, round(rate * seconds))
     placed = at_rate(rate, count, lambda i: place(stack, shoppers[i % len(shoppers)]))
     owner = {p[0]: i % len(shoppers) for i, p in enumerate(placed) if p}
@@ -237,7 +238,7 @@ def steady(stack: Stack, admin: dict[str, str], shoppers: list[Shopper], rate: f
         "wallet payment 201 -> order paid": hop(payments, paid),
         "wallet payment 201 -> shipment listed": hop(payments, dict(shipments.seen)),
         "_errors": Hop(missing=(count - len(created)) + (len(payable) - len(payments))),
-    }
+    }, list(created)
 
 
 def throughput(stack: Stack, shoppers: list[Shopper], connections: int,

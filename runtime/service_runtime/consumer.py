@@ -184,7 +184,8 @@ class EventConsumer:
         consumer.subscribe(topics)
         waiter = None
         if broker_on_this_machine(self.kafka):
-            waiter = Waiter(*(topic_channel(topic) for topic in topics))
+            brokers = self.kafka.bootstrap_servers
+            waiter = Waiter(*(topic_channel(topic, brokers) for topic in topics))
         log.info("consumer started", extra={"group": self.group, "topics": topics})
         batch: dict = {}
         # Offsets of records whose transactions committed, sent to the broker at most

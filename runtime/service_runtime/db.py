@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from service_runtime.config import normalise_database_url
+from service_runtime.sqlite_writers import QueuedWriterConnection, lock_file_for
 
 
 class Database:
@@ -21,7 +22,8 @@ class Database:
         self.url = normalise_database_url(url)
         if self.url.startswith("sqlite"):
             self.engine = create_engine(
-                self.url, connect_args={"timeout": 30, "check_same_thread": False}
+                self.url, connect_args={"timeout": 30, "check_same_thread": False,
+                                        "factory": QueuedWriterConnection},
             )
             _serialise_sqlite_writers(self.engine)
         else:
@@ -118,7 +120,8 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     pysqlite's deferred transactions upgrade to a write lock lazily and then fail at
     once with "database is locked" when another process wrote in between; taking the
-    lock up front makes concurrent processes (API, worker) queue instead.
+    lock up front makes concurrent processes (API, worker) queue instead, in the order
+    a file lock gives them (:mod:`service_runtime.sqlite_writers`).
     """
 
     @event.listens_for(engine, "connect")
@@ -129,8 +132,23 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        if isinstance(dbapi_connection, QueuedWriterConnection):
+            path = lock_file_for(dbapi_connection)
+            if path is not None:
+                dbapi_connection.use_lock_file(path)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):  # type: ignore[no-untyped-def]
-        read_only = connection.get_execution_options().get("shop_read_only", False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("shop_read_only", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        driver = connection.connection.driver_connection
+        queued = isinstance(driver, QueuedWriterConnection)
+        if queued:
+            driver.queue_for_write()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                driver.release_write_lock()
+            raise

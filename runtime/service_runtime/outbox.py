@@ -240,7 +240,8 @@ class OutboxRelay:
         self.producer.flush(timeout=self.kafka.request_timeout_ms / 1000)
         for future in futures:
             future.get(timeout=0)  # raises if the broker did not acknowledge
-        wake({topic_channel(self.kafka.topic(row.event_type)) for row in rows})
+        wake({topic_channel(self.kafka.topic(row.event_type), self.kafka.bootstrap_servers)
+              for row in rows})
         crash_point("relay.after_publish")
         if not self._unmarked:
             self._unmarked_since = time.monotonic()

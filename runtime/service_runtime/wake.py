@@ -99,9 +99,11 @@ def wake(channels: Iterable[str]) -> None:
         _send(port)
 
 
-def topic_channel(topic: str) -> str:
-    """The wake channel of the consumers of ``topic`` (its physical name)."""
-    return f"topic-{topic}"
+def topic_channel(topic: str, brokers: str) -> str:
+    """The wake channel of the consumers of ``topic`` (its physical name) on ``brokers``
+    (the bootstrap servers): stacks with brokers of their own on one machine (tests,
+    benchmarks, several checkouts) name the same topics, and must not wake each other."""
+    return f"topic-{brokers}-{topic}"
 
 
 def _send(port: int) -> None:

@@ -17,7 +17,7 @@ from service_runtime.outbox import OutboxRelay, relay_channel
 from service_runtime.tables import outbox_messages
 from service_runtime.testing.kafka_tools import read_topic
 from service_runtime.testing.processes import wait_until
-from service_runtime.wake import Waiter, wake
+from service_runtime.wake import Waiter, topic_channel, wake
 
 
 @pytest.fixture
@@ -47,6 +47,18 @@ def test_a_waiter_sleeps_until_its_channel_is_woken_and_each_wake_counts_once():
         wake(["test-wake-b"])
         assert waiter.wait(5) is True
         assert waiter.wait(0) is False, "the wakes that came were used up together"
+    finally:
+        waiter.close()
+
+
+def test_a_topic_s_wake_reaches_only_the_consumers_of_that_broker():
+    # Stacks on one machine (tests, benchmarks) share topic names, not brokers.
+    waiter = Waiter(topic_channel("t-OrderPlaced", "127.0.0.1:1111"))
+    try:
+        wake([topic_channel("t-OrderPlaced", "127.0.0.1:2222")])
+        assert waiter.wait(0.05) is False, "another broker's topic is not ours"
+        wake([topic_channel("t-OrderPlaced", "127.0.0.1:1111")])
+        assert waiter.wait(5) is True
     finally:
         waiter.close()
 
