@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import quote, unquote
 
 import requests
@@ -29,6 +30,9 @@ def pooled_session(pool_size: int) -> requests.Session:
     """
     session = requests.Session()
     session.trust_env = False
+    # One session serves every client: a cookie it kept from one answer would be sent with
+    # the next client's request (a shopper's session handed to the next visitor).
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
         "CURL_CA_BUNDLE") or True
     adapter = HTTPAdapter(pool_connections=16, pool_maxsize=pool_size, max_retries=0)

@@ -87,7 +87,9 @@ def echo_app() -> Flask:
     @app.route("/", methods=["GET", "POST"])
     @app.route("/cart", methods=["GET", "POST"])
     def page():
-        response = app.response_class(f"<h1>page {request.path}</h1>", mimetype="text/html")
+        cookie = request.headers.get("Cookie", "none")
+        response = app.response_class(f"<h1>page {request.path}</h1><p>{cookie}</p>",
+                                      mimetype="text/html")
         response.set_cookie("shop_session", "abc", httponly=True)
         response.set_cookie("lang", "en")
         return response
@@ -218,8 +220,11 @@ def test_a_trusted_proxy_is_counted_per_client_it_forwards_for(gateway):
 
 def test_every_path_outside_the_api_is_a_page_of_the_web_process(gateway):
     for path in ("/", "/cart"):
+        gateway._cookies.clear()  # each request from a new visitor, without cookies
         page = gateway.get(path)
-        assert page.status_code == 200 and page.text == f"<h1>page {path}</h1>"
+        assert page.status_code == 200
+        assert page.text == f"<h1>page {path}</h1><p>none</p>", \
+            "a cookie the web set for one visitor is never sent for the next one"
         cookies = page.headers.getlist("Set-Cookie")
         assert len(cookies) == 2, "each cookie passes as its own header, not joined by commas"
         assert cookies[0].startswith("shop_session=abc") and "HttpOnly" in cookies[0]

@@ -47,10 +47,10 @@ def screenshots(page: Page, name: str) -> None:
 
 def new_page(browser: Browser, base_url: str, *, width: int = DESKTOP["width"]) -> Page:
     """A page in a fresh context (no cookies: a new visitor), resolving paths against the
-    gateway, failing a test that waits more than 15 s for anything."""
+    gateway, failing a test that waits more than 30 s for anything."""
     context = browser.new_context(base_url=base_url, locale="zh-CN",
                                   viewport={"width": width, "height": DESKTOP["height"]})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     return context.new_page()
 
 

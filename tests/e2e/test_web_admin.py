@@ -159,7 +159,7 @@ def test_the_admin_ships_a_paid_order(stack, console, buyer, admin):
     screenshots(console, "admin-orders")
     console.get_by_role("link", name=order["id"]).click()
     shipment = console.get_by_test_id("order-shipment")
-    assert shipment.get_by_text("SF1234567890").is_visible()
+    assert shipment.get_by_text("SF1234567890", exact=True).is_visible()
     assert shipment.locator(".timeline li").filter(has_text="已发货").count() == 1
     screenshots(console, "admin-order")
 
@@ -174,7 +174,7 @@ def test_the_admin_approves_a_return_and_receives_the_goods(stack, console, buye
 
     console.goto("/admin/returns?status=requested")
     card = console.get_by_test_id(f"return-{order['id']}")
-    assert card.get_by_text("杯子有裂纹").is_visible()
+    assert card.get_by_text("杯子有裂纹", exact=True).is_visible()
     screenshots(console, "admin-returns")
     card.get_by_role("button", name="同意").click()
     assert console.get_by_text("已同意售后申请").is_visible()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import jwt
@@ -81,6 +82,8 @@ class Gateway:
         self.timeouts = timeouts
         self.http = requests.Session()
         self.http.trust_env = False
+        # Shared by every shopper: it must never keep a cookie from one answer for the next.
+        self.http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
