@@ -118,13 +118,16 @@ def test_the_admin_creates_edits_and_stocks_a_product(stack, console):
     console.locator("#f-skus-0-price").fill("99.00")
     console.get_by_role("button", name="保存").click()
     assert console.get_by_text("商品已保存").is_visible()
-    assert public_product(stack, product_id)["skus"][0]["price"]["amount"] == 9900
+    wait_until(lambda: public_product(stack, product_id)["skus"][0]["price"]["amount"] == 9900,
+               30, 0.2, "the new price in the public API")
 
     stock = console.get_by_test_id(f"stock-{code}")
     stock.get_by_label(f"{code} 的库存").fill("12")
     stock.get_by_role("button", name="设置库存").click()
     assert console.get_by_text(f"{code} 库存已设为 12").is_visible()
-    assert public_product(stack, product_id)["skus"][0]["available"] == 12
+    # Public answers are kept for a second: the new stock shows once that has passed.
+    wait_until(lambda: public_product(stack, product_id)["skus"][0]["available"] == 12, 30, 0.2,
+               "the new stock in the public API")
     screenshots(console, "admin-product-edit")
 
     console.goto("/admin/products?q=" + mark)
