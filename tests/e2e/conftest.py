@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from e2e_steps import PAYMENT_TIMEOUT_S, sign_in, sign_up
+from e2e_steps import ADMIN_EMAIL, ADMIN_PASSWORD, PAYMENT_TIMEOUT_S, sign_in, sign_up
 from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
 from service_runtime.config import KafkaSettings
 from service_runtime.kafka import ensure_topics
@@ -24,7 +24,6 @@ from service_runtime.testing.processes import ServiceProcess, free_port
 
 SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
 WITH_WORKERS = SERVICES
-ADMIN_EMAIL, ADMIN_PASSWORD = "admin@e2e.test", "e2e-admin-password-1"
 
 
 @dataclass

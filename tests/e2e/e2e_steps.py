@@ -16,6 +16,8 @@ from service_runtime.testing.processes import wait_until
 KETTLE = "KETTLE-MI-1.7L-WHITE"
 MUG = "MUG-CERAMIC-350ML"
 PASSWORD = "e2e-password-1"
+# The e2e stack's admin (conftest makes the account).
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@e2e.test", "e2e-admin-password-1"
 # Short enough for a test to watch an unpaid order expire, long enough to pay the others.
 PAYMENT_TIMEOUT_S = 30
 # Every shopper's default address.

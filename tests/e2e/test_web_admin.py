@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 
 from browser import new_page, screenshots, sign_in
 from e2e_steps import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
     MUG,
     PASSWORD,
     payable_order,

@@ -8,11 +8,19 @@ from __future__ import annotations
 import re
 
 import requests
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from playwright.sync_api import expect
 
 from browser import new_page, screenshots, sign_in
-from e2e_steps import KETTLE, PASSWORD, carrier_callback, sign_up, wait_for_sku, wait_for_status
+from e2e_steps import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    KETTLE,
+    PASSWORD,
+    carrier_callback,
+    sign_up,
+    wait_for_sku,
+    wait_for_status,
+)
 
 NOTIFIED_MS = 30_000
 
