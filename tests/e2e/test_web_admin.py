@@ -21,7 +21,6 @@ from e2e_steps import (
     payable_order,
     request_return,
     ship_and_deliver,
-    shipment_of,
     sign_up,
     start_payment,
     wait_for_status,
@@ -134,38 +133,6 @@ def test_the_admin_creates_edits_and_stocks_a_product(stack, console):
     console.goto("/admin/products?q=" + mark)
     assert console.get_by_role("link", name=name).is_visible(), "the list finds it"
     screenshots(console, "admin-products")
-
-
-def test_the_admin_ships_a_paid_order(stack, console, buyer, admin):
-    order = paid_order(stack, buyer)
-    with requests.Session() as http:
-        shipment_of(stack, http, admin, order["id"])  # logistics has it once paid
-
-    console.goto("/admin/shipments")
-    card = console.get_by_test_id(f"shipment-{order['id']}")
-    card.get_by_label("快递公司").select_option("sf")
-    card.get_by_label("运单号").fill("x")
-    card.get_by_role("button", name="发货").click()
-    card = console.get_by_test_id(f"shipment-{order['id']}")
-    assert card.locator(".field-error").is_visible(), "the API's refusal sits by the field"
-    assert card.get_by_label("快递公司").input_value() == "sf", "the carrier chosen is kept"
-    screenshots(console, "admin-shipments")
-
-    card.get_by_label("运单号").fill("SF1234567890")
-    card.get_by_role("button", name="发货").click()
-    assert console.get_by_text(f"订单 {order['id']} 已发货：顺丰速运 SF1234567890").is_visible()
-    with requests.Session() as http:
-        wait_for_status(stack, http, order["id"], buyer, "shipped")
-
-    console.get_by_role("link", name="订单", exact=True).click()
-    console.get_by_label("按订单号查找").fill(order["id"])
-    console.get_by_role("button", name="筛选").click()
-    screenshots(console, "admin-orders")
-    console.get_by_role("link", name=order["id"]).click()
-    shipment = console.get_by_test_id("order-shipment")
-    assert shipment.get_by_text("SF1234567890", exact=True).is_visible()
-    assert shipment.locator(".timeline li").filter(has_text="已发货").count() == 1
-    screenshots(console, "admin-order")
 
 
 def test_the_admin_approves_a_return_and_receives_the_goods(stack, console, buyer, admin):
