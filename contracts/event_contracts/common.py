@@ -18,6 +18,12 @@ class OrderLineSchema(EventSchema):
     unit_price = fields.Nested(MoneySchema, required=True)
     # The catalog product the SKU belongs to, when the order service knows it.
     product_id = fields.Integer(required=False, allow_none=True, strict=True)
+    # What the buyer pays for this line after every discount, with its share of shipping
+    # (absent on orders priced before promotions existed: unit_price x quantity then).
+    # A refund of the whole line gives back exactly this.
+    payable = fields.Nested(MoneySchema, required=False, allow_none=True)
+    # The line's share of the points spent on the order (1 point = 1 fen of its discount).
+    points = fields.Integer(required=False, strict=True, validate=validate.Range(min=0))
 
 
 class QuantityLineSchema(EventSchema):

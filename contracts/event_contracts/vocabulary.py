@@ -34,3 +34,27 @@ class RefundDestination(StrEnum):
 
     ORIGINAL = "original"  # back the way it was paid
     BALANCE = "balance"  # into the wallet (cash on delivery cannot be handed back in cash)
+
+
+class AdjustmentKind(StrEnum):
+    """One line of a price breakdown (``OrderPlaced.adjustments[].kind``): what changed the
+    amount the buyer pays. Every kind but ``shipping`` is a discount."""
+
+    MEMBER_PRICE = "member_price"  # 会员价
+    TIMED_DISCOUNT = "timed_discount"  # 限时折扣
+    FULL_REDUCTION = "full_reduction"  # 满减
+    COUPON = "coupon"
+    POINTS = "points"  # 积分抵扣
+    SHIPPING = "shipping"  # a charge, not a discount
+
+
+class CouponKind(StrEnum):
+    AMOUNT_OFF = "amount_off"  # 满100减10
+    PERCENT_OFF = "percent_off"  # 9折, at most max_discount off
+    FREE_SHIPPING = "free_shipping"
+
+
+class PromotionKind(StrEnum):
+    FULL_REDUCTION = "full_reduction"
+    TIMED_DISCOUNT = "timed_discount"
+    MEMBER_PRICE = "member_price"

@@ -21,6 +21,9 @@ class ProductUpdatedV1(EventSchema):
     name = fields.String(required=True)
     brand = fields.String(required=True)
     category_id = fields.Integer(required=True, strict=True)
+    # The category's ancestors, root first, ending with ``category_id`` (promotion scopes:
+    # a category counts with its whole subtree).
+    category_path = fields.List(fields.Integer(strict=True), required=False)
     skus = fields.List(fields.Nested(ProductSkuSchema), required=True)
     updated_at = fields.AwareDateTime(required=True)
 

@@ -11,9 +11,20 @@ from event_contracts.common import (
     ShippingAddressSchema,
 )
 from event_contracts.registry import EventSchema, event_schema
-from event_contracts.vocabulary import DeliveryMethod
+from event_contracts.vocabulary import AdjustmentKind, DeliveryMethod
 
 DELIVERY_METHODS = tuple(method.value for method in DeliveryMethod)
+
+
+class PriceAdjustmentSchema(EventSchema):
+    """One line of the breakdown the order was charged: a discount, or the shipping fee."""
+
+    kind = fields.String(required=True,
+                         validate=validate.OneOf([kind.value for kind in AdjustmentKind]))
+    # The promotion or coupon template it came from (none for points and shipping).
+    source_id = fields.String(required=False, allow_none=True)
+    label = fields.String(required=True, validate=validate.Length(max=200))
+    amount = fields.Nested(MoneySchema, required=True)
 
 
 @event_schema("OrderPlaced", 1)
@@ -32,11 +43,22 @@ class OrderPlacedV1(EventSchema):
     # When an unpaid order is cancelled (payment deadline).
     payment_due_at = fields.AwareDateTime(required=False, allow_none=True)
     coupon_code = fields.String(required=False, allow_none=True)
+    # The price breakdown (orders priced by the marketing service's engine): ``total`` is
+    # what the buyer pays, = sum of the lines' ``payable``.
+    discount_total = fields.Nested(MoneySchema, required=False, allow_none=True)
+    shipping = fields.Nested(MoneySchema, required=False, allow_none=True)
+    adjustments = fields.List(fields.Nested(PriceAdjustmentSchema), required=False)
+    # The buyer's coupon to lock (marketing answers CouponLocked or CouponRejected).
+    user_coupon_id = fields.String(required=False, allow_none=True)
+    # Points to lock (the user service answers PointsLocked or PointsRejected).
+    points_used = fields.Integer(required=False, strict=True, validate=validate.Range(min=0))
 
 
 class CancelledBy(StrEnum):
     BUYER = "buyer"
     STOCK = "stock"  # refused by the catalog
+    COUPON = "coupon"  # the coupon could not be locked (used elsewhere, expired)
+    POINTS = "points"  # the points could not be locked (balance too low)
     PAYMENT_DEADLINE = "payment_deadline"
     REFUND = "refund"  # refunded in full before shipping
     ADMIN = "admin"

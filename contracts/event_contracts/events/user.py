@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from event_contracts.membership import LEVEL_VALUES
 from event_contracts.registry import EventSchema, event_schema
 
 
@@ -31,3 +32,49 @@ class SessionsRevokedV1(EventSchema):
     reason = fields.String(required=True, validate=validate.OneOf(SESSION_REVOCATION_REASONS))
     revoked_at = fields.AwareDateTime(required=True)
     tokens_expire_by = fields.AwareDateTime(required=True)
+
+
+@event_schema("PointsLocked", 1)
+class PointsLockedV1(EventSchema):
+    """Points held for this unpaid order (spent when it is paid, back when it is cancelled)."""
+
+    order_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    points = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    locked_at = fields.AwareDateTime(required=True)
+
+
+POINTS_REJECTION_REASONS = ("not_enough_points",)
+
+
+@event_schema("PointsRejected", 1)
+class PointsRejectedV1(EventSchema):
+    """The order's points could not be locked: the order is cancelled with this reason."""
+
+    order_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    points = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    reason = fields.String(required=True, validate=validate.OneOf(POINTS_REJECTION_REASONS))
+    rejected_at = fields.AwareDateTime(required=True)
+
+
+@event_schema("MembershipChanged", 1)
+class MembershipChangedV1(EventSchema):
+    """A member's level, growth value or points balance changed (the newest state: other
+    services keep a copy for member prices and perks, newest ``changed_at`` wins)."""
+
+    user_id = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(LEVEL_VALUES))
+    growth = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    points_balance = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    changed_at = fields.AwareDateTime(required=True)
+
+
+@event_schema("MemberLevelReached", 1)
+class MemberLevelReachedV1(EventSchema):
+    """A member climbed to a new level (once per level reached: its level coupons follow)."""
+
+    user_id = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(LEVEL_VALUES))
+    previous_level = fields.String(required=True, validate=validate.OneOf(LEVEL_VALUES))
+    reached_at = fields.AwareDateTime(required=True)

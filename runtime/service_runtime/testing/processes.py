@@ -4,6 +4,7 @@ read logs; or serve a WSGI app over real HTTP from a thread."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,8 +18,22 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
+# Below Linux's ephemeral range (32768-60999 by default): a port the kernel hands out for
+# port 0 is also what it picks for the next outgoing connection, so a server started a
+# moment later found it taken by, say, a Kafka client's socket ("Address already in use").
+_SERVER_PORTS = range(20000, 32768)
+
 
 def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on or connects from, for a server to bind."""
+    for _ in range(200):
+        port = random.choice(_SERVER_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
