@@ -88,6 +88,11 @@ class EventConsumer:
         self.delivery = delivery
         self.dead_letters = dead_letters or DeadLetterPublisher(kafka, group)
         self._lag_reported: set[TopicPartition] = set()
+        # Per partition: the (high watermark, position) last reported, and the position
+        # after the last record handled. An idle consumer asks the broker nothing: asking
+        # every partition's position each second was most of an idle worker's CPU.
+        self._lag_last: dict[TopicPartition, tuple[int, int]] = {}
+        self._handled_up_to: dict[TopicPartition, int] = {}
         self._lag_reported_at = 0.0
         self._assignment: set[TopicPartition] = set()
         self._assigned_at = 0.0
@@ -206,6 +211,7 @@ class EventConsumer:
                             f"{record.topic}/{record.partition}/{record.offset}",
                         )
                         offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                        self._handled_up_to[tp] = record.offset + 1
                         crash_point("consumer.after_apply")
                 if offsets and time.monotonic() - offsets_since >= OFFSETS_COMMIT_EVERY_S:
                     self._commit(consumer, offsets)
@@ -263,16 +269,27 @@ class EventConsumer:
             with contextlib.suppress(KeyError):
                 CONSUMER_LAG.remove(self.service, self.kafka.logical(tp.topic),
                                     str(tp.partition), self.group)
+            self._lag_last.pop(tp, None)
+            self._handled_up_to.pop(tp, None)
         self._lag_reported = set(assigned)
         for tp in assigned:
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue
-            try:
-                position = consumer.position(tp, timeout_ms=100)
-            except Exception:
-                continue
-            if position is not None:
-                CONSUMER_LAG.labels(
-                    self.service, self.kafka.logical(tp.topic), str(tp.partition), self.group
-                ).set(max(0, highwater - position))
+            handled = self._handled_up_to.get(tp)
+            last = self._lag_last.get(tp)
+            if last is not None and last[0] == highwater and handled in (None, last[1]):
+                continue  # nothing appended, nothing handled: the gauge is still true
+            if handled is not None:
+                position = handled
+            else:
+                try:
+                    position = consumer.position(tp, timeout_ms=100)
+                except Exception:
+                    continue
+                if position is None:
+                    continue
+            self._lag_last[tp] = (highwater, position)
+            CONSUMER_LAG.labels(
+                self.service, self.kafka.logical(tp.topic), str(tp.partition), self.group
+            ).set(max(0, highwater - position))
