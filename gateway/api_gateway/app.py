@@ -20,12 +20,13 @@ from flask_limiter import Limiter
 from api_gateway.cache import ShortCache, respond
 from api_gateway.openapi import merged_document
 from api_gateway.product_page import document_product_page, product_page
-from api_gateway.proxy import forward, pooled_session
+from api_gateway.proxy import forward
 from api_gateway.routes import Upstreams, service_for
 from api_gateway.settings import GatewaySettings
 from service_runtime.app import create_app as create_service_app
 from service_runtime.auth import bearer_token, verifier
 from service_runtime.errors import NotFound
+from service_runtime.http_client import pooled_session
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 # Guessing passwords and sending codes are what attackers automate.

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from api_gateway.routes import service_for
 from service_runtime.openapi import SHARED_KINDS, SHARED_SCHEMAS
 
 PUBLIC_PREFIX = "/api/v1/"
@@ -57,7 +58,9 @@ def merged_document(session: requests.Session, upstreams: dict[str, str],
             continue
         document = prefix_component_refs(document, name)
         for path, operations in document.get("paths", {}).items():
-            if path.startswith(PUBLIC_PREFIX):
+            # Only what the gateway routes to this service: a service's internal paths
+            # (or a public one the gateway sends elsewhere) are not the gateway's API.
+            if path.startswith(PUBLIC_PREFIX) and service_for(path) == name:
                 merged["paths"][path] = operations
         for kind, components in document.get("components", {}).items():
             target = merged["components"].setdefault(kind, {})

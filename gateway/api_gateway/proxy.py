@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import quote, unquote
 
 import requests
 from flask import Response, request
-from requests.adapters import HTTPAdapter
 
 from service_runtime import context
 from service_runtime.app import CORRELATION_ID_HEADER, REQUEST_ID_HEADER
@@ -19,26 +16,6 @@ HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
     "trailer", "transfer-encoding", "upgrade", "host", "content-length",
 }
-
-
-def pooled_session(pool_size: int) -> requests.Session:
-    """Keep-alive connections, up to ``pool_size`` per service.
-
-    Upstreams are named by configuration, so the environment's proxy settings and
-    ``~/.netrc`` are not looked up: requests would do it again for every request. A CA
-    bundle named the way requests reads it still applies.
-    """
-    session = requests.Session()
-    session.trust_env = False
-    # One session serves every client: a cookie it kept from one answer would be sent with
-    # the next client's request (a shopper's session handed to the next visitor).
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
-        "CURL_CA_BUNDLE") or True
-    adapter = HTTPAdapter(pool_connections=16, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 def upstream_path() -> str:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import jwt
 import requests
 from flask import current_app, request, session
-from requests.adapters import HTTPAdapter
+
+from service_runtime.http_client import pooled_session
 
 API_PREFIX = "/api/v1"
 CART_TOKEN_HEADER = "X-Cart-Token"
@@ -80,13 +80,8 @@ class Gateway:
     def __init__(self, base_url: str, timeouts: tuple[float, float], pool_size: int) -> None:
         self.base_url = base_url.rstrip("/") + API_PREFIX
         self.timeouts = timeouts
-        self.http = requests.Session()
-        self.http.trust_env = False
-        # Shared by every shopper: it must never keep a cookie from one answer for the next.
-        self.http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-        self.http.mount("http://", adapter)
-        self.http.mount("https://", adapter)
+        # Shared by every shopper: it never keeps a cookie from one answer for the next.
+        self.http = pooled_session(pool_size, hosts=4)
 
     def send(self, method: str, path: str, *, json: Any = None,
              params: dict[str, Any] | None = None,
