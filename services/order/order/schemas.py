@@ -50,6 +50,7 @@ class OrderPaymentSchema(Schema):
 
 class OrderSchema(Schema):
     id = fields.String()
+    user_id = fields.String(metadata={"description": "the buyer"})
     status = fields.String()
     total = fields.Method("total_of")
     delivery_method = fields.String()
@@ -97,6 +98,13 @@ class OrderSchema(Schema):
 class OrderListQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None,
                            validate=validate.OneOf([str(s) for s in OrderStatus]))
+
+
+class AdminOrderQuerySchema(OrderListQuerySchema):
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                            metadata={"description": "only this buyer's orders"})
+    order_id = fields.String(load_default=None, validate=validate.Length(min=3, max=64),
+                             metadata={"description": "orders whose id starts with this"})
 
 
 class OrderPageSchema(Schema):
