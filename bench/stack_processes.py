@@ -21,7 +21,8 @@ import requests
 from service_runtime.config import normalise_database_url
 from service_runtime.testing.processes import ServiceProcess, free_port
 
-SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
+SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales",
+            "marketing"]
 ADMIN = ("admin@shop.local", "admin-change-me")  # ./platform run's defaults
 DEMO = ("demo@shop.local", "demo-pass-123")
 

@@ -22,7 +22,8 @@ from service_runtime.kafka import ensure_topics
 from service_runtime.testing.plugin import test_kafka_settings
 from service_runtime.testing.processes import ServiceProcess, free_port
 
-SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
+SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales",
+            "marketing"]
 WITH_WORKERS = SERVICES
 
 
@@ -82,6 +83,7 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
         "ORDER_TIMER_INTERVAL_MS": "500",
         "CART_SERVICE_URL": f"http://127.0.0.1:{ports['cart']}",
         "USER_SERVICE_URL": f"http://127.0.0.1:{ports['user']}",
+        "MARKETING_SERVICE_URL": f"http://127.0.0.1:{ports['marketing']}",
         # Providers send their pages and notifications through the public gateway.
         "PAYMENT_PUBLIC_URL": stack.gateway,
         "PAYMENT_NOTIFY_URL": stack.gateway,
