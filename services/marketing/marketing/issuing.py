@@ -207,13 +207,13 @@ def _status_filter(status: str, at: datetime) -> list[Any]:
 def usable_coupons(session: Session, user_id: str,
                    at: datetime) -> list[tuple[UserCoupon, CouponTemplate]]:
     """The buyer's available coupons (valid now or later) with their templates."""
-    return list(session.execute(
+    return [(coupon, template) for coupon, template in session.execute(
         select(UserCoupon, CouponTemplate)
         .join(CouponTemplate, CouponTemplate.id == UserCoupon.template_id)
         .where(UserCoupon.user_id == user_id,
                UserCoupon.status == CouponStatus.AVAILABLE.value,
                or_(UserCoupon.valid_until.is_(None), UserCoupon.valid_until > at))
-        .order_by(UserCoupon.id)).tuples())
+        .order_by(UserCoupon.id))]
 
 
 def expire_coupons(db: Database, at: datetime) -> bool:

@@ -29,10 +29,10 @@ def marketing_stats(db: Database) -> dict[str, Any]:
                 .group_by(OrderDiscount.source_id))
         by_source = {source: (int(discount), int(orders), int(gmv))
                      for source, discount, orders, gmv in session.execute(paid)}
-        used = dict(session.execute(
+        used = {template_id: int(count) for template_id, count in session.execute(
             select(UserCoupon.template_id, func.count())
             .where(UserCoupon.status == CouponStatus.USED.value)
-            .group_by(UserCoupon.template_id)).tuples())
+            .group_by(UserCoupon.template_id))}
         templates = list(session.scalars(
             select(CouponTemplate).order_by(CouponTemplate.id.desc()).limit(MAX_ROWS)))
         promotions = list(session.scalars(
