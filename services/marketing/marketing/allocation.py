@@ -27,7 +27,9 @@ def largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
     shares = [total * weight // whole for weight in weights]
     remainders = [total * weight % whole for weight in weights]
     left = total - sum(shares)
-    order = sorted(range(len(weights)), key=lambda index: (-remainders[index], index))
-    for index in order[:left]:
-        shares[index] += 1
+    if left:
+        # A stable sort: equal remainders keep the lines' order.
+        order = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
+        for index in order[:left]:
+            shares[index] += 1
     return shares

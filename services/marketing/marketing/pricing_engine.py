@@ -81,20 +81,17 @@ def price(lines: Sequence[PricingLine], *, now: datetime,
     usable: list[tuple[UsableCoupon, Outcome]] = []
     unusable: list[UnusableCoupon] = []
     for coupon in coupons:
-        verdict = _judge(cart, running, coupon, plain, subtotal)
+        verdict = _judge(cart, running, coupon, plain)
         if isinstance(verdict, UnusableCoupon):
             unusable.append(verdict)
         else:
             usable.append(verdict)
 
-    def rank(outcome: Outcome) -> tuple[int, tuple[object, ...]]:
-        return (-outcome.saving(subtotal), outcome.applied_key())
-
     worthwhile = [pair for pair in usable if pair[0].discount.amount > 0]
-    best_pair = min(worthwhile, key=lambda pair: rank(pair[1]), default=None)
+    best_pair = min(worthwhile, key=lambda pair: pair[1].rank, default=None)
     if chosen_coupon_id is not None:
         final = _chosen(chosen_coupon_id, coupons, usable, unusable)
-    elif suggest_coupon and best_pair is not None and rank(best_pair[1]) < rank(plain):
+    elif suggest_coupon and best_pair is not None and best_pair[1].rank < plain.rank:
         final = best_pair[1]
     else:
         final = plain
@@ -132,7 +129,7 @@ def _relevant(cart: Cart, promotion: Promotion) -> bool:
     """Covers a line (and, for a member price, has a price for the buyer's level)."""
     if promotion.kind in LINE_LEVEL and line_percent(promotion, cart.level) is None:
         return False
-    return any(promotion.scope.covers(line) for line in cart.lines)
+    return bool(cart.in_scope(promotion.scope))
 
 
 def _selections(promotions: Sequence[Promotion],
@@ -160,14 +157,12 @@ def _best(cart: Cart, promotions: Sequence[Promotion],
           coupon: CandidateCoupon | None) -> Outcome | None:
     """The best outcome for the buyer with ``coupon`` applying (None: it never applies;
     then the last outcome tried is not returned, see :func:`_missing`)."""
-    subtotal = sum(cart.subtotals)
     best: Outcome | None = None
     for selection in _selections(promotions, coupon):
         outcome = evaluate(cart, selection, coupon)
         if coupon is not None and not outcome.coupon_applies:
             continue
-        if best is None or ((-outcome.saving(subtotal), outcome.applied_key())
-                            < (-best.saving(subtotal), best.applied_key())):
+        if best is None or outcome.beats(best):
             best = outcome
     return best
 
@@ -178,21 +173,21 @@ def _missing(cart: Cart, promotions: Sequence[Promotion], coupon: CandidateCoupo
 
 
 def _judge(cart: Cart, promotions: Sequence[Promotion], coupon: CandidateCoupon,
-           plain: Outcome, subtotal: int) -> UnusableCoupon | tuple[UsableCoupon, Outcome]:
+           plain: Outcome) -> UnusableCoupon | tuple[UsableCoupon, Outcome]:
     currency = cart.lines[0].unit_price.currency if cart.lines else "CNY"
     if coupon.valid_from is not None and cart.now < coupon.valid_from:
         return UnusableCoupon(coupon, UnusableReason.NOT_VALID_YET,
                               f"{coupon.valid_from:%Y-%m-%d %H:%M} 起可用")
     if coupon.valid_until is not None and cart.now >= coupon.valid_until:
         return UnusableCoupon(coupon, UnusableReason.EXPIRED, "已过期")
-    if not any(coupon.scope.covers(line) for line in cart.lines):
+    if not cart.in_scope(coupon.scope):
         return UnusableCoupon(coupon, UnusableReason.OUT_OF_SCOPE, "购物车中没有适用商品")
     outcome = _best(cart, promotions, coupon)
     if outcome is None:
         missing = _missing(cart, promotions, coupon)
         return UnusableCoupon(coupon, UnusableReason.MIN_SPEND_NOT_REACHED,
                               f"还差 {yuan(missing)}", Money(missing, currency))
-    if outcome.saving(subtotal) < plain.saving(subtotal):
+    if outcome.gain < plain.gain:
         rivals = [p for p in _applied(plain) if _conflicts(coupon, p)]
         if rivals:
             names = "、".join(f"「{p.name}」" for p in rivals)

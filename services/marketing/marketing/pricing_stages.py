@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from marketing.allocation import largest_remainder
 from marketing.pricing_types import (
@@ -20,6 +21,7 @@ from marketing.pricing_types import (
     PricingLine,
     Promotion,
     PromotionKind,
+    Scope,
     ShippingRules,
     Tier,
 )
@@ -27,9 +29,11 @@ from marketing.pricing_types import (
 LINE_LEVEL = (PromotionKind.MEMBER_PRICE, PromotionKind.TIMED_DISCOUNT)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Cart:
-    """What stays the same across the evaluations of one quote."""
+    """What stays the same across the evaluations of one quote, and what they share: the
+    lines each scope covers, each line-level promotion's discount per line, and the state
+    after the promotions of each set (a coupon only adds to it)."""
 
     lines: tuple[PricingLine, ...]
     subtotals: tuple[int, ...]
@@ -37,6 +41,33 @@ class Cart:
     method: DeliveryMethod
     shipping: ShippingRules
     now: datetime
+    subtotal: int = 0  # set from the subtotals
+    _scopes: dict[Scope, tuple[int, ...]] = field(default_factory=dict)
+    _line_offs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    _after_promotions: dict[tuple[str, ...], Outcome] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.subtotal = sum(self.subtotals)
+
+    def in_scope(self, scope: Scope) -> tuple[int, ...]:
+        """The indexes of the lines ``scope`` covers."""
+        indexes = self._scopes.get(scope)
+        if indexes is None:
+            indexes = tuple(i for i, line in enumerate(self.lines) if scope.covers(line))
+            self._scopes[scope] = indexes
+        return indexes
+
+    def line_offs(self, promotion: Promotion) -> tuple[int, ...]:
+        """A line-level promotion's discount on each line (0 where it does not apply)."""
+        offs = self._line_offs.get(promotion.id)
+        if offs is None:
+            percent = line_percent(promotion, self.level)
+            offs = [0] * len(self.lines)
+            if percent is not None:
+                for index in self.in_scope(promotion.scope):
+                    offs[index] = pays(self.subtotals[index], percent)
+            offs = self._line_offs[promotion.id] = tuple(offs)
+        return offs
 
 
 @dataclass
@@ -47,10 +78,7 @@ class Discount:
     source_id: str
     label: str
     shares: list[int]
-
-    @property
-    def amount(self) -> int:
-        return sum(self.shares)
+    amount: int
 
 
 @dataclass
@@ -65,6 +93,7 @@ class Outcome:
     fr_bases: dict[str, int] = field(default_factory=dict)  # full reduction id -> its base
     base_fee: int = 0  # the method's fee
     shipping: int = 0  # what is charged
+    subtotal: int = 0  # the cart's
 
     @property
     def goods(self) -> int:
@@ -73,12 +102,27 @@ class Outcome:
     def saving(self, subtotal: int) -> int:
         return subtotal - self.goods + self.base_fee - self.shipping
 
+    @cached_property
+    def gain(self) -> int:
+        """The buyer's saving, shipping included (read once the outcome is complete)."""
+        return self.saving(self.subtotal)
+
+    @cached_property
+    def rank(self) -> tuple[int, tuple[object, ...]]:
+        """Smaller is better for the buyer: the saving first, then :meth:`applied_key`."""
+        return (-self.gain, self.applied_key())
+
+    def beats(self, other: Outcome) -> bool:
+        if self.gain != other.gain:
+            return self.gain > other.gain
+        return self.rank < other.rank
+
     def applied_key(self) -> tuple[tuple[int, tuple[int, int | str], tuple[int, int | str]], ...]:
         """Tie-break between equal savings: higher priority, then lower id, fewer offers."""
+        given = {d.source_id for d in self.discounts
+                 if d.kind != AdjustmentKind.COUPON and d.amount}
         keys = [(-promotion.priority, natural(promotion.id), (0, 0))
-                for promotion in self.promotions
-                if any(d.source_id == promotion.id and d.kind != AdjustmentKind.COUPON
-                       and d.amount for d in self.discounts)]
+                for promotion in self.promotions if promotion.id in given]
         if self.coupon is not None and self.coupon_saving:
             keys.append((-self.coupon.priority, natural(self.coupon.template_id),
                          natural(self.coupon.user_coupon_id)))
@@ -112,9 +156,15 @@ def reached_tier(tiers: Sequence[Tier], base: int) -> Tier | None:
 
 def evaluate(cart: Cart, promotions: Sequence[Promotion],
              coupon: CandidateCoupon | None) -> Outcome:
-    outcome = Outcome(tuple(promotions), coupon, list(cart.subtotals))
-    _line_level(cart, promotions, outcome)
-    _full_reductions(cart, promotions, outcome)
+    key = tuple(promotion.id for promotion in promotions)
+    before = cart._after_promotions.get(key)
+    if before is None:
+        before = Outcome(tuple(promotions), None, list(cart.subtotals))
+        _line_level(cart, promotions, before)
+        _full_reductions(cart, promotions, before)
+        cart._after_promotions[key] = before
+    outcome = Outcome(before.promotions, coupon, list(before.amounts), list(before.discounts),
+                      fr_bases=before.fr_bases, subtotal=cart.subtotal)
     if coupon is not None:
         _coupon(cart, coupon, outcome)
     fee = cart.shipping.fees.get(cart.method, 0) if cart.lines else 0
@@ -136,24 +186,23 @@ def _line_level(cart: Cart, promotions: Sequence[Promotion], outcome: Outcome) -
                         key=lambda p: (-p.priority, natural(p.id)))
     if not candidates:
         return
+    offs = [cart.line_offs(promotion) for promotion in candidates]
     by_id: dict[str, Discount] = {}
-    for index, line in enumerate(cart.lines):
-        best, chosen = 0, None
-        for promotion in candidates:
-            percent = line_percent(promotion, cart.level)
-            if percent is None or not promotion.scope.covers(line):
-                continue
-            off = pays(cart.subtotals[index], percent)
-            if off > best:
-                best, chosen = off, promotion
-        if chosen is None:
+    for index in range(len(cart.lines)):
+        best, chosen = 0, -1
+        for candidate, line_offs in enumerate(offs):
+            if line_offs[index] > best:
+                best, chosen = line_offs[index], candidate
+        if chosen < 0:
             continue
-        discount = by_id.get(chosen.id)
+        promotion = candidates[chosen]
+        discount = by_id.get(promotion.id)
         if discount is None:
-            discount = Discount(AdjustmentKind(chosen.kind.value), chosen.id, chosen.name,
-                                [0] * len(cart.lines))
-            by_id[chosen.id] = discount
+            discount = Discount(AdjustmentKind(promotion.kind.value), promotion.id,
+                                promotion.name, [0] * len(cart.lines), 0)
+            by_id[promotion.id] = discount
         discount.shares[index] = best
+        discount.amount += best
         outcome.amounts[index] -= best
     outcome.discounts.extend(by_id.values())
 
@@ -163,7 +212,7 @@ def _full_reductions(cart: Cart, promotions: Sequence[Promotion], outcome: Outco
     reductions = sorted((p for p in promotions if p.kind == PromotionKind.FULL_REDUCTION),
                         key=lambda p: (-p.priority, natural(p.id)))
     for promotion in reductions:
-        in_scope = [i for i, line in enumerate(cart.lines) if promotion.scope.covers(line)]
+        in_scope = cart.in_scope(promotion.scope)
         if not in_scope:
             continue
         base = sum(after_line_level[i] for i in in_scope)
@@ -179,7 +228,7 @@ def _full_reductions(cart: Cart, promotions: Sequence[Promotion], outcome: Outco
 
 
 def _coupon(cart: Cart, coupon: CandidateCoupon, outcome: Outcome) -> None:
-    in_scope = [i for i, line in enumerate(cart.lines) if coupon.scope.covers(line)]
+    in_scope = cart.in_scope(coupon.scope)
     if not in_scope:
         return
     base = sum(outcome.amounts[i] for i in in_scope)
@@ -202,7 +251,7 @@ def _coupon(cart: Cart, coupon: CandidateCoupon, outcome: Outcome) -> None:
     outcome.coupon_saving = off
 
 
-def _take(cart: Cart, outcome: Outcome, in_scope: list[int], off: int,
+def _take(cart: Cart, outcome: Outcome, in_scope: tuple[int, ...], off: int,
           kind: AdjustmentKind, source_id: str, label: str) -> None:
     shares = [0] * len(cart.lines)
     for index, share in zip(in_scope,
@@ -210,4 +259,4 @@ def _take(cart: Cart, outcome: Outcome, in_scope: list[int], off: int,
                             strict=True):
         shares[index] = share
         outcome.amounts[index] -= share
-    outcome.discounts.append(Discount(kind, source_id, label, shares))
+    outcome.discounts.append(Discount(kind, source_id, label, shares, off))
