@@ -7,7 +7,8 @@ Internal (not routed by the gateway): the pricing quote.
 
 from flask.views import MethodView
 
-from marketing import issuing, promotions, stats, templates
+from marketing import issuing, promotions, quote, stats, templates
+from marketing.quote_schemas import QuoteRequestSchema, QuoteSchema
 from marketing.schemas import (
     AdminCouponTemplatePageSchema,
     AdminCouponTemplateSchema,
@@ -28,10 +29,10 @@ from marketing.schemas import (
     UserCouponPageSchema,
     UserCouponSchema,
 )
-from service_runtime.app import current_db
-from service_runtime.auth import ADMIN, current_user_id
+from service_runtime.app import current_db, current_settings
+from service_runtime.auth import ADMIN, bearer_token, current_user_id
 from service_runtime.blueprint import Blueprint
-from service_runtime.openapi import SecuredBlueprint, signed_in
+from service_runtime.openapi import SecuredBlueprint, signed_in, token_optional
 from service_runtime.paging import PageQuerySchema
 
 blp = Blueprint("marketing", __name__, url_prefix="/api/v1",
@@ -151,3 +152,20 @@ class AdminStats(MethodView):
     @admin.response(200, StatsSchema)
     def get(self):  # type: ignore[no-untyped-def]
         return stats.marketing_stats(current_db())
+
+
+# -- internal ------------------------------------------------------------------------------
+
+
+@internal.route("/pricing/quote")
+class PricingQuote(MethodView):
+    @token_optional
+    @internal.arguments(QuoteRequestSchema)
+    @internal.response(200, QuoteSchema)
+    def post(self, body):  # type: ignore[no-untyped-def]
+        """The breakdown for the buyer whose token the caller forwards (none: a guest).
+        A chosen coupon that cannot be used is a 422 ``coupon-not-usable`` with the reason;
+        more points than the balance a 422 ``not-enough-points``."""
+        user_id = current_user_id() if bearer_token() is not None else None
+        return quote.quote(current_db(), user_id, body,
+                           current_settings().points_max_share_percent)

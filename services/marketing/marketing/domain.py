@@ -92,10 +92,10 @@ def check_coupon_template(t: Mapping[str, Any]) -> None:
             raise InvalidOffer("an amount_off coupon needs amount_off > 0")
         if t.get("min_spend") and t["amount_off"] > t["min_spend"]:
             raise InvalidOffer("amount_off may not exceed min_spend")
-    elif kind == CouponKind.PERCENT_OFF:
-        if not t.get("percent_off") or not 1 <= t["percent_off"] <= 99:
-            raise InvalidOffer("a percent_off coupon needs percent_off between 1 and 99 "
-                               "(what the buyer pays: 90 = 9折)")
+    elif kind == CouponKind.PERCENT_OFF and (
+            not t.get("percent_off") or not 1 <= t["percent_off"] <= 99):
+        raise InvalidOffer("a percent_off coupon needs percent_off between 1 and 99 "
+                           "(what the buyer pays: 90 = 9折)")
     if kind != CouponKind.AMOUNT_OFF and t.get("amount_off"):
         raise InvalidOffer(f"a {kind} coupon has no amount_off")
     if kind != CouponKind.PERCENT_OFF and (t.get("percent_off") or t.get("max_discount")):

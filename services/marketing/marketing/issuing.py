@@ -73,10 +73,11 @@ def issue(session: Session, template_id: str, user_id: str, source: str,
     held = (select(func.count()).select_from(UserCoupon)
             .where(UserCoupon.template_id == template_id, UserCoupon.user_id == user_id)
             .scalar_subquery())
+    stamp = UserCoupon.issued_at.type
     row = select(
         literal(coupon_id), literal(template_id), literal(user_id), held + 1,
-        literal(CouponStatus.AVAILABLE.value), literal(source), literal(valid_from, UserCoupon.valid_from.type),
-        literal(valid_until, UserCoupon.valid_until.type), literal(at, UserCoupon.issued_at.type),
+        literal(CouponStatus.AVAILABLE.value), literal(source), literal(valid_from, stamp),
+        literal(valid_until, stamp), literal(at, stamp),
     ).where(held < template.per_user_limit)
     columns = ["id", "template_id", "user_id", "nth", "status", "source", "valid_from",
                "valid_until", "issued_at"]
