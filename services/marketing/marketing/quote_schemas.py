@@ -19,7 +19,8 @@ class QuoteLineInSchema(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     product_id = fields.Integer(strict=True, allow_none=True, load_default=None,
                                 validate=validate.Range(min=1, max=INT32_MAX))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
+    quantity = fields.Integer(required=True, strict=True,
+                              validate=validate.Range(min=1, max=9999))
     unit_price = fields.Nested(CnySchema, required=True)
 
 
@@ -29,9 +30,9 @@ class QuoteRequestSchema(Schema):
     delivery_method = fields.String(allow_none=True, load_default=None,
                                     validate=validate.OneOf([m.value for m in DeliveryMethod]))
     user_coupon_id = fields.String(allow_none=True, load_default=None,
-                                   validate=validate.Length(min=1, max=40))
+                                   validate=validate.Length(min=1, max=64))
     coupon_code = fields.String(allow_none=True, load_default=None,
-                                validate=validate.Length(min=1, max=40),
+                                validate=validate.Length(min=1, max=64),
                                 metadata={"description": "a redeem code the buyer holds"})
     points = fields.Integer(strict=True, load_default=0,
                             validate=validate.Range(min=0, max=INT32_MAX))
@@ -54,8 +55,13 @@ class AllocationSchema(Schema):
     amount = fields.Nested(MoneySchema)
 
 
-class AdjustmentSchema(AllocationSchema):
+class AdjustmentSchema(Schema):
+    kind = fields.String(metadata={"description": "member_price | timed_discount | "
+                                                  "full_reduction | coupon | points | shipping"})
+    source_id = fields.String(allow_none=True, metadata={
+        "description": "the promotion or coupon template; null for points and shipping"})
     label = fields.String()
+    amount = fields.Nested(MoneySchema, metadata={"description": "always positive"})
 
 
 class QuoteLineSchema(Schema):
