@@ -141,3 +141,17 @@ def test_a_bad_coupon_or_too_many_points_is_a_422(client, alice, bob, new_coupon
     assert usd.status_code == 422
     forged = client.post(QUOTE, json=small, headers={"Authorization": "Bearer nope"})
     assert forged.status_code == 401
+
+
+def test_a_coupon_locked_in_an_order_is_not_offered_again(client, alice, apply, new_coupon):
+    held = client.post(f"/api/v1/coupons/{new_coupon()['id']}/claim", headers=alice).json["id"]
+    body = {"lines": [line("KETTLE", 20000)], "suggest_coupon": True}
+    assert client.post(QUOTE, json=body, headers=alice).json["best_coupon"]["id"] == held
+    apply("OrderPlaced", order_id="ord_1", user_id="alice", user_coupon_id=held,
+          placed_at=datetime.now(UTC).isoformat())
+    quote = client.post(QUOTE, json=body, headers=alice).json
+    assert (quote["best_coupon"], quote["coupons"]["usable"]) == (None, [])
+    again = client.post(QUOTE, json={**body, "user_coupon_id": held}, headers=alice)
+    assert (again.status_code, again.json["reason"]) == (422, "not_found")
+    apply("OrderCancelled", order_id="ord_1", user_id="alice")
+    assert client.post(QUOTE, json=body, headers=alice).json["best_coupon"]["id"] == held
