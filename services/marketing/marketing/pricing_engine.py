@@ -42,7 +42,7 @@ from marketing.pricing_types import (
 
 # Beyond this many sets of grouped promotions, each group keeps only its first offer by
 # priority (and the search stays quick whatever an admin configures).
-MAX_COMBINATIONS = 256
+MAX_COMBINATIONS = 64
 
 
 def price(lines: Sequence[PricingLine], *, now: datetime,
@@ -87,15 +87,18 @@ def price(lines: Sequence[PricingLine], *, now: datetime,
         else:
             usable.append(verdict)
 
-    worthwhile = [pair for pair in usable if pair[0].discount.amount > 0]
+    # The best coupon leaves the buyer better off than no coupon at all.
+    worthwhile = [pair for pair in usable
+                  if pair[0].discount.amount > 0 and pair[1].rank < plain.rank]
     best_pair = min(worthwhile, key=lambda pair: pair[1].rank, default=None)
     if chosen_coupon_id is not None:
         final = _chosen(chosen_coupon_id, coupons, usable, unusable)
-    elif suggest_coupon and best_pair is not None and best_pair[1].rank < plain.rank:
+    elif suggest_coupon and best_pair is not None:
         final = best_pair[1]
     else:
         final = plain
 
+    final.settle(cart)
     goods = final.goods
     points_cap = goods * (points_rules or PointsRules()).max_share_percent // 100
     points_used = min(points_requested, points_cap)

@@ -314,3 +314,15 @@ def test_suggesting_keeps_the_plain_total_when_no_coupon_helps() -> None:
                    delivery_method="standard")
     assert result.applied_coupon is None and result.best_coupon is None
     assert result.usable_coupons[0].discount.amount == 0
+
+
+def test_a_coupon_that_loses_the_free_shipping_is_not_suggested() -> None:
+    five_off = coupon("5", amount_off=500)
+    result = quote([line("a", 10000)], coupons=[five_off], suggest_coupon=True,
+                   delivery_method="standard")
+    assert result.applied_coupon is None and result.best_coupon is None
+    assert result.shipping.amount == 0
+    assert result.usable_coupons[0].discount == Money(500, "CNY")
+    result = quote([line("a", 10000)], coupons=[five_off], chosen_coupon_id="5",
+                   delivery_method="standard")
+    assert (result.discount_total.amount, result.shipping.amount) == (500, 1000)
