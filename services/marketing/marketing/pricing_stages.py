@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 from marketing.allocation import largest_remainder
 from marketing.pricing_types import (
@@ -96,6 +95,7 @@ class Outcome:
     base_fee: int = 0  # the method's fee
     shipping: int = 0  # what is charged
     subtotal: int = 0  # the cart's
+    gain: int = 0  # the buyer's saving, shipping included (set once complete)
 
     @property
     def goods(self) -> int:
@@ -113,12 +113,7 @@ class Outcome:
     def saving(self, subtotal: int) -> int:
         return subtotal - self.goods + self.base_fee - self.shipping
 
-    @cached_property
-    def gain(self) -> int:
-        """The buyer's saving, shipping included (read once the outcome is complete)."""
-        return self.saving(self.subtotal)
-
-    @cached_property
+    @property
     def rank(self) -> tuple[int, tuple[object, ...]]:
         """Smaller is better for the buyer: the saving first, then :meth:`applied_key`."""
         return (-self.gain, self.applied_key())
@@ -193,6 +188,7 @@ def evaluate(cart: Cart, promotions: Sequence[Promotion],
     if outcome.coupon_applies and coupon is not None and coupon.kind == CouponKind.FREE_SHIPPING:
         outcome.coupon_saving = fee
         outcome.shipping = 0
+    outcome.gain = outcome.saving(cart.subtotal)
     return outcome
 
 
