@@ -14,12 +14,21 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from marketing.allocation import largest_remainder
-from marketing.pricing_stages import LINE_LEVEL, Cart, Outcome, evaluate, line_percent, natural
+from marketing.pricing_stages import (
+    LINE_LEVEL,
+    Cart,
+    Outcome,
+    after_promotions,
+    evaluate,
+    line_percent,
+    natural,
+)
 from marketing.pricing_types import (
     Adjustment,
     AdjustmentKind,
     Allocation,
     CandidateCoupon,
+    CouponKind,
     CouponNotUsable,
     DeliveryMethod,
     Money,
@@ -158,16 +167,37 @@ def _selections(promotions: Sequence[Promotion],
 
 def _best(cart: Cart, promotions: Sequence[Promotion],
           coupon: CandidateCoupon | None) -> Outcome | None:
-    """The best outcome for the buyer with ``coupon`` applying (None: it never applies;
-    then the last outcome tried is not returned, see :func:`_missing`)."""
+    """The best outcome for the buyer with ``coupon`` applying (None: it never applies).
+
+    Sets go by their goods after promotions, lowest first; a set is skipped once even its
+    coupon's largest possible discount and free shipping could not beat the best so far
+    (that bound only falls along the order)."""
+    staged = sorted(((after_promotions(cart, selection), selection)
+                     for selection in _selections(promotions, coupon)),
+                    key=lambda pair: pair[0].goods)
+    fee = cart.shipping.fees.get(cart.method, 0)
     best: Outcome | None = None
-    for selection in _selections(promotions, coupon):
+    for before, selection in staged:
+        if best is not None:
+            goods = before.goods
+            bound = cart.subtotal - goods + min(_largest_off(coupon, goods), goods) + fee
+            if bound < best.gain:
+                break
         outcome = evaluate(cart, selection, coupon)
         if coupon is not None and not outcome.coupon_applies:
             continue
         if best is None or outcome.beats(best):
             best = outcome
     return best
+
+
+def _largest_off(coupon: CandidateCoupon | None, goods: int) -> int:
+    """At most what ``coupon`` can take off the goods."""
+    if coupon is None or coupon.kind == CouponKind.FREE_SHIPPING:
+        return 0
+    if coupon.kind == CouponKind.AMOUNT_OFF:
+        return max(coupon.amount_off, 0)
+    return goods if coupon.max_discount is None else max(coupon.max_discount, 0)
 
 
 def _missing(cart: Cart, promotions: Sequence[Promotion], coupon: CandidateCoupon) -> int:

@@ -160,8 +160,9 @@ def reached_tier(tiers: Sequence[Tier], base: int) -> Tier | None:
     return max(reached, key=lambda tier: (tier.threshold, tier.off)) if reached else None
 
 
-def evaluate(cart: Cart, promotions: Sequence[Promotion],
-             coupon: CandidateCoupon | None) -> Outcome:
+def after_promotions(cart: Cart, promotions: Sequence[Promotion]) -> Outcome:
+    """The state after the line-level prices and full reductions of ``promotions``
+    (computed once per set and quote; do not change it)."""
     key = tuple(promotion.id for promotion in promotions)
     before = cart._after_promotions.get(key)
     if before is None:
@@ -174,6 +175,12 @@ def evaluate(cart: Cart, promotions: Sequence[Promotion],
         before = Outcome(tuple(promotions), None, list(priced.amounts), list(priced.discounts))
         _full_reductions(cart, promotions, before)
         cart._after_promotions[key] = before
+    return before
+
+
+def evaluate(cart: Cart, promotions: Sequence[Promotion],
+             coupon: CandidateCoupon | None) -> Outcome:
+    before = after_promotions(cart, promotions)
     outcome = Outcome(before.promotions, coupon, list(before.amounts), list(before.discounts),
                       fr_bases=before.fr_bases, subtotal=cart.subtotal)
     if coupon is not None:
