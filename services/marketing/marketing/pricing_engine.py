@@ -3,7 +3,8 @@
 Pure Python: no Flask, no database, no clock (``now`` is an argument). MARKETING.md's
 "The engine" section is the specification; ``pricing_stages`` applies one set of offers,
 this module searches the sets the exclusion groups allow, then spends the points, charges
-the shipping and allocates every amount over the lines.
+the shipping and allocates every amount over the lines (``pricing_breakdown`` builds the
+answer).
 """
 
 from __future__ import annotations
@@ -13,26 +14,31 @@ import math
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+from marketing import pricing_breakdown as breakdown
 from marketing.allocation import largest_remainder
-from marketing.pricing_stages import LINE_LEVEL, Cart, Outcome, evaluate, line_percent, natural
+from marketing.pricing_stages import (
+    LINE_LEVEL,
+    Cart,
+    Outcome,
+    after_promotions,
+    evaluate,
+    line_percent,
+    natural,
+)
 from marketing.pricing_types import (
-    Adjustment,
     AdjustmentKind,
-    Allocation,
     CandidateCoupon,
+    CouponKind,
     CouponNotUsable,
     DeliveryMethod,
     Money,
-    NextTier,
     NotEnoughPoints,
     PointsRules,
     PointsSummary,
     PricingLine,
     Promotion,
     PromotionKind,
-    PromotionResult,
     Quote,
-    QuoteLine,
     ShippingRules,
     UnusableCoupon,
     UnusableReason,
@@ -42,7 +48,7 @@ from marketing.pricing_types import (
 
 # Beyond this many sets of grouped promotions, each group keeps only its first offer by
 # priority (and the search stays quick whatever an admin configures).
-MAX_COMBINATIONS = 256
+MAX_COMBINATIONS = 64
 
 
 def price(lines: Sequence[PricingLine], *, now: datetime,
@@ -87,15 +93,18 @@ def price(lines: Sequence[PricingLine], *, now: datetime,
         else:
             usable.append(verdict)
 
-    worthwhile = [pair for pair in usable if pair[0].discount.amount > 0]
+    # The best coupon leaves the buyer better off than no coupon at all.
+    worthwhile = [pair for pair in usable
+                  if pair[0].discount.amount > 0 and pair[1].rank < plain.rank]
     best_pair = min(worthwhile, key=lambda pair: pair[1].rank, default=None)
     if chosen_coupon_id is not None:
         final = _chosen(chosen_coupon_id, coupons, usable, unusable)
-    elif suggest_coupon and best_pair is not None and best_pair[1].rank < plain.rank:
+    elif suggest_coupon and best_pair is not None:
         final = best_pair[1]
     else:
         final = plain
 
+    final.settle(cart)
     goods = final.goods
     points_cap = goods * (points_rules or PointsRules()).max_share_percent // 100
     points_used = min(points_requested, points_cap)
@@ -111,14 +120,14 @@ def price(lines: Sequence[PricingLine], *, now: datetime,
         points_used=points_used,
         points_value=Money(points_used, currency),
         payable=Money(goods - points_used + final.shipping, currency),
-        adjustments=_adjustments(final, points_used, currency),
-        lines=_lines(cart, final, points_shares, shipping_shares, currency),
+        adjustments=breakdown.adjustments(final, points_used, currency),
+        lines=breakdown.quote_lines(cart, final, points_shares, shipping_shares, currency),
         applied_coupon=final.coupon,
         usable_coupons=tuple(pair[0] for pair in usable),
         unusable_coupons=tuple(unusable),
         best_coupon=best_pair[0] if best_pair else None,
-        promotions=_promotion_results(running, final, currency),
-        next_tier=_next_tier(running, final, currency),
+        promotions=breakdown.promotion_results(running, final, currency),
+        next_tier=breakdown.next_tier(running, final, currency),
         points=PointsSummary(points_balance, points_requested, points_used,
                              min(points_balance, points_cap)),
         member_level=member_level,
@@ -155,16 +164,37 @@ def _selections(promotions: Sequence[Promotion],
 
 def _best(cart: Cart, promotions: Sequence[Promotion],
           coupon: CandidateCoupon | None) -> Outcome | None:
-    """The best outcome for the buyer with ``coupon`` applying (None: it never applies;
-    then the last outcome tried is not returned, see :func:`_missing`)."""
+    """The best outcome for the buyer with ``coupon`` applying (None: it never applies).
+
+    Sets go by their goods after promotions, lowest first; a set is skipped once even its
+    coupon's largest possible discount and free shipping could not beat the best so far
+    (that bound only falls along the order)."""
+    staged = sorted(((after_promotions(cart, selection), selection)
+                     for selection in _selections(promotions, coupon)),
+                    key=lambda pair: pair[0].goods)
+    fee = cart.shipping.fees.get(cart.method, 0)
     best: Outcome | None = None
-    for selection in _selections(promotions, coupon):
+    for before, selection in staged:
+        if best is not None:
+            goods = before.goods
+            bound = cart.subtotal - goods + min(_largest_off(coupon, goods), goods) + fee
+            if bound < best.gain:
+                break
         outcome = evaluate(cart, selection, coupon)
         if coupon is not None and not outcome.coupon_applies:
             continue
         if best is None or outcome.beats(best):
             best = outcome
     return best
+
+
+def _largest_off(coupon: CandidateCoupon | None, goods: int) -> int:
+    """At most what ``coupon`` can take off the goods."""
+    if coupon is None or coupon.kind == CouponKind.FREE_SHIPPING:
+        return 0
+    if coupon.kind == CouponKind.AMOUNT_OFF:
+        return max(coupon.amount_off, 0)
+    return goods if coupon.max_discount is None else max(coupon.max_discount, 0)
 
 
 def _missing(cart: Cart, promotions: Sequence[Promotion], coupon: CandidateCoupon) -> int:
@@ -217,61 +247,3 @@ def _chosen(chosen_id: str, coupons: Sequence[CandidateCoupon],
         if refusal.coupon.user_coupon_id == chosen_id:
             raise CouponNotUsable(chosen_id, refusal.reason, refusal.detail)
     raise CouponNotUsable(chosen_id, UnusableReason.NOT_FOUND, "没有这张优惠券")
-
-
-def _adjustments(outcome: Outcome, points: int, currency: str) -> tuple[Adjustment, ...]:
-    adjustments = [Adjustment(d.kind, d.source_id, d.label, Money(d.amount, currency))
-                   for d in outcome.discounts if d.amount]
-    if points:
-        adjustments.append(Adjustment(AdjustmentKind.POINTS, None, f"积分抵扣 {points}",
-                                      Money(points, currency)))
-    if outcome.shipping:
-        adjustments.append(Adjustment(AdjustmentKind.SHIPPING, None, "运费",
-                                      Money(outcome.shipping, currency)))
-    return tuple(adjustments)
-
-
-def _lines(cart: Cart, outcome: Outcome, points: list[int], shipping: list[int],
-           currency: str) -> tuple[QuoteLine, ...]:
-    lines = []
-    for index, line in enumerate(cart.lines):
-        allocations = [Allocation(d.kind, d.source_id, Money(d.shares[index], currency))
-                       for d in outcome.discounts if d.shares[index]]
-        if points[index]:
-            allocations.append(Allocation(AdjustmentKind.POINTS, None,
-                                          Money(points[index], currency)))
-        if shipping[index]:
-            allocations.append(Allocation(AdjustmentKind.SHIPPING, None,
-                                          Money(shipping[index], currency)))
-        payable = outcome.amounts[index] - points[index] + shipping[index]
-        lines.append(QuoteLine(line.sku, line.quantity, line.unit_price,
-                               Money(cart.subtotals[index], currency), Money(payable, currency),
-                               points[index], tuple(allocations)))
-    return tuple(lines)
-
-
-def _promotion_results(running: Sequence[Promotion], outcome: Outcome,
-                       currency: str) -> tuple[PromotionResult, ...]:
-    given = {d.source_id: d.amount for d in outcome.discounts if d.kind != AdjustmentKind.COUPON}
-    return tuple(PromotionResult(p.id, p.kind, p.name, given.get(p.id, 0) > 0,
-                                 Money(given.get(p.id, 0), currency)) for p in running)
-
-
-def _next_tier(running: Sequence[Promotion], outcome: Outcome,
-               currency: str) -> NextTier | None:
-    """The closest tier not yet reached among the full reductions of the outcome's set."""
-    candidates = []
-    for promotion in running:
-        base = outcome.fr_bases.get(promotion.id)
-        if base is None:
-            continue
-        above = [tier for tier in promotion.tiers if tier.threshold > base]
-        if above:
-            tier = min(above, key=lambda t: t.threshold)
-            candidates.append((tier.threshold - base, -promotion.priority,
-                               natural(promotion.id), promotion, tier))
-    if not candidates:
-        return None
-    missing, _, _, promotion, tier = min(candidates, key=lambda c: c[:3])
-    return NextTier(promotion.id, Money(tier.threshold, currency), Money(tier.off, currency),
-                    Money(missing, currency), f"再买 {yuan(missing)} 可减 {yuan(tier.off)}")

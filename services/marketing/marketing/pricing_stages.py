@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 from marketing.allocation import largest_remainder
 from marketing.pricing_types import (
@@ -44,6 +43,7 @@ class Cart:
     subtotal: int = 0  # set from the subtotals
     _scopes: dict[Scope, tuple[int, ...]] = field(default_factory=dict)
     _line_offs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    _after_line_level: dict[tuple[str, ...], Outcome] = field(default_factory=dict)
     _after_promotions: dict[tuple[str, ...], Outcome] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -91,23 +91,29 @@ class Outcome:
     coupon_saving: int = 0  # goods discount, or the shipping a free_shipping coupon saves
     coupon_missing: int = 0  # min_spend_not_reached: fen more to reach it
     fr_bases: dict[str, int] = field(default_factory=dict)  # full reduction id -> its base
+    pending: tuple[tuple[int, ...], int] | None = None  # the coupon's lines and fen, unsplit
     base_fee: int = 0  # the method's fee
     shipping: int = 0  # what is charged
     subtotal: int = 0  # the cart's
+    gain: int = 0  # the buyer's saving, shipping included (set once complete)
 
     @property
     def goods(self) -> int:
-        return sum(self.amounts)
+        return sum(self.amounts) - (self.pending[1] if self.pending else 0)
+
+    def settle(self, cart: Cart) -> Outcome:
+        """Splits the coupon over its lines (left until the outcome is chosen)."""
+        if self.pending is not None and self.coupon is not None:
+            in_scope, off = self.pending
+            self.pending = None
+            _take(cart, self, in_scope, off, AdjustmentKind.COUPON, self.coupon.template_id,
+                  self.coupon.name)
+        return self
 
     def saving(self, subtotal: int) -> int:
         return subtotal - self.goods + self.base_fee - self.shipping
 
-    @cached_property
-    def gain(self) -> int:
-        """The buyer's saving, shipping included (read once the outcome is complete)."""
-        return self.saving(self.subtotal)
-
-    @cached_property
+    @property
     def rank(self) -> tuple[int, tuple[object, ...]]:
         """Smaller is better for the buyer: the saving first, then :meth:`applied_key`."""
         return (-self.gain, self.applied_key())
@@ -154,15 +160,27 @@ def reached_tier(tiers: Sequence[Tier], base: int) -> Tier | None:
     return max(reached, key=lambda tier: (tier.threshold, tier.off)) if reached else None
 
 
-def evaluate(cart: Cart, promotions: Sequence[Promotion],
-             coupon: CandidateCoupon | None) -> Outcome:
+def after_promotions(cart: Cart, promotions: Sequence[Promotion]) -> Outcome:
+    """The state after the line-level prices and full reductions of ``promotions``
+    (computed once per set and quote; do not change it)."""
     key = tuple(promotion.id for promotion in promotions)
     before = cart._after_promotions.get(key)
     if before is None:
-        before = Outcome(tuple(promotions), None, list(cart.subtotals))
-        _line_level(cart, promotions, before)
+        line_key = tuple(p.id for p in promotions if p.kind in LINE_LEVEL)
+        priced = cart._after_line_level.get(line_key)
+        if priced is None:
+            priced = Outcome((), None, list(cart.subtotals))
+            _line_level(cart, promotions, priced)
+            cart._after_line_level[line_key] = priced
+        before = Outcome(tuple(promotions), None, list(priced.amounts), list(priced.discounts))
         _full_reductions(cart, promotions, before)
         cart._after_promotions[key] = before
+    return before
+
+
+def evaluate(cart: Cart, promotions: Sequence[Promotion],
+             coupon: CandidateCoupon | None) -> Outcome:
+    before = after_promotions(cart, promotions)
     outcome = Outcome(before.promotions, coupon, list(before.amounts), list(before.discounts),
                       fr_bases=before.fr_bases, subtotal=cart.subtotal)
     if coupon is not None:
@@ -177,6 +195,7 @@ def evaluate(cart: Cart, promotions: Sequence[Promotion],
     if outcome.coupon_applies and coupon is not None and coupon.kind == CouponKind.FREE_SHIPPING:
         outcome.coupon_saving = fee
         outcome.shipping = 0
+    outcome.gain = outcome.saving(cart.subtotal)
     return outcome
 
 
@@ -246,8 +265,7 @@ def _coupon(cart: Cart, coupon: CandidateCoupon, outcome: Outcome) -> None:
             off = min(off, coupon.max_discount)
     off = min(max(off, 0), base)
     if off:
-        _take(cart, outcome, in_scope, off, AdjustmentKind.COUPON, coupon.template_id,
-              coupon.name)
+        outcome.pending = (in_scope, off)
     outcome.coupon_saving = off
 
 

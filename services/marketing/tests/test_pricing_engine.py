@@ -314,3 +314,31 @@ def test_suggesting_keeps_the_plain_total_when_no_coupon_helps() -> None:
                    delivery_method="standard")
     assert result.applied_coupon is None and result.best_coupon is None
     assert result.usable_coupons[0].discount.amount == 0
+
+
+def test_a_coupon_that_loses_the_free_shipping_is_not_suggested() -> None:
+    five_off = coupon("5", amount_off=500)
+    result = quote([line("a", 10000)], coupons=[five_off], suggest_coupon=True,
+                   delivery_method="standard")
+    assert result.applied_coupon is None and result.best_coupon is None
+    assert result.shipping.amount == 0
+    assert result.usable_coupons[0].discount == Money(500, "CNY")
+    result = quote([line("a", 10000)], coupons=[five_off], chosen_coupon_id="5",
+                   delivery_method="standard")
+    assert (result.discount_total.amount, result.shipping.amount) == (500, 1000)
+
+
+def test_an_empty_cart_and_bad_lines() -> None:
+    result = quote([], delivery_method="express", promotions=[full_reduction()])
+    assert (result.payable.amount, result.shipping.amount, result.lines) == (0, 0, ())
+    with pytest.raises(ValueError, match="quantity"):
+        price([line("a", 100, 0)], now=NOW)
+    with pytest.raises(ValueError, match="USD"):
+        price([PricingLine("a", 1, Money(100, "USD"))], now=NOW)
+
+
+def test_scopes_read_and_write_the_quote_json() -> None:
+    for data in ({"kind": "all"}, {"kind": "categories", "ids": [1, 2]},
+                 {"kind": "brands", "names": ["midea"]}, {"kind": "products", "ids": [7]}):
+        assert Scope.from_json(data).to_json() == data
+    assert Scope.from_json(None) == Scope()

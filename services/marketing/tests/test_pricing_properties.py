@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 LEVELS = ("regular", "silver", "gold", "platinum")
 PATHS = ((1,), (1, 10), (1, 10, 100), (2,), (2, 20))
 BRANDS = ("xiaomi", "midea", "oppo", None)
-PROPERTIES = settings(max_examples=300, deadline=None,
+PROPERTIES = settings(max_examples=150, deadline=None,
                       suppress_health_check=[HealthCheck.too_slow])
 
 lines_st = st.lists(st.builds(
@@ -144,6 +145,25 @@ def test_a_suggested_coupon_never_costs_the_buyer(request: dict[str, object]) ->
     plain = price(now=NOW, **{**request, "suggest_coupon": False})  # type: ignore[arg-type]
     suggested = price(now=NOW, **{**request, "suggest_coupon": True})  # type: ignore[arg-type]
     assert suggested.payable.amount <= plain.payable.amount
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests_st())
+def test_choosing_a_coupon_agrees_with_the_list(request: dict[str, object]) -> None:
+    request = {**request, "chosen_coupon_id": None, "suggest_coupon": False}
+    listing = price(now=NOW, **request)  # type: ignore[arg-type]
+    for usable in listing.usable_coupons:
+        chosen = price(now=NOW, **{**request,  # type: ignore[arg-type]
+                                   "chosen_coupon_id": usable.coupon.user_coupon_id})
+        assert chosen.applied_coupon == usable.coupon
+        if usable.coupon.kind != CouponKind.FREE_SHIPPING:
+            given = sum(a.amount.amount for a in chosen.adjustments if a.kind == "coupon")
+            assert given == usable.discount.amount
+    for unusable in listing.unusable_coupons:
+        with pytest.raises(CouponNotUsable) as refusal:
+            price(now=NOW, **{**request,  # type: ignore[arg-type]
+                              "chosen_coupon_id": unusable.coupon.user_coupon_id})
+        assert refusal.value.reason == unusable.reason
 
 
 @PROPERTIES
