@@ -116,6 +116,13 @@ def _held_code(session: Any, held: Held, code: str | None) -> str | None:
                           user_coupon_id=None, reason=UnusableReason.NOT_FOUND.value)
 
 
+def _timestamps(value: Any) -> Any:
+    """Datetimes as the schemas write them (ISO 8601), in a coupon's nested dicts."""
+    if isinstance(value, dict):
+        return {key: _timestamps(item) for key, item in value.items()}
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def _money(money: Money) -> dict[str, Any]:
     return money_json(money.amount, money.currency)
 
@@ -123,7 +130,7 @@ def _money(money: Money) -> dict[str, Any]:
 def quote_json(q: Quote, held: Held, at: datetime) -> dict[str, Any]:
     def coupon(user_coupon_id: str, **extra: Any) -> dict[str, Any]:
         row, template = held[user_coupon_id]
-        return {**held_coupon(row, template, at), **extra}
+        return _timestamps({**held_coupon(row, template, at), **extra})
 
     return {
         "currency": q.currency, "subtotal": _money(q.subtotal),
