@@ -55,6 +55,12 @@ def apply(consumer) -> Callable[..., bool]:
 
 
 @pytest.fixture(scope="session")
+def make_event():
+    """``example_event``: a contract example with fields changed, decoded."""
+    return example_event
+
+
+@pytest.fixture(scope="session")
 def admin_headers(signing_key):
     return bearer(signing_key, "root", roles=("admin",))
 

@@ -2,12 +2,17 @@
 given back by OrderCancelled, used by payment; auto-issued coupons; the copies pricing
 reads; and the statistics."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from threading import Barrier
 
 from sqlalchemy import update
 
+from marketing.handlers import handlers
 from marketing.members import member_level
 from marketing.models import MemberView, ProductView, UserCoupon
+from service_runtime.config import DeliverySettings, KafkaSettings
+from service_runtime.consumer import EventConsumer
 from service_runtime.testing.plugin import outbox_events
 
 LINES = [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": 1, "product_id": 1,
@@ -83,6 +88,30 @@ def test_a_coupon_is_never_in_two_orders(client, db, alice, apply, new_coupon):
     assert status(db, coupon) == ("locked", "ord_1")
     place(apply, "ord_1", "alice", coupon)  # ord_1 published again: still its coupon
     assert [d[0] for d in decisions(db)] == ["CouponLocked", "CouponRejected", "CouponLocked"]
+
+
+def test_orders_racing_for_one_coupon_lock_it_once(client, db, alice, new_coupon,
+                                                    make_event):
+    """Eight orders with the same coupon handled at once by eight consumers (as replicas
+    on different partitions would): one lock, seven refusals."""
+    coupon = claim(client, alice, new_coupon()["id"])
+    events = [make_event("OrderPlaced", order_id=f"ord_{n}", user_id="alice",
+                         user_coupon_id=coupon, placed_at=datetime.now(UTC).isoformat())
+              for n in range(8)]
+    barrier = Barrier(len(events))
+
+    def handle(event) -> bool:  # type: ignore[no-untyped-def]
+        consumer = EventConsumer("marketing", "marketing", db, handlers, KafkaSettings(),
+                                 DeliverySettings())
+        barrier.wait()
+        return consumer.apply(event)
+
+    with ThreadPoolExecutor(max_workers=len(events)) as pool:
+        assert all(pool.map(handle, events))
+    outcomes = sorted(d[0] for d in decisions(db))
+    assert outcomes == ["CouponLocked"] + ["CouponRejected"] * 7
+    [locked] = outbox_events(db, "CouponLocked")
+    assert status(db, coupon) == ("locked", locked["data"]["order_id"])
 
 
 def test_someone_elses_unknown_or_expired_coupon_is_refused(client, db, alice, apply,
