@@ -146,3 +146,11 @@ def test_two_orders_cannot_lock_the_same_points(consumer, db, ev, look):
         locked = [e for e in look.emitted("PointsLocked") if e["user_id"] == user]
         rejected = [e for e in look.emitted("PointsRejected") if e["user_id"] == user]
         assert len(locked) == len(rejected) == 1
+
+
+def test_the_worker_runs_the_expiry_unless_points_never_expire():
+    from user.definition import DEFINITION
+    from user.settings import UserSettings
+
+    assert len(DEFINITION.loops_for(UserSettings())) == 2
+    assert len(DEFINITION.loops_for(UserSettings(points_expiry_days=0))) == 1

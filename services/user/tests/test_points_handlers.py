@@ -183,3 +183,23 @@ def test_a_refund_of_a_second_charge_moves_no_points(consumer, db, ev, look):
     consumer.apply(ev.completed("ord_1"))
     consumer.apply(ev.refunded("ord_1", 15400, fully=True, duplicate_payment=True))
     assert look.standing() == (154, 0, 0, 154, "regular")
+
+
+def test_a_payment_after_the_cancellation_gives_the_points_back_only_once(consumer, db, ev,
+                                                                           look):
+    # The payment deadline cancelled the order; a late payment is refunded in full.
+    grant(db, "alice", 1000, 0, AT)
+    consumer.apply(ev.placed("ord_1", 15400, points=500))
+    consumer.apply(ev.cancelled("ord_1"))
+    consumer.apply(ev.paid("ord_1"))
+    consumer.apply(ev.refunded("ord_1", 15400, fully=True))
+    assert look.standing() == (1000, 0, 0, 0, "regular")
+    assert look.ledger() == [("grant", 1000), ("lock", -500), ("release", 500)]
+
+
+def test_spending_locked_points_changes_no_balance_others_see(consumer, db, ev, look):
+    grant(db, "alice", 1000, 0, AT)
+    consumer.apply(ev.placed("ord_1", 15400, points=500))
+    before = len(look.emitted("MembershipChanged"))
+    consumer.apply(ev.paid("ord_1"))
+    assert len(look.emitted("MembershipChanged")) == before
