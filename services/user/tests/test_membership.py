@@ -154,3 +154,13 @@ def test_the_worker_runs_the_expiry_unless_points_never_expire():
 
     assert len(DEFINITION.loops_for(UserSettings())) == 2
     assert len(DEFINITION.loops_for(UserSettings(points_expiry_days=0))) == 1
+
+
+def test_points_of_a_cancelled_order_keep_their_age(consumer, db, ev, look):
+    grant(db, "alice", 100, 0, AT)
+    grant(db, "alice", 50, 0, AT + timedelta(days=200))
+    consumer.apply(ev.placed("ord_1", 15400, points=120))
+    consumer.apply(ev.cancelled("ord_1"))  # back to the lots they came from
+    assert expire_points(db, AT + timedelta(days=366), days=365) == 1
+    assert look.standing() == (50, 0, 0, 0, "regular")
+    assert look.ledger()[-1] == ("expire", -100)

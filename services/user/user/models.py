@@ -178,6 +178,18 @@ class PointsLot(Base):
     credited_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class PointsLockedLot(Base):
+    """How much of which lot an order's lock took: a cancelled order puts it back there,
+    so its points keep the age they had (placing and cancelling orders renews nothing)."""
+
+    __tablename__ = "points_locked_lots"
+
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                        primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+
+
 class MemberOrder(Base):
     """What membership knows of one order, from the events about it (in any order)."""
 

@@ -4,7 +4,8 @@ Every function works in its caller's transaction on a member row the caller hold
 (:func:`member_for_update`), so movements of one member never interleave. The balance is
 never negative: what a clawback cannot take from it becomes a debt, and every later credit
 settles the debt first (a member in debt has a zero balance). The points are kept in lots
-(what was credited together), spent oldest first, so expiry knows what is left of each.
+(what was credited together), spent oldest first, so expiry knows what is left of each;
+points locked by an order that is cancelled go back to the lots they came from.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from event_contracts.membership import LEVELS
 from service_runtime.db import insert_if_absent
-from user.models import Member, PointsLedgerEntry, PointsLot
+from user.models import Member, PointsLedgerEntry, PointsLockedLot, PointsLot
 
 # The kinds of ledger entries.
 EARN, LOCK, RELEASE, SPEND, RETURN = "earn", "lock", "release", "spend", "return"
@@ -44,17 +45,20 @@ def _entry(session: Session, member: Member, kind: str, order_id: str | None, at
         debt_after=member.points_debt, at=at))
 
 
-def _take_from_lots(session: Session, user_id: str, points: int) -> None:
-    """Spend ``points`` of the member's lots, oldest first."""
+def _take_from_lots(session: Session, user_id: str, points: int) -> list[tuple[int, int]]:
+    """Spend ``points`` of the member's lots, oldest first; (lot id, points) taken."""
     lots = session.scalars(select(PointsLot).where(PointsLot.user_id == user_id,
                                                    PointsLot.remaining > 0)
                            .order_by(PointsLot.credited_at, PointsLot.id))
+    taken_from = []
     for lot in lots:
         if points <= 0:
             break
         taken = min(points, lot.remaining)
         lot.remaining -= taken
         points -= taken
+        taken_from.append((lot.id, taken))
+    return taken_from
 
 
 def lock(session: Session, user_id: str, points: int, order_id: str, at: datetime) -> bool:
@@ -73,7 +77,8 @@ def lock(session: Session, user_id: str, points: int, order_id: str, at: datetim
     if taken != 1:
         return False
     member = member_for_update(session, user_id, at)  # re-read what the UPDATE wrote
-    _take_from_lots(session, user_id, points)
+    for lot_id, taken in _take_from_lots(session, user_id, points):
+        session.add(PointsLockedLot(order_id=order_id, lot_id=lot_id, points=taken))
     _entry(session, member, LOCK, order_id, at, delta=-points, locked_delta=points)
     return True
 
@@ -94,9 +99,10 @@ def credit(session: Session, member: Member, kind: str, points: int, order_id: s
     member.growth += growth
     if from_locked:
         member.points_locked -= points
-    if points > 0:
+    fresh = _put_back(session, order_id or "", points) if from_locked else points
+    if fresh > 0:
         session.add(PointsLot(user_id=member.user_id, kind=kind, order_id=order_id,
-                              amount=points, remaining=points, credited_at=at))
+                              amount=fresh, remaining=fresh, credited_at=at))
     _entry(session, member, kind, order_id, at, delta=points, growth_delta=growth,
            locked_delta=-points if from_locked else 0)
     settled = min(member.points_debt, member.points_balance)
@@ -107,6 +113,19 @@ def credit(session: Session, member: Member, kind: str, points: int, order_id: s
         _take_from_lots(session, member.user_id, settled)
         _entry(session, member, DEBT_SETTLED, order_id, at, delta=-settled,
                debt_delta=-settled)
+
+
+def _put_back(session: Session, order_id: str, points: int) -> int:
+    """Released points go back to the lots the order's lock took them from; what found
+    no lot (none should) is returned."""
+    for held in session.scalars(select(PointsLockedLot)
+                                .where(PointsLockedLot.order_id == order_id)):
+        lot = session.get(PointsLot, held.lot_id)
+        if lot is not None and points > 0:
+            back = min(points, held.points)
+            lot.remaining += back
+            points -= back
+    return points
 
 
 def claw_back(session: Session, member: Member, points: int, order_id: str, at: datetime,

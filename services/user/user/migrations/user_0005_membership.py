@@ -1,4 +1,4 @@
-"""membership: members (growth, level, points), the points ledger and lots, what
+"""membership: members (growth, level, points), the points ledger, lots and locks, what
 membership knows of each order, the levels reached
 
 Revision ID: user_0005
@@ -61,6 +61,12 @@ def upgrade() -> None:
         sa.Column("credited_at", TS, nullable=False, index=True),
     )
     op.create_table(
+        "points_locked_lots",
+        sa.Column("order_id", sa.String(40), primary_key=True),
+        sa.Column("lot_id", ID, primary_key=True),
+        sa.Column("points", sa.Integer, nullable=False),
+    )
+    op.create_table(
         "member_orders",
         sa.Column("order_id", sa.String(40), primary_key=True),
         sa.Column("user_id", sa.String(40), nullable=False, index=True),
@@ -89,6 +95,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("member_levels_reached", "member_orders", "points_lots", "points_ledger",
-                  "members"):
+    for table in ("member_levels_reached", "member_orders", "points_locked_lots",
+                  "points_lots", "points_ledger", "members"):
         op.drop_table(table)
