@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from event_contracts.membership import LEVELS, level_for_growth
 from service_runtime.db import insert_if_absent
+from service_runtime.ids import utcnow
 from service_runtime.outbox import Outbox
 from user.models import Member, MemberLevelReachedRow
 
@@ -51,7 +52,12 @@ class Snapshot:
                     "user_id": member.user_id, "level": code, "previous_level": previous,
                     "reached_at": at.isoformat()})
         if (member.level, member.growth, member.points_balance) != self.before:
-            member.updated_at = at
+            # Read while the member's row is held: a later change of the member (another
+            # partition's event waiting for the row) always carries a later time, which
+            # is what copies keeping the newest ``changed_at`` rely on.
+            changed_at = max(at, utcnow())
+            member.updated_at = changed_at
             outbox.emit(session, "MembershipChanged", key=member.user_id, data={
                 "user_id": member.user_id, "level": member.level, "growth": member.growth,
-                "points_balance": member.points_balance, "changed_at": at.isoformat()})
+                "points_balance": member.points_balance,
+                "changed_at": changed_at.isoformat()})
