@@ -20,9 +20,10 @@ class Relayed(Schema):
         unknown = EXCLUDE
 
 
-def money(description: str | None = None, **kwargs) -> fields.Nested:  # type: ignore[no-untyped-def]
+def money(description: str | None = None) -> fields.Nested:
+    """A required amount of the quote."""
     metadata = {"description": description} if description else {}
-    return fields.Nested(MoneySchema, required=True, metadata=metadata, **kwargs)
+    return fields.Nested(MoneySchema, required=True, metadata=metadata)
 
 
 class AdjustmentSchema(Relayed):
