@@ -249,8 +249,11 @@ def test_with_marketing_not_running_the_cart_shows_its_own_totals(app, catalog, 
                           marketing_service_url=f"http://127.0.0.1:{free_port()}"))
     client = down.test_client()
     client.post(ITEMS, json={"sku": "KETTLE", "quantity": 1}, headers=alice)
-    with caplog.at_level(logging.WARNING):
-        body = client.get(CART, headers=alice).get_json()
+    try:
+        with caplog.at_level(logging.WARNING):
+            body = client.get(CART, headers=alice).get_json()
+    finally:
+        down.extensions["db"].dispose()
     assert "pricing" not in body
     assert body["totals"]["total"] == cny(9900)
     assert any("did not answer" in record.getMessage() for record in caplog.records)
