@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
 from e2e_steps import ADMIN_EMAIL, ADMIN_PASSWORD, PAYMENT_TIMEOUT_S, sign_in, sign_up
 from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
 from service_runtime.config import KafkaSettings
@@ -22,8 +23,6 @@ from service_runtime.kafka import ensure_topics
 from service_runtime.testing.plugin import test_kafka_settings
 from service_runtime.testing.processes import ServiceProcess, free_port
 
-SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales",
-            "marketing"]
 WITH_WORKERS = SERVICES
 
 

@@ -11,38 +11,22 @@ timed out, a 5xx, an answer that is not a quote) is logged as a warning and answ
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
 from marshmallow import ValidationError
-from requests.adapters import HTTPAdapter
 
 from cart.quote_schemas import QuoteSchema
 from cart.settings import CartSettings
 from service_runtime import context
 from service_runtime.app import CORRELATION_ID_HEADER, REQUEST_ID_HEADER
+from service_runtime.http_client import pooled_session
 
 log = logging.getLogger(__name__)
 
 QUOTE_PATH = "/internal/pricing/quote"
-
-
-def pooled_session(pool_size: int) -> requests.Session:
-    """Keep-alive connections to one upstream; no proxy or netrc look-ups; no cookies kept
-    (one session serves every shopper). The same rules as the gateway's session."""
-    session = requests.Session()
-    session.trust_env = False
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
-        "CURL_CA_BUNDLE") or True
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 @dataclass
@@ -55,7 +39,7 @@ class MarketingClient:
     def from_settings(cls, settings: CartSettings) -> MarketingClient:
         return cls(settings.marketing_service_url.rstrip("/"),
                    settings.marketing_timeout_ms / 1000,
-                   pooled_session(settings.marketing_pool_size))
+                   pooled_session(settings.marketing_pool_size, hosts=1))
 
     def quote(self, body: Mapping[str, Any], authorization: str | None) -> dict | None:
         """Marketing's quote of ``body`` for the buyer ``authorization`` names (None: a
