@@ -43,7 +43,7 @@ class PricedCheckout:
 
     @property
     def currency(self) -> str:
-        return str(self.quote["currency"])
+        return self.lines[0].unit_price.currency
 
 
 def wanted_lines(lines: Sequence[RequestedLine] | None,
@@ -97,6 +97,8 @@ def check_quote(answer: Quote, priced: Sequence[PricedLine]) -> None:
     """The quote is for these lines and adds up (MARKETING.md's sum rules); else a 503."""
     try:
         currency = priced[0].unit_price.currency
+        if answer["currency"] != currency:
+            raise PricingUnavailable("the quote is in another currency")
         lines = answer["lines"]
         if [(line["sku"], line["quantity"]) for line in lines] != \
                 [(line.sku, line.quantity) for line in priced]:
