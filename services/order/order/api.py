@@ -38,14 +38,12 @@ class CheckoutPreview(MethodView):
         best usable coupon applied when none is chosen (nothing is stored or held)."""
         settings = current_settings()
         authorization = request.headers.get("Authorization")
-        cart = CartAndUserClient.for_caller(settings, authorization)
-        wanted = pricing.wanted_lines(_requested(body["lines"]), cart.cart_lines)
-        choice = pricing.CheckoutChoice(body["delivery_method"], body["coupon_id"],
-                                        body["coupon_code"], body["points"])
-        return pricing.price_checkout(
-            current_db(), wanted, choice,
+        return pricing.preview_checkout(
+            current_db(), _requested(body["lines"]),
+            pricing.CheckoutChoice(body["delivery_method"], body["coupon_id"],
+                                   body["coupon_code"], body["points"]),
             PricingClient.for_caller(settings, authorization).quote,
-            suggest_coupon=True).quote
+            read_cart=CartAndUserClient.for_caller(settings, authorization).cart_lines)
 
 
 @blp.route("")

@@ -86,6 +86,15 @@ def price_checkout(db: Database, wanted: Sequence[RequestedLine], choice: Checko
     return PricedCheckout(priced, product_ids, answer)
 
 
+def preview_checkout(db: Database, lines: Sequence[RequestedLine] | None,
+                     choice: CheckoutChoice, quote: Callable[[Quote], Quote],
+                     read_cart: Callable[[], Sequence[RequestedLine]]) -> Quote:
+    """``POST /checkout/preview``: the quote ``POST /orders`` would charge for the same
+    input, the best usable coupon applied when none is chosen; nothing stored or held."""
+    return price_checkout(db, wanted_lines(lines, read_cart), choice, quote,
+                          suggest_coupon=True).quote
+
+
 def _amount(money: Any, currency: str) -> int:
     if not isinstance(money, Mapping) or money.get("currency") != currency \
             or not isinstance(money.get("amount"), int):
