@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from browser import new_page, screenshots, sign_in
 from e2e_steps import (
@@ -158,6 +159,27 @@ def test_the_admin_approves_a_return_and_receives_the_goods(stack, console, buye
     wait_until(lambda: _return_of(stack, buyer, asked["id"])["status"] in ("received",
                                                                              "refunded"),
                60, 0.3, "the return to be received")
+
+
+def test_the_admin_finds_an_unpaid_order_and_reads_its_timeline(stack, console, buyer):
+    with requests.Session() as http:
+        order = payable_order(stack, http, buyer, [{"sku": MUG, "quantity": 3}])
+    console.goto(f"/admin/orders?user_id={order['user_id']}&status=awaiting_payment")
+    rows = console.get_by_test_id("admin-orders")
+    expect(rows).to_contain_text(order["id"])
+    expect(rows).to_contain_text("待付款")
+    expect(rows).to_contain_text(f"{MUG} \u00d7 3")
+    screenshots(console, "admin-orders")
+    rows.get_by_role("link", name=order["id"]).click()
+    console.wait_for_url(f"**/admin/orders/{order['id']}")
+    # Three mugs and express delivery (under the ¥99 of free delivery).
+    expect(console.get_by_test_id("admin-order-total")).to_have_text("¥95.00")
+    timeline = console.get_by_test_id("admin-order-timeline")
+    expect(timeline).to_contain_text("待确认库存")
+    expect(timeline).to_contain_text("待付款")
+    screenshots(console, "admin-order")
+    console.goto("/admin/orders/ord_no_such_order")
+    expect(console.get_by_test_id("admin-order-unknown")).to_be_visible()
 
 
 def _return_of(stack, headers: dict[str, str], return_id: str) -> dict:

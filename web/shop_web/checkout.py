@@ -186,7 +186,7 @@ def top_up() -> Page:
 
 
 def _top_up_body(chosen: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {"method": chosen["method"]}
+    body: dict[str, Any] = {"method": chosen["method"], "return_url": "/account/wallet"}
     if chosen["package"] != "custom":
         return {**body, "package_id": chosen["package"]}
     try:

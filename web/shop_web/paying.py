@@ -25,7 +25,7 @@ PROVIDERS = ("alipay", "wechat", "card")
 DELIVERY_METHODS = ("standard", "express", "pickup")
 PAID_STATUSES = {"paid", "shipped", "delivered", "completed", "refunded", "partially_refunded"}
 # The session remembers the payment the shopper left for a provider's cashier, so that
-# the shop can bring them back to its result (the sandbox cashier links to no shop page).
+# a shopper who comes back by other means (the browser's back button) sees its result.
 IN_FLIGHT = "paying_order"
 
 
@@ -55,7 +55,10 @@ class Started:
 
 def start_payment(order_id: str, method: str, key: str) -> Started:
     """POST /payments; a provider's payment continues at its cashier (``next_action``)."""
-    payment = api.post("/payments", {"order_id": order_id, "method": method},
+    # The cashier brings the shopper back to this order's result page (a path of the shop:
+    # the payment service puts its public address in front).
+    payment = api.post("/payments", {"order_id": order_id, "method": method,
+                                     "return_url": f"/orders/{order_id}/result"},
                        idempotency_key=key)
     action = payment.get("next_action") or {}
     url = action.get("url") if payment.get("status") == "pending" else None

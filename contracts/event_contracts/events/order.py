@@ -44,7 +44,8 @@ class OrderPlacedV1(EventSchema):
     payment_due_at = fields.AwareDateTime(required=False, allow_none=True)
     coupon_code = fields.String(required=False, allow_none=True)
     # The price breakdown (orders priced by the marketing service's engine): ``total`` is
-    # what the buyer pays, = sum of the lines' ``payable``.
+    # what the buyer pays, = sum of the lines' ``payable`` = subtotal - discount_total -
+    # points_used (1 point = 1 fen) + shipping. ``discount_total``: promotions and coupon.
     discount_total = fields.Nested(MoneySchema, required=False, allow_none=True)
     shipping = fields.Nested(MoneySchema, required=False, allow_none=True)
     adjustments = fields.List(fields.Nested(PriceAdjustmentSchema), required=False)

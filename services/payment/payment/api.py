@@ -1,6 +1,6 @@
 """HTTP routes of the payment service: parse, call one use case, serialize."""
 
-from flask import Response, request
+from flask import Response, redirect, request
 from flask.views import MethodView
 
 from payment import sandbox
@@ -47,7 +47,8 @@ class Payments(MethodView):
     @idempotent(payments)
     def post(self, body):  # type: ignore[no-untyped-def]
         payment, created = pay(current_db(), current_settings(), current_user_id(),
-                               body["order_id"], body["method"], idempotency_key())
+                               body["order_id"], body["method"], idempotency_key(),
+                               body["return_url"])
         return (payment, 201) if created else (payment, 200)
 
     @signed_in
@@ -95,8 +96,10 @@ class SandboxCashier(MethodView):
     @payments.arguments(CashierQuerySchema, location="query")
     @payments.arguments(SandboxFormSchema, location="form")
     def post(self, query, form, provider, payment_id):  # type: ignore[no-untyped-def]
-        return _html(sandbox.submit(current_db(), current_settings(), provider, payment_id,
-                                    query["token"], form["payment_id"], form["outcome"]))
+        page, back = sandbox.submit(current_db(), current_settings(), provider, payment_id,
+                                    query["token"], form["payment_id"], form["outcome"])
+        # As a provider's H5 cashier does: straight back to the shop when it said where.
+        return redirect(back, 303) if back else _html(page)
 
 
 @top_ups.route("")
@@ -108,7 +111,7 @@ class TopUps(MethodView):
     def post(self, body):  # type: ignore[no-untyped-def]
         payment, created = top_up(current_db(), current_settings(), current_user_id(),
                                   body["package_id"], body["amount"], body["method"],
-                                  idempotency_key())
+                                  idempotency_key(), body["return_url"])
         return (payment, 201) if created else (payment, 200)
 
 

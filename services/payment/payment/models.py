@@ -106,6 +106,8 @@ class Payment(Base):
     # Where the buyer pays a pending provider payment, as the provider gave it when the
     # trade was created (the sandbox: its cashier with a signed, expiring token).
     next_action_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # Where the provider's cashier sends the buyer back (payment.return_links).
+    return_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     # Read-only: refunds are written on their own, never through the payment. Loaded
     # with every payment so a payment read in one session can be shown after it closed.
     refunds: Mapped[list[Refund]] = relationship(

@@ -30,6 +30,7 @@ from payment.domain import (
 )
 from payment.models import Payable, Payment
 from payment.providers import Ack, adapter
+from payment.return_links import resolve_return_url
 from payment.settings import PaymentSettings
 from service_runtime.db import Database
 from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
@@ -40,15 +41,18 @@ log = logging.getLogger(__name__)
 
 
 def pay(db: Database, settings: PaymentSettings, user_id: str, order_id: str, method: str,
-        idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
+        idempotency_key: IdempotencyKey | None,
+        return_url: str | None = None) -> tuple[Payment, bool]:
     """Start paying an order; return (payment, created). Never charges an order twice.
 
     ``balance`` pays at once: the payable's ``due -> paid``, the wallet debit and
     ``PaymentConfirmed`` commit together, both updates conditional. Cash on delivery
     turns the payable ``due -> on delivery``. A provider method creates a ``pending``
     payment the buyer completes at the provider's cashier (``next_action``); several
-    may be pending.
+    may be pending. ``return_url``: where the cashier sends the buyer back (a path of the
+    shop or a URL on its origin, else a 422).
     """
+    back = resolve_return_url(settings, return_url)
 
     def create() -> Payment:
         with db.transaction() as session:
@@ -61,7 +65,8 @@ def pay(db: Database, settings: PaymentSettings, user_id: str, order_id: str, me
             payment = Payment(id=time_ordered_id("pay"), order_id=order_id, user_id=user_id,
                               method=method, amount=payable.amount, currency=payable.currency,
                               status=PaymentStatus.PENDING, kind=PaymentKind.ORDER,
-                              created_at=at, **idempotency_columns(idempotency_key))
+                              return_url=back, created_at=at,
+                              **idempotency_columns(idempotency_key))
             if method == PaymentMethod.BALANCE:
                 payables.move_due_payable(session, order_id, PayableStatus.PAID,
                                           paid=payable.amount, paid_at=at,

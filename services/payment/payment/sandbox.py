@@ -41,6 +41,7 @@ from payment.domain import (
 from payment.models import Payment, SandboxKey, SandboxNotification
 from payment.providers import Credentials, SigningKeys, Trade, adapter
 from payment.providers.crypto import generate_rsa_pair
+from payment.return_links import back_to_shop
 from payment.settings import DEFAULTS, PaymentSettings
 from service_runtime.db import Database
 from service_runtime.errors import Conflict, InvalidInput
@@ -152,8 +153,10 @@ def cashier_page(db: Database, settings: PaymentSettings, provider: str, payment
 
 
 def submit(db: Database, settings: PaymentSettings, provider: str, payment_id: str,
-           token: str | None, form_payment_id: str, outcome: str) -> str:
-    """The buyer paid (or failed) at the cashier: record the trade, queue the notification."""
+           token: str | None, form_payment_id: str, outcome: str) -> tuple[str, str | None]:
+    """The buyer paid (or failed) at the cashier: record the trade, queue the notification.
+    Returns the provider's page and, when the payment named one, the link back to the
+    shop (the browser goes there instead of the page)."""
     payment = _pending_payment(db, settings, provider, payment_id, token)
     if form_payment_id != payment_id:
         raise InvalidInput("the form is for another payment")
@@ -171,8 +174,11 @@ def submit(db: Database, settings: PaymentSettings, provider: str, payment_id: s
             url=f"{settings.notify_url}/api/v1/payments/callbacks/{provider}", attempts=0,
             acknowledged=False, next_attempt_at=at, created_at=at))
     word = "paid" if outcome == TradeOutcome.SUCCESS else "declined"
-    return _page(f"{provider} sandbox", f"<p>Payment {escape(payment_id)} {word}. The merchant "
+    page = _page(f"{provider} sandbox", f"<p>Payment {escape(payment_id)} {word}. The merchant "
                  "will be notified; you may return to the shop.</p>")
+    back = (back_to_shop(payment.return_url, payment.id, payment.order_id, outcome)
+            if payment.return_url else None)
+    return page, back
 
 
 def _page(title: str, body: str) -> str:

@@ -25,6 +25,10 @@ def _values(vocabulary: type[StrEnum]) -> list[str]:
 class PayOrderSchema(Schema):
     order_id = fields.String(required=True, validate=ID)
     method = fields.String(required=True, validate=validate.OneOf(_values(PaymentMethod)))
+    return_url = fields.String(load_default=None, validate=validate.Length(min=1, max=1000),
+                               metadata={"description": "where the provider's cashier sends "
+                                         "the buyer back: a path of the shop "
+                                         "(/orders/<id>/result) or a URL on its origin"})
 
 
 class PaymentQuerySchema(Schema):
@@ -85,6 +89,10 @@ class TopUpSchema(Schema):
     amount = fields.Integer(load_default=None, allow_none=False, strict=True,
                             validate=validate.Range(min=100, max=5_000_000))
     method = fields.String(required=True, validate=validate.OneOf(_values(Provider)))
+    return_url = fields.String(load_default=None, validate=validate.Length(min=1, max=1000),
+                               metadata={"description": "where the provider's cashier sends "
+                                         "the buyer back: a path of the shop "
+                                         "(/orders/<id>/result) or a URL on its origin"})
 
     @validates_schema
     def one_of_package_or_amount(self, data, **_):  # type: ignore[no-untyped-def]

@@ -28,6 +28,9 @@ class PaymentSettings(Settings):
     notify_url: str = variable("PAYMENT_NOTIFY_URL", "")
     # Notifications older than this (or from the future) are refused: no replays.
     callback_max_age_s: int = variable("PAYMENT_CALLBACK_MAX_AGE_S", 900, validate=at_least(1))
+    # Other origins (scheme://host[:port]) a cashier may send buyers back to, besides
+    # PAYMENT_PUBLIC_URL's (e.g. a mobile app's H5 domain).
+    return_origins: tuple[str, ...] = variable("PAYMENT_RETURN_ORIGINS", ())
     # How long a cashier link works after its payment was created.
     cashier_ttl_s: int = variable("PAYMENT_CASHIER_TTL_S", 1800, validate=at_least(0))
     # The provider sandbox (payment.sandbox) stands in for the real providers.

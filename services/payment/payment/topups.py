@@ -10,6 +10,7 @@ from payment import ledger
 from payment.cashier_links import start_trade
 from payment.domain import PaymentKind, PaymentStatus, top_up_amounts
 from payment.models import Payment
+from payment.return_links import resolve_return_url
 from payment.settings import PaymentSettings
 from service_runtime.db import Database
 from service_runtime.idempotency import IdempotencyKey, create_once, idempotency_columns
@@ -32,17 +33,18 @@ def packages() -> list[TopUpPackage]:
 
 
 def top_up(db: Database, settings: PaymentSettings, user_id: str, package_id: str | None,
-           amount: int | None, method: str,
-           idempotency_key: IdempotencyKey | None) -> tuple[Payment, bool]:
+           amount: int | None, method: str, idempotency_key: IdempotencyKey | None,
+           return_url: str | None = None) -> tuple[Payment, bool]:
     """Start a wallet top-up through a provider; the wallet is credited on its success."""
     price, credit = top_up_amounts(ledger.TOP_UP_PACKAGES, package_id, amount)
+    back = resolve_return_url(settings, return_url)
 
     def create() -> Payment:
         with db.transaction() as session:
             payment = Payment(id=time_ordered_id("top"), order_id=None, user_id=user_id,
                               method=method, amount=price, currency=ledger.CURRENCY,
                               status=PaymentStatus.PENDING, kind=PaymentKind.TOP_UP,
-                              credit=credit, package_id=package_id,
+                              credit=credit, package_id=package_id, return_url=back,
                               **idempotency_columns(idempotency_key), created_at=now())
             start_trade(session, settings, payment)
             session.add(payment)

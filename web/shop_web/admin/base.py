@@ -65,6 +65,11 @@ texts({f"admin.word.{key}": words for key, words in {
     "balance": ("余额", "Wallet"), "alipay": ("支付宝", "Alipay"),
     "wechat": ("微信支付", "WeChat Pay"), "card": ("银行卡", "Card"),
     "cod": ("货到付款", "Cash on delivery"),
+    "pending": ("待确认库存", "Pending"), "awaiting_payment": ("待付款", "Awaiting payment"),
+    "paid": ("已付款", "Paid"), "completed": ("已完成", "Completed"),
+    "partially_refunded": ("部分退款", "Partly refunded"),
+    "standard": ("标准快递", "Standard"), "express": ("特快专递", "Express"),
+    "pickup": ("门店自提", "Pickup"),
 }.items()})
 
 

@@ -1,9 +1,8 @@
 """Orders and shipments in the console.
 
-The API has no admin listing of orders (``GET /orders`` is the caller's own, and an
-admin's ``GET /orders/{id}`` of someone else's order is a 404), so the console shows orders
-as logistics knows them: every paid order has a shipment, which names the order, the
-customer, the lines, the address and the parcel's timeline (``GET /admin/shipments``).
+Orders come from the order service's merchant view (``GET /admin/orders``: every order,
+paid or not, with its status timeline and price breakdown); an order's page adds its
+parcels as logistics knows them (``GET /admin/shipments``), where it is shipped.
 """
 
 from __future__ import annotations
@@ -19,14 +18,23 @@ from shop_web.admin.base import back_to_list, form_problem, list_args, page_of, 
 from shop_web.i18n import t, texts
 
 CARRIERS = ("sf", "zto", "yto", "jd", "ems", "store")
+ORDER_STATUSES = ("pending", "awaiting_payment", "paid", "shipped", "delivered", "completed",
+                  "cancelled", "refunded", "partially_refunded")
 SHIPMENT_STATUSES = ("ready", "shipped", "in_transit", "out_for_delivery", "delivered",
                      "cancelled")
 
 texts({
     "admin.orders.search": ("按订单号查找", "Find by order number"),
-    "admin.orders.note": ("订单来自物流发货单：接口不提供管理员的订单列表和订单状态时间线。",
-                          "Orders as logistics knows them: the API offers the admin no order "
-                          "list and no order status timeline."),
+    "admin.orders.buyer": ("按用户 ID 查找", "Find by customer id"),
+    "admin.orders.total": ("实付", "Paid"),
+    "admin.orders.breakdown": ("价格明细", "Price breakdown"),
+    "admin.orders.subtotal": ("商品金额", "Goods"),
+    "admin.orders.discounts": ("优惠", "Discounts"),
+    "admin.orders.shipping": ("运费", "Shipping"),
+    "admin.orders.points": ("积分抵扣", "Points"),
+    "admin.orders.payment": ("支付", "Payment"),
+    "admin.orders.unknown": ("没有此订单", "No such order"),
+    "admin.orders.parcels": ("包裹", "Parcels"),
     "admin.orders.shipment": ("发货单", "Shipment"),
     "admin.orders.address": ("收货地址", "Address"),
     "admin.orders.none": ("没有此订单的发货单（未支付或不存在）",
@@ -47,17 +55,27 @@ texts({
 @pages.get("/orders")
 def orders() -> str:
     order_id = request.args.get("order_id", "").strip()
-    status = _status(request.args)
-    found = page_of("/admin/shipments", order_id=order_id, status=status,
-                    cursor=request.args.get("cursor"))
-    return render_template("admin/orders.html", page=found, order_id=order_id, status=status,
-                           statuses=SHIPMENT_STATUSES)
+    user_id = request.args.get("user_id", "").strip()
+    status = request.args.get("status", "")
+    status = status if status in ORDER_STATUSES else ""
+    found = page_of("/admin/orders", order_id=order_id or None, user_id=user_id or None,
+                    status=status or None, cursor=request.args.get("cursor"))
+    return render_template("admin/orders.html", page=found, order_id=order_id,
+                           user_id=user_id, status=status, statuses=ORDER_STATUSES)
 
 
 @pages.get("/orders/<string:order_id>")
-def order(order_id: str) -> str:
+def order(order_id: str) -> tuple[str, int] | str:
+    try:
+        found = api.get(f"/admin/orders/{order_id}")
+    except api.ApiProblem as problem:
+        if problem.status != 404:
+            raise
+        return render_template("admin/order.html", order_id=order_id, order=None,
+                               shipments=[]), 404
     shipments = api.get("/admin/shipments", order_id=order_id, limit=50)["items"]
-    return render_template("admin/order.html", order_id=order_id, shipments=shipments)
+    return render_template("admin/order.html", order_id=order_id, order=found,
+                           shipments=shipments)
 
 
 @pages.get("/shipments")
