@@ -55,13 +55,26 @@ def coupon_face(template: dict[str, Any]) -> str:
     return str(template.get("name") or "")
 
 
+def coupon_value(template: dict[str, Any]) -> str:
+    """The figure on a coupon's face: ``¥10``, ``9折``, ``免运费``."""
+    kind = template.get("kind")
+    if kind == "amount_off":
+        return short_money(template.get("amount_off"))
+    return coupon_face(template)
+
+
+def coupon_condition(template: dict[str, Any]) -> str:
+    """Under the figure: ``满¥100可用`` or ``无门槛``."""
+    if amount_of(template.get("min_spend")):
+        return t("offer.min_spend", amount=short_money(template["min_spend"]))
+    return t("offer.no_threshold")
+
+
 def coupon_terms(template: dict[str, Any]) -> list[str]:
-    """The small print of a coupon: cap, minimum spend, scope, validity."""
+    """The small print of a coupon besides its condition: the cap, the scope."""
     terms = []
     if template.get("kind") == "percent_off" and amount_of(template.get("max_discount")):
         terms.append(t("offer.max_discount", amount=short_money(template["max_discount"])))
-    if template.get("kind") != "amount_off" and amount_of(template.get("min_spend")):
-        terms.append(t("offer.min_spend", amount=short_money(template["min_spend"])))
     terms.append(scope_words(template.get("scope")))
     return terms
 
@@ -166,7 +179,8 @@ def problem_words(problem: ApiProblem) -> str:
 
 
 TEMPLATE_HELPERS = {
-    "coupon_face": coupon_face, "coupon_terms": coupon_terms, "validity_words": validity_words,
+    "coupon_face": coupon_face, "coupon_terms": coupon_terms, "coupon_value": coupon_value,
+    "coupon_condition": coupon_condition, "validity_words": validity_words,
     "scope_words": scope_words, "level_name": level_name, "promotion_terms": promotion_terms,
     "offer_kind": kind_words, "adjustment_words": adjustment_words, "is_discount": is_discount,
     "reason_words": reason_words, "quoted_coupon_id": coupon_id, "short_money": short_money,
