@@ -78,9 +78,8 @@ def preview_body(delivery_method: str, choice: OfferChoice, address_id: str = ""
         body["address_id"] = address_id
     if with_coupon and choice.coupon_id:
         body["coupon_id"] = choice.coupon_id
-    elif choice.coupon == NO_COUPON or choice.coupon_id:
-        # Asks for no suggested coupon (an extension the API may ignore: see ``estimate``).
-        body["suggest_coupon"] = False
+    # Without a coupon the preview applies the best usable one: the API has no way to ask
+    # for none yet, so "none" is shown with that breakdown and a note (``Priced.estimate``).
     return body
 
 
@@ -115,8 +114,26 @@ def price(delivery_method: str, choice: OfferChoice, address_id: str = "",
     applied = coupon_id(quote.get("applied_coupon"))
     if not choice.coupon:
         priced.coupon = applied or NO_COUPON
-    priced.estimate = choice.coupon == NO_COUPON and bool(applied)
+    if choice.coupon == NO_COUPON and applied:
+        priced.quote, priced.estimate = without_coupon(quote), True
     return priced
+
+
+def without_coupon(quote: dict[str, Any]) -> dict[str, Any]:
+    """The preview's breakdown less the coupon it applied on its own: what "no coupon"
+    comes to unless leaving the coupon out lets another offer apply (hence a note)."""
+    coupon = [a for a in quote.get("adjustments") or [] if a.get("kind") == "coupon"]
+    back = sum(int(a["amount"]["amount"]) for a in coupon)
+    currency = (quote.get("payable") or {}).get("currency", "CNY")
+
+    def plus(name: str, amount: int) -> dict[str, Any]:
+        return {"amount": int((quote.get(name) or {}).get("amount") or 0) + amount,
+                "currency": currency}
+
+    return {**quote, "adjustments": [a for a in quote.get("adjustments") or []
+                                     if a.get("kind") != "coupon"],
+            "payable": plus("payable", back), "discount_total": plus("discount_total", -back),
+            "applied_coupon": None}
 
 
 def _place(priced: Priced, problem: api.ApiProblem) -> None:

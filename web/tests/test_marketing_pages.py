@@ -185,8 +185,8 @@ def test_what_the_checkout_sends_for_a_coupon_and_points():
     assert OfferChoice(points="-3").points_number is None
     assert preview_body("express", chosen, "a1") == {
         "delivery_method": "express", "points": 300, "address_id": "a1", "coupon_id": "uc_1"}
-    assert preview_body("", OfferChoice(coupon="none"))["suggest_coupon"] is False
-    assert "suggest_coupon" not in preview_body("", OfferChoice())
+    assert preview_body("", OfferChoice(coupon="none")) == {"delivery_method": "standard",
+                                                           "points": 0}
 
 
 # -- the storefront ------------------------------------------------------------------------
@@ -267,6 +267,18 @@ def test_checkout_preselects_the_best_coupon_and_shows_the_breakdown(client, fak
     assert "积分抵扣" in page and "¥262.00" in page
     assert fake.bodies("POST", "/checkout/preview")[0] == {"delivery_method": "standard",
                                                            "points": 0, "address_id": "a1"}
+
+
+def test_no_coupon_shows_the_breakdown_without_the_one_the_preview_suggested(client, fake):
+    signed_in(client, "customer")
+    fake.answers[("POST", "/checkout/preview")] = QUOTE
+    answer = client.post("/checkout/preview", headers={"HX-Request": "true"},
+                         data={"coupon_id": "none", "points": "500",
+                               "delivery_method": "standard", "address_id": "a1"})
+    assert "¥272.00" in answer.text and "新人券" not in answer.text
+    assert 'data-testid="estimate-note"' in answer.text
+    assert fake.bodies("POST", "/checkout/preview")[0] == {
+        "delivery_method": "standard", "points": 500, "address_id": "a1"}
 
 
 def test_htmx_gets_the_summary_and_the_field_messages(client, fake):
