@@ -171,9 +171,10 @@ def problem_words(problem: ApiProblem) -> str:
     words = t(key)
     if words == key:
         return problem.detail or problem.title
-    reason = problem.body.get("reason")
-    if slug == "coupon-not-usable" and reason:
-        reason_text = reason_words(str(reason))
+    # The reason travels as a member of the problem, or as its detail (passed on as is).
+    reason = str(problem.body.get("reason") or problem.detail or "")
+    reason_text = reason_words(reason)
+    if slug == "coupon-not-usable" and reason and reason_text != reason:
         return f"{words}：{reason_text}" if language() == "zh" else f"{words}: {reason_text}"
     return words
 

@@ -168,6 +168,8 @@ def test_refusals_of_the_marketing_api_in_the_shoppers_words(request_context):
     assert problem_words(problem("redeem-code-not-found", 404)) == "兑换码无效，请检查后重试"
     assert problem_words(problem("coupon-not-usable", 422, reason="min_spend_not_reached")) == (
         "该优惠券不能用于本订单：未达到使用门槛")
+    as_detail = ApiProblem(422, "x", "expired", "urn:shop:problem:coupon-not-usable")
+    assert problem_words(as_detail) == "该优惠券不能用于本订单：已过期"
     odd = ApiProblem(400, "Odd", detail="something new", type="urn:shop:problem:new-thing")
     assert problem_words(odd) == "something new"
 
