@@ -138,7 +138,10 @@ def adjustment_words(adjustment: dict[str, Any]) -> str:
     label = str(adjustment.get("label") or "")
     if kind == key:
         return label
-    return kind if not label or label == kind else f"{kind} · {label}"
+    # Points and shipping are no offer of a name: their label is the API's own words.
+    if not label or label == kind or adjustment.get("kind") in ("points", "shipping"):
+        return kind
+    return f"{kind} · {label}"
 
 
 def is_discount(adjustment: dict[str, Any]) -> bool:
