@@ -103,6 +103,8 @@ def test_the_admin_creates_a_full_reduction_in_the_console(stack, console, goods
     wait_until(running, 30, 0.3, "the promotion in the public list")
     console.goto("/")
     expect(console.get_by_test_id("promotions-banner")).to_contain_text(goods["promotion_name"])
+    console.goto(f"/products/{goods['product_id']}")
+    expect(console.get_by_test_id("product-promotions")).to_contain_text("满¥300减¥40")
 
 
 def checkout_quote(stack, http, headers, coupon_id: str, points: int) -> dict:

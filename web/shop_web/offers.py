@@ -182,6 +182,21 @@ def problem_words(problem: ApiProblem) -> str:
     return words
 
 
+def applies_to(scope: dict[str, Any] | None, product: dict[str, Any]) -> bool:
+    """Whether an offer's scope takes in the product (a category counts with its subtree:
+    the product's category path names every category above it)."""
+    kind = (scope or {}).get("kind") or "all"
+    if kind == "all":
+        return True
+    if kind == "products":
+        return product.get("id") in (scope or {}).get("ids") or []
+    if kind == "brands":
+        return product.get("brand") in (scope or {}).get("names") or []
+    path = {step.get("id") for step in product.get("category_path") or []}
+    path.add(product.get("category_id"))
+    return bool(path & set((scope or {}).get("ids") or []))
+
+
 TEMPLATE_HELPERS = {
     "coupon_face": coupon_face, "coupon_terms": coupon_terms, "coupon_value": coupon_value,
     "coupon_condition": coupon_condition, "validity_words": validity_words,

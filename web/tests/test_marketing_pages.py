@@ -16,7 +16,14 @@ from shop_web.app import create_app
 from shop_web.checkout_pricing import OfferChoice, preview_body
 from shop_web.gateway_client import ApiProblem
 from shop_web.marketing_pages import progress_of
-from shop_web.offers import coupon_face, coupon_terms, problem_words, promotion_terms, zhe
+from shop_web.offers import (
+    applies_to,
+    coupon_face,
+    coupon_terms,
+    problem_words,
+    promotion_terms,
+    zhe,
+)
 
 
 def money(amount: int) -> dict[str, Any]:
@@ -172,6 +179,16 @@ def test_refusals_of_the_marketing_api_in_the_shoppers_words(request_context):
     assert problem_words(as_detail) == "该优惠券不能用于本订单：已过期"
     odd = ApiProblem(400, "Odd", detail="something new", type="urn:shop:problem:new-thing")
     assert problem_words(odd) == "something new"
+
+
+def test_which_offers_take_in_a_product():
+    kettle = {"id": 7, "brand": "小米", "category_id": 111,
+              "category_path": [{"id": 1}, {"id": 11}, {"id": 111}]}
+    assert applies_to({"kind": "all"}, kettle)
+    assert applies_to({"kind": "categories", "ids": [11]}, kettle), "a subtree counts"
+    assert not applies_to({"kind": "categories", "ids": [2]}, kettle)
+    assert applies_to({"kind": "brands", "names": ["小米"]}, kettle)
+    assert not applies_to({"kind": "products", "ids": [8]}, kettle)
 
 
 def test_the_way_to_the_next_level():
