@@ -161,6 +161,15 @@ def coupon_id(coupon: dict[str, Any] | None) -> str:
     return str(coupon.get("user_coupon_id") or coupon.get("id") or "")
 
 
+def coupon_name(coupon: dict[str, Any] | None) -> str:
+    """A quoted coupon's name: its own, or its template's (a user coupon carries the
+    template it was issued from)."""
+    if not coupon:
+        return ""
+    return str(coupon.get("name") or (coupon.get("template") or {}).get("name")
+               or coupon_face(coupon.get("template") or coupon) or coupon_id(coupon))
+
+
 def problem_slug(problem: ApiProblem) -> str:
     """``urn:shop:problem:coupon-sold-out`` -> ``coupon-sold-out``."""
     return problem.slug.rsplit(":", 1)[-1]
@@ -203,4 +212,5 @@ TEMPLATE_HELPERS = {
     "scope_words": scope_words, "level_name": level_name, "promotion_terms": promotion_terms,
     "offer_kind": kind_words, "adjustment_words": adjustment_words, "is_discount": is_discount,
     "reason_words": reason_words, "quoted_coupon_id": coupon_id, "short_money": short_money,
+    "coupon_name": coupon_name,
 }

@@ -270,6 +270,12 @@ def test_the_cart_shows_the_tier_hint_the_best_coupon_and_the_payable(client, fa
     for words in ("再买 ¥23.00 可减 ¥40.00", "推荐使用：新人券，可省 ¥10.00", "1 张优惠券可用",
                   "¥262.00", "-¥10.00"):
         assert words in cart, words
+    # The cart relays marketing's coupons as user coupons: the name is the template's.
+    held = {"id": "uc_1", "template_id": "ct_1", "template": TEMPLATE, "discount": money(1000)}
+    pricing = {k: v for k, v in QUOTE.items() if k != "subtotal"}
+    fake.answers[("GET", "/cart")] = {**CART, "pricing": {**pricing, "best_coupon": held}}
+    relayed = client.get("/cart").text
+    assert "推荐使用：新人券，可省 ¥10.00" in relayed and "¥277.00" in relayed
     fake.answers[("GET", "/cart")] = {**CART, "pricing": None}
     plain = client.get("/cart").text
     assert "¥277.00" in plain and "优惠信息暂时无法计算" in plain
