@@ -186,7 +186,10 @@ def test_a_shopper_claims_a_coupon_and_checks_out_with_it_and_points(stack, http
     else:  # a demo promotion of more tiers hints at its next one
         expect(page.get_by_test_id("tier-hint")).to_have_text(hint_text(after))
 
-    # Checkout: the coupon chosen, points typed; the breakdown follows (htmx).
+    # Checkout: the coupon chosen, points typed; the breakdown follows (htmx). Marketing
+    # learns the granted points from an event: wait until its quote knows them.
+    wait_until(lambda: http.post(stack.url("/api/v1/checkout/preview"), headers=headers, json={
+        "points": POINTS}).status_code == 200, 60, 0.5, "marketing to know the points")
     page.goto("/checkout")
     page.get_by_label("优惠券", exact=True).select_option(user_coupon)
     points = page.get_by_label("使用积分")
