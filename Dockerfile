@@ -1,5 +1,5 @@
 # The one image recipe of the platform: every service (user, catalog, cart, order, payment,
-# logistics, aftersales), the gateway and the web pages are built from this file, from the
+# logistics, aftersales, marketing), the gateway and the web pages are built from this file, from the
 # REPOSITORY ROOT:
 #
 #   docker build --build-arg SERVICE=order --build-arg PORT=8104 -t shop-order .

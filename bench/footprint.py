@@ -41,8 +41,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
+
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("user", "catalog", "cart", "order", "payment", "logistics", "aftersales")
 BROKER_PORT = 9092
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -9,7 +9,8 @@ share an interpreter (and a GIL) with the orchestrator. Prints one JSON object:
      "p50_ms": ..., "p99_ms": ...}
 
 ``--path`` may be given several times: each connection then cycles through the paths
-(e.g. several product pages), starting at a different one.
+(e.g. several product pages), starting at a different one. ``--header "Name: value"``
+(repeatable) is sent with every request (e.g. a shopper's Authorization).
 
 Only responses with status 200 count as requests; anything else (another status,
 a dropped connection, a timeout) counts as an error and the connection is reopened.
@@ -35,6 +36,7 @@ def _client(
     errors: list[int],
     latencies: list[list[float]],
     stop: threading.Event,
+    headers: dict[str, str] | None = None,
 ) -> None:
     connection: http.client.HTTPConnection | None = None
     turn = slot
@@ -45,7 +47,7 @@ def _client(
             path = paths[turn % len(paths)]
             turn += 1
             started = time.perf_counter()
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
             response.read()
             latencies[slot].append(time.perf_counter() - started)
@@ -67,7 +69,8 @@ def _client(
 
 
 def run_load(
-    host: str, port: int, paths: list[str], connections: int, warmup_s: float, duration_s: float
+    host: str, port: int, paths: list[str], connections: int, warmup_s: float, duration_s: float,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """Drive ``connections`` keep-alive clients; count what completes after the warm-up."""
     done = [0] * connections
@@ -77,7 +80,7 @@ def run_load(
     threads = [
         threading.Thread(
             target=_client,
-            args=(host, port, paths, slot, done, errors, latencies, stop),
+            args=(host, port, paths, slot, done, errors, latencies, stop, headers),
             name=f"client-{slot}",
             daemon=True,
         )
@@ -124,9 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--header", action="append", default=[],
+                        help='"Name: value", sent with every request; repeat for more')
     args = parser.parse_args(argv)
+    headers = dict(h.split(":", 1) for h in args.header)
     result = run_load(args.host, args.port, args.path or ["/"], args.connections, args.warmup,
-                      args.duration)
+                      args.duration, {k.strip(): v.strip() for k, v in headers.items()})
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

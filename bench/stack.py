@@ -44,7 +44,8 @@ SEARCH = "电热水壶"
 PRODUCT_PAGES = 20
 
 
-def drive(url: str, paths: list[str], args: argparse.Namespace) -> dict[str, float]:
+def drive(url: str, paths: list[str], args: argparse.Namespace,
+          headers: dict[str, str] | None = None) -> dict[str, float]:
     """bench/loadgen.py against ``url``: its JSON report (req/s, p50_ms, p99_ms, errors)."""
     parts = urlsplit(url)
     command = [sys.executable, str(BENCH_DIR / "loadgen.py"), "--host", parts.hostname,
@@ -52,6 +53,8 @@ def drive(url: str, paths: list[str], args: argparse.Namespace) -> dict[str, flo
                "--warmup", str(args.warmup), "--duration", str(args.duration)]
     for path in paths:
         command += ["--path", path]
+    for name, value in (headers or {}).items():
+        command += ["--header", f"{name}: {value}"]
     completed = subprocess.run(command, capture_output=True, text=True, check=True,
                                timeout=args.warmup + args.duration + 60)
     return json.loads(completed.stdout)

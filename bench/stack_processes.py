@@ -18,10 +18,10 @@ from pathlib import Path
 
 import requests
 
+from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
 from service_runtime.config import normalise_database_url
 from service_runtime.testing.processes import ServiceProcess, free_port
 
-SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
 ADMIN = ("admin@shop.local", "admin-change-me")  # ./platform run's defaults
 DEMO = ("demo@shop.local", "demo-pass-123")
 

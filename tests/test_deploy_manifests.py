@@ -5,10 +5,10 @@ from pathlib import Path
 
 import yaml
 
+from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
 from event_contracts.topics import dead_letter_topic, event_topics
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
 # Every service whose worker consumes events has a consumer group of its name.
 CONSUMER_GROUPS = [
     name for name in SERVICES

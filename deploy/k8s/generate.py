@@ -129,7 +129,10 @@ def api_url(name: str) -> str:
 
 SERVICE_ENV: dict[str, dict[str, str]] = {
     # Checkout reads the buyer's address (and, for an order without lines, the cart).
-    "order": {"CART_SERVICE_URL": api_url("cart"), "USER_SERVICE_URL": api_url("user")},
+    # Both price through marketing's quote.
+    "order": {"CART_SERVICE_URL": api_url("cart"), "USER_SERVICE_URL": api_url("user"),
+              "MARKETING_SERVICE_URL": api_url("marketing")},
+    "cart": {"MARKETING_SERVICE_URL": api_url("marketing")},
     # Redirect pages and provider notifications go through the public gateway; an
     # overlay sets the public address (the base points at the in-cluster gateway).
     "payment": {"PAYMENT_PUBLIC_URL": api_url("gateway"),

@@ -11,7 +11,8 @@ from service_runtime.settings import Environment
 # The services behind the gateway; <SERVICE>_SERVICE_URL is each one's base URL. On a
 # laptop, where every service is installed beside the gateway, it defaults to the API
 # port of the service's definition.
-SERVICES = ("user", "catalog", "cart", "order", "payment", "logistics", "aftersales")
+SERVICES = ("user", "catalog", "cart", "order", "payment", "logistics", "aftersales",
+            "marketing")
 for _name in SERVICES:
     laptop_default(f"{_name.upper()}_SERVICE_URL",
                    "http://127.0.0.1:<api_port of its ServiceDefinition>",
@@ -21,17 +22,22 @@ for _name in SERVICES:
 ROUTES: list[tuple[str, str]] = [
     (r"/api/v1/orders/[^/]+/tracking", "logistics"),
     (r"/api/v1/products/[^/]+/reviews", "aftersales"),
+    (r"/api/v1/users/me/coupons", "marketing"),
     (r"/api/v1/(auth|users)(/.*)?", "user"),
     (r"/api/v1/(categories|products|search)(/.*)?", "catalog"),
     (r"/api/v1/admin/(products|skus)(/.*)?", "catalog"),
     (r"/api/v1/cart(/.*)?", "cart"),
     (r"/api/v1/orders(/.*)?", "order"),
+    (r"/api/v1/checkout/preview", "order"),
+    (r"/api/v1/admin/orders(/.*)?", "order"),
     (r"/api/v1/(payments|wallet)(/.*)?", "payment"),
     (r"/api/v1/admin/reconciliation(/.*)?", "payment"),
     (r"/api/v1/logistics(/.*)?", "logistics"),
     (r"/api/v1/admin/shipments(/.*)?", "logistics"),
     (r"/api/v1/(returns|reviews|tickets)(/.*)?", "aftersales"),
     (r"/api/v1/admin/(returns|tickets)(/.*)?", "aftersales"),
+    (r"/api/v1/(promotions|coupons)(/.*)?", "marketing"),
+    (r"/api/v1/admin/(coupons|promotions|marketing)(/.*)?", "marketing"),
 ]
 _COMPILED = [(re.compile(pattern + r"\Z"), service) for pattern, service in ROUTES]
 

@@ -36,6 +36,14 @@ from service_runtime.testing.processes import free_port, served
     ("/api/v1/orders/ord_1/cancel", "order"),
     ("/api/v1/ordersx", None),
     ("/api/v1/unknown", None),
+    ("/api/v1/users/me/coupons", "marketing"),
+    ("/api/v1/users/me/membership", "user"),
+    ("/api/v1/coupons/cpt_1/claim", "marketing"),
+    ("/api/v1/promotions", "marketing"),
+    ("/api/v1/admin/marketing/stats", "marketing"),
+    ("/api/v1/admin/coupons/cpt_1/issue", "marketing"),
+    ("/api/v1/checkout/preview", "order"),
+    ("/internal/pricing/quote", None),
 ])
 def test_paths_route_to_their_service(path, service):
     assert service_for(path) == service

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
 from e2e_steps import ADMIN_EMAIL, ADMIN_PASSWORD, PAYMENT_TIMEOUT_S, sign_in, sign_up
 from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
 from service_runtime.config import KafkaSettings
@@ -22,7 +23,6 @@ from service_runtime.kafka import ensure_topics
 from service_runtime.testing.plugin import test_kafka_settings
 from service_runtime.testing.processes import ServiceProcess, free_port
 
-SERVICES = ["user", "catalog", "cart", "order", "payment", "logistics", "aftersales"]
 WITH_WORKERS = SERVICES
 
 
@@ -82,6 +82,7 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
         "ORDER_TIMER_INTERVAL_MS": "500",
         "CART_SERVICE_URL": f"http://127.0.0.1:{ports['cart']}",
         "USER_SERVICE_URL": f"http://127.0.0.1:{ports['user']}",
+        "MARKETING_SERVICE_URL": f"http://127.0.0.1:{ports['marketing']}",
         # Providers send their pages and notifications through the public gateway.
         "PAYMENT_PUBLIC_URL": stack.gateway,
         "PAYMENT_NOTIFY_URL": stack.gateway,

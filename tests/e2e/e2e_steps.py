@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 import requests
 
+from service_runtime.testing.kafka_tools import read_topic
 from service_runtime.testing.processes import wait_until
 
 KETTLE = "KETTLE-MI-1.7L-WHITE"
@@ -23,6 +24,12 @@ PAYMENT_TIMEOUT_S = 30
 # Every shopper's default address.
 HOME = {"recipient": "韩梅梅", "phone": "13900139000", "province": "上海市", "city": "上海市",
         "district": "徐汇区", "detail": "漕溪北路 88 号", "postal_code": "200030"}
+
+
+def events_of(stack, topic: str, order_id: str) -> list[dict]:
+    """The events of one order on ``topic``, oldest first (read from the broker)."""
+    return [e for e in (json.loads(r.value) for r in read_topic(stack.kafka, topic))
+            if e["data"].get("order_id") == order_id]
 
 
 def sign_up(stack, name: str, wallet: int = 100_000) -> dict[str, str]:

@@ -3,7 +3,6 @@ logistics, after-sales and the catalog, as a shopper and a merchant see it."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from e2e_steps import (
     MUG,
     PAYMENT_TIMEOUT_S,
     carrier_callback,
+    events_of,
     order_of,
     pay_at_provider,
     payable_order,
@@ -33,7 +33,6 @@ from payment import sandbox
 from payment.providers import Trade, adapter
 from service_runtime.db import Database
 from service_runtime.ids import utcnow
-from service_runtime.testing.kafka_tools import read_topic
 from service_runtime.testing.processes import wait_until
 
 SF_SECRET = "sandbox-secret-sf"
@@ -51,11 +50,6 @@ def product_of(stack, http, sku: str) -> dict:
 def available(stack, http, sku: str) -> int:
     product = product_of(stack, http, sku)
     return next(s["available"] for s in product["skus"] if s["sku"] == sku)
-
-
-def events_of(stack, topic: str, order_id: str) -> list[dict]:
-    return [e for e in (json.loads(r.value) for r in read_topic(stack.kafka, topic))
-            if e["data"].get("order_id") == order_id]
 
 
 def provider_signed(stack, provider: str, payment_id: str, amount: int,

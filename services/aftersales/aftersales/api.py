@@ -83,7 +83,8 @@ class AdminReturns(MethodView):
     @admin.response(200, ReturnPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
         return returns.list_returns(current_db(), query["limit"], query["cursor"],
-                                    status=query["status"])
+                                    user_id=query["user_id"], status=query["status"],
+                                    order_id=query["order_id"])
 
 
 @admin.route("/returns/" + ID_PATH.format("return_id") + "/approve")
@@ -187,4 +188,5 @@ class AdminTickets(MethodView):
     @admin.response(200, TicketPageSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
         return tickets.list_tickets(current_db(), query["limit"], query["cursor"],
-                                    status=query["status"])
+                                    user_id=query["user_id"], status=query["status"],
+                                    order_id=query["order_id"])

@@ -53,6 +53,17 @@ class BoughtLine:
     quantity: int
     unit_amount: int
     product_id: int | None = None
+    # What the buyer paid for the whole line (its share of every discount and of the
+    # shipping), from OrderPlaced; None on orders placed before promotions.
+    payable: int | None = None
+
+    def worth(self, units: int) -> int:
+        """What the first ``units`` of the line's pieces are worth, cumulatively and
+        exactly: ``floor(payable * units / quantity)``, so all of them are the whole
+        payable and refunding a line piece by piece never gives back more or less."""
+        if self.payable is None:
+            return units * self.unit_amount
+        return self.payable * units // self.quantity
 
 
 @dataclass(frozen=True)
@@ -194,14 +205,35 @@ def check_quantities(order: OrderFacts, return_type: str, requested: Mapping[str
                    for sku, quantity in bought.items()])
 
 
-def refund_amount(order: OrderFacts, return_type: str, requested: Mapping[str, int]) -> int:
-    """The unit prices of the requested pieces, in fen; nothing for an exchange.
+def refund_amount(order: OrderFacts, return_type: str, requested: Mapping[str, int],
+                  already: Mapping[str, int] | None = None) -> int:
+    """What the requested pieces give back, in fen; nothing for an exchange.
 
-    A SKU bought on several lines (at possibly different prices) is taken line by line in
-    the order's order.
+    An order priced with promotions carries each line's ``payable``: the pieces are
+    refunded from it cumulatively (``already``: the pieces of each SKU asked for before),
+    ``worth(before + k) - worth(before)`` line by line in the order's order, so refunding
+    every piece gives back exactly the order's total. An older order (no payables) is
+    refunded at unit prices, a SKU on several lines taken line by line from the first.
     """
     if return_type == ReturnKind.EXCHANGE:
         return 0
+    if any(line.payable is None for line in order.lines):
+        return _unit_price_refund(order, requested)
+    total = 0
+    for sku, quantity in requested.items():
+        before = (already or {}).get(sku, 0)
+        after, start = before + quantity, 0
+        for line in order.lines:
+            if line.sku != sku:
+                continue
+            taken_before = min(max(before - start, 0), line.quantity)
+            taken_after = min(max(after - start, 0), line.quantity)
+            total += line.worth(taken_after) - line.worth(taken_before)
+            start += line.quantity
+    return total
+
+
+def _unit_price_refund(order: OrderFacts, requested: Mapping[str, int]) -> int:
     total = 0
     for sku, quantity in requested.items():
         left = quantity
@@ -220,7 +252,7 @@ def check_return_request(order: OrderFacts, return_type: str, requested: Mapping
     """All rules of a new request; returns the refund it asks for, in fen."""
     check_returnable(order, return_type, now, window)
     check_quantities(order, return_type, requested, already)
-    return refund_amount(order, return_type, requested)
+    return refund_amount(order, return_type, requested, already)
 
 
 # Which status an admin action moves a request to, from which statuses, for which types.

@@ -54,6 +54,9 @@ class OrderLine(Base):
     product_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_amount: Mapped[int] = mapped_column(Integer)
+    # The line's payable from OrderPlaced (after discounts, with its share of shipping);
+    # NULL on orders placed before promotions (refunded at unit prices then).
+    payable_amount: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ReturnRequest(Base):

@@ -45,7 +45,8 @@ def record_order_placed(session: Session, data: Mapping[str, Any]) -> None:
     session.execute(insert(OrderLine), [
         {"order_id": order_id, "line_no": number, "sku": line["sku"],
          "product_id": line.get("product_id"), "quantity": line["quantity"],
-         "unit_amount": line["unit_price"]["amount"]}
+         "unit_amount": line["unit_price"]["amount"],
+         "payable_amount": (line.get("payable") or {}).get("amount")}
         for number, line in enumerate(data["lines"], start=1)
     ])
 
@@ -131,7 +132,8 @@ def _facts(session: Session, order: OrderView) -> OrderFacts:
     return OrderFacts(
         order_id=order.order_id, user_id=order.user_id or "", status=order.status,
         currency=order.currency or "CNY",
-        lines=tuple(BoughtLine(line.sku, line.quantity, line.unit_amount, line.product_id)
+        lines=tuple(BoughtLine(line.sku, line.quantity, line.unit_amount, line.product_id,
+                               line.payable_amount)
                     for line in lines),
         delivered_at=order.delivered_at, completed_at=order.completed_at)
 

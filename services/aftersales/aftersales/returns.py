@@ -99,15 +99,19 @@ def get_return(db: Database, return_id: str, user_id: str | None = None) -> Retu
 
 
 def list_returns(db: Database, limit: int, cursor: str | None, user_id: str | None = None,
-                 status: str | None = None) -> Page[ReturnRequest]:
+                 status: str | None = None,
+                 order_id: str | None = None) -> Page[ReturnRequest]:
     """Requests newest first (ids are time-ordered), ``limit`` at a time after ``cursor``;
-    a buyer's own (``user_id``) or, for admins, all (optionally of one ``status``)."""
+    a buyer's own (``user_id``) or, for admins, all (optionally of one ``status``, buyer or
+    ``order_id``)."""
     with db.read() as session:
         query = select(ReturnRequest.id)
         if user_id is not None:
             query = query.where(ReturnRequest.user_id == user_id)
         if status is not None:
             query = query.where(ReturnRequest.status == status)
+        if order_id is not None:
+            query = query.where(ReturnRequest.order_id == order_id)
         if cursor:
             query = query.where(ReturnRequest.id < cursor)
         page = page_of(

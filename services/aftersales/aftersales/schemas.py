@@ -51,6 +51,10 @@ class RejectSchema(Schema):
 
 class AdminReturnQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(RETURN_STATUSES))
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                            metadata={"description": "only this customer's"})
+    order_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "only those about this order"})
 
 
 class ReturnLineSchema(Schema):
@@ -149,6 +153,10 @@ class TicketMessageInSchema(Schema):
 
 class AdminTicketQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(TICKET_STATUSES))
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                            metadata={"description": "only this customer's"})
+    order_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "only those about this order"})
 
 
 class MessageAuthor(fields.String):

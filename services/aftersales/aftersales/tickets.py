@@ -75,14 +75,17 @@ def close_ticket(db: Database, ticket_id: str, user_id: str, is_admin: bool) -> 
 
 
 def list_tickets(db: Database, limit: int, cursor: str | None, user_id: str | None = None,
-                 status: str | None = None) -> Page[Ticket]:
-    """Tickets newest first: a customer's own (``user_id``) or, for staff, all."""
+                 status: str | None = None, order_id: str | None = None) -> Page[Ticket]:
+    """Tickets newest first: a customer's own (``user_id``) or, for staff, all (optionally
+    of one ``status``, customer or ``order_id``)."""
     with db.read() as session:
         query = select(Ticket)
         if user_id is not None:
             query = query.where(Ticket.user_id == user_id)
         if status is not None:
             query = query.where(Ticket.status == status)
+        if order_id is not None:
+            query = query.where(Ticket.order_id == order_id)
         if cursor:
             query = query.where(Ticket.id < cursor)
         return page_of(

@@ -374,6 +374,10 @@ def test_admins_list_requests_by_status_page_by_page(client, orders, alice, bob,
     assert [i["id"] for i in rest["items"]] == [first] and rest["next_cursor"] is None
     approved = client.get(f"{ADMIN}?status=approved", headers=admin_headers).get_json()
     assert [i["id"] for i in approved["items"]] == [second]
+    of_bob = client.get(f"{ADMIN}?user_id=bob", headers=admin_headers).get_json()
+    assert [i["id"] for i in of_bob["items"]] == [third]
+    of_order = client.get(f"{ADMIN}?order_id=ord_1", headers=admin_headers).get_json()
+    assert [i["id"] for i in of_order["items"]] == [second, first]
     problem(client.get(f"{ADMIN}?status=lost", headers=admin_headers), 422, "validation-error")
     problem(client.get(f"{ADMIN}?cursor=x'--", headers=admin_headers), 422, "validation-error")
 

@@ -36,6 +36,10 @@ def test_a_customer_opens_a_ticket_and_staff_answer(client, orders, alice, admin
     seen = client.get(f"{TICKETS}/{tid}", headers=alice).get_json()
     assert [m["author"] for m in seen["messages"]] == ["customer", "staff", "customer"]
     assert client.get(f"{TICKETS}/{tid}", headers=admin_headers).status_code == 200
+    other = open_ticket(client, alice).get_json()["id"]
+    about_the_order = client.get("/api/v1/admin/tickets?order_id=ord_1",
+                                 headers=admin_headers).get_json()["items"]
+    assert [t["id"] for t in about_the_order] == [tid] and other != tid
 
 
 def test_a_ticket_is_closed_by_its_customer_or_staff_and_reopened_by_writing(
@@ -93,6 +97,8 @@ def test_staff_list_tickets_by_status(client, alice, bob, admin_headers, signing
     answered = client.get("/api/v1/admin/tickets?status=answered",
                           headers=admin_headers).get_json()
     assert [t["id"] for t in answered["items"]] == [first]
+    of_bob = client.get("/api/v1/admin/tickets?user_id=bob", headers=admin_headers).get_json()
+    assert [t["id"] for t in of_bob["items"]] == [second]
     problem(client.get("/api/v1/admin/tickets", headers=alice), 403, "forbidden")
     problem(client.get("/api/v1/admin/tickets",
                        headers=bearer(signing_key, "carol")), 403, "forbidden")

@@ -4,13 +4,14 @@ The cart is always the verified caller's: a signed-in user's (bearer token) or a
 guest's (``X-Cart-Token``); no route takes a cart id.
 """
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 
-from cart import items
+from cart import items, quoting
 from cart.carts import Caller
 from cart.domain import CART_TOKEN_PATTERN, SKU_PATTERN, check_cart_token, valid_sku
-from cart.schemas import AddItemSchema, CartSchema, QuantitySchema
+from cart.marketing_client import MarketingClient
+from cart.schemas import AddItemSchema, CartSchema, PricedCartSchema, QuantitySchema
 from service_runtime.app import current_db
 from service_runtime.auth import bearer_token, current_user_id
 from service_runtime.blueprint import Blueprint
@@ -34,6 +35,10 @@ def caller() -> Caller:
     return Caller(user_id=user_id, token=token)
 
 
+def marketing() -> MarketingClient:
+    return current_app.extensions["marketing"]
+
+
 def sku_of(sku: str) -> str:
     if not valid_sku(sku):
         raise InvalidInput("not a SKU code", sku=sku[:64])
@@ -43,9 +48,10 @@ def sku_of(sku: str) -> str:
 @blp.route("", parameters=[CART_TOKEN_PARAMETER])
 class CartView(MethodView):
     @token_optional
-    @blp.response(200, CartSchema)
+    @blp.response(200, PricedCartSchema)
     def get(self):  # type: ignore[no-untyped-def]
-        return items.get_cart(current_db(), caller())
+        return quoting.shown_cart(current_db(), marketing(), caller(),
+                                  request.headers.get("Authorization"))
 
 
 @blp.route("/items", parameters=[CART_TOKEN_PARAMETER])

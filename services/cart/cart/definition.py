@@ -4,6 +4,7 @@ from pathlib import Path
 
 from cart.handlers import handlers
 from cart.models import Base
+from cart.settings import CartSettings
 from service_runtime.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -13,5 +14,6 @@ DEFINITION = ServiceDefinition(
     worker_port=9103,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
+    settings=CartSettings,
     handlers=handlers,
 )

@@ -16,6 +16,7 @@ from service_runtime.money import Money
 @dataclass(frozen=True)
 class PricedLine:
     sku: str
+    product_id: int
     name: str
     attributes: dict[str, str]
     quantity: int
@@ -39,6 +40,8 @@ class PricedCart:
     lines: list[PricedLine]
     totals: PricedTotals
     cart_token: str | None  # a guest's cart only
+    # Marketing's quote (``cart.quote_schemas.CartPricingSchema``); None without one.
+    pricing: dict | None = None
 
 
 def priced_cart(session: Session, cart: Cart | None, token: str | None) -> PricedCart:
@@ -53,8 +56,8 @@ def priced_cart(session: Session, cart: Cart | None, token: str | None) -> Price
     return PricedCart(
         lines=[
             PricedLine(
-                sku=line.sku, name=item.name, attributes=item.attributes,
-                quantity=line.quantity,
+                sku=line.sku, product_id=item.product_id, name=item.name,
+                attributes=item.attributes, quantity=line.quantity,
                 unit_price=Money(item.price_amount, item.currency),
                 subtotal=Money(item.price_amount * line.quantity, item.currency),
                 available=item.available,

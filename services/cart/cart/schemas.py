@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, post_dump, validate
 
 from cart.domain import MAX_QUANTITY, SKU_PATTERN
+from cart.quote_schemas import CartPricingSchema
 from service_runtime.money import MoneySchema
 
 SKU_CODE = validate.And(
@@ -37,9 +38,12 @@ class CartLineSchema(Schema):
 class CartTotalsSchema(Schema):
     items = fields.Integer(metadata={"description": "Pieces in the cart"})
     subtotal = fields.Nested(MoneySchema)
-    shipping_estimate = fields.Nested(
-        MoneySchema, metadata={"description": "Free from 99.00 yuan, else 10.00 yuan"})
-    total = fields.Nested(MoneySchema)
+    shipping_estimate = fields.Nested(MoneySchema, metadata={"description": (
+        "With `pricing` (GET only): the quote's shipping, what the order charges for "
+        "standard delivery. Without: free from 99.00 yuan, else 10.00 yuan")})
+    total = fields.Nested(MoneySchema, metadata={"description": (
+        "With `pricing`: the quote's `payable` (discounts and shipping included). "
+        "Without: subtotal + shipping_estimate")})
 
 
 class CartSchema(Schema):
@@ -54,4 +58,20 @@ class CartSchema(Schema):
         """Only a guest's cart has a token; a signed-in user's has no such key."""
         if data.get("cart_token") is None:
             data.pop("cart_token", None)
+        return data
+
+
+class PricedCartSchema(CartSchema):
+    """``GET /cart``: the cart with the marketing service's quote."""
+
+    pricing = fields.Nested(CartPricingSchema, allow_none=True, metadata={"description": (
+        "The cart priced by the marketing service: promotions, the next full-reduction "
+        "tier, the best coupon (applied) and the others, points. Absent for an empty cart "
+        "or when it cannot be priced right now; then `totals` are the cart's own")})
+
+    @post_dump
+    def leave_out_absent_pricing(self, data, **kwargs):  # type: ignore[no-untyped-def]
+        """No quote, no key: the answer is then the cart's plain answer as before."""
+        if data.get("pricing") is None:
+            data.pop("pricing", None)
         return data

@@ -1,15 +1,18 @@
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
 from cart.app import create_app
 from cart.definition import DEFINITION
 from cart.handlers import handlers
+from cart.settings import CartSettings
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import EventConsumer, decode
 from service_runtime.testing.kafka_tools import envelope
 from service_runtime.testing.plugin import ServiceUnderTest
+from service_runtime.testing.processes import free_port
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -41,8 +44,17 @@ def order_placed(user_id: str, *lines: tuple[str, int], event_id: str | None = N
 
 
 @pytest.fixture
-def service_under_test():
-    return ServiceUnderTest(DEFINITION, create_app, {"MAX_CONTENT_LENGTH": 16 * 1024})
+def marketing_url() -> str:
+    """Where the cart asks for quotes: unless a test serves one, a port nothing listens on
+    (marketing down: the cart answers with its own totals)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def service_under_test(marketing_url):
+    settings = CartSettings(marketing_service_url=marketing_url)
+    return ServiceUnderTest(DEFINITION, partial(create_app, settings=settings),
+                            {"MAX_CONTENT_LENGTH": 16 * 1024})
 
 
 @pytest.fixture

@@ -70,6 +70,11 @@ class AdminProducts(MethodView):
 
 @admin.route("/products/<int:product_id>")
 class AdminProductById(MethodView):
+    @admin.response(200, AdminProductSchema)
+    def get(self, product_id):  # type: ignore[no-untyped-def]
+        """The product as the merchant manages it: each SKU's stock on hand and reserved."""
+        return get_product(current_db(), product_id)
+
     @admin.arguments(ProductChangesSchema)
     @admin.response(200, AdminProductSchema)
     def patch(self, changes, product_id):  # type: ignore[no-untyped-def]

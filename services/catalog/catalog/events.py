@@ -2,45 +2,81 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from catalog.models import Product, Sku
+from catalog.models import Category, Product, Sku
 from service_runtime.ids import utcnow as now
 from service_runtime.outbox import Outbox
 
 outbox = Outbox("catalog")
 
 
-def product_event(product: Product) -> dict:
+_PATHS = "catalog.category_id_paths"  # session.info key: the paths this transaction knows
+MAX_DEPTH = 10
+
+
+def product_event(product: Product, category_path: list[int]) -> dict:
     return product_event_data(
         product.id, product.name, product.brand, product.category_id,
         [{"sku": s.sku, "price": {"amount": s.price_amount, "currency": s.currency},
           "attributes": dict(s.attributes), "available": max(0, s.on_hand - s.reserved)}
          for s in product.skus],
-        product.updated_at,
+        product.updated_at, category_path,
     )
 
 
 def product_event_data(product_id: int, name: str, brand: str, category_id: int,
-                       skus: list[dict], updated_at: datetime) -> dict:
-    """``ProductUpdated``'s data; ``skus`` as the event carries them."""
+                       skus: list[dict], updated_at: datetime,
+                       category_path: list[int]) -> dict:
+    """``ProductUpdated``'s data; ``skus`` as the event carries them, ``category_path`` the
+    category's ids from the root down to ``category_id``."""
     return {
         "product_id": product_id,
         "name": name,
         "brand": brand,
         "category_id": category_id,
+        "category_path": list(category_path),
         "skus": skus,
         "updated_at": updated_at.isoformat(),
     }
 
 
+def id_path(parents: Mapping[int, int | None], category_id: int) -> list[int]:
+    """The ids from the root down to ``category_id``, given each category's parent (a
+    parent missing from ``parents`` ends the walk, a cycle stops at ``MAX_DEPTH``)."""
+    path = [category_id]
+    parent = parents.get(category_id)
+    while parent is not None and len(path) < MAX_DEPTH:
+        path.append(parent)
+        parent = parents.get(parent)
+    path.reverse()
+    return path
+
+
+def category_id_path(session: Session, category_id: int) -> list[int]:
+    """``category_id``'s path, read once per transaction (kept in ``session.info``): a
+    transaction publishing many products of one category walks the tree once."""
+    known: dict[int, list[int]] = session.info.setdefault(_PATHS, {})
+    if category_id not in known:
+        parents: dict[int, int | None] = {}
+        current: int | None = category_id
+        while current is not None and current not in parents and len(parents) < MAX_DEPTH:
+            parent = session.scalar(select(Category.parent_id).where(Category.id == current))
+            parents[current] = parent
+            current = parent
+        known[category_id] = id_path(parents, category_id)
+    return known[category_id]
+
+
 def publish_product(session: Session, product: Product) -> None:
     session.flush()
-    outbox.emit(session, "ProductUpdated", key=str(product.id), data=product_event(product))
+    path = category_id_path(session, product.category_id)
+    outbox.emit(session, "ProductUpdated", key=str(product.id),
+                data=product_event(product, path))
 
 
 def publish_stock_change(session: Session, skus: Iterable[str]) -> None:

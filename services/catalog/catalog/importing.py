@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from catalog.domain import SkuTaken, UnknownCategory, product_tokens
-from catalog.events import outbox, product_event_data
+from catalog.events import id_path, outbox, product_event_data
 from catalog.models import Category, Product, Sku
 from service_runtime.db import Database
 from service_runtime.errors import InvalidInput
@@ -83,18 +83,25 @@ def _add_categories(session: Session, categories: Sequence[Mapping[str, Any]]) -
     return len(new)
 
 
-def _category_paths(session: Session) -> dict[int, list[str]]:
-    """Each category's search text from the top level down ("name name_en" each)."""
+@dataclass(frozen=True)
+class CategoryPath:
+    """A category's ancestors from the top level down: their search text ("name name_en"
+    each) and their ids (``ProductUpdated.category_path``)."""
+
+    text: list[str]
+    ids: list[int]
+
+
+def _category_paths(session: Session) -> dict[int, CategoryPath]:
+    """Every category's path, from one read of the tree for the whole import."""
     rows = {c.id: c for c in session.execute(
         select(Category.id, Category.parent_id, Category.name, Category.name_en))}
-    paths: dict[int, list[str]] = {}
+    parents = {category_id: row.parent_id for category_id, row in rows.items()}
+    paths: dict[int, CategoryPath] = {}
     for category_id in rows:
-        path: list[str] = []
-        current = rows.get(category_id)
-        while current is not None and len(path) < 10:
-            path.insert(0, f"{current.name} {current.name_en}")
-            current = rows.get(current.parent_id) if current.parent_id else None
-        paths[category_id] = path
+        ids = id_path(parents, category_id)
+        paths[category_id] = CategoryPath(
+            [f"{rows[i].name} {rows[i].name_en}" for i in ids if i in rows], ids)
     return paths
 
 
@@ -116,7 +123,7 @@ def _unknown(session: Session, chunk: list[Mapping[str, Any]]) -> list[Mapping[s
 
 
 def _insert_chunk(session: Session, chunk: list[Mapping[str, Any]],
-                  paths: dict[int, list[str]], at: datetime) -> None:
+                  paths: dict[int, CategoryPath], at: datetime) -> None:
     if not chunk:
         return
     for data in chunk:
@@ -135,23 +142,24 @@ def _insert_chunk(session: Session, chunk: list[Mapping[str, Any]],
             for position, s in enumerate(data["skus"])
         )
         found_by = product_tokens(
-            data["name"], data["brand"], paths[data["category_id"]],
+            data["name"], data["brand"], paths[data["category_id"]].text,
             data.get("description", ""), [s.get("attributes", {}) for s in data["skus"]])
         tokens.extend((token, product_id, weight) for token, weight in found_by.items())
     session.execute(_INSERT_SKUS, skus)
     _copy_rows(session, "search_tokens", ("token", "product_id", "weight"), sorted(tokens))
-    _announce(session, ids, chunk, rows, at)
+    _announce(session, ids, chunk, rows, paths, at)
 
 
 def _announce(session: Session, ids: Sequence[int], chunk: list[Mapping[str, Any]],
-              rows: list[dict[str, Any]], at: datetime) -> None:
+              rows: list[dict[str, Any]], paths: dict[int, CategoryPath],
+              at: datetime) -> None:
     outbox.emit_many(session, "ProductUpdated", [
         (str(product_id), product_event_data(
             product_id, row["name"], row["brand"], row["category_id"],
             [{"sku": s["sku"], "price": dict(s["price"]),
               "attributes": dict(s.get("attributes", {})), "available": s.get("stock", 0)}
              for s in data["skus"]],
-            at,
+            at, paths[row["category_id"]].ids,
         ))
         for product_id, data, row in zip(ids, chunk, rows, strict=True)
     ])

@@ -113,6 +113,12 @@ def test_setting_stock_is_announced_and_cannot_go_below_reserved(
     assert below.json["type"] == "urn:shop:problem:stock-below-reserved"
     detail = client.get(f"/api/v1/products/{product['id']}").json
     assert detail["skus"][1]["available"] == 10
+    managed = client.get(f"/api/v1/admin/products/{product['id']}", headers=admin_headers)
+    assert managed.status_code == 200, managed.json
+    assert [(s["on_hand"], s["reserved"], s["available"]) for s in managed.json["skus"]][1] \
+        == (30, 20, 10)
+    assert client.get("/api/v1/admin/products/424242", headers=admin_headers).status_code \
+        == 404
     assert client.put("/api/v1/admin/skus/NOPE/stock", json={"quantity": 1},
                       headers=admin_headers).status_code == 404
 
@@ -124,6 +130,7 @@ def test_customers_get_403_and_anonymous_callers_401_and_nothing_changes(
     calls = [
         ("post", "/api/v1/admin/products", NEW),
         ("patch", f"/api/v1/admin/products/{product['id']}", {"name": "hacked"}),
+        ("get", f"/api/v1/admin/products/{product['id']}", None),
         ("put", "/api/v1/admin/skus/MD-K-15-WHITE/stock", {"quantity": 0}),
     ]
     for method, path, body in calls:

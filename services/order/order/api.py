@@ -3,9 +3,11 @@
 from flask import request
 from flask.views import MethodView
 
-from order import buyer_orders, checkout
+from order import buyer_orders, checkout, pricing
 from order.cart_and_user_client import CartAndUserClient
 from order.domain import OrderStatus, RequestedLine
+from order.pricing_client import PricingClient
+from order.quote_schemas import CheckoutPreviewSchema, QuoteSchema
 from order.schemas import (
     CancelOrderSchema,
     OrderListQuerySchema,
@@ -19,6 +21,29 @@ from service_runtime.openapi import SecuredBlueprint
 
 blp = SecuredBlueprint("orders", __name__, url_prefix="/api/v1/orders",
                        description="Orders (signed in)")
+checkout_blp = SecuredBlueprint("checkout", __name__, url_prefix="/api/v1/checkout",
+                                description="Checkout (signed in)")
+
+
+def _requested(lines):  # type: ignore[no-untyped-def]
+    return None if lines is None else [RequestedLine(li["sku"], li["quantity"]) for li in lines]
+
+
+@checkout_blp.route("/preview")
+class CheckoutPreview(MethodView):
+    @checkout_blp.arguments(CheckoutPreviewSchema)
+    @checkout_blp.response(200, QuoteSchema)
+    def post(self, body):  # type: ignore[no-untyped-def]
+        """The exact breakdown POST /orders would charge for the same input, with the
+        best usable coupon applied when none is chosen (nothing is stored or held)."""
+        settings = current_settings()
+        authorization = request.headers.get("Authorization")
+        return pricing.preview_checkout(
+            current_db(), _requested(body["lines"]),
+            pricing.CheckoutChoice(body["delivery_method"], body["coupon_id"],
+                                   body["coupon_code"], body["points"]),
+            PricingClient.for_caller(settings, authorization).quote,
+            read_cart=CartAndUserClient.for_caller(settings, authorization).cart_lines)
 
 
 @blp.route("")
@@ -29,20 +54,22 @@ class Orders(MethodView):
     @idempotent(blp)
     def post(self, body):  # type: ignore[no-untyped-def]
         settings = current_settings()
-        lines = body["lines"]
+        authorization = request.headers.get("Authorization")
         # Read from only when the order is really created.
-        cart_and_user = CartAndUserClient.for_caller(settings,
-                                                     request.headers.get("Authorization"))
+        cart_and_user = CartAndUserClient.for_caller(settings, authorization)
         order, created = checkout.place_order(
             current_db(),
             current_user_id(),
-            None if lines is None else [RequestedLine(li["sku"], li["quantity"]) for li in lines],
+            _requested(body["lines"]),
             body["delivery_method"],
             body["address_id"],
             idempotency_key(),
             read_address=cart_and_user.shipping_address,
             payment_timeout_s=settings.payment_timeout_s,
+            quote=PricingClient.for_caller(settings, authorization).quote,
             coupon_code=body["coupon_code"],
+            coupon_id=body["coupon_id"],
+            points=body["points"],
             read_cart=cart_and_user.cart_lines,
         )
         return (order, 201) if created else (order, 200)

@@ -5,7 +5,8 @@ Its settings (``OrderSettings``) are read from the environment here, once, unles
 
 from flask import Flask
 
-from order.api import blp
+from order.admin_api import admin
+from order.api import blp, checkout_blp
 from order.definition import DEFINITION
 from order.settings import OrderSettings
 from service_runtime.app import create_service_api
@@ -13,5 +14,5 @@ from service_runtime.app import create_service_api
 
 def create_app(config: dict | None = None, database: str | None = None,
                settings: OrderSettings | None = None) -> Flask:
-    return create_service_api(DEFINITION, blueprints=[blp], database=database, config=config,
-                              settings=settings)
+    return create_service_api(DEFINITION, blueprints=[blp, checkout_blp, admin],
+                              database=database, config=config, settings=settings)

@@ -18,8 +18,8 @@ import requests
 
 from event_contracts.common import ShippingAddressSchema
 from order.domain import RequestedLine
+from order.internal_http import call
 from order.settings import OrderSettings
-from service_runtime import context
 from service_runtime.errors import InvalidInput, ServiceUnavailable
 
 ADDRESS_FIELDS = tuple(ShippingAddressSchema().fields)
@@ -91,10 +91,4 @@ class CartAndUserClient:
         return address
 
     def _get(self, url: str, unavailable: type[ServiceUnavailable]) -> requests.Response:
-        headers = {"X-Correlation-ID": context.current_correlation_id()}
-        if self.authorization:
-            headers["Authorization"] = self.authorization
-        try:
-            return requests.get(url, headers=headers, timeout=(self.timeout_s, self.timeout_s))
-        except requests.RequestException as exc:
-            raise unavailable(f"{url} did not answer") from exc
+        return call("GET", url, self.authorization, self.timeout_s, unavailable)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from event_contracts.events.order import CancelledBy, CompletedBy
 from order.domain import note
-from order.models import Order
+from order.models import Order, OrderLine
 from service_runtime.outbox import Outbox
 
 outbox = Outbox("order")
@@ -25,7 +25,7 @@ def publish_order_placed(session: Session, order: Order) -> None:
         "lines": [
             {"sku": line.sku, "quantity": line.quantity,
              "unit_price": {"amount": line.unit_amount, "currency": currency},
-             "product_id": line.product_id}
+             "product_id": line.product_id, **_line_share(line, currency)}
             for line in order.lines
         ],
         "total": {"amount": order.total_amount, "currency": currency},
@@ -35,7 +35,28 @@ def publish_order_placed(session: Session, order: Order) -> None:
         "placed_at": order.created_at.isoformat(),
         "payment_due_at": order.payment_due_at.isoformat() if order.payment_due_at else None,
         "coupon_code": order.coupon_code,
+        **_breakdown(order),
     })
+
+
+def _breakdown(order: Order) -> dict:
+    """The quote's breakdown, on orders priced by it (none on older orders)."""
+    if order.discount_total is None:
+        return {}
+    return {
+        "discount_total": {"amount": order.discount_total, "currency": order.currency},
+        "shipping": {"amount": order.shipping_amount or 0, "currency": order.currency},
+        "adjustments": list(order.adjustments or []),
+        "user_coupon_id": order.user_coupon_id,
+        "points_used": order.points_used or 0,
+    }
+
+
+def _line_share(line: OrderLine, currency: str) -> dict:
+    if line.payable_amount is None:
+        return {}
+    return {"payable": {"amount": line.payable_amount, "currency": currency},
+            "points": line.points or 0}
 
 
 def publish_order_cancelled(session: Session, order: Order, by: CancelledBy, reason: str,

@@ -32,6 +32,16 @@ def stock_rejected(session: Session, event: Event) -> None:
     saga.stock_rejected(session, event.data["order_id"], unavailable_skus(event.data["lines"]))
 
 
+@handlers.on("CouponRejected")
+def coupon_rejected(session: Session, event: Event) -> None:
+    saga.coupon_rejected(session, event.data["order_id"], event.data["reason"])
+
+
+@handlers.on("PointsRejected")
+def points_rejected(session: Session, event: Event) -> None:
+    saga.points_rejected(session, event.data["order_id"], event.data["points"])
+
+
 @handlers.on("PaymentConfirmed")
 def payment_confirmed(session: Session, event: Event) -> None:
     data = event.data

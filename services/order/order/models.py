@@ -44,8 +44,17 @@ class Order(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # sha256 of the request that created the row (service_runtime.idempotency).
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # A placeholder: stored and echoed, no discount is applied yet.
+    # The redeem code the buyer gave at checkout, as given.
     coupon_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The price breakdown of the marketing service's quote (``order.pricing``); NULL on
+    # orders placed before it existed (their total is the sum of the lines then).
+    # total_amount is the quote's payable.
+    discount_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    shipping_amount: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # [{kind, source_id, label, amount: Money}]: the discounts and the shipping fee.
+    adjustments: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    user_coupon_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    points_used: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Unpaid (and not cash-on-delivery) after this, the payment deadline timer cancels it.
     payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # What the payment service told us; a payment may be known while still ``pending``.
@@ -78,6 +87,12 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_amount: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # What the buyer pays for the line (after its share of every discount, with its share
+    # of shipping), its share of the points, and how each adjustment was split onto it
+    # ([{kind, source_id, amount: Money}]); NULL on orders placed before pricing.
+    payable_amount: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    allocations: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class OrderTimelineEntry(Base):

@@ -1,5 +1,6 @@
-"""What other services' events do to an order: stock refused, payment due, paid or failed,
-cash on delivery chosen, shipped, delivered, refunded, a return asked for.
+"""What other services' events do to an order: stock, coupon or points refused, payment
+due, paid or failed, cash on delivery chosen, shipped, delivered, refunded, a return asked
+for.
 
 Each runs in the consumer's session with the inbox row (never commits) and is idempotent
 on its own: a fact already known or a status already reached is a no-op, and facts
@@ -69,6 +70,35 @@ def stock_rejected(session: Session, order_id: str, skus: Sequence[str]) -> None
     reason = "out of stock: " + ", ".join(skus) if skus else "out of stock"
     move_or_retry(session, order, [OrderStatus.CANCELLED], [reason], at)
     publish_order_cancelled(session, order, CancelledBy.STOCK, reason, at)
+
+
+# What the buyer reads in the timeline when their coupon could not be held.
+COUPON_REJECTIONS = {"not_available": "coupon already used", "expired": "coupon expired",
+                     "unknown": "coupon not found"}
+
+
+def coupon_rejected(session: Session, order_id: str, reason: str) -> None:
+    """``CouponRejected``: a pending order is cancelled, its coupon could not be held (once).
+    The stock, the points and the coupon are released by their services on OrderCancelled."""
+    _cancel_pending(session, order_id, "CouponRejected",
+                    COUPON_REJECTIONS.get(reason, f"coupon not usable ({reason})"),
+                    CancelledBy.COUPON)
+
+
+def points_rejected(session: Session, order_id: str, points: int) -> None:
+    """``PointsRejected``: a pending order is cancelled, its points could not be held (once)."""
+    _cancel_pending(session, order_id, "PointsRejected", f"not enough points ({points} needed)",
+                    CancelledBy.POINTS)
+
+
+def _cancel_pending(session: Session, order_id: str, event_type: str, reason: str,
+                    by: CancelledBy) -> None:
+    order = _order_named_by(session, order_id, event_type)
+    if order.status != OrderStatus.PENDING:
+        return  # already cancelled (by another refusal, the buyer) or further: a late no-op
+    at = now()
+    move_or_retry(session, order, [OrderStatus.CANCELLED], [reason], at)
+    publish_order_cancelled(session, order, by, reason, at)
 
 
 def payment_confirmed(session: Session, order_id: str, payment_id: str, method: str,

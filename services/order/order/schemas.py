@@ -18,9 +18,15 @@ class RequestedLineSchema(Schema):
 class PlaceOrderSchema(Schema):
     address_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     delivery_method = fields.String(required=True, validate=validate.OneOf(DELIVERY_METHODS))
+    coupon_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64),
+                              metadata={"description": "A user coupon of the caller to apply"})
     coupon_code = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=64),
-                                metadata={"description": "Stored and echoed; no discount yet"})
+                                metadata={"description": "A redeem code the caller holds as a "
+                                                         "user coupon (instead of coupon_id)"})
+    points = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0),
+                            metadata={"description": "Points to spend (1 point = 1 fen)"})
     lines = fields.List(
         fields.Nested(RequestedLineSchema),
         load_default=None,
@@ -50,6 +56,7 @@ class OrderPaymentSchema(Schema):
 
 class OrderSchema(Schema):
     id = fields.String()
+    user_id = fields.String(metadata={"description": "the buyer"})
     status = fields.String()
     total = fields.Method("total_of")
     delivery_method = fields.String()
@@ -57,6 +64,15 @@ class OrderSchema(Schema):
     shipping_address = fields.Nested(ShippingAddressSchema, allow_none=True, metadata={
         "description": "the address book entry as it was at checkout"})
     coupon_code = fields.String(allow_none=True)
+    user_coupon_id = fields.String(allow_none=True)
+    points_used = fields.Integer(allow_none=True)
+    discount_total = fields.Method("discount_of", metadata={
+        "description": "null on orders placed before promotions"})
+    shipping = fields.Method("shipping_of", metadata={
+        "description": "null on orders placed before promotions"})
+    adjustments = fields.Method("adjustments_of", metadata={
+        "description": "[{kind, source_id, label, amount}]: each discount and the shipping "
+                       "fee charged (empty on orders placed before promotions)"})
     lines = fields.Method("lines_of")
     payment = fields.Method("payment_of", metadata={
         "description": "null until a payment is confirmed or cash on delivery chosen"})
@@ -69,6 +85,15 @@ class OrderSchema(Schema):
 
     def total_of(self, order):  # type: ignore[no-untyped-def]
         return {"amount": order.total_amount, "currency": order.currency}
+
+    def discount_of(self, order):  # type: ignore[no-untyped-def]
+        return _money(order.discount_total, order.currency)
+
+    def shipping_of(self, order):  # type: ignore[no-untyped-def]
+        return _money(order.shipping_amount, order.currency)
+
+    def adjustments_of(self, order):  # type: ignore[no-untyped-def]
+        return list(order.adjustments or [])
 
     def refunded_of(self, order):  # type: ignore[no-untyped-def]
         return {"amount": order.refunded_amount or 0, "currency": order.currency}
@@ -89,14 +114,28 @@ class OrderSchema(Schema):
                 "unit_price": {"amount": line.unit_amount, "currency": order.currency},
                 "subtotal": {"amount": line.unit_amount * line.quantity,
                              "currency": order.currency},
+                "payable": _money(line.payable_amount, order.currency),
+                "points": line.points,
+                "allocations": list(line.allocations or []),
             }
             for line in order.lines
         ]
 
 
+def _money(amount, currency):  # type: ignore[no-untyped-def]
+    return None if amount is None else {"amount": amount, "currency": currency}
+
+
 class OrderListQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None,
                            validate=validate.OneOf([str(s) for s in OrderStatus]))
+
+
+class AdminOrderQuerySchema(OrderListQuerySchema):
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                            metadata={"description": "only this buyer's orders"})
+    order_id = fields.String(load_default=None, validate=validate.Length(min=3, max=64),
+                             metadata={"description": "orders whose id starts with this"})
 
 
 class OrderPageSchema(Schema):

@@ -28,11 +28,17 @@ class OrderSettings(Settings):
                                           validate=at_least(1))
     # How often the worker runs the timers.
     timer_interval_ms: int = variable("ORDER_TIMER_INTERVAL_MS", 1000, validate=at_least(1))
-    # Checkout's reads of the cart and the address book; a slow service fails the
+    # Checkout's reads of the cart, the address book and the quote; a slow service fails the
     # checkout with a 503 rather than holding an API worker.
     read_timeout_ms: int = variable("ORDER_READ_TIMEOUT_MS", 2000, validate=at_least(1))
     cart_service_url: str = variable("CART_SERVICE_URL", "")
     user_service_url: str = variable("USER_SERVICE_URL", "")
+    # Checkout prices through the marketing service's quote (the pricing centre); it is
+    # not routed by the gateway. Slow or down, checkout is a 503 ``pricing-unavailable``.
+    marketing_service_url: str = variable(
+        "MARKETING_SERVICE_URL",
+        laptop_default("MARKETING_SERVICE_URL", "http://127.0.0.1:8108",
+                       read_by=[("order", Process.API)]))
 
     @classmethod
     def read(cls, environment: Environment) -> OrderSettings:
@@ -48,4 +54,5 @@ class OrderSettings(Settings):
                                         f"not set, and the {service} service is not "
                                         "installed here to take its port from")
             urls[field] = url.rstrip("/")
+        urls["marketing_service_url"] = settings.marketing_service_url.rstrip("/")
         return dataclasses.replace(settings, **urls)

@@ -1,5 +1,7 @@
+import sys
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,10 @@ from service_runtime.money import Money
 from service_runtime.testing.contracts import http_answer, serve_stub
 from service_runtime.testing.plugin import ServiceUnderTest
 
+# The test quote server lives beside this file (the tests are imported by path).
+sys.path.insert(0, str(Path(__file__).parent))
+from order_quote_server import serve_quote
+
 # An address as the user service's contract example shows it (what checkout copies).
 HOME = {name: http_answer("user", "found")[1][name] for name in ADDRESS_FIELDS}
 # The address books checkout reads: alice's home and bob's.
@@ -26,9 +32,11 @@ PRICES = {"KETTLE": Money(9900, "CNY"), "MUG": Money(2500, "CNY"), "USD-THING": 
 
 
 @pytest.fixture
-def service_under_test(address_book, cart):
-    """The order API, its checkout reading the stubbed cart and address book."""
-    settings = OrderSettings(cart_service_url=cart.url, user_service_url=address_book.url)
+def service_under_test(address_book, cart, marketing):
+    """The order API, its checkout reading the stubbed cart and address book and pricing
+    through the test quote server."""
+    settings = OrderSettings(cart_service_url=cart.url, user_service_url=address_book.url,
+                             marketing_service_url=marketing.url)
     return ServiceUnderTest(DEFINITION, partial(create_app, settings=settings),
                             {"MAX_CONTENT_LENGTH": 64 * 1024})
 
@@ -129,3 +137,11 @@ def cart(signing_key):
     with serve_stub(signing_key, {"GET /api/v1/cart": stub.answer}) as url:
         stub.url = url
         yield stub
+
+
+@pytest.fixture
+def marketing(signing_key):
+    """The marketing service's quote over real HTTP (``tests/quote_server.py``): no coupons
+    and no points unless a test gives some (``marketing.give``, ``marketing.balances``)."""
+    with serve_quote(signing_key) as server:
+        yield server

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from order_quote_server import Coupon
 
 from event_contracts import REGISTRY
 from order.deadlines import (
@@ -17,7 +18,8 @@ from order.deadlines import (
 from service_runtime.consumer import Event, decode
 from service_runtime.testing.plugin import outbox_events
 
-BODY = {"address_id": "addr_1", "delivery_method": "express",
+# Standard delivery of 149.00 of goods is free (the marketing quote): the total is the goods.
+BODY = {"address_id": "addr_1", "delivery_method": "standard",
         "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "MUG", "quantity": 2}]}
 TOTAL = {"amount": 14900, "currency": "CNY"}
 PAID_AT = "2026-11-22T08:16:01+00:00"
@@ -90,8 +92,9 @@ def cancelled_events(db, order_id: str) -> list[dict]:
 
 
 def test_a_new_order_is_pending_with_a_payment_deadline_coupon_and_product_ids(
-        client, db, alice, consumer, order_of, reconfigure):
+        client, db, alice, consumer, order_of, reconfigure, marketing):
     reconfigure(payment_timeout_s=600)
+    marketing.give(Coupon("uc_welcome", "alice", amount_off=1000), code="WELCOME10")
     consumer.apply(inbound("ProductUpdated", product_id=7, skus=[
         {"sku": "KETTLE", "price": {"amount": 9900, "currency": "CNY"}, "attributes": {},
          "available": 3}], updated_at=datetime.now(UTC).isoformat()))
@@ -101,7 +104,8 @@ def test_a_new_order_is_pending_with_a_payment_deadline_coupon_and_product_ids(
     order = response.json
     assert order["status"] == "pending"
     assert order["coupon_code"] == "WELCOME10"
-    assert order["total"] == TOTAL  # no discount yet
+    assert order["total"] == {"amount": 14900 - 1000, "currency": "CNY"}  # 10.00 off
+    assert order["user_coupon_id"] == "uc_welcome"
     assert order["payment"] is None
     assert order["refunded_amount"] == {"amount": 0, "currency": "CNY"}
     created = datetime.fromisoformat(order["created_at"])
@@ -111,6 +115,7 @@ def test_a_new_order_is_pending_with_a_payment_deadline_coupon_and_product_ids(
     [event] = outbox_events(db, "OrderPlaced")
     REGISTRY.validate_outgoing("OrderPlaced", 1, event["data"])
     assert event["data"]["coupon_code"] == "WELCOME10"
+    assert event["data"]["user_coupon_id"] == "uc_welcome"
     assert event["data"]["payment_due_at"] == order["payment_due_at"]
     assert [line["product_id"] for line in event["data"]["lines"]] == [7, None]
     assert order_of(order["id"]) == order

@@ -39,6 +39,7 @@ class PayableStatus(StrEnum):
     """What an order owes goes ``AWAITING_STOCK -> DUE -> PAID``, or ``DUE -> ON_DELIVERY
     -> PAID`` (cash on delivery), or to ``VOID`` when cancelled unpaid."""
 
+    # Waiting for its stock, and for its coupon and points to be locked when it uses them.
     AWAITING_STOCK = "awaiting_stock"
     DUE = "due"  # announced by ``PaymentDue``: a payment is accepted now
     # The buyer chose cash on delivery. Stored as "cod", the method's word, since the
@@ -142,7 +143,8 @@ def check_payable(status: str, order_id: str) -> None:
     if status == PayableStatus.DUE:
         return
     if status == PayableStatus.AWAITING_STOCK:
-        raise OrderNotPayableYet(f"order {order_id} is waiting for its stock to be reserved")
+        raise OrderNotPayableYet(f"order {order_id} is waiting for its stock to be reserved "
+                                 "(and its coupon and points to be held)")
     if status == PayableStatus.VOID:
         raise OrderCancelled(f"order {order_id} was cancelled")
     if status == PayableStatus.ON_DELIVERY:
@@ -150,11 +152,20 @@ def check_payable(status: str, order_id: str) -> None:
     raise AlreadyPaid(f"order {order_id} is already paid")
 
 
-def initial_payable_status(stock_reserved: bool, cancelled: bool) -> PayableStatus:
-    """What a new payable starts as, given what was heard about the order before it."""
+def initial_payable_status(held: bool, cancelled: bool) -> PayableStatus:
+    """What a new payable starts as, given what was heard about the order before it
+    (``held``: everything it needs is held, see ``holds_complete``)."""
     if cancelled:
         return PayableStatus.VOID
-    return PayableStatus.DUE if stock_reserved else PayableStatus.AWAITING_STOCK
+    return PayableStatus.DUE if held else PayableStatus.AWAITING_STOCK
+
+
+def holds_complete(stock_reserved: bool, coupon_locked: bool, points_locked: bool, *,
+                   needs_coupon: bool, needs_points: bool) -> bool:
+    """An order is payable once its stock is reserved AND its coupon locked (if it uses
+    one) AND its points locked (if it spends any), whichever arrived first."""
+    return stock_reserved and (coupon_locked or not needs_coupon) \
+        and (points_locked or not needs_points)
 
 
 def refundable(paid: int, refunded: int, requested: int | None = None) -> int:

@@ -11,14 +11,27 @@ handlers = Handlers()
 
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
-    total = event.data["total"]
-    payables.record_payable(session, event.data["order_id"], event.data["user_id"],
-                            total["amount"], total["currency"])
+    data = event.data
+    total = data["total"]
+    payables.record_payable(session, data["order_id"], data["user_id"],
+                            total["amount"], total["currency"],
+                            needs_coupon=bool(data.get("user_coupon_id")),
+                            needs_points=(data.get("points_used") or 0) > 0)
 
 
 @handlers.on("StockReserved")
 def stock_reserved(session: Session, event: Event) -> None:
     payables.stock_reserved(session, event.data["order_id"])
+
+
+@handlers.on("CouponLocked")
+def coupon_locked(session: Session, event: Event) -> None:
+    payables.coupon_locked(session, event.data["order_id"])
+
+
+@handlers.on("PointsLocked")
+def points_locked(session: Session, event: Event) -> None:
+    payables.points_locked(session, event.data["order_id"])
 
 
 @handlers.on("OrderCancelled")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -47,18 +48,24 @@ class Payable(Base):
     refunded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     payment_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    # What else must be held before the order is payable (from OrderPlaced): its coupon
+    # (``user_coupon_id``) and its points (``points_used > 0``).
+    needs_coupon: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    needs_points: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OrderProgress(Base):
-    """How far an order got before its ``OrderPlaced`` arrived here (topics are not ordered
-    with one another): whether its stock was reserved, whether it was cancelled. A payable
-    made later starts from it."""
+    """What is heard of an order (topics are not ordered with one another): whether its
+    stock was reserved, its coupon and its points locked, whether it was cancelled. A
+    payable made later starts from it; one waiting becomes due when all it needs is here."""
 
     __tablename__ = "order_signals"  # the table keeps the name it was created with
 
     order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     stock_reserved: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    coupon_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    points_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 @dataclass(frozen=True)

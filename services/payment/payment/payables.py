@@ -1,9 +1,11 @@
 """What an order owes and when it can be paid: the payable, moved by the order's events.
 
 ``OrderPlaced`` records the payable; ``StockReserved`` makes it due (announced by
-``PaymentDue``); ``OrderCancelled`` voids it unpaid or refunds it paid. The order's
-events travel on different topics and may arrive in any order, so what is heard before
-``OrderPlaced`` is kept as the order's progress and the payable starts from it.
+``PaymentDue``), together with ``CouponLocked`` and ``PointsLocked`` when the order uses a
+coupon or points, whichever arrives last; ``OrderCancelled`` voids it unpaid or refunds
+it paid. The order's events travel on different topics and may arrive in any order, so
+what is heard before ``OrderPlaced`` is kept as the order's progress and the payable
+starts from it.
 These run in the consumer's transaction and never commit.
 """
 
@@ -20,6 +22,7 @@ from payment.domain import (
     PayableStatus,
     PaymentStatus,
     check_payable,
+    holds_complete,
     initial_payable_status,
 )
 from payment.models import OrderProgress, Payable, Payment
@@ -31,18 +34,21 @@ ORDER_PROGRESS = Projection(OrderProgress, "order_id", stamp=None)
 
 
 def record_payable(session: Session, order_id: str, user_id: str, amount: int,
-                   currency: str) -> None:
-    """``OrderPlaced``: remember what the order owes (once), with what was heard before."""
+                   currency: str, *, needs_coupon: bool = False,
+                   needs_points: bool = False) -> None:
+    """``OrderPlaced``: remember what the order owes (once), what it must have held before
+    it is payable (its coupon, its points), with what was heard before."""
     _hold_order(session, order_id)
     if session.get(Payable, order_id) is not None:
         return
-    progress = session.execute(
-        select(OrderProgress.stock_reserved, OrderProgress.cancelled)
-        .where(OrderProgress.order_id == order_id)).first()
-    status = initial_payable_status(bool(progress and progress.stock_reserved),
-                                    bool(progress and progress.cancelled))
+    progress = session.get(OrderProgress, order_id, populate_existing=True)
+    held = holds_complete(progress.stock_reserved, progress.coupon_locked,
+                          progress.points_locked, needs_coupon=needs_coupon,
+                          needs_points=needs_points)
+    status = initial_payable_status(held, bool(progress.cancelled))
     payable = Payable(order_id=order_id, user_id=user_id, amount=amount, currency=currency,
-                      status=status, paid=0, refunded=0, created_at=now())
+                      status=status, paid=0, refunded=0, created_at=now(),
+                      needs_coupon=needs_coupon, needs_points=needs_points)
     session.add(payable)
     if status == PayableStatus.DUE:
         # In the transaction that makes it due: the order service shows the order as
@@ -65,18 +71,39 @@ def _hold_order(session: Session, order_id: str) -> None:
 
 
 def _heard(session: Session, order_id: str, **facts: bool) -> None:
-    """Keep what an event said of an order not placed here yet; a fact once heard stays."""
+    """Keep what an event said of an order; a fact once heard stays."""
     session.execute(update(OrderProgress).where(OrderProgress.order_id == order_id)
                     .values(**facts).execution_options(synchronize_session=False))
 
 
 def stock_reserved(session: Session, order_id: str) -> None:
-    """``StockReserved``: the order becomes payable (``awaiting_stock -> due``, announced
-    by ``PaymentDue`` once); on a payable already further or void it changes nothing."""
+    """``StockReserved``: one of the holds an order needs before it is payable."""
+    _held(session, order_id, stock_reserved=True)
+
+
+def coupon_locked(session: Session, order_id: str) -> None:
+    """``CouponLocked``: the order's coupon is held for it."""
+    _held(session, order_id, coupon_locked=True)
+
+
+def points_locked(session: Session, order_id: str) -> None:
+    """``PointsLocked``: the order's points are held for it."""
+    _held(session, order_id, points_locked=True)
+
+
+def _held(session: Session, order_id: str, **fact: bool) -> None:
+    """Record a hold; when the payable now has all it needs it becomes payable
+    (``awaiting_stock -> due``, announced by ``PaymentDue`` once). On a payable already
+    further or void it changes nothing."""
     _hold_order(session, order_id)
-    payable = session.get(Payable, order_id)
-    if payable is None:
-        _heard(session, order_id, stock_reserved=True)
+    _heard(session, order_id, **fact)
+    payable = session.get(Payable, order_id, populate_existing=True)
+    if payable is None or payable.status != PayableStatus.AWAITING_STOCK:
+        return
+    progress = session.get(OrderProgress, order_id, populate_existing=True)
+    if not holds_complete(progress.stock_reserved, progress.coupon_locked,
+                          progress.points_locked, needs_coupon=payable.needs_coupon,
+                          needs_points=payable.needs_points):
         return
     became_due = session.execute(
         update(Payable)

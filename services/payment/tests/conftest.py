@@ -20,6 +20,10 @@ def contract_event(event_type: str, event_id: str | None = None, **data):  # typ
     """The contract's example of ``event_type`` with ``data`` fields changed, decoded as the
     consumer decodes it (so the tests prove we accept what the contract says)."""
     raw = json.loads((EXAMPLES / f"{event_type}.v1.json").read_text())
+    if event_type == "OrderPlaced":
+        # Without coupon and points unless a test gives them: the payable then waits for
+        # the stock only (test_payable_holds.py covers the coupon and points locks).
+        data = {"user_coupon_id": None, "points_used": 0, **data}
     raw["data"].update(data)
     raw["id"] = event_id or str(uuid.uuid4())
     raw["key"] = raw["data"].get("order_id", raw["key"])

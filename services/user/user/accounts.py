@@ -150,3 +150,8 @@ def update_profile(db: Database, user_id: str, changes: dict) -> User:
             if field in changes:
                 setattr(user, field, changes[field])
     return user
+
+
+def user_id_for_email(db: Database, email: str) -> str | None:
+    with db.read() as session:
+        return session.scalar(select(User.id).where(User.email == email.lower()))

@@ -8,7 +8,8 @@ from service_runtime.app import current_db, current_settings
 from service_runtime.auth import auth_settings, current_user_id
 from service_runtime.blueprint import Blueprint
 from service_runtime.openapi import SecuredBlueprint
-from user import accounts, addresses, codes, keys, sessions
+from user import accounts, addresses, codes, keys, membership_view, sessions
+from user.membership_schemas import MembershipQuerySchema, MembershipSchema
 from user.schemas import (
     AddressChangeSchema,
     AddressInputSchema,
@@ -27,7 +28,7 @@ from user.schemas import (
 
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-up and sign-in")
 users = SecuredBlueprint("users", __name__, url_prefix="/api/v1/users",
-                         description="Profile, addresses (signed in)")
+                         description="Profile, addresses, membership (signed in)")
 # For the platform's own processes, not clients: outside /api/v1, so the gateway never
 # forwards it, and outside the OpenAPI document.
 internal = FlaskBlueprint("internal", __name__, url_prefix="/internal")
@@ -128,3 +129,12 @@ class AddressById(MethodView):
     @users.response(204)
     def delete(self, address_id):  # type: ignore[no-untyped-def]
         addresses.delete_address(current_db(), current_user_id(), address_id)
+
+
+@users.get("/me/membership")
+@users.arguments(MembershipQuerySchema, location="query")
+@users.response(200, MembershipSchema)
+def my_membership(query):  # type: ignore[no-untyped-def]
+    """Level (by growth value), progress to the next, points, perks and the points history."""
+    return membership_view.membership_of(current_db(), current_user_id(), query["limit"],
+                                         query["cursor"])

@@ -7,9 +7,12 @@ import click
 from service_runtime.cli import read_settings
 from service_runtime.config import database_url
 from service_runtime.db import Database
+from service_runtime.ids import utcnow as now
 from service_runtime.service import ServiceDefinition
+from user.handlers import handlers
 from user.models import Base
 from user.notifications import notification_sender
+from user.points_expiry import points_expiry
 from user.settings import UserSettings
 
 
@@ -52,6 +55,33 @@ def mailbox(target: str) -> None:
     click.echo(LocalMailbox().read(target) or f"(nothing for {target})")
 
 
+@click.command("grant-points",
+               help="Give a member points and/or growth value (demos, tests, goodwill).")
+@click.option("--email", help="The member's email.")
+@click.option("--user-id", help="The member's id (instead of --email).")
+@click.option("--points", "points_", type=click.IntRange(min=0), default=0)
+@click.option("--growth", type=click.IntRange(min=0), default=0)
+def grant_points(email: str | None, user_id: str | None, points_: int, growth: int) -> None:
+    from user.accounts import user_id_for_email
+    from user.membership import grant
+    from user.membership_view import membership_of
+
+    db = Database(database_url("user"))
+    if not user_id:
+        user_id = user_id_for_email(db, (email or "").lower())
+        if user_id is None:
+            raise click.ClickException(f"no account with the email {email!r}")
+    grant(db, user_id, points_, growth, now())
+    state = membership_of(db, user_id, 1, None)
+    click.echo(f"user: {user_id} level {state['level']['code']} growth {state['growth']} "
+               f"points {state['points']['balance']}")
+
+
+def _loops(settings: UserSettings) -> list:
+    expiry = [points_expiry(settings)] if settings.points_expiry_days else []
+    return [notification_sender, *expiry]
+
+
 DEFINITION = ServiceDefinition(
     name="user",
     app="user.app:create_app()",
@@ -60,6 +90,8 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     settings=UserSettings,
-    commands=[ensure_admin, ensure_customer, mailbox],
-    loops=[notification_sender],
+    handlers=handlers,
+    commands=[ensure_admin, ensure_customer, mailbox, grant_points],
+    # The notification sender; the points expiry unless POINTS_EXPIRY_DAYS is 0.
+    loops=_loops,
 )

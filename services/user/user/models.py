@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from service_runtime.types import UTCDateTime
@@ -116,3 +116,110 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# -- membership: growth, level, points (see user.membership) -------------------------------
+
+class Member(Base):
+    """A member's standing. ``points_balance`` is what can be spent now (never negative);
+    ``points_locked`` is held by unpaid orders; ``points_debt`` is clawed back beyond the
+    balance, settled from the next points credited (a debt means the balance is zero)."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint("points_balance >= 0", name="ck_members_balance_not_negative"),
+        CheckConstraint("points_locked >= 0", name="ck_members_locked_not_negative"),
+        CheckConstraint("points_debt >= 0", name="ck_members_debt_not_negative"),
+    )
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    growth: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[str] = mapped_column(String(20))
+    points_balance: Mapped[int] = mapped_column(Integer, default=0)
+    points_locked: Mapped[int] = mapped_column(Integer, default=0)
+    points_debt: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PointsLedgerEntry(Base):
+    """One movement of a member's points: ``delta`` changed the balance, ``locked_delta``
+    the points held by orders, ``debt_delta`` the debt; the ``*_after`` are the results."""
+
+    __tablename__ = "points_ledger"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    order_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    delta: Mapped[int] = mapped_column(Integer)
+    locked_delta: Mapped[int] = mapped_column(Integer, default=0)
+    debt_delta: Mapped[int] = mapped_column(Integer, default=0)
+    growth_delta: Mapped[int] = mapped_column(Integer, default=0)
+    balance_after: Mapped[int] = mapped_column(Integer)
+    locked_after: Mapped[int] = mapped_column(Integer)
+    debt_after: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PointsLot(Base):
+    """Points credited together (earned, granted, given back), spent oldest first: the
+    sum of a member's ``remaining`` is the balance. Expiry takes what is left of a lot."""
+
+    __tablename__ = "points_lots"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    order_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    remaining: Mapped[int] = mapped_column(Integer)
+    credited_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PointsLockedLot(Base):
+    """How much of which lot an order's lock took: a cancelled order puts it back there,
+    so its points keep the age they had (placing and cancelling orders renews nothing)."""
+
+    __tablename__ = "points_locked_lots"
+
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                        primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+
+
+class MemberOrder(Base):
+    """What membership knows of one order, from the events about it (in any order)."""
+
+    __tablename__ = "member_orders"
+
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    placed: Mapped[bool] = mapped_column(Boolean, default=False)
+    payable: Mapped[int] = mapped_column(Integer, default=0)  # fen: the order's total
+    points_used: Mapped[int] = mapped_column(Integer, default=0)
+    # none | locked | rejected | released | spent
+    points_state: Mapped[str] = mapped_column(String(10), default="none")
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    refunded_total: Mapped[int] = mapped_column(Integer, default=0)
+    fully_refunded: Mapped[bool] = mapped_column(Boolean, default=False)
+    points_returned: Mapped[int] = mapped_column(Integer, default=0)
+    earned: Mapped[bool] = mapped_column(Boolean, default=False)
+    points_earned: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_when_earned: Mapped[int] = mapped_column(Integer, default=0)
+    points_clawed_back: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberLevelReachedRow(Base):
+    """Levels a member has reached (each announced once, even after falling back)."""
+
+    __tablename__ = "member_levels_reached"
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    level: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service_runtime.settings import Settings, variable
+from service_runtime.settings import Settings, at_least, variable
 
 
 @dataclass(frozen=True)
@@ -14,3 +14,8 @@ class UserSettings(Settings):
     # The account ``python -m user ensure-admin`` creates.
     admin_email: str = variable("ADMIN_EMAIL", "admin@shop.local")
     admin_password: str = variable("ADMIN_PASSWORD", "admin-change-me", secret=True)
+    # Points expire this many days after they were credited; 0: never.
+    points_expiry_days: int = variable("POINTS_EXPIRY_DAYS", 365, validate=at_least(0))
+    # How often the worker looks for points to expire.
+    points_expiry_interval_s: int = variable("POINTS_EXPIRY_INTERVAL_S", 600,
+                                             validate=at_least(1))

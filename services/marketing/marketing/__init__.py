@@ -1,0 +1,1 @@
+"""The marketing service: coupons, promotions, their statistics and the pricing centre."""

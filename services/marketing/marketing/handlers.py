@@ -1,0 +1,62 @@
+"""What the marketing service does when an event arrives: parse, call one use case.
+
+Each handler runs in the consumer's transaction (with the inbox row, so an event is
+applied once) and must not commit.
+"""
+
+from sqlalchemy.orm import Session
+
+from marketing import issuing, members, orders
+from service_runtime.handlers import Event, Handlers
+
+handlers = Handlers()
+
+
+@handlers.on("OrderPlaced")
+def order_placed(session: Session, event: Event) -> None:
+    """Lock the order's coupon (or refuse it) and record its discounts."""
+    orders.order_placed(session, event.data)
+
+
+@handlers.on("OrderCancelled")
+def order_cancelled(session: Session, event: Event) -> None:
+    orders.order_cancelled(session, event.data)
+
+
+@handlers.on("PaymentConfirmed")
+def payment_confirmed(session: Session, event: Event) -> None:
+    orders.order_paid(session, event.data, event.data["confirmed_at"])
+
+
+@handlers.on("CashOnDeliveryChosen")
+def cash_on_delivery_chosen(session: Session, event: Event) -> None:
+    orders.order_paid(session, event.data, event.data["chosen_at"], counts_as_paid=False)
+
+
+@handlers.on("UserRegistered")
+def user_registered(session: Session, event: Event) -> None:
+    """New-user coupons."""
+    issuing.auto_issue(session, "new_user", event.data["user_id"], event.occurred_at)
+
+
+@handlers.on("OrderCompleted")
+def order_completed(session: Session, event: Event) -> None:
+    """Purchase-reward coupons."""
+    issuing.auto_issue(session, "purchase_reward", event.data["user_id"], event.occurred_at)
+
+
+@handlers.on("MemberLevelReached")
+def member_level_reached(session: Session, event: Event) -> None:
+    """The level's coupons."""
+    data = event.data
+    issuing.issue_for_level(session, data["user_id"], data["level"], event.occurred_at)
+
+
+@handlers.on("ProductUpdated")
+def product_updated(session: Session, event: Event) -> None:
+    members.record_product(session, event.data)
+
+
+@handlers.on("MembershipChanged")
+def membership_changed(session: Session, event: Event) -> None:
+    members.record_membership(session, event.data)

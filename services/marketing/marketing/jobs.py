@@ -1,0 +1,16 @@
+"""The worker's timer: coupons past their validity are marked expired."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from marketing.issuing import expire_coupons
+from marketing.settings import MarketingSettings
+from service_runtime.db import Database
+from service_runtime.jobs import Loop, PeriodicJob
+
+
+def expiry_job(settings: MarketingSettings) -> Callable[[Database], Loop]:
+    job = PeriodicJob(service="marketing", name="coupon-expiry", tick=expire_coupons,
+                      interval_s=settings.expiry_interval_ms / 1000)
+    return job.loop

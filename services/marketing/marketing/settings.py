@@ -1,0 +1,18 @@
+"""The marketing service's own settings, read once when a process starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service_runtime.settings import Settings, at_least, variable
+
+
+@dataclass(frozen=True)
+class MarketingSettings(Settings):
+    # How often the worker marks coupons past their validity expired (reads never wait
+    # for it: an available coupon past its validity already reads as expired).
+    expiry_interval_ms: int = variable("MARKETING_EXPIRY_INTERVAL_MS", 60_000,
+                                       validate=at_least(100))
+    # Points may pay at most this share (percent) of the goods after discounts.
+    points_max_share_percent: int = variable("POINTS_MAX_SHARE_PERCENT", 50,
+                                             validate=at_least(0))

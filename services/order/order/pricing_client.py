@@ -1,0 +1,63 @@
+"""The HTTP client of the marketing service's quote (``POST /internal/pricing/quote``):
+the pricing centre every checkout asks what the buyer pays.
+
+The caller's ``Authorization`` is forwarded (marketing takes the buyer from the token,
+never from the body) and the correlation id with it; the timeout is checkout's short read
+timeout (``OrderSettings.read_timeout_ms``). Marketing down, slow or answering nonsense is
+a 503 ``pricing-unavailable``; its 422 problems about the buyer's choice
+(``coupon-not-usable``, ``not-enough-points``, ...) reach the buyer as 422s of the same
+type and detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from order.internal_http import call
+from order.settings import OrderSettings
+from service_runtime.errors import TYPE_PREFIX, InvalidInput, ServiceUnavailable
+
+
+class PricingUnavailable(ServiceUnavailable):
+    slug, title = "pricing-unavailable", "Prices cannot be worked out right now; try again"
+
+
+class QuoteRefused(InvalidInput):
+    """A 422 problem of the quote, passed on with its own type, title and detail."""
+
+    def __init__(self, slug: str, title: str, detail: str | None) -> None:
+        super().__init__(detail)
+        self.slug, self.title = slug, title
+
+
+@dataclass(frozen=True)
+class PricingClient:
+    """Asks for quotes on behalf of one caller (``authorization``: their header)."""
+
+    marketing_service_url: str
+    timeout_s: float
+    authorization: str | None
+
+    @classmethod
+    def for_caller(cls, settings: OrderSettings, authorization: str | None) -> PricingClient:
+        return cls(settings.marketing_service_url, settings.read_timeout_ms / 1000,
+                   authorization)
+
+    def quote(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The quote for ``request`` (the contract's request body, MARKETING.md)."""
+        url = self.marketing_service_url.rstrip("/") + "/internal/pricing/quote"
+        response = call("POST", url, self.authorization, self.timeout_s, PricingUnavailable,
+                        json=request)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code == 422 and isinstance(body, dict) \
+                and str(body.get("type", "")).startswith(TYPE_PREFIX):
+            raise QuoteRefused(body["type"][len(TYPE_PREFIX):],
+                               str(body.get("title") or "The price cannot be worked out"),
+                               body.get("detail"))
+        if response.status_code != 200 or not isinstance(body, dict):
+            raise PricingUnavailable(f"the marketing service answered {response.status_code}")
+        return body
