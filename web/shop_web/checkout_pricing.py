@@ -153,6 +153,20 @@ def is_offer_problem(problem: api.ApiProblem | None) -> bool:
 
 
 def coupon_choices(quote: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The usable coupons of the quote, best first (each with ``discount``)."""
+    """The usable coupons of the quote, best first (each with ``discount``), each with its
+    template: a quote that names them by id only gets them from the buyer's coupons."""
     usable = list(((quote or {}).get("coupons") or {}).get("usable") or [])
+    if any(not (c.get("name") or c.get("template")) for c in usable):
+        held = _held_templates()
+        usable = [c if c.get("name") or c.get("template")
+                  else {**c, "template": held.get(coupon_id(c), {})} for c in usable]
     return sorted(usable, key=lambda c: -int((c.get("discount") or {}).get("amount") or 0))
+
+
+def _held_templates() -> dict[str, dict[str, Any]]:
+    """The buyer's available coupons' templates by user coupon id (none if not answered)."""
+    try:
+        found = api.get("/users/me/coupons", status="available", limit=100) or {}
+    except api.ApiProblem:
+        return {}
+    return {str(c.get("id")): c.get("template") or {} for c in found.get("items") or []}

@@ -306,6 +306,17 @@ def test_no_coupon_shows_the_breakdown_without_the_one_the_preview_suggested(cli
         "delivery_method": "standard", "points": 500, "address_id": "a1"}
 
 
+def test_coupons_quoted_by_id_only_are_named_from_the_buyers_coupons(client, fake):
+    signed_in(client, "customer")
+    bare = {"id": "uc_1", "template_id": "ct_1", "discount": money(1000)}
+    fake.answers[("POST", "/checkout/preview")] = {
+        **QUOTE, "applied_coupon": bare, "coupons": {"usable": [bare], "unusable": []}}
+    page = client.get("/checkout").text
+    assert '<option value="uc_1" selected>新人券（省 ¥10.00）</option>' in page
+    assert any(params.get("status") == "available" for _, path, _, params in fake.sent
+               if path == "/users/me/coupons")
+
+
 def test_htmx_gets_the_summary_and_the_field_messages(client, fake):
     signed_in(client, "customer")
     fake.previews = [problem("not-enough-points", 422), QUOTE]
