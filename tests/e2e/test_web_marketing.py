@@ -138,7 +138,7 @@ def test_a_shopper_claims_a_coupon_and_checks_out_with_it_and_points(stack, http
     page.context.set_default_timeout(PATIENCE_MS)
     headers = sign_up(stack, "coupon-hunter")
     me = http.get(stack.url("/api/v1/users/me"), headers=headers).json()
-    stack.cli("user", "grant-points", "--user-id", me["user_id"], "--points", "500")
+    stack.cli("user", "grant-points", "--user-id", me["id"], "--points", "500")
 
     # A guest presses "claim", signs in, and comes back to the coupon centre to claim it.
     page.goto("/coupons")
