@@ -19,7 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from browser import new_page, screenshots, sign_in
+from browser import DESKTOP, PHONE, new_page, screenshots, sign_in
 from e2e_steps import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, sign_up, wait_for_sku
 from service_runtime.testing.processes import wait_until
 
@@ -112,6 +112,29 @@ def checkout_quote(stack, http, headers, coupon_id: str, points: int) -> dict:
         "delivery_method": "standard", "coupon_id": coupon_id, "points": points})
     assert quote.status_code == 200, quote.text
     return quote.json()
+
+
+def fits_and_is_labelled(page: Page, paths: list[str]) -> None:
+    """Each page at 360 px: no sideways scrolling, every control labelled, every button
+    and link named (what tests/e2e/test_web_quality.py asks of the main pages)."""
+    page.set_viewport_size(PHONE)
+    try:
+        for path in paths:
+            page.goto(path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 360px"
+            unlabelled = page.evaluate("""() => [...document.querySelectorAll(
+                  'input:not([type=hidden]), select, textarea')]
+                .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                             && !e.getAttribute('aria-labelledby'))
+                .map(e => e.name || e.id)""")
+            assert unlabelled == [], f"{path}: controls without a label: {unlabelled}"
+            unnamed = page.evaluate("""() => [...document.querySelectorAll('button, a[href]')]
+                .filter(e => !(e.innerText.trim() || e.getAttribute('aria-label')))
+                .map(e => e.outerHTML.slice(0, 80))""")
+            assert unnamed == [], f"{path}: buttons or links without a name: {unnamed}"
+    finally:
+        page.set_viewport_size(DESKTOP)
 
 
 def hint_text(tier: dict) -> str:
@@ -230,6 +253,8 @@ def test_a_shopper_claims_a_coupon_and_checks_out_with_it_and_points(stack, http
     expect(page.get_by_test_id("member-level")).to_contain_text("普通会员")
     expect(page.get_by_test_id("points-history")).to_contain_text("系统赠送")
     screenshots(page, "membership")
+    fits_and_is_labelled(page, ["/coupons", "/account/coupons?status=used", "/account/membership",
+                                "/cart", f"/orders/{order_id}"])
 
 
 def test_the_admin_sees_the_figures_of_the_promotion(stack, admin, console, goods):
@@ -249,3 +274,10 @@ def test_the_admin_sees_the_figures_of_the_promotion(stack, admin, console, good
         f"tr[data-name='{goods['coupon_name']}']")
     expect(coupons).to_contain_text("¥20.00")
     screenshots(console, "admin-marketing-stats")
+    coupon_page = console.get_by_test_id("stats-coupons").get_by_role(
+        "link", name=goods["coupon_name"])
+    coupon_page.click()
+    expect(console.get_by_label("名称", exact=True)).to_have_value(goods["coupon_name"])
+    screenshots(console, "admin-coupon-edit")
+    fits_and_is_labelled(console, ["/admin/coupons", "/admin/coupons/new", "/admin/promotions",
+                                   "/admin/promotions/new", "/admin/marketing/stats"])
