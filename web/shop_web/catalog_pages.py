@@ -15,6 +15,8 @@ from flask import Blueprint, abort, render_template, request
 from shop_web import gateway_client as api
 from shop_web.browsing import SORTS, Listing, category_name, index_tree, stock_state, yuan
 from shop_web.i18n import texts
+from shop_web.marketing_pages import running_promotions
+from shop_web.offers import applies_to
 
 pages = Blueprint("catalog", __name__)
 
@@ -116,10 +118,14 @@ def product(product_id: int) -> str:
     wanted = request.args.get("sku")
     chosen = next((s for s in skus if s["sku"] == wanted), None) or next(
         (s for s in skus if s["available"] > 0), skus[0] if skus else None)
-    template = "catalog/_buy_box.html" if _htmx_part("buy") else "catalog/product.html"
+    part = _htmx_part("buy")
+    template = "catalog/_buy_box.html" if part else "catalog/product.html"
+    promotions = [] if part else [p for p in running_promotions()
+                                  if applies_to(p.get("scope"), found)]
     return render_template(template, product=found, skus=skus, chosen=chosen,
                            stock_state=stock_state, category_name=category_name,
-                           axes=_axes(skus), next_url=request.full_path.rstrip("?"))
+                           axes=_axes(skus), next_url=request.full_path.rstrip("?"),
+                           promotions=promotions)
 
 
 def _listing(listing: Listing, tree: dict[int, dict[str, Any]],

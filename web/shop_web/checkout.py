@@ -20,6 +20,7 @@ from shop_web import (
     paying,
 )
 from shop_web import gateway_client as api
+from shop_web.checkout_pricing import OfferChoice, coupon_choices, is_offer_problem, price
 from shop_web.i18n import t
 
 pages = Blueprint("checkout", __name__)
@@ -47,20 +48,45 @@ def _balance() -> dict | None:
 @pages.get("/checkout")
 def checkout() -> str:
     _signed_in()
-    return _checkout_page({}, api.new_idempotency_key(), None)
+    return _checkout_page({}, api.new_idempotency_key(), None, OfferChoice())
+
+
+@pages.post("/checkout/preview")
+def preview() -> str:
+    """The breakdown for the form as it is now: the summary alone for htmx (with the
+    coupon and points messages swapped in beside their fields), else the whole page (the
+    "recalculate" button works without JavaScript)."""
+    _signed_in()
+    chosen = _chosen()
+    choice = OfferChoice.read(request.form)
+    key = request.form.get("idempotency_key") or api.new_idempotency_key()
+    if request.headers.get("HX-Request"):
+        priced = price(chosen["delivery_method"], choice, chosen["address_id"])
+        return render_template("checkout/_pricing.html", priced=priced, cart=api.get("/cart"),
+                               oob=True)
+    return _checkout_page(chosen, key, None, choice)
+
+
+def _chosen() -> dict[str, str]:
+    return {name: request.form.get(name, "") for name in
+            ("address_id", "delivery_method", "payment_method")}
 
 
 @pages.post("/checkout")
 def place_order() -> Page:
     _signed_in()
-    chosen = {name: request.form.get(name, "") for name in
-              ("address_id", "delivery_method", "payment_method")}
+    chosen = _chosen()
+    choice = OfferChoice.read(request.form)
     key = request.form.get("idempotency_key") or api.new_idempotency_key()
     try:
         _check_stock(api.get("/cart"))
-        order = paying.place_order(chosen["address_id"], chosen["delivery_method"], key)
+        if choice.points_number is None:
+            raise api.ApiProblem(422, t("checkout.points_invalid"),
+                                 fields={"points": [t("checkout.points_invalid")]})
+        order = paying.place_order(chosen["address_id"], chosen["delivery_method"], key,
+                                   choice.order_fields())
     except api.ApiProblem as problem:
-        return _checkout_page(chosen, key, problem), problem.status
+        return _checkout_page(chosen, key, problem, choice), problem.status
     order = paying.wait_until_payable(order)
     method = chosen["payment_method"] or "balance"
     if order["status"] != "awaiting_payment":  # still reserving, or cancelled for stock
@@ -81,7 +107,8 @@ def _check_stock(cart: dict[str, Any]) -> None:
                                      for sku, line in short.items()})
 
 
-def _checkout_page(chosen: dict[str, str], key: str, problem: api.ApiProblem | None) -> str:
+def _checkout_page(chosen: dict[str, str], key: str, problem: api.ApiProblem | None,
+                   choice: OfferChoice) -> str:
     cart = api.get("/cart")
     addresses = api.get("/users/me/addresses") or []
     if not chosen.get("address_id"):
@@ -90,9 +117,14 @@ def _checkout_page(chosen: dict[str, str], key: str, problem: api.ApiProblem | N
     chosen.setdefault("delivery_method", "standard")
     chosen["delivery_method"] = chosen["delivery_method"] or "standard"
     chosen["payment_method"] = chosen.get("payment_method") or "balance"
+    offers_refused = is_offer_problem(problem)
+    priced = price(chosen["delivery_method"], choice, chosen["address_id"],
+                   problem if offers_refused else None)
     return render_template("checkout/checkout.html", cart=cart, addresses=addresses,
                            chosen=chosen, key=key, problem=problem,
-                           problem_at=_problem_place(problem), balance=_balance(),
+                           problem_at="offers" if offers_refused else _problem_place(problem),
+                           priced=priced, coupons=coupon_choices(priced.quote),
+                           balance=_balance(),
                            delivery_methods=paying.DELIVERY_METHODS,
                            methods=paying.PAYMENT_METHODS,
                            in_flight=paying.in_flight_order())

@@ -29,10 +29,12 @@ PAID_STATUSES = {"paid", "shipped", "delivered", "completed", "refunded", "parti
 IN_FLIGHT = "paying_order"
 
 
-def place_order(address_id: str, delivery_method: str, key: str) -> dict[str, Any]:
-    """POST /orders for the cart; the same ``key`` (one press of the button) gives one order."""
-    return api.post("/orders", {"address_id": address_id, "delivery_method": delivery_method},
-                    idempotency_key=key)
+def place_order(address_id: str, delivery_method: str, key: str,
+                offers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """POST /orders for the cart; the same ``key`` (one press of the button) gives one order.
+    ``offers``: the coupon and points chosen (``coupon_id``, ``points``)."""
+    return api.post("/orders", {"address_id": address_id, "delivery_method": delivery_method,
+                                **(offers or {})}, idempotency_key=key)
 
 
 def wait_until_payable(order: dict[str, Any]) -> dict[str, Any]:
