@@ -187,7 +187,7 @@ def evaluate(cart: Cart, promotions: Sequence[Promotion],
         _coupon(cart, coupon, outcome)
     fee = cart.shipping.fees.get(cart.method, 0) if cart.lines else 0
     outcome.base_fee = fee
-    if fee and cart.method == DeliveryMethod.STANDARD:
+    if fee:  # 满99包邮: standard and express alike, from the level's threshold
         threshold = cart.shipping.threshold(cart.level)
         if threshold is not None and outcome.goods >= threshold:
             fee = 0

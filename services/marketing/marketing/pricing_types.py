@@ -133,7 +133,8 @@ class CandidateCoupon:
 @dataclass(frozen=True)
 class ShippingRules:
     """Fees per delivery method and the level's threshold of goods (after discounts, before
-    points) from which standard delivery is free. No level (a guest) = regular's."""
+    points) from which delivery is free (standard and express alike; pickup costs nothing
+    anyway). No level (a guest) = regular's."""
 
     fees: Mapping[str, int] = field(default_factory=lambda: {
         DeliveryMethod.STANDARD: 1000, DeliveryMethod.EXPRESS: 2000, DeliveryMethod.PICKUP: 0})

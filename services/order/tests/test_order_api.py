@@ -34,8 +34,8 @@ def test_placing_an_order_prices_it_stores_it_and_emits_order_placed(client, db,
     assert response.status_code == 201, response.json
     order = response.json
     assert order["status"] == "pending"
-    # Express delivery costs 20.00 (the marketing quote's shipping).
-    assert order["total"] == {"amount": 9900 + 2 * 2500 + 2000, "currency": "CNY"}
+    # Delivery is free from ¥99 (the marketing quote's shipping).
+    assert order["total"] == {"amount": 9900 + 2 * 2500, "currency": "CNY"}
     assert [(line["sku"], line["subtotal"]["amount"]) for line in order["lines"]] == [
         ("KETTLE", 9900), ("MUG", 5000)]
     assert [entry["status"] for entry in order["timeline"]] == ["pending"]
@@ -45,7 +45,7 @@ def test_placing_an_order_prices_it_stores_it_and_emits_order_placed(client, db,
     assert event["correlation_id"] == "corr-123"
     assert event["source"] == "order"
     REGISTRY.validate_outgoing("OrderPlaced", event["version"], event["data"])
-    assert event["data"]["total"] == {"amount": 16900, "currency": "CNY"}
+    assert event["data"]["total"] == {"amount": 14900, "currency": "CNY"}
     assert event["data"]["user_id"] == "alice"
 
 
@@ -298,7 +298,7 @@ def test_catalog_price_changes_reprice_new_orders_and_old_events_are_ignored(cli
     order = client.post("/api/v1/orders", headers=alice, json={
         **BODY, "lines": [{"sku": "KETTLE", "quantity": 1}, {"sku": "NEW-SKU", "quantity": 1}]})
     assert order.status_code == 201
-    assert order.json["total"]["amount"] == 8800 + 100 + 2000  # express
+    assert order.json["total"]["amount"] == 8800 + 100 + 2000  # express, under ¥99
 
 
 def test_an_api_whose_migrations_have_not_run_is_not_ready(new_database):

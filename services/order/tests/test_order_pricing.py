@@ -118,18 +118,19 @@ def test_an_order_never_gets_a_coupon_it_did_not_name(client, alice, alice_holds
     assert preview["applied_coupon"]["id"] == "ucp_20"
     order = client.post(ORDERS, json=BODY, headers=alice).json
     assert (order["user_coupon_id"], order["discount_total"]) == (None, money(0))
-    assert order["total"] == money(17400 + 2000)
+    assert order["total"] == money(17400), "delivery is free from ¥99"
 
 
 def test_the_order_keeps_and_announces_its_breakdown(client, db, alice, alice_holds, consumer):
-    order = client.post(ORDERS, json={**BODY, "coupon_id": "ucp_20", "points": 1000},
-                        headers=alice).json
-    # 174.00 - 20.00 coupon - 10.00 points + 20.00 express
-    assert order["total"] == money(16400)
+    four_mugs = [{"sku": "MUG", "quantity": 4}]
+    order = client.post(ORDERS, json={**BODY, "lines": four_mugs, "coupon_id": "ucp_20",
+                                      "points": 1000}, headers=alice).json
+    # 100.00 - 20.00 coupon - 10.00 points + 20.00 express (80.00 of goods: under ¥99)
+    assert order["total"] == money(9000)
     assert (order["discount_total"], order["shipping"]) == (money(2000), money(2000))
     assert [a["kind"] for a in order["adjustments"]] == ["coupon", "points", "shipping"]
     assert (order["user_coupon_id"], order["points_used"]) == ("ucp_20", 1000)
-    assert sum(line["payable"]["amount"] for line in order["lines"]) == 16400
+    assert sum(line["payable"]["amount"] for line in order["lines"]) == 9000
     assert sum(line["points"] for line in order["lines"]) == 1000
     fetched = client.get(f"{ORDERS}/{order['id']}", headers=alice).json
     assert fetched == order
@@ -137,7 +138,7 @@ def test_the_order_keeps_and_announces_its_breakdown(client, db, alice, alice_ho
     [event] = outbox_events(db, "OrderPlaced")
     data = event["data"]
     REGISTRY.validate_outgoing("OrderPlaced", 1, data)
-    assert data["total"] == money(16400)
+    assert data["total"] == money(9000)
     assert (data["discount_total"], data["shipping"]) == (money(2000), money(2000))
     assert (data["user_coupon_id"], data["points_used"]) == ("ucp_20", 1000)
     assert data["adjustments"] == order["adjustments"]
