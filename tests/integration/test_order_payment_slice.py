@@ -1,6 +1,7 @@
 """The checkout saga across three services, in one process: real broker, real databases.
 
 catalog (demo products) -> ProductUpdated -> order learns prices
+order API -> marketing's quote (the real pricing centre, over HTTP) prices the order
 order API -> OrderPlaced -> payment records what is owed
                          -> catalog reserves stock -> StockReserved -> payment makes it due
                             -> PaymentDue -> order awaits payment (so it can be paid at once)
@@ -19,6 +20,8 @@ from catalog.app import create_app as create_catalog_app
 from catalog.definition import DEFINITION as CATALOG
 from catalog.products import load_catalog
 from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
+from marketing.app import create_app as create_marketing_app
+from marketing.definition import DEFINITION as MARKETING
 from order.app import create_app as create_order_app
 from order.definition import DEFINITION as ORDER
 from payment.app import create_app as create_payment_app
@@ -76,7 +79,16 @@ def address_book(new_database, signing_key, monkeypatch):
 
 
 @pytest.fixture
-def services(new_database, kafka_settings, signing_key, address_book):
+def pricing_centre(new_database, signing_key, monkeypatch):
+    """Where checkout prices orders: the real marketing service, with no offers."""
+    with migrated_app(MARKETING, create_marketing_app, new_database("marketing"),
+                      config={"AUTH_JWKS": jwks(signing_key)}) as app, served(app) as url:
+        monkeypatch.setenv("MARKETING_SERVICE_URL", url)
+        yield url
+
+
+@pytest.fixture
+def services(new_database, kafka_settings, signing_key, address_book, pricing_centre):
     keys = {"AUTH_JWKS": jwks(signing_key)}
     apps = {}
     for definition, create_app in ((CATALOG, create_catalog_app), (ORDER, create_order_app),
