@@ -1,12 +1,11 @@
-"""An amount of money as the services hand it to their response schemas, and its schema."""
+"""An amount of money as the services hand it to their response schemas, and its schema
+(``MoneySchema``, the contracts' own: the quote between services nests it too)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marshmallow import Schema, fields, validate
-
-from service_runtime.bounds import INT32_MAX
+from event_contracts.money import MoneySchema
 
 
 @dataclass(frozen=True)
@@ -22,13 +21,4 @@ def money_json(amount: int, currency: str) -> dict[str, int | str]:
     return {"amount": amount, "currency": currency}
 
 
-class MoneySchema(Schema):
-    """:class:`Money` in a request or response body. Amounts are whole minor units, never
-    negative, and fit the 32-bit integer columns services keep them in; a service with a
-    tighter rule of its own (a price ceiling) says so on its own field."""
-
-    amount = fields.Integer(required=True, strict=True,
-                            validate=validate.Range(min=0, max=INT32_MAX),
-                            metadata={"description": "In minor units (fen)"})
-    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"),
-                             metadata={"description": "ISO 4217", "example": "CNY"})
+__all__ = ["Money", "MoneySchema", "money_json"]

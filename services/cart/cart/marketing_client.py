@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from marshmallow import ValidationError
 
-from cart.quote_schemas import QuoteSchema
+from cart.quote_schemas import QUOTE_READER
 from cart.settings import CartSettings
 from service_runtime import context
 from service_runtime.app import CORRELATION_ID_HEADER, REQUEST_ID_HEADER
@@ -43,7 +43,7 @@ class MarketingClient:
 
     def quote(self, body: Mapping[str, Any], authorization: str | None) -> dict | None:
         """Marketing's quote of ``body`` for the buyer ``authorization`` names (None: a
-        guest), loaded by ``QuoteSchema``; None when it cannot be had."""
+        guest), loaded by ``QUOTE_READER``; None when it cannot be had."""
         headers = {CORRELATION_ID_HEADER: context.current_correlation_id(),
                    REQUEST_ID_HEADER: context.request_id.get() or ""}
         if authorization:
@@ -62,7 +62,7 @@ class MarketingClient:
                         response.status_code)
             return None
         try:
-            return QuoteSchema().load(response.json())
+            return QUOTE_READER.load(response.json())
         except (ValueError, ValidationError) as exc:
             log.warning("the cart is shown without a quote: %s sent no quote (%s)", url,
                         str(exc)[:300])

@@ -269,3 +269,19 @@ def test_the_pricing_is_described_in_the_openapi_document(client):
     assert set(pricing) == {"discount_total", "shipping", "payable", "adjustments",
                             "promotions", "next_tier", "best_coupon", "coupons", "points"}
     assert schemas["NextTier"]["properties"]["hint"]["example"] == "再买 ¥23.00 可减 ¥40.00"
+
+
+def test_the_cart_relays_the_contract_s_quote_without_the_order_s_parts():
+    from cart.quote_schemas import QUOTE_READER, CartPricingSchema
+
+    answered = quote({"lines": [{"sku": "KETTLE", "quantity": 1,
+                                 "unit_price": cny(2000)}]}, signed_in=True)
+    unusable = {**COUPON, "id": "uc_2", "reason": "min_spend_not_reached",
+                "reason_detail": "还差 ¥10.00", "missing": cny(1000), "stamp": "new"}
+    answered["coupons"]["unusable"] = [unusable]
+    answered["lines"] = [{"not": "read"}]  # the cart does not even read the lines
+    shown = CartPricingSchema().dump(QUOTE_READER.load(answered))
+    assert set(shown) == {"discount_total", "shipping", "payable", "adjustments",
+                          "promotions", "next_tier", "best_coupon", "coupons", "points"}
+    assert shown["coupons"]["unusable"] == [{key: value for key, value in unusable.items()
+                                             if key != "stamp"}]

@@ -8,8 +8,8 @@ Internal (not routed by the gateway): the pricing quote.
 from flask import current_app
 from flask.views import MethodView
 
+from event_contracts.pricing import QuoteRequestSchema, QuoteSchema
 from marketing import issuing, promotions, quote, stats, templates
-from marketing.quote_schemas import QuoteRequestSchema, QuoteSchema
 from marketing.schemas import (
     AdminCouponTemplatePageSchema,
     AdminCouponTemplateSchema,

@@ -8,13 +8,13 @@ from enum import StrEnum
 from typing import Any
 
 from event_contracts.membership import LEVEL_VALUES
+from event_contracts.pricing import SCOPE_KINDS
 from event_contracts.vocabulary import CouponKind, PromotionKind
 from service_runtime.errors import Conflict, InvalidInput, NotFound
 
 MAX_NAME = 100
 MAX_TIERS = 10
 MAX_ISSUE_USERS = 500
-SCOPE_KINDS = ("all", "categories", "brands", "products")
 AUTO_ISSUE = ("none", "new_user", "purchase_reward", *(f"level:{lv}" for lv in LEVEL_VALUES))
 
 

@@ -3,9 +3,9 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from event_contracts.membership import LEVEL_VALUES
+from event_contracts.pricing import CouponTemplateSchema, ScopeSchema, UserCouponSchema
 from event_contracts.vocabulary import CouponKind, PromotionKind
-from marketing.domain import AUTO_ISSUE, MAX_ISSUE_USERS, MAX_NAME, MAX_TIERS, SCOPE_KINDS
-from service_runtime.bounds import INT32_MAX
+from marketing.domain import AUTO_ISSUE, MAX_ISSUE_USERS, MAX_NAME, MAX_TIERS
 from service_runtime.money import MoneySchema
 from service_runtime.paging import PageQuerySchema
 
@@ -13,15 +13,6 @@ STATUSES = ("active", "paused")
 COUPON_STATUSES = ("available", "locked", "used", "expired")
 GROUP = validate.Length(min=1, max=40)
 PERCENT = validate.Range(min=1, max=99)
-
-
-class ScopeSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(SCOPE_KINDS))
-    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=INT32_MAX)),
-                      validate=validate.Length(max=200),
-                      metadata={"description": "category ids (a subtree counts) or product ids"})
-    names = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
-                        validate=validate.Length(max=100), metadata={"description": "brands"})
 
 
 # -- coupon templates ------------------------------------------------------------------
@@ -64,31 +55,6 @@ class NewCouponTemplateSchema(CouponTemplatePatchSchema):
     scope = fields.Nested(ScopeSchema, load_default=lambda: {"kind": "all"})
     total_quantity = fields.Integer(required=True, strict=True,
                                     validate=validate.Range(min=1, max=10_000_000))
-
-
-class CouponTemplateSchema(Schema):
-    id = fields.String()
-    name = fields.String()
-    description = fields.String(allow_none=True)
-    kind = fields.String()
-    amount_off = fields.Nested(MoneySchema, allow_none=True)
-    percent_off = fields.Integer(allow_none=True)
-    max_discount = fields.Nested(MoneySchema, allow_none=True)
-    min_spend = fields.Nested(MoneySchema)
-    scope = fields.Nested(ScopeSchema)
-    valid_from = fields.AwareDateTime(allow_none=True)
-    valid_until = fields.AwareDateTime(allow_none=True)
-    valid_days = fields.Integer(allow_none=True)
-    total_quantity = fields.Integer()
-    issued = fields.Integer()
-    remaining = fields.Integer()
-    per_user_limit = fields.Integer()
-    member_levels = fields.List(fields.String(), allow_none=True)
-    claimable = fields.Boolean()
-    exclusion_group = fields.String(allow_none=True)
-    priority = fields.Integer()
-    stacks_with_promotions = fields.Boolean()
-    status = fields.String()
 
 
 class AdminCouponTemplateSchema(CouponTemplateSchema):
@@ -138,18 +104,6 @@ class IssueRefusedSchema(Schema):
 class IssueResultSchema(Schema):
     issued = fields.List(fields.Nested(IssuedSchema))
     refused = fields.List(fields.Nested(IssueRefusedSchema))
-
-
-class UserCouponSchema(Schema):
-    id = fields.String()
-    template_id = fields.String()
-    status = fields.String(metadata={"description": "available | locked | used | expired"})
-    valid_from = fields.AwareDateTime()
-    valid_until = fields.AwareDateTime(allow_none=True)
-    order_id = fields.String(allow_none=True, metadata={"description": "while locked or used"})
-    issued_at = fields.AwareDateTime()
-    source = fields.String(metadata={"description": "claim | redeem | admin | auto"})
-    template = fields.Nested(CouponTemplateSchema)
 
 
 class UserCouponPageSchema(Schema):

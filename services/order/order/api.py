@@ -35,7 +35,8 @@ class CheckoutPreview(MethodView):
     @checkout_blp.response(200, QuoteSchema)
     def post(self, body):  # type: ignore[no-untyped-def]
         """The exact breakdown POST /orders would charge for the same input, with the
-        best usable coupon applied when none is chosen (nothing is stored or held)."""
+        best usable coupon applied when none is chosen and `suggest_coupon` is not false
+        (nothing is stored or held)."""
         settings = current_settings()
         authorization = request.headers.get("Authorization")
         return pricing.preview_checkout(
@@ -43,7 +44,8 @@ class CheckoutPreview(MethodView):
             pricing.CheckoutChoice(body["delivery_method"], body["coupon_id"],
                                    body["coupon_code"], body["points"]),
             PricingClient.for_caller(settings, authorization).quote,
-            read_cart=CartAndUserClient.for_caller(settings, authorization).cart_lines)
+            read_cart=CartAndUserClient.for_caller(settings, authorization).cart_lines,
+            suggest_coupon=body["suggest_coupon"])
 
 
 @blp.route("")

@@ -88,11 +88,13 @@ def price_checkout(db: Database, wanted: Sequence[RequestedLine], choice: Checko
 
 def preview_checkout(db: Database, lines: Sequence[RequestedLine] | None,
                      choice: CheckoutChoice, quote: Callable[[Quote], Quote],
-                     read_cart: Callable[[], Sequence[RequestedLine]]) -> Quote:
+                     read_cart: Callable[[], Sequence[RequestedLine]], *,
+                     suggest_coupon: bool = True) -> Quote:
     """``POST /checkout/preview``: the quote ``POST /orders`` would charge for the same
-    input, the best usable coupon applied when none is chosen; nothing stored or held."""
+    input, the best usable coupon applied when none is chosen (unless ``suggest_coupon``
+    is false: then no coupon at all); nothing stored or held."""
     return price_checkout(db, wanted_lines(lines, read_cart), choice, quote,
-                          suggest_coupon=True).quote
+                          suggest_coupon=suggest_coupon).quote
 
 
 def _amount(money: Any, currency: str) -> int:

@@ -4,7 +4,8 @@ the pricing centre every checkout asks what the buyer pays.
 The caller's ``Authorization`` is forwarded (marketing takes the buyer from the token,
 never from the body) and the correlation id with it; the timeout is checkout's short read
 timeout (``OrderSettings.read_timeout_ms``). Marketing down, slow or answering nonsense is
-a 503 ``pricing-unavailable``; its 422 problems about the buyer's choice
+a 503 ``pricing-unavailable``; the answer is loaded by the contract's ``QuoteSchema``
+(a field missing or malformed is nonsense too); its 422 problems about the buyer's choice
 (``coupon-not-usable``, ``not-enough-points``, ...) reach the buyer as 422s of the same
 type and detail.
 """
@@ -14,9 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from marshmallow import ValidationError
+
+from event_contracts.pricing import QuoteSchema
 from order.internal_http import call
 from order.settings import OrderSettings
 from service_runtime.errors import TYPE_PREFIX, InvalidInput, ServiceUnavailable
+
+QUOTE = QuoteSchema()  # the contract's answer: loaded, so relayed exactly as it documents
 
 
 class PricingUnavailable(ServiceUnavailable):
@@ -45,7 +51,7 @@ class PricingClient:
                    authorization)
 
     def quote(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The quote for ``request`` (the contract's request body, MARKETING.md)."""
+        """The quote for ``request`` (the contract's request body, MARKETING.md), loaded."""
         url = self.marketing_service_url.rstrip("/") + "/internal/pricing/quote"
         response = call("POST", url, self.authorization, self.timeout_s, PricingUnavailable,
                         json=request)
@@ -60,4 +66,8 @@ class PricingClient:
                                body.get("detail"))
         if response.status_code != 200 or not isinstance(body, dict):
             raise PricingUnavailable(f"the marketing service answered {response.status_code}")
-        return body
+        try:
+            return QUOTE.load(body)
+        except ValidationError as exc:
+            raise PricingUnavailable("the marketing service sent an unreadable quote: "
+                                     f"{str(exc.messages)[:300]}") from None

@@ -37,9 +37,16 @@ class Coupon:
     template_id: str = "tpl_1"
 
     def view(self) -> dict:
-        return {"id": self.id, "template_id": self.template_id,
-                "name": f"¥{self.amount_off // 100} off", "kind": "amount_off",
-                "amount_off": self.amount_off, "min_spend": self.min_spend}
+        """The user coupon as marketing shows it, with its template (the contract's
+        ``event_contracts.pricing.UserCouponSchema``)."""
+        return {"id": self.id, "template_id": self.template_id, "status": self.status,
+                "valid_from": "2026-11-01T00:00:00+00:00", "valid_until": None,
+                "order_id": None, "issued_at": "2026-11-01T00:00:00+00:00",
+                "source": "claim",
+                "template": {"id": self.template_id, "name": f"¥{self.amount_off // 100} off",
+                             "kind": "amount_off", "amount_off": money(self.amount_off),
+                             "percent_off": None, "max_discount": None,
+                             "min_spend": money(self.min_spend), "scope": {"kind": "all"}}}
 
 
 def split(amount: int, weights: Sequence[int]) -> list[int]:
@@ -120,7 +127,8 @@ class QuoteServer:
         coupon = self._coupon(user_id, body, goods)
         discount = min(coupon.amount_off, goods) if coupon else 0
         if coupon:
-            adjust("coupon", coupon.template_id, coupon.view()["name"], discount, -1)
+            adjust("coupon", coupon.template_id, coupon.view()["template"]["name"], discount,
+                   -1)
         after_discount = goods - discount
         balance = self.balances.get(user_id or "", 0)
         requested = int(body.get("points") or 0)

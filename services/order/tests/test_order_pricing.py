@@ -75,6 +75,41 @@ def test_the_preview_is_the_quote_with_the_best_coupon_suggested(client, alice, 
     assert sent["suggest_coupon"] is True
 
 
+def test_the_previewed_coupons_carry_their_template(client, alice, alice_holds):
+    # The buyer's app names each coupon from the preview alone (no GET /users/me/coupons).
+    quote = client.post(PREVIEW, json={"lines": LINES}, headers=alice).json
+    template = {"id": "tpl_1", "name": "¥20 off", "kind": "amount_off",
+                "amount_off": money(2000), "percent_off": None, "max_discount": None,
+                "min_spend": money(10000), "scope": {"kind": "all"}}
+    assert quote["applied_coupon"]["template"] == template
+    assert quote["best_coupon"]["template"] == template
+    assert quote["best_coupon"]["discount"] == money(2000)
+    assert [(c["id"], c["template"]["name"]) for c in quote["coupons"]["usable"]] == [
+        ("ucp_20", "¥20 off"), ("ucp_5", "¥5 off")]
+    assert quote["applied_coupon"]["status"] == "available"
+
+
+def test_the_preview_without_any_coupon(client, alice, alice_holds):
+    # "不使用优惠券": the breakdown without a coupon, the usable ones still listed.
+    response = client.post(PREVIEW, json={"lines": LINES, "suggest_coupon": False},
+                           headers=alice)
+    assert response.status_code == 200, response.json
+    quote = response.json
+    assert alice_holds.requests[-1][1]["suggest_coupon"] is False
+    assert quote["applied_coupon"] is None
+    assert quote["discount_total"] == money(0)
+    assert quote["payable"] == money(17400)
+    assert [c["id"] for c in quote["coupons"]["usable"]] == ["ucp_20", "ucp_5"]
+    # A coupon chosen still applies; the flag only stops the suggestion.
+    chosen = client.post(PREVIEW, json={"lines": LINES, "suggest_coupon": False,
+                                        "coupon_id": "ucp_5"}, headers=alice).json
+    assert chosen["applied_coupon"]["id"] == "ucp_5"
+    assert chosen["discount_total"] == money(500)
+    refused = client.post(PREVIEW, json={"lines": LINES, "suggest_coupon": "maybe"},
+                          headers=alice)
+    assert refused.status_code == 422
+
+
 def test_the_preview_prices_the_cart_without_lines(client, alice, cart, marketing):
     cart.holds("alice", ("MUG", 2))
     quote = client.post(PREVIEW, json={}, headers=alice).json
@@ -252,6 +287,11 @@ def test_the_openapi_document_describes_the_preview(client):
     assert {"subtotal", "discount_total", "shipping", "points_used", "points_value",
             "payable", "adjustments", "lines", "applied_coupon", "coupons", "best_coupon",
             "promotions", "next_tier", "points", "member_level"} <= set(quote)
+    coupon = spec["components"]["schemas"]["UserCoupon"]["properties"]
+    assert coupon["template"] == {"$ref": "#/components/schemas/CouponTemplate"}
+    body = spec["components"]["schemas"]["CheckoutPreview"]["properties"]
+    assert body["suggest_coupon"]["type"] == "boolean"
+    assert body["suggest_coupon"]["default"] is True
     order = spec["components"]["schemas"]["Order"]["properties"]
     assert {"discount_total", "shipping", "adjustments", "user_coupon_id",
             "points_used"} <= set(order)
