@@ -107,7 +107,7 @@ def test_a_member_with_a_coupon_and_points(client, offers, alice, apply, new_cou
     assert {c["id"] for c in quote["coupons"]["usable"]} == set(held)
     assert quote["points"] == {"balance": 2000, "requested": 1000, "used": 1000,
                                "max_usable": quote["points"]["max_usable"]}
-    assert quote["shipping"] == cny(2000)  # express is never free
+    assert quote["shipping"] == cny(0)  # gold: delivery free from ¥49, express too
     chosen = client.post(QUOTE, json={**body, "user_coupon_id": held[0]}, headers=alice).json
     assert_sums(chosen)
     assert chosen["applied_coupon"]["id"] == held[0]
