@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from marshmallow import ValidationError
 
-from cart.quote_schemas import QUOTE_READER
+from cart.quote_schemas import read_quote
 from cart.settings import CartSettings
 from service_runtime import context
 from service_runtime.app import CORRELATION_ID_HEADER, REQUEST_ID_HEADER
@@ -62,7 +62,7 @@ class MarketingClient:
                         response.status_code)
             return None
         try:
-            return QUOTE_READER.load(response.json())
+            return read_quote(response.json())
         except (ValueError, ValidationError) as exc:
             log.warning("the cart is shown without a quote: %s sent no quote (%s)", url,
                         str(exc)[:300])

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, post_dump, validate
 from cart.domain import MAX_QUANTITY, SKU_PATTERN
 from cart.quote_schemas import CartPricingSchema
 from service_runtime.money import MoneySchema
+from service_runtime.relay import Relayed
 
 SKU_CODE = validate.And(
     validate.Length(min=1, max=64),
@@ -64,7 +65,7 @@ class CartSchema(Schema):
 class PricedCartSchema(CartSchema):
     """``GET /cart``: the cart with the marketing service's quote."""
 
-    pricing = fields.Nested(CartPricingSchema, allow_none=True, metadata={"description": (
+    pricing = Relayed(CartPricingSchema, allow_none=True, metadata={"description": (
         "The cart priced by the marketing service: promotions, the next full-reduction "
         "tier, the best coupon (applied) and the others, points. Absent for an empty cart "
         "or when it cannot be priced right now; then `totals` are the cart's own")})

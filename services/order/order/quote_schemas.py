@@ -6,11 +6,15 @@ input. The order's checks of the quote (sums, currency) are ``order.pricing.chec
 from marshmallow import Schema, fields, validate
 
 from event_contracts.events.order import DELIVERY_METHODS
-from event_contracts.pricing import QuoteSchema
+from event_contracts.pricing import QuoteSchema as ContractQuoteSchema
 from order.domain import MAX_LINES
 from order.schemas import RequestedLineSchema
+from service_runtime.relay import relayed_schema
 
 __all__ = ["CheckoutPreviewSchema", "QuoteSchema"]
+
+# The preview relays marketing's answer as it came (checked by order.pricing.check_quote).
+QuoteSchema = relayed_schema(ContractQuoteSchema)
 
 
 class CheckoutPreviewSchema(Schema):
