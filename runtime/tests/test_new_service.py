@@ -5,6 +5,7 @@ installed: the generated package is imported from where it was written."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -63,12 +64,12 @@ def test_the_generated_service_passes_its_own_tests(checkout, tmp_path):
 
 
 def test_the_generated_code_is_lint_clean(checkout):
-    new_service(checkout, "marketing", 8190)
-    first_party = '["event_contracts", "service_runtime", "marketing"]'
+    new_service(checkout, "wishlist", 8190)
+    first_party = '["event_contracts", "service_runtime", "wishlist"]'
     lint = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml"),
          "--config", f"lint.isort.known-first-party={first_party}",
-         str(checkout / "services/marketing"), str(checkout / "contracts")],
+         str(checkout / "services/wishlist"), str(checkout / "contracts")],
         capture_output=True, text=True, timeout=60)
     assert lint.returncode == 0, lint.stdout
 
@@ -87,9 +88,13 @@ def test_it_writes_the_service_its_contract_processes_and_topics(checkout):
     topics = (checkout / "deploy/k8s/kafka/topics.yaml").read_text()
     assert "topicName: ShelfNoteCreated" in topics and "topicName: shelf.dead-letters" in topics
     kustomization = (checkout / "deploy/k8s/base/kustomization.yaml").read_text()
-    assert kustomization.endswith("  - services/aftersales.yaml\n  - services/shelf.yaml\n")
+    assert kustomization.endswith("  - services/marketing.yaml\n  - services/shelf.yaml\n")
     events = checkout / "contracts/event_contracts/events/__init__.py"
-    assert "payment, shelf, user" in events.read_text()
+    registered = ast.parse(events.read_text())
+    imported = {alias.name for node in registered.body if isinstance(node, ast.ImportFrom)
+                for alias in node.names}
+    assert {"payment", "shelf", "user"} <= imported
+    assert '"shelf"' in events.read_text()
     assert {events, checkout / "Procfile"} <= set(written)
 
 
