@@ -26,15 +26,17 @@ class CatalogCache:
     full.
     """
 
-    def __init__(self, size: int = 1024, fresh_for: float = 1.0) -> None:
+    def __init__(self, size: int = 1024, fresh_for: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.size = size
         self.fresh_for = fresh_for
+        self.clock = clock  # seconds; tests step it instead of sleeping
         self._answers: dict[tuple, tuple[datetime | None, float, Any]] = {}
 
     def get(self, db: Database, session: Session, key: tuple, compute: Callable[[], Any]
             ) -> Any:
         entry = self._answers.get((db.url, *key))
-        now = time.monotonic()
+        now = self.clock()
         if entry is not None and now - entry[1] < self.fresh_for:
             return entry[2]
         version = session.scalar(select(func.max(Product.updated_at)))

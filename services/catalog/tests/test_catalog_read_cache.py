@@ -1,7 +1,6 @@
 """Facets and rankings kept per process: reused while the catalog is unchanged, recounted
 once it changed and the answer is older than its freshness."""
 
-import time
 
 from catalog.browse import ProductQuery, search_products
 from catalog.products import load_catalog, set_stock, update_product
@@ -15,7 +14,8 @@ TEA = {"name": "龙井 Longjing", "brand": "狮峰", "category_id": 1,
 
 def test_an_answer_is_reused_until_the_catalog_changes_and_it_is_stale(db):
     load_catalog(db, CATEGORIES, [TEA])
-    cache = CatalogCache(fresh_for=0.2)
+    now = [100.0]
+    cache = CatalogCache(fresh_for=0.2, clock=lambda: now[0])
     computed = []
 
     def get():
@@ -24,11 +24,11 @@ def test_an_answer_is_reused_until_the_catalog_changes_and_it_is_stale(db):
 
     assert get() == 1
     assert get() == 1, "unchanged catalog: kept"
-    time.sleep(0.25)
+    now[0] += 0.25
     assert get() == 1, "stale but the catalog's version is the same: kept"
     set_stock(db, "LJ-1", 5)
     assert get() == 1, "changed, but the answer is younger than fresh_for"
-    time.sleep(0.25)
+    now[0] += 0.25
     assert get() == 2, "changed and stale: counted again"
     with db.read() as session:
         assert cache.get(db, session, ("other",), lambda: "x") == "x", "keys are apart"
