@@ -12,7 +12,7 @@ shows them) live here because the quote nests them. Marshmallow only: no Flask.
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from event_contracts.money import INT32_MAX, MoneySchema
-from event_contracts.vocabulary import AdjustmentKind, DeliveryMethod
+from event_contracts.vocabulary import AdjustmentKind, CampaignKind, DeliveryMethod
 
 MAX_LINES = 100
 SCOPE_KINDS = ("all", "categories", "brands", "products")
@@ -52,6 +52,17 @@ class QuoteLineInSchema(Schema):
     unit_price = fields.Nested(CnySchema, required=True)
 
 
+class QuoteCampaignSchema(Schema):
+    """Price the lines at a campaign's price (a group-buy campaign, a flash session):
+    marketing looks the price up itself; no promotion, coupon or points apply."""
+
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in CampaignKind]))
+    campaign_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    # group_buy: the group to join (none: the order starts a new group).
+    group_id = fields.String(allow_none=True, load_default=None,
+                             validate=validate.Length(min=1, max=64))
+
+
 class QuoteRequestSchema(Schema):
     lines = fields.List(fields.Nested(QuoteLineInSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_LINES))
@@ -66,6 +77,7 @@ class QuoteRequestSchema(Schema):
                             validate=validate.Range(min=0, max=INT32_MAX))
     suggest_coupon = fields.Boolean(load_default=False, metadata={
         "description": "apply the best usable coupon when none is chosen"})
+    campaign = fields.Nested(QuoteCampaignSchema, allow_none=True, load_default=None)
 
     class Meta:
         json_schema = {"not": {"required": ["user_coupon_id", "coupon_code"]}}
@@ -75,6 +87,13 @@ class QuoteRequestSchema(Schema):
         if data.get("user_coupon_id") and data.get("coupon_code"):
             raise ValidationError("give user_coupon_id or coupon_code, not both",
                                   "coupon_code")
+
+    @validates_schema
+    def campaign_alone(self, data: dict, **_kwargs: object) -> None:
+        if data.get("campaign") and (data.get("user_coupon_id") or data.get("coupon_code")
+                                     or data.get("points")):
+            raise ValidationError("a campaign's price takes no coupon and no points",
+                                  "campaign")
 
 
 # -- coupons as marketing shows them (GET /users/me/coupons, the quote) -------------------

@@ -46,6 +46,8 @@ class AdjustmentKind(StrEnum):
     COUPON = "coupon"
     POINTS = "points"  # 积分抵扣
     SHIPPING = "shipping"  # a charge, not a discount
+    GROUP_PRICE = "group_price"  # 拼团价: the line at its group-buy campaign's price
+    FLASH_PRICE = "flash_price"  # 秒杀价: the line at its flash session's price
 
 
 class CouponKind(StrEnum):
@@ -58,3 +60,11 @@ class PromotionKind(StrEnum):
     FULL_REDUCTION = "full_reduction"
     TIMED_DISCOUNT = "timed_discount"
     MEMBER_PRICE = "member_price"
+
+
+class CampaignKind(StrEnum):
+    """The campaigns an order can be bought through (``OrderPlaced.campaign.kind``): its
+    lines are then at the campaign's price, with no promotion, coupon or points."""
+
+    GROUP_BUY = "group_buy"  # 拼团: ships only once its group filled and paid
+    FLASH_SALE = "flash_sale"  # 秒杀: won at the flash gate, its unit held apart

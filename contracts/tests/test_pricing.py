@@ -89,9 +89,22 @@ def test_the_request_takes_one_coupon_at_most_and_cny_prices():
     loaded = QuoteRequestSchema().load({"lines": [line]})
     assert loaded == {"lines": [{**line, "product_id": None}], "delivery_method": None,
                       "user_coupon_id": None, "coupon_code": None, "points": 0,
-                      "suggest_coupon": False}
+                      "suggest_coupon": False, "campaign": None}
     for body in ({"lines": [line], "user_coupon_id": "uc_1", "coupon_code": "HELLO"},
                  {"lines": [{**line, "unit_price": {"amount": 1, "currency": "USD"}}]},
                  {"lines": []}, {"lines": [line], "extra": 1}):
         with pytest.raises(ValidationError):
             QuoteRequestSchema().load(body)
+
+
+def test_a_campaign_quote_takes_no_coupon_and_no_points():
+    line = {"sku": "MUG", "quantity": 1, "unit_price": cny(3500)}
+    campaign = {"kind": "group_buy", "campaign_id": "gbc_1"}
+    loaded = QuoteRequestSchema().load({"lines": [line], "campaign": campaign})
+    assert loaded["campaign"] == {**campaign, "group_id": None}
+    for offer in ({"points": 10}, {"coupon_code": "SAVE"}, {"user_coupon_id": "ucp_1"}):
+        with pytest.raises(ValidationError) as refused:
+            QuoteRequestSchema().load({"lines": [line], "campaign": campaign, **offer})
+        assert "campaign" in refused.value.messages
+    with pytest.raises(ValidationError):
+        QuoteRequestSchema().load({"lines": [line], "campaign": {**campaign, "kind": "raffle"}})

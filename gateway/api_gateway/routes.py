@@ -37,7 +37,12 @@ ROUTES: list[tuple[str, str]] = [
     (r"/api/v1/(returns|reviews|tickets)(/.*)?", "aftersales"),
     (r"/api/v1/admin/(returns|tickets)(/.*)?", "aftersales"),
     (r"/api/v1/(promotions|coupons)(/.*)?", "marketing"),
-    (r"/api/v1/admin/(coupons|promotions|marketing)(/.*)?", "marketing"),
+    # Starting or joining a group places an order: the order service answers.
+    (r"/api/v1/group-buys/[^/]+/groups", "order"),
+    (r"/api/v1/group-buys/groups/[^/]+/join", "order"),
+    (r"/api/v1/(group-buys|flash-sales)(/.*)?", "marketing"),
+    (r"/api/v1/admin/(coupons|promotions|marketing|group-buys|flash-sales)(/.*)?",
+     "marketing"),
 ]
 _COMPILED = [(re.compile(pattern + r"\Z"), service) for pattern, service in ROUTES]
 

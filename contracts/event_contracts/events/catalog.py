@@ -58,3 +58,22 @@ class StockRejectedV1(EventSchema):
         fields.Nested(RejectedLineSchema), required=True, validate=validate.Length(min=1)
     )
     rejected_at = fields.AwareDateTime(required=True)
+
+
+class FlashHeldItemSchema(EventSchema):
+    sku = fields.String(required=True)
+    requested = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    # What the catalog could set apart (less than requested when stock was short; 0 for an
+    # unknown SKU): the session sells exactly this many.
+    held = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+@event_schema("FlashStockHeld", 1)
+class FlashStockHeldV1(EventSchema):
+    """The catalog set a flash session's units apart from normal stock (answer to
+    FlashSessionScheduled, once). Flash orders take their units from this hold; a
+    cancelled one gives them back to it while the session lasts."""
+
+    session_id = fields.String(required=True)
+    items = fields.List(fields.Nested(FlashHeldItemSchema), required=True)
+    held_at = fields.AwareDateTime(required=True)

@@ -11,7 +11,7 @@ from event_contracts.common import (
     ShippingAddressSchema,
 )
 from event_contracts.registry import EventSchema, event_schema
-from event_contracts.vocabulary import AdjustmentKind, DeliveryMethod
+from event_contracts.vocabulary import AdjustmentKind, CampaignKind, DeliveryMethod
 
 DELIVERY_METHODS = tuple(method.value for method in DeliveryMethod)
 
@@ -25,6 +25,21 @@ class PriceAdjustmentSchema(EventSchema):
     source_id = fields.String(required=False, allow_none=True)
     label = fields.String(required=True, validate=validate.Length(max=200))
     amount = fields.Nested(MoneySchema, required=True)
+
+
+class OrderCampaignSchema(EventSchema):
+    """The campaign an order was bought through (none for ordinary orders)."""
+
+    kind = fields.String(required=True,
+                         validate=validate.OneOf([kind.value for kind in CampaignKind]))
+    # The group-buy campaign, or the flash session.
+    campaign_id = fields.String(required=True)
+    # group_buy: the group the order joins; ``starts_group``: the order starts it (marketing
+    # creates the group with this id when it holds the order's slot).
+    group_id = fields.String(required=False, allow_none=True)
+    starts_group = fields.Boolean(required=False)
+    # flash_sale: the attempt the order was made from (one order per attempt).
+    attempt_id = fields.String(required=False, allow_none=True)
 
 
 @event_schema("OrderPlaced", 1)
@@ -53,6 +68,9 @@ class OrderPlacedV1(EventSchema):
     user_coupon_id = fields.String(required=False, allow_none=True)
     # Points to lock (the user service answers PointsLocked or PointsRejected).
     points_used = fields.Integer(required=False, strict=True, validate=validate.Range(min=0))
+    # A group-buy order waits for GroupSlotHeld (or GroupSlotRejected) before it is payable;
+    # a flash-sale order's stock comes from its session's hold.
+    campaign = fields.Nested(OrderCampaignSchema, required=False, allow_none=True)
 
 
 class CancelledBy(StrEnum):
@@ -63,6 +81,7 @@ class CancelledBy(StrEnum):
     PAYMENT_DEADLINE = "payment_deadline"
     REFUND = "refund"  # refunded in full before shipping
     ADMIN = "admin"
+    GROUP_BUY = "group_buy"  # its group could not take it, or failed to fill in time
 
 
 @event_schema("OrderCancelled", 1)
@@ -95,3 +114,22 @@ class OrderCompletedV1(EventSchema):
     completed_by = fields.String(required=True,
                                  validate=validate.OneOf([by.value for by in CompletedBy]))
     completed_at = fields.AwareDateTime(required=True)
+
+
+class FlashOrderRejection(StrEnum):
+    """Why a won flash attempt could not become an order (``FlashOrderRejected.reason``)."""
+
+    UNKNOWN_ADDRESS = "unknown_address"  # not in the buyer's address book
+    NOT_ORDERABLE = "not_orderable"  # the SKU or its price could not be had
+
+
+@event_schema("FlashOrderRejected", 1)
+class FlashOrderRejectedV1(EventSchema):
+    """A won flash attempt made no order: marketing gives its units back to the session."""
+
+    attempt_id = fields.String(required=True)
+    session_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(
+        [reason.value for reason in FlashOrderRejection]))
+    rejected_at = fields.AwareDateTime(required=True)

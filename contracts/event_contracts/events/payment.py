@@ -30,6 +30,9 @@ class PaymentConfirmedV1(EventSchema):
     amount = fields.Nested(MoneySchema, required=True)
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
     confirmed_at = fields.AwareDateTime(required=True)
+    # The order's group (a group-buy order, from its OrderPlaced): logistics holds its
+    # shipment until GroupBuySucceeded.
+    group_id = fields.String(required=False, allow_none=True)
 
 
 @event_schema("PaymentFailed", 1)

@@ -36,6 +36,7 @@ def publish_order_placed(session: Session, order: Order) -> None:
         "payment_due_at": order.payment_due_at.isoformat() if order.payment_due_at else None,
         "coupon_code": order.coupon_code,
         **_breakdown(order),
+        **({"campaign": order.campaign} if order.campaign else {}),
     })
 
 

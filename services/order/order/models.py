@@ -55,6 +55,9 @@ class Order(Base):
     adjustments: Mapped[list | None] = mapped_column(JSON, nullable=True)
     user_coupon_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     points_used: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The campaign it was bought through (OrderPlaced's ``campaign``: kind, campaign_id,
+    # group_id / starts_group for a group buy, attempt_id for a flash sale); NULL otherwise.
+    campaign: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # Unpaid (and not cash-on-delivery) after this, the payment deadline timer cancels it.
     payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # What the payment service told us; a payment may be known while still ``pending``.
