@@ -71,7 +71,8 @@ def attach(gateway: str, stack_pid: int | None) -> Stack:
     return stack
 
 
-def start(workdir: Path, database_url: str | None, web_concurrency: int) -> Stack:
+def start(workdir: Path, database_url: str | None, web_concurrency: int,
+          partitions: int | None = None) -> Stack:
     """Start every process of the Procfile on free ports; return once all are healthy."""
     ports = {service: free_port() for service in SERVICES}
     gateway_port, broker_port = free_port(), free_port()
@@ -98,7 +99,9 @@ def start(workdir: Path, database_url: str | None, web_concurrency: int) -> Stac
     stack = Stack(gateway=gateway, service_env=common, workdir=workdir)
     try:
         broker = ServiceProcess("broker", [sys.executable, "-m", "service_runtime.broker",
-                                           "--port", str(broker_port)], common, logs).start()
+                                           "--port", str(broker_port),
+                                           *(["--partitions", str(partitions)] if partitions
+                                             else [])], common, logs).start()
         stack.processes["broker"] = broker
         migrations = [subprocess.Popen([sys.executable, "-m", s, "migrate", "--create-database"],
                                        env={**os.environ, **common},
