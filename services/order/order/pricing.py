@@ -33,6 +33,8 @@ class CheckoutChoice:
     coupon_id: str | None = None  # a user coupon id
     coupon_code: str | None = None  # a redeem code the buyer holds as a user coupon
     points: int = 0
+    # A campaign's price (``QuoteRequestSchema.campaign``): then no coupon and no points.
+    campaign: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def price_checkout(db: Database, wanted: Sequence[RequestedLine], choice: Checko
         "coupon_code": choice.coupon_code,
         "points": choice.points,
         "suggest_coupon": suggest_coupon,
+        **({"campaign": dict(choice.campaign)} if choice.campaign else {}),
     })
     check_quote(answer, priced)
     return PricedCheckout(priced, product_ids, answer)
