@@ -22,6 +22,9 @@ from service_runtime.projections import StatusOrder
 
 
 class ShipmentStatus(StrEnum):
+    # A group-buy order's parcel, paid, waiting for its group to succeed: never shipped
+    # until GroupBuySucceeded makes it ready.
+    HELD = "held"
     READY = "ready"
     SHIPPED = "shipped"
     IN_TRANSIT = "in_transit"

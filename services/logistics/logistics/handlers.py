@@ -7,7 +7,7 @@ commit. Events of different topics may arrive in any order; the use cases upsert
 from sqlalchemy.orm import Session
 
 from event_contracts.vocabulary import PaymentMethod, ReturnKind
-from logistics import orders
+from logistics import group_holds, orders
 from logistics.settings import LogisticsSettings
 from service_runtime.handlers import Event, Handlers
 
@@ -26,7 +26,15 @@ def handlers_for(settings: LogisticsSettings) -> Handlers:
         data = event.data
         orders.prepare_shipment(session, data["order_id"], data["user_id"],
                                 data["confirmed_at"], transit_days=days,
-                                cash_on_delivery=data["method"] == PaymentMethod.CASH_ON_DELIVERY)
+                                cash_on_delivery=data["method"] == PaymentMethod.CASH_ON_DELIVERY,
+                                group_id=data.get("group_id"))
+
+    @handlers.on("GroupBuySucceeded")
+    def group_buy_succeeded(session: Session, event: Event) -> None:
+        """The group's held parcels may ship now."""
+        data = event.data
+        group_holds.group_succeeded(session, data["group_id"], data["order_ids"],
+                                    data["succeeded_at"])
 
     @handlers.on("CashOnDeliveryChosen")
     def cash_on_delivery_chosen(session: Session, event: Event) -> None:

@@ -109,3 +109,16 @@ class TrackingEvent(Base):
     location: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class GroupBuy(Base):
+    """A group buy logistics has heard of: ``succeeded_at`` once ``GroupBuySucceeded``
+    arrived. Its orders' parcels are ``held`` until then; the row is locked by both the
+    payment and the success handler, so neither misses the other (events come in any
+    order, on two replicas)."""
+
+    __tablename__ = "group_buys"
+
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -26,6 +26,7 @@ from logistics.domain import (
     new_pickup_code,
     origin_of_return,
 )
+from logistics.group_holds import shipment_status_for
 from logistics.models import Order, Shipment
 from logistics.shipments import (
     DESCRIPTIONS,
@@ -73,8 +74,10 @@ def record_order(session: Session, data: Mapping[str, Any],
 
 
 def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime,
-                     cash_on_delivery: bool, transit_days: Mapping[str, int]) -> None:
-    """``PaymentConfirmed`` / ``CashOnDeliveryChosen``: the order's one shipment, ``ready``.
+                     cash_on_delivery: bool, transit_days: Mapping[str, int],
+                     group_id: str | None = None) -> None:
+    """``PaymentConfirmed`` / ``CashOnDeliveryChosen``: the order's one shipment, ``ready``
+    (``held`` for a group-buy order whose group has not succeeded yet: ``group_holds``).
 
     A cancelled order gets none (payment refunds it). A payment after the shipment exists
     (a cash-on-delivery order confirmed paid on delivery, a duplicate) creates nothing;
@@ -87,7 +90,7 @@ def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime
     if order.cancelled_at is not None:
         return
     created = create_shipment(session, order, ORDER_ORIGIN, None, at, cash_on_delivery, None,
-                              transit_days)
+                              transit_days, shipment_status_for(session, group_id))
     if created is None and not cash_on_delivery:
         session.execute(
             update(Shipment)
@@ -99,8 +102,8 @@ def prepare_shipment(session: Session, order_id: str, user_id: str, at: datetime
 
 
 def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) -> None:
-    """``OrderCancelled``: a ``ready`` shipment is cancelled; a payment arriving later
-    makes none.
+    """``OrderCancelled``: a ``ready`` (or ``held``) shipment is cancelled; a payment
+    arriving later makes none.
 
     The buyer may cancel until the order service has seen ``Shipped``, so the merchant
     may have shipped a moment before this arrives: the order's parcel under way is then
@@ -109,13 +112,14 @@ def cancel_order(session: Session, order_id: str, user_id: str, at: datetime) ->
     """
     ORDERS.ensure(session, order_id, user_id=user_id)
     ORDERS.learn(session, order_id, "cancelled_at", at)
+    waiting = (ShipmentStatus.READY, ShipmentStatus.HELD)
     ready = session.scalars(select(Shipment.id).where(
-        Shipment.order_id == order_id, Shipment.status == ShipmentStatus.READY)).all()
+        Shipment.order_id == order_id, Shipment.status.in_(waiting))).all()
     for shipment_id in ready:
         # Goods that left the warehouse are not called back: only a ``ready`` one cancels.
         changed = session.execute(
             update(Shipment)
-            .where(Shipment.id == shipment_id, Shipment.status == ShipmentStatus.READY)
+            .where(Shipment.id == shipment_id, Shipment.status.in_(waiting))
             .values(status=ShipmentStatus.CANCELLED, cancelled_at=at, updated_at=utcnow())
         ).rowcount
         if changed == 1:

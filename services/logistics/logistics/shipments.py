@@ -28,6 +28,7 @@ from service_runtime.outbox import Outbox
 outbox = Outbox("logistics")
 
 DESCRIPTIONS = {
+    ShipmentStatus.HELD: "Paid; waiting for the group buy to fill",
     ShipmentStatus.READY: "Paid; waiting to be shipped",
     ShipmentStatus.SHIPPED: "Handed to the carrier",
     ShipmentStatus.IN_TRANSIT: "In transit",
@@ -42,25 +43,27 @@ DESCRIPTIONS = {
 
 def create_shipment(session: Session, order: Order, origin: str, return_id: str | None,
                     at: datetime, cash_on_delivery: bool, lines: list | None,
-                    transit_days: Mapping[str, int]) -> str | None:
-    """Insert a ``ready`` shipment unless one of that origin exists; its id, or None."""
+                    transit_days: Mapping[str, int],
+                    status: ShipmentStatus = ShipmentStatus.READY) -> str | None:
+    """Insert a ``ready`` (or ``held``) shipment unless one of that origin exists; its id,
+    or None."""
     method = order.delivery_method
     shipment_id = time_ordered_id("shp")
     if not insert_if_absent(
             session, Shipment,
             id=shipment_id, order_id=order.order_id, origin=origin, return_id=return_id,
-            status=ShipmentStatus.READY, cash_on_delivery=cash_on_delivery, delivery_method=method,
+            status=status, cash_on_delivery=cash_on_delivery, delivery_method=method,
             estimated_delivery=(estimated_delivery(method, at, transit_days)
                                 if method is not None else None),
             pickup_code=new_pickup_code() if method == DeliveryMethod.PICKUP else None,
             lines=lines, ready_at=at, updated_at=utcnow()):
         return None  # the shipment of that origin exists
-    description = DESCRIPTIONS[ShipmentStatus.READY]
+    description = DESCRIPTIONS[status]
     if return_id is not None:
         description = "Replacement for an exchange; waiting to be shipped"
     elif cash_on_delivery:
         description = "Cash on delivery; waiting to be shipped"
-    add_to_timeline(session, shipment_id, ShipmentStatus.READY, description, at)
+    add_to_timeline(session, shipment_id, status, description, at)
     return shipment_id
 
 

@@ -20,8 +20,8 @@ from service_runtime.consumer import decode
 EXAMPLES = Path(event_contracts.events.__file__).parent.parent / "examples"
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)  # 16:00 in China
-CONSUMED = ["CashOnDeliveryChosen", "OrderCancelled", "OrderPlaced", "PaymentConfirmed",
-            "ReturnReceived"]
+CONSUMED = ["CashOnDeliveryChosen", "GroupBuySucceeded", "OrderCancelled", "OrderPlaced",
+            "PaymentConfirmed", "ReturnReceived"]
 
 
 def example(event_type: str) -> dict:

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from marketing.handlers import handlers
-from marketing.jobs import expiry_job
+from marketing.jobs import expiry_job, group_expiry_job
 from marketing.models import Base
 from marketing.settings import MarketingSettings
 from service_runtime.config import database_url
@@ -14,7 +14,7 @@ from service_runtime.db import Database
 from service_runtime.service import ServiceDefinition
 
 
-@click.command("load-demo", help="Load the demo coupons and promotions (idempotent).")
+@click.command("load-demo", help="Load the demo coupons, promotions and group buy (idempotent).")
 def load_demo() -> None:
     from marketing.demo import load_demo_offers
 
@@ -36,6 +36,6 @@ DEFINITION = ServiceDefinition(
     settings=MarketingSettings,
     handlers=handlers,
     commands=[load_demo],
-    # Marks coupons past their validity expired.
-    loops=lambda settings: [expiry_job(settings)],
+    # Marks coupons past their validity expired; fails group buys past their deadline.
+    loops=lambda settings: [expiry_job(settings), group_expiry_job(settings)],
 )

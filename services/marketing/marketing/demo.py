@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from marketing.models import CouponTemplate, Promotion
+from marketing.group_buys import demo_campaign
+from marketing.models import CouponTemplate, GroupBuyCampaign, Promotion
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.ids import utcnow
 
@@ -57,8 +58,13 @@ def promotions() -> list[dict[str, Any]]:
     ]
 
 
+# The demo group buy (拼团): the rice cooker (list ¥299) at ¥199 in groups of 3, 24 h to fill.
+GROUP_BUY_SKU, GROUP_BUY_PRODUCT, GROUP_BUY_PRICE = "RICE-COOKER-3L", 3, 19900
+
+
 def load_demo_offers(db: Database) -> tuple[int, int]:
-    """Add the demo coupons and promotions that are not there yet; how many of each."""
+    """Add the demo coupons, promotions and group buy that are not there yet; how many
+    coupons and promotions."""
     at = utcnow()
     added_coupons = added_promotions = 0
     with db.transaction() as session:
@@ -72,4 +78,6 @@ def load_demo_offers(db: Database) -> tuple[int, int]:
             values = {"currency": "CNY", "priority": 0, "status": "active",
                       "created_at": at, "updated_at": at, **promotion}
             added_promotions += insert_if_absent(session, Promotion, **values)
+        insert_if_absent(session, GroupBuyCampaign, **demo_campaign(
+            at, demo_id("gbc", 1), GROUP_BUY_SKU, GROUP_BUY_PRODUCT, GROUP_BUY_PRICE))
     return added_coupons, added_promotions

@@ -6,7 +6,8 @@ applied once) and must not commit.
 
 from sqlalchemy.orm import Session
 
-from marketing import issuing, members, orders
+from event_contracts.vocabulary import CampaignKind
+from marketing import groups, issuing, members, orders
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -16,16 +17,21 @@ handlers = Handlers()
 def order_placed(session: Session, event: Event) -> None:
     """Lock the order's coupon (or refuse it) and record its discounts."""
     orders.order_placed(session, event.data)
+    campaign = event.data.get("campaign")
+    if campaign and campaign["kind"] == CampaignKind.GROUP_BUY:
+        groups.hold_slot(session, event.data)
 
 
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
     orders.order_cancelled(session, event.data)
+    groups.member_left(session, event.data["order_id"], event.data["cancelled_at"])
 
 
 @handlers.on("PaymentConfirmed")
 def payment_confirmed(session: Session, event: Event) -> None:
     orders.order_paid(session, event.data, event.data["confirmed_at"])
+    groups.member_paid(session, event.data["order_id"], event.data["confirmed_at"])
 
 
 @handlers.on("CashOnDeliveryChosen")
@@ -55,6 +61,7 @@ def member_level_reached(session: Session, event: Event) -> None:
 @handlers.on("ProductUpdated")
 def product_updated(session: Session, event: Event) -> None:
     members.record_product(session, event.data)
+    members.record_list_prices(session, event.data)
 
 
 @handlers.on("MembershipChanged")

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from event_contracts.membership import MemberLevel
-from marketing.models import MemberView, ProductView
+from marketing.models import MemberView, ProductView, SkuListPrice
 from service_runtime.db import insert_if_absent
 
 
@@ -33,6 +33,13 @@ def record_product(session: Session, data: dict[str, Any]) -> None:
     path = data.get("category_path") or [data["category_id"]]
     _newest_wins(session, ProductView, data["product_id"], "updated_at", data["updated_at"],
                  brand=data["brand"], category_path=list(path))
+
+
+def record_list_prices(session: Session, data: dict[str, Any]) -> None:
+    """Each SKU's list price, shown next to a campaign's price."""
+    for sku in data.get("skus") or []:
+        _newest_wins(session, SkuListPrice, sku["sku"], "updated_at", data["updated_at"],
+                     amount=sku["price"]["amount"], currency=sku["price"]["currency"])
 
 
 def record_membership(session: Session, data: dict[str, Any]) -> None:

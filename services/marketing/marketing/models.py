@@ -171,3 +171,96 @@ class OrderDiscount(Base):
     source_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(20))
     amount: Mapped[int] = mapped_column(Integer)
+
+
+# -- group buys (拼团) ---------------------------------------------------------------------
+
+
+class GroupBuyCampaign(Base):
+    """A group-buy campaign: one SKU at ``group_price`` for groups of ``group_size`` buyers
+    who each pay within ``fill_seconds`` of the group's start (capped at ``ends_at``)."""
+
+    __tablename__ = "group_buy_campaigns"
+    __table_args__ = (
+        CheckConstraint("group_size >= 2 AND group_size <= 10", name="ck_group_buy_size"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    sku: Mapped[str] = mapped_column(String(64), index=True)
+    product_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    group_price: Mapped[int] = mapped_column(Integer)  # fen per unit
+    group_size: Mapped[int] = mapped_column(Integer)
+    fill_seconds: Mapped[int] = mapped_column(Integer)
+    per_user_limit: Mapped[int] = mapped_column(Integer)  # live memberships per buyer
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10))  # CampaignStatus
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BuyGroup(Base):
+    """One group of a campaign. ``members`` (places taken) and ``paid`` only move by
+    conditional UPDATEs (``members < size``, ``status = 'open'``), so concurrent joins never
+    overfill it and it succeeds or fails exactly once."""
+
+    __tablename__ = "group_buy_groups"
+    __table_args__ = (
+        CheckConstraint("members >= 0 AND members <= size", name="ck_group_buy_members"),
+        CheckConstraint("paid >= 0 AND paid <= members", name="ck_group_buy_paid"),
+        Index("ix_group_buy_groups_status_expires", "status", "expires_at"),
+        Index("ix_group_buy_groups_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(40))
+    leader_user_id: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    members: Mapped[int] = mapped_column(Integer)
+    paid: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))  # GroupStatus
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class GroupMember(Base):
+    """An order holding (or having held) a place in a group: held -> paid, or left."""
+
+    __tablename__ = "group_buy_members"
+    __table_args__ = (Index("ix_group_buy_members_group", "group_id", "status"),)
+
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))  # MemberStatus
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class GroupBuyerCount(Base):
+    """A buyer's live memberships in a campaign: the per-user limit is a conditional
+    UPDATE on this counter (``live < limit``), race-safe where counting rows is not."""
+
+    __tablename__ = "group_buy_buyers"
+    __table_args__ = (CheckConstraint("live >= 0", name="ck_group_buy_buyers_live"),)
+
+    campaign_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    live: Mapped[int] = mapped_column(Integer)
+
+
+class SkuListPrice(Base):
+    """A SKU's list price, kept from ``ProductUpdated`` (newest wins): campaigns show it
+    next to their own price."""
+
+    __tablename__ = "sku_list_prices"
+
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from marketing import pricing_engine
+from marketing import campaign_quote, pricing_engine
+from marketing.campaign_prices import campaign_price
 from marketing.domain import CouponNotUsable, NotEnoughPoints
 from marketing.issuing import held_coupon, usable_coupons
 from marketing.members import member, products
@@ -84,6 +85,8 @@ def quote(db: Database, user_id: str | None, body: dict[str, Any],
             held = {c.id: (c, t) for c, t in usable_coupons(session, user_id, at)}
             copy = member(session, user_id)
             level, balance = (copy.level, copy.points_balance) if copy else ("regular", 0)
+        if body.get("campaign"):
+            return _campaign(session, user_id, body, lines, at)
         chosen = body.get("user_coupon_id") or _held_code(session, held, body.get("coupon_code"))
     currency = lines[0].unit_price.currency
     try:
@@ -101,6 +104,21 @@ def quote(db: Database, user_id: str | None, body: dict[str, Any],
         raise NotEnoughPoints(str(short), requested=short.requested,
                               balance=short.balance) from None
     return quote_json(priced, held, at)
+
+
+def _campaign(session: Any, user_id: str | None, body: dict[str, Any],
+              lines: list[PricingLine], at: datetime) -> dict[str, Any]:
+    """A campaign's quote (``marketing.campaign_quote``): its price, no promotion, coupon
+    or points; the buyer's level still sets the free-shipping threshold."""
+    price = campaign_price(session, body["campaign"], user_id, [line.sku for line in lines], at)
+    level = None
+    if user_id is not None:
+        copy = member(session, user_id)
+        level = copy.level if copy else "regular"
+    priced = campaign_quote.campaign_quote(
+        lines, price, at=at, member_level=level,
+        delivery_method=body.get("delivery_method"), currency=lines[0].unit_price.currency)
+    return campaign_quote.at_list_price(quote_json(priced, {}, at), lines, price)
 
 
 def _held_code(session: Any, held: Held, code: str | None) -> str | None:

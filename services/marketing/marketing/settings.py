@@ -13,6 +13,10 @@ class MarketingSettings(Settings):
     # for it: an available coupon past its validity already reads as expired).
     expiry_interval_ms: int = variable("MARKETING_EXPIRY_INTERVAL_MS", 60_000,
                                        validate=at_least(100))
+    # How often the worker fails group buys past their deadline (a group's page shows its
+    # deadline; this is how late after it the orders are cancelled at most).
+    group_timer_interval_ms: int = variable("MARKETING_GROUP_TIMER_INTERVAL_MS", 1000,
+                                            validate=at_least(100))
     # Points may pay at most this share (percent) of the goods after discounts.
     points_max_share_percent: int = variable("POINTS_MAX_SHARE_PERCENT", 50,
                                              validate=at_least(0))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from order.domain import OrderStatus, RequestedLine, payment_deadline
 from order.events import publish_order_placed
@@ -30,6 +31,7 @@ def place_order(
     coupon_id: str | None = None,
     points: int = 0,
     read_cart: Callable[[], Sequence[RequestedLine]] | None = None,
+    campaign: Mapping[str, Any] | None = None,
 ) -> tuple[Order, bool]:
     """Store a ``pending`` order and its ``OrderPlaced`` event together; return (order, created).
 
@@ -39,13 +41,15 @@ def place_order(
     its total is the quote's payable. All of that is read outside any transaction and only
     when the order is really created. Unpaid after ``payment_timeout_s``, the order is
     cancelled (``order.deadlines``). A repeated ``Idempotency-Key`` returns the first order;
-    sent with a different request it is a 422 ``idempotency-key-reused``.
+    sent with a different request it is a 422 ``idempotency-key-reused``. ``campaign``:
+    bought through a campaign (``order.group_checkout``): priced at its price, kept on
+    the order and in ``OrderPlaced``.
     """
 
     def create() -> Order:
         wanted = wanted_lines(lines, read_cart)
         priced = price_checkout(db, wanted, CheckoutChoice(delivery_method, coupon_id,
-                                                           coupon_code, points),
+                                                           coupon_code, points, campaign),
                                 quote, suggest_coupon=False)
         address = dict(read_address(address_id))
         at = now()
@@ -62,6 +66,7 @@ def place_order(
             payment_due_at=payment_deadline(at, payment_timeout_s),
             cash_on_delivery=False,
             refunded_amount=0,
+            campaign=dict(campaign) if campaign else None,
             created_at=at,
             updated_at=at,
             **breakdown(priced),

@@ -42,6 +42,16 @@ def points_rejected(session: Session, event: Event) -> None:
     saga.points_rejected(session, event.data["order_id"], event.data["points"])
 
 
+@handlers.on("GroupSlotRejected")
+def group_slot_rejected(session: Session, event: Event) -> None:
+    saga.group_slot_rejected(session, event.data["order_id"], event.data["reason"])
+
+
+@handlers.on("GroupBuyFailed")
+def group_buy_failed(session: Session, event: Event) -> None:
+    saga.group_buy_failed(session, event.data["order_ids"])
+
+
 @handlers.on("PaymentConfirmed")
 def payment_confirmed(session: Session, event: Event) -> None:
     data = event.data

@@ -33,6 +33,8 @@ class CheckoutChoice:
     coupon_id: str | None = None  # a user coupon id
     coupon_code: str | None = None  # a redeem code the buyer holds as a user coupon
     points: int = 0
+    # A campaign's price (``QuoteRequestSchema.campaign``): then no coupon and no points.
+    campaign: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,17 @@ def price_checkout(db: Database, wanted: Sequence[RequestedLine], choice: Checko
         "coupon_code": choice.coupon_code,
         "points": choice.points,
         "suggest_coupon": suggest_coupon,
+        **({"campaign": quoted_campaign(choice.campaign)} if choice.campaign else {}),
     })
     check_quote(answer, priced)
     return PricedCheckout(priced, product_ids, answer)
+
+
+def quoted_campaign(campaign: Mapping[str, Any]) -> dict[str, Any]:
+    """The quote's ``campaign`` for an order's: a group the order starts does not exist
+    yet, so it is priced as a start (no ``group_id``)."""
+    return {"kind": campaign["kind"], "campaign_id": campaign["campaign_id"],
+            "group_id": None if campaign.get("starts_group") else campaign.get("group_id")}
 
 
 def preview_checkout(db: Database, lines: Sequence[RequestedLine] | None,

@@ -7,7 +7,7 @@ timeout (``OrderSettings.read_timeout_ms``). Marketing down, slow or answering n
 a 503 ``pricing-unavailable``; the answer is loaded by the contract's ``QuoteSchema``
 (a field missing or malformed is nonsense too); its 422 problems about the buyer's choice
 (``coupon-not-usable``, ``not-enough-points``, ...) reach the buyer as 422s of the same
-type and detail.
+type and detail; so do its 409s and 404s about a campaign (a group full, no such group).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from event_contracts.pricing import QuoteSchema
 from order.internal_http import call
 from order.settings import OrderSettings
-from service_runtime.errors import TYPE_PREFIX, InvalidInput, ServiceUnavailable
+from service_runtime.errors import TYPE_PREFIX, Conflict, InvalidInput, NotFound, ServiceUnavailable
 
 QUOTE = QuoteSchema()  # the contract's answer: loaded, so relayed exactly as it documents
 
@@ -33,6 +33,26 @@ class QuoteRefused(InvalidInput):
     def __init__(self, slug: str, title: str, detail: str | None) -> None:
         super().__init__(detail)
         self.slug, self.title = slug, title
+
+
+class CampaignRefused(Conflict):
+    """A 409 of the quote (a campaign not running, a group full or closed, the buyer's
+    limit reached), passed on as it came."""
+
+    def __init__(self, slug: str, title: str, detail: str | None) -> None:
+        super().__init__(detail)
+        self.slug, self.title = slug, title
+
+
+class CampaignUnknown(NotFound):
+    """A 404 of the quote (no such campaign or group), passed on as it came."""
+
+    def __init__(self, slug: str, title: str, detail: str | None) -> None:
+        super().__init__(detail)
+        self.slug, self.title = slug, title
+
+
+RELAYED = {422: QuoteRefused, 409: CampaignRefused, 404: CampaignUnknown}
 
 
 @dataclass(frozen=True)
@@ -57,11 +77,11 @@ class PricingClient:
             body = response.json()
         except ValueError:
             body = None
-        if response.status_code == 422 and isinstance(body, dict) \
+        if response.status_code in RELAYED and isinstance(body, dict) \
                 and str(body.get("type", "")).startswith(TYPE_PREFIX):
-            raise QuoteRefused(body["type"][len(TYPE_PREFIX):],
-                               str(body.get("title") or "The price cannot be worked out"),
-                               body.get("detail"))
+            raise RELAYED[response.status_code](
+                body["type"][len(TYPE_PREFIX):],
+                str(body.get("title") or "The price cannot be worked out"), body.get("detail"))
         if response.status_code != 200 or not isinstance(body, dict):
             raise PricingUnavailable(f"the marketing service answered {response.status_code}")
         # The parts the order relies on are checked by ``pricing.check_quote`` (lines, sums,

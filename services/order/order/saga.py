@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from event_contracts.events.order import CancelledBy
 from event_contracts.vocabulary import PaymentMethod
 from order.domain import (
+    BUYER_CANCELLABLE,
     UNPAID,
     OrderStatus,
     forward_path,
@@ -99,6 +100,36 @@ def _cancel_pending(session: Session, order_id: str, event_type: str, reason: st
     at = now()
     move_or_retry(session, order, [OrderStatus.CANCELLED], [reason], at)
     publish_order_cancelled(session, order, by, reason, at)
+
+
+# What the buyer reads when their group could not take the order.
+GROUP_REJECTIONS = {"full": "拼团已满 the group is full",
+                    "closed": "拼团已结束 the group is closed",
+                    "campaign_over": "拼团活动已结束 the campaign is over",
+                    "limit_reached": "已达参团上限 group-buy limit reached",
+                    "already_member": "已在该团中 already in this group",
+                    "unknown": "拼团不存在 no such group"}
+GROUP_FAILED = "拼团失败 the group did not fill in time"
+
+
+def group_slot_rejected(session: Session, order_id: str, reason: str) -> None:
+    """``GroupSlotRejected``: a pending group-buy order is cancelled (once)."""
+    _cancel_pending(session, order_id, "GroupSlotRejected",
+                    GROUP_REJECTIONS.get(reason, f"no place in the group ({reason})"),
+                    CancelledBy.GROUP_BUY)
+
+
+def group_buy_failed(session: Session, order_ids: Sequence[str]) -> None:
+    """``GroupBuyFailed``: every listed order not yet shipped is cancelled (paid ones too:
+    the payment service refunds a cancelled paid order); those already cancelled or
+    further are left alone. A lost race retries the whole event."""
+    at = now()
+    for order_id in order_ids:
+        order = session.get(Order, order_id)
+        if order is None or order.status not in BUYER_CANCELLABLE:
+            continue
+        move_or_retry(session, order, [OrderStatus.CANCELLED], [GROUP_FAILED], at)
+        publish_order_cancelled(session, order, CancelledBy.GROUP_BUY, GROUP_FAILED, at)
 
 
 def payment_confirmed(session: Session, order_id: str, payment_id: str, method: str,

@@ -79,6 +79,9 @@ class OrderSchema(Schema):
     payment_due_at = fields.AwareDateTime(allow_none=True, metadata={
         "description": "Unpaid by then (and not cash on delivery), the order is cancelled"})
     refunded_amount = fields.Method("refunded_of")
+    campaign = fields.Dict(allow_none=True, metadata={
+        "description": "the campaign it was bought through: {kind, campaign_id, group_id, "
+                       "starts_group} for a group buy; null for ordinary orders"})
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -141,3 +144,29 @@ class AdminOrderQuerySchema(OrderListQuerySchema):
 class OrderPageSchema(Schema):
     items = fields.List(fields.Nested(OrderSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+class GroupOrderSchema(Schema):
+    """Start or join a group: one order of the campaign's SKU at the group price."""
+
+    quantity = fields.Integer(load_default=1, strict=True,
+                              validate=validate.Range(min=1, max=MAX_QUANTITY))
+    address_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    delivery_method = fields.String(required=True, validate=validate.OneOf(DELIVERY_METHODS))
+
+
+class GroupViewSchema(Schema):
+    id = fields.String()
+    campaign_id = fields.String()
+    status = fields.String(metadata={"enum": ["open", "succeeded", "failed"]})
+    needed = fields.Integer(metadata={"description": "places still free, this order's "
+                                                     "counted (as seen when it was placed)"})
+    expires_at = fields.AwareDateTime(metadata={
+        "description": "unfilled or unpaid by then, the group fails and its orders are "
+                       "cancelled (paid ones refunded)"})
+    server_time = fields.AwareDateTime()
+
+
+class GroupOrderResultSchema(Schema):
+    group = fields.Nested(GroupViewSchema)
+    order = fields.Nested(OrderSchema)

@@ -108,6 +108,11 @@ class OrderCancelled(Conflict):
     slug, title = "order-cancelled", "This order was cancelled"
 
 
+class CampaignNeedsPrepayment(InvalidInput):
+    slug, title = ("campaign-needs-prepayment",
+                   "An order bought through a campaign is paid online, not in cash on delivery")
+
+
 class CashOnDeliveryChosen(Conflict):
     slug, title = "cash-on-delivery-chosen", "This order is paid in cash on delivery"
 
@@ -161,11 +166,13 @@ def initial_payable_status(held: bool, cancelled: bool) -> PayableStatus:
 
 
 def holds_complete(stock_reserved: bool, coupon_locked: bool, points_locked: bool, *,
-                   needs_coupon: bool, needs_points: bool) -> bool:
+                   needs_coupon: bool, needs_points: bool, group_slot_held: bool = False,
+                   needs_group_slot: bool = False) -> bool:
     """An order is payable once its stock is reserved AND its coupon locked (if it uses
-    one) AND its points locked (if it spends any), whichever arrived first."""
+    one) AND its points locked (if it spends any) AND its place in its group held (a
+    group-buy order), whichever arrived first."""
     return stock_reserved and (coupon_locked or not needs_coupon) \
-        and (points_locked or not needs_points)
+        and (points_locked or not needs_points) and (group_slot_held or not needs_group_slot)
 
 
 def refundable(paid: int, refunded: int, requested: int | None = None) -> int:

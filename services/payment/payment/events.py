@@ -25,6 +25,9 @@ def payment_due(session: Session, payable: Payable, at: datetime) -> None:
 
 
 def payment_confirmed(session: Session, payment: Payment, at: datetime) -> None:
+    """With the order's group (a group-buy order): logistics holds its parcel until the
+    group succeeds."""
+    payable = session.get(Payable, payment.order_id) if payment.order_id else None
     outbox.emit(session, "PaymentConfirmed", key=payment.order_id, data={
         "payment_id": payment.id,
         "order_id": payment.order_id,
@@ -32,6 +35,7 @@ def payment_confirmed(session: Session, payment: Payment, at: datetime) -> None:
         "amount": money_json(payment.amount, payment.currency),
         "method": payment.method,
         "confirmed_at": at.isoformat(),
+        **({"group_id": payable.group_id} if payable is not None and payable.group_id else {}),
     })
 
 

@@ -16,7 +16,8 @@ def order_placed(session: Session, event: Event) -> None:
     payables.record_payable(session, data["order_id"], data["user_id"],
                             total["amount"], total["currency"],
                             needs_coupon=bool(data.get("user_coupon_id")),
-                            needs_points=(data.get("points_used") or 0) > 0)
+                            needs_points=(data.get("points_used") or 0) > 0,
+                            campaign=data.get("campaign"))
 
 
 @handlers.on("StockReserved")
@@ -32,6 +33,11 @@ def coupon_locked(session: Session, event: Event) -> None:
 @handlers.on("PointsLocked")
 def points_locked(session: Session, event: Event) -> None:
     payables.points_locked(session, event.data["order_id"])
+
+
+@handlers.on("GroupSlotHeld")
+def group_slot_held(session: Session, event: Event) -> None:
+    payables.group_slot_held(session, event.data["order_id"])
 
 
 @handlers.on("OrderCancelled")

@@ -52,6 +52,13 @@ class Payable(Base):
     # (``user_coupon_id``) and its points (``points_used > 0``).
     needs_coupon: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     needs_points: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A group-buy order (OrderPlaced's campaign): payable only once its place in the group
+    # is held (GroupSlotHeld); its group goes on PaymentConfirmed (logistics holds the
+    # parcel until the group succeeds). ``campaign_kind``: any campaign order is prepaid.
+    needs_group_slot: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+    group_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    campaign_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class OrderProgress(Base):
@@ -66,6 +73,8 @@ class OrderProgress(Base):
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     coupon_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     points_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    group_slot_held: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,23 @@
 
 ``OrderPlaced`` records the payable; ``StockReserved`` makes it due (announced by
 ``PaymentDue``), together with ``CouponLocked`` and ``PointsLocked`` when the order uses a
-coupon or points, whichever arrives last; ``OrderCancelled`` voids it unpaid or refunds
-it paid. The order's events travel on different topics and may arrive in any order, so
-what is heard before ``OrderPlaced`` is kept as the order's progress and the payable
-starts from it.
+coupon or points and ``GroupSlotHeld`` for a group-buy order, whichever arrives last;
+``OrderCancelled`` voids it unpaid or refunds it paid. The order's events travel on
+different topics and may arrive in any order, so what is heard before ``OrderPlaced`` is
+kept as the order's progress and the payable starts from it.
 These run in the consumer's transaction and never commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import CampaignKind
 from payment import events, refunds
 from payment.domain import (
     UNPAID,
@@ -35,20 +38,26 @@ ORDER_PROGRESS = Projection(OrderProgress, "order_id", stamp=None)
 
 def record_payable(session: Session, order_id: str, user_id: str, amount: int,
                    currency: str, *, needs_coupon: bool = False,
-                   needs_points: bool = False) -> None:
+                   needs_points: bool = False, campaign: Mapping[str, Any] | None = None) -> None:
     """``OrderPlaced``: remember what the order owes (once), what it must have held before
-    it is payable (its coupon, its points), with what was heard before."""
+    it is payable (its coupon, its points, its place in a group), with what was heard
+    before."""
     _hold_order(session, order_id)
     if session.get(Payable, order_id) is not None:
         return
     progress = session.get(OrderProgress, order_id, populate_existing=True)
+    group_id = campaign.get("group_id") if campaign else None
+    needs_group_slot = bool(campaign) and campaign["kind"] == CampaignKind.GROUP_BUY
     held = holds_complete(progress.stock_reserved, progress.coupon_locked,
                           progress.points_locked, needs_coupon=needs_coupon,
-                          needs_points=needs_points)
+                          needs_points=needs_points, group_slot_held=progress.group_slot_held,
+                          needs_group_slot=needs_group_slot)
     status = initial_payable_status(held, bool(progress.cancelled))
     payable = Payable(order_id=order_id, user_id=user_id, amount=amount, currency=currency,
                       status=status, paid=0, refunded=0, created_at=now(),
-                      needs_coupon=needs_coupon, needs_points=needs_points)
+                      needs_coupon=needs_coupon, needs_points=needs_points,
+                      needs_group_slot=needs_group_slot, group_id=group_id,
+                      campaign_kind=campaign["kind"] if campaign else None)
     session.add(payable)
     if status == PayableStatus.DUE:
         # In the transaction that makes it due: the order service shows the order as
@@ -91,6 +100,11 @@ def points_locked(session: Session, order_id: str) -> None:
     _held(session, order_id, points_locked=True)
 
 
+def group_slot_held(session: Session, order_id: str) -> None:
+    """``GroupSlotHeld``: the group-buy order has its place in its group."""
+    _held(session, order_id, group_slot_held=True)
+
+
 def _held(session: Session, order_id: str, **fact: bool) -> None:
     """Record a hold; when the payable now has all it needs it becomes payable
     (``awaiting_stock -> due``, announced by ``PaymentDue`` once). On a payable already
@@ -103,7 +117,9 @@ def _held(session: Session, order_id: str, **fact: bool) -> None:
     progress = session.get(OrderProgress, order_id, populate_existing=True)
     if not holds_complete(progress.stock_reserved, progress.coupon_locked,
                           progress.points_locked, needs_coupon=payable.needs_coupon,
-                          needs_points=payable.needs_points):
+                          needs_points=payable.needs_points,
+                          group_slot_held=progress.group_slot_held,
+                          needs_group_slot=payable.needs_group_slot):
         return
     became_due = session.execute(
         update(Payable)

@@ -19,6 +19,7 @@ from payment import events, ledger, payables, refunds, sandbox, topups
 from payment.cashier_links import start_trade
 from payment.domain import (
     AmountMismatch,
+    CampaignNeedsPrepayment,
     PayableNotFound,
     PayableStatus,
     PaymentKind,
@@ -61,6 +62,9 @@ def pay(db: Database, settings: PaymentSettings, user_id: str, order_id: str, me
                 raise PayableNotFound(f"no order {order_id} to pay (a new order may take a "
                                       "moment to become payable)")
             check_payable(payable.status, order_id)
+            if method == PaymentMethod.CASH_ON_DELIVERY and payable.campaign_kind:
+                raise CampaignNeedsPrepayment(f"order {order_id} was bought through a "
+                                              f"{payable.campaign_kind} campaign")
             at = now()
             payment = Payment(id=time_ordered_id("pay"), order_id=order_id, user_id=user_id,
                               method=method, amount=payable.amount, currency=payable.currency,
