@@ -49,3 +49,6 @@ def campaign_price(session: Session, campaign: Mapping[str, Any], user_id: str |
     if lookup is None:
         raise UnknownCampaign(f"{campaign['kind']} campaigns are not sold here")
     return lookup(session, campaign, user_id, skus, at)
+
+
+from marketing import flash_sales  # noqa: E402,F401  registers

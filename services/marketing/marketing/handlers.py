@@ -6,7 +6,8 @@ applied once) and must not commit.
 
 from sqlalchemy.orm import Session
 
-from marketing import issuing, members, orders
+from marketing import flash_handlers, issuing, members, orders
+from marketing.settings import MarketingSettings
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -16,11 +17,13 @@ handlers = Handlers()
 def order_placed(session: Session, event: Event) -> None:
     """Lock the order's coupon (or refuse it) and record its discounts."""
     orders.order_placed(session, event.data)
+    flash_handlers.order_placed(session, event.data)
 
 
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
     orders.order_cancelled(session, event.data)
+    flash_handlers.order_cancelled(session, event.data)
 
 
 @handlers.on("PaymentConfirmed")
@@ -60,3 +63,12 @@ def product_updated(session: Session, event: Event) -> None:
 @handlers.on("MembershipChanged")
 def membership_changed(session: Session, event: Event) -> None:
     members.record_membership(session, event.data)
+
+
+flash_handlers.register(handlers)
+
+
+def handlers_for(settings: MarketingSettings) -> Handlers:
+    """The handlers, the flash ones giving units back to the gate ``settings`` name."""
+    flash_handlers.bind(settings)
+    return handlers

@@ -171,3 +171,6 @@ class OrderDiscount(Base):
     source_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(20))
     amount: Mapped[int] = mapped_column(Integer)
+
+
+from marketing import flash_models  # noqa: E402,F401  the flash-sale tables, on this Base

@@ -56,7 +56,7 @@ def test_the_worker_runs_the_expiry_job(db) -> None:
                                template_id="cpt_0000000000000000000001", user_id="alice",
                                nth=1, status="available", source="claim", valid_from=past,
                                valid_until=past + timedelta(hours=1), issued_at=past))
-    [factory] = DEFINITION.loops_for(MarketingSettings(expiry_interval_ms=100))
+    factory = DEFINITION.loops_for(MarketingSettings(expiry_interval_ms=100))[0]  # expiry
     stop = threading.Event()
     loop = threading.Thread(target=factory(db), args=(stop,))
     loop.start()
