@@ -2,8 +2,8 @@
 
 from sqlalchemy.orm import Session
 
-from catalog import inventory, ratings
-from event_contracts.vocabulary import ReturnKind
+from catalog import flash_holds, inventory, ratings
+from event_contracts.vocabulary import CampaignKind, ReturnKind
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -11,8 +11,12 @@ handlers = Handlers()
 
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
+    campaign = event.data.get("campaign") or {}
+    flash = campaign.get("campaign_id") if campaign.get("kind") == CampaignKind.FLASH_SALE \
+        else None
     inventory.reserve_order(session, event.data["order_id"],
-                          [(line["sku"], line["quantity"]) for line in event.data["lines"]])
+                            [(line["sku"], line["quantity"]) for line in event.data["lines"]],
+                            flash_session_id=flash)
 
 
 @handlers.on("OrderCancelled")
@@ -36,3 +40,13 @@ def return_received(session: Session, event: Event) -> None:
         return  # an exchange's goods are replaced, not restocked for sale
     inventory.restock_return(session, event.data["return_id"],
                            [(line["sku"], line["quantity"]) for line in event.data["lines"]])
+
+
+@handlers.on("FlashSessionScheduled")
+def flash_session_scheduled(session: Session, event: Event) -> None:
+    flash_holds.hold_session(session, event.data)
+
+
+@handlers.on("FlashSessionEnded")
+def flash_session_ended(session: Session, event: Event) -> None:
+    flash_holds.end_session(session, event.data["session_id"])

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from catalog import flash_holds
 from catalog.domain import merge_quantities
 from catalog.events import outbox, publish_stock_change
 from catalog.models import Product, Reservation, ReservationLine, RestockedReturn, Sku
@@ -25,7 +26,8 @@ class ReservationStatus(StrEnum):
     COMMITTED = "committed"  # the order shipped: the units were sold
 
 
-def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, int]]) -> str:
+def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, int]],
+                  flash_session_id: str | None = None) -> str:
     """``OrderPlaced``: reserve every line or none, and say which with an event.
 
     Each line is one conditional update (``reserved + n`` only while ``on_hand -
@@ -33,7 +35,8 @@ def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, in
     on PostgreSQL the second writer waits for the first and re-checks the condition.
     All lines run in a savepoint that is rolled back as soon as one fails. The
     reservation row (primary key = order id) makes a repeated event a no-op.
-    Returns the reservation's status.
+    A flash-sale order (``flash_session_id``) takes its units from the session's live
+    hold instead (``catalog.flash_holds``). Returns the reservation's status.
     """
     existing = session.get(Reservation, order_id)
     if existing is not None:
@@ -46,7 +49,16 @@ def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, in
     merged = merge_quantities(lines)
     savepoint = session.begin_nested()
     failed = False
+    taken_from_hold = []
     for sku, quantity in merged:
+        held = None if flash_session_id is None else flash_holds.take(
+            session, flash_session_id, sku, quantity)
+        if held is not None:
+            if not held:
+                failed = True
+                break
+            taken_from_hold.append(sku)
+            continue
         changed = session.execute(
             update(Sku)
             .where(Sku.sku == sku, Sku.on_hand - Sku.reserved >= quantity)
@@ -73,6 +85,8 @@ def reserve_order(session: Session, order_id: str, lines: Iterable[tuple[str, in
         })
         return reservation.status
     savepoint.commit()
+    if taken_from_hold:
+        flash_holds.record_takes(session, order_id, flash_session_id or "", taken_from_hold)
     session.add_all(ReservationLine(order_id=order_id, sku=sku, quantity=quantity)
                     for sku, quantity in merged)
     outbox.emit(session, "StockReserved", key=order_id, data={
@@ -111,6 +125,8 @@ def release_order(session: Session, order_id: str) -> bool:
         .where(ReservationLine.order_id == order_id).order_by(ReservationLine.sku)
     ).all()
     for sku, quantity in lines:
+        if flash_holds.give_back(session, order_id, sku, quantity):
+            continue  # back to its flash session's live hold (still in Sku.reserved)
         returned = session.execute(
             update(Sku).where(Sku.sku == sku, Sku.reserved >= quantity)
             .values(reserved=Sku.reserved - quantity)

@@ -143,3 +143,6 @@ class ReservationLine(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("reservations.order_id"), primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     quantity: Mapped[int] = mapped_column(Integer)
+
+
+from catalog import flash_models  # noqa: E402,F401  the flash-sale holds, on this Base

@@ -7,7 +7,8 @@ applied once) and must not commit.
 from sqlalchemy.orm import Session
 
 from event_contracts.vocabulary import CampaignKind
-from marketing import groups, issuing, members, orders
+from marketing import flash_handlers, groups, issuing, members, orders
+from marketing.settings import MarketingSettings
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -20,12 +21,14 @@ def order_placed(session: Session, event: Event) -> None:
     campaign = event.data.get("campaign")
     if campaign and campaign["kind"] == CampaignKind.GROUP_BUY:
         groups.hold_slot(session, event.data)
+    flash_handlers.order_placed(session, event.data)
 
 
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
     orders.order_cancelled(session, event.data)
     groups.member_left(session, event.data["order_id"], event.data["cancelled_at"])
+    flash_handlers.order_cancelled(session, event.data)
 
 
 @handlers.on("PaymentConfirmed")
@@ -67,3 +70,12 @@ def product_updated(session: Session, event: Event) -> None:
 @handlers.on("MembershipChanged")
 def membership_changed(session: Session, event: Event) -> None:
     members.record_membership(session, event.data)
+
+
+flash_handlers.register(handlers)
+
+
+def handlers_for(settings: MarketingSettings) -> Handlers:
+    """The handlers, the flash ones giving units back to the gate ``settings`` name."""
+    flash_handlers.bind(settings)
+    return handlers

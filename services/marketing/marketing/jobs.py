@@ -1,10 +1,11 @@
 """The worker's timers: coupons past their validity are marked expired; group buys past
-their deadline fail."""
+their deadline fail; flash sessions past their end end."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from marketing.flash_sales import end_due_sessions
 from marketing.groups import expire_groups
 from marketing.issuing import expire_coupons
 from marketing.settings import MarketingSettings
@@ -21,4 +22,10 @@ def expiry_job(settings: MarketingSettings) -> Callable[[Database], Loop]:
 def group_expiry_job(settings: MarketingSettings) -> Callable[[Database], Loop]:
     job = PeriodicJob(service="marketing", name="group-expiry", tick=expire_groups,
                       interval_s=settings.group_timer_interval_ms / 1000)
+    return job.loop
+
+
+def flash_session_job(settings: MarketingSettings) -> Callable[[Database], Loop]:
+    job = PeriodicJob(service="marketing", name="flash-session-end", tick=end_due_sessions,
+                      interval_s=settings.flash_timer_interval_ms / 1000)
     return job.loop

@@ -264,3 +264,4 @@ class SkuListPrice(Base):
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+from marketing import flash_models  # noqa: E402,F401  the flash-sale tables, on this Base

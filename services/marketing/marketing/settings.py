@@ -20,3 +20,11 @@ class MarketingSettings(Settings):
     # Points may pay at most this share (percent) of the goods after discounts.
     points_max_share_percent: int = variable("POINTS_MAX_SHARE_PERCENT", 50,
                                              validate=at_least(0))
+    # The flash gate's Redis (redis://host:port/db); unset: the SQL gate, which answers
+    # sold-out from a per-process memo for ``flash_sold_out_memo_ms``.
+    flash_gate_redis_url: str = variable("FLASH_GATE_REDIS_URL", "")
+    flash_gate_redis_prefix: str = variable("FLASH_GATE_REDIS_PREFIX", "flash:")
+    flash_sold_out_memo_ms: int = variable("FLASH_SOLD_OUT_MEMO_MS", 500, validate=at_least(0))
+    # How often the worker ends flash sessions past their end.
+    flash_timer_interval_ms: int = variable("FLASH_TIMER_INTERVAL_MS", 1000,
+                                            validate=at_least(50))

@@ -56,8 +56,8 @@ def test_the_worker_runs_the_expiry_job(db) -> None:
                                template_id="cpt_0000000000000000000001", user_id="alice",
                                nth=1, status="available", source="claim", valid_from=past,
                                valid_until=past + timedelta(hours=1), issued_at=past))
-    # The coupon expiry loop (the second one fails group buys past their deadline).
-    factory, _groups = DEFINITION.loops_for(MarketingSettings(expiry_interval_ms=100))
+    # The coupon expiry loop (the others fail group buys, end flash sessions).
+    factory = DEFINITION.loops_for(MarketingSettings(expiry_interval_ms=100))[0]
     stop = threading.Event()
     loop = threading.Thread(target=factory(db), args=(stop,))
     loop.start()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from order.handlers import handlers
+from order.handlers import handlers_for
 from order.models import Base
 from order.settings import OrderSettings
 from order.timers import order_timers
@@ -30,7 +30,7 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     settings=OrderSettings,
-    handlers=handlers,
+    handlers=handlers_for,
     commands=[load_demo_prices],
     # The payment deadline and the auto-complete after delivery.
     loops=lambda settings: [order_timers(settings)],

@@ -7,8 +7,9 @@ and facts arriving in any order are recorded (see ``order.saga``).
 
 from sqlalchemy.orm import Session
 
-from order import prices, saga
+from order import flash_orders, prices, saga
 from order.domain import unavailable_skus
+from order.settings import OrderSettings
 from service_runtime.handlers import Event, Handlers
 from service_runtime.money import Money
 
@@ -98,3 +99,16 @@ def refund_issued(session: Session, event: Event) -> None:
 def return_requested(session: Session, event: Event) -> None:
     data = event.data
     saga.return_requested(session, data["order_id"], data["return_id"], data["type"])
+
+
+def handlers_for(settings: OrderSettings) -> Handlers:
+    """The handlers, with the flash-sale one reading through ``settings``' services."""
+    reads = flash_orders.FlashOrderReads.of(settings)
+
+    @handlers.on("FlashAttemptWon")
+    def flash_attempt_won(session: Session, event: Event) -> None:
+        """A won flash attempt becomes its one order (or FlashOrderRejected)."""
+        flash_orders.attempt_won(session, event.data, read_address=reads.address,
+                                 quote=reads.pricing.quote)
+
+    return handlers

@@ -91,6 +91,14 @@ def revocations() -> Response:
     return jsonify(sessions.revocations_since(current_db(), request.args.get("since")))
 
 
+@internal.get("/users/<string:user_id>/addresses/<string:address_id>")
+def user_address(user_id: str, address_id: str) -> Response:
+    """One address of a user, for the order worker making a flash-sale order (no buyer
+    token there); another user's or an unknown address is a 404 problem."""
+    return jsonify(AddressSchema().dump(addresses.get_address(current_db(), user_id,
+                                                              address_id)))
+
+
 @users.route("/me")
 class Me(MethodView):
     @users.response(200, ProfileSchema)

@@ -1,0 +1,86 @@
+"""HTTP routes of flash sales: parse, call one use case, serialize.
+
+Public: the sessions; signed in: the gate (``POST .../attempts``) and the caller's
+attempt; admin: create, list and end sessions.
+"""
+
+from flask.views import MethodView
+
+from marketing import flash_attempts, flash_sales
+from marketing.flash_gate import Attempt, gate_for
+from marketing.flash_schemas import (
+    AttemptAcceptedSchema,
+    AttemptRequestSchema,
+    AttemptSchema,
+    FlashSessionListSchema,
+    FlashSessionPatchSchema,
+    FlashSessionSchema,
+    NewFlashSessionSchema,
+)
+from service_runtime.app import current_db, current_settings
+from service_runtime.auth import ADMIN, current_user_id
+from service_runtime.blueprint import Blueprint
+from service_runtime.openapi import SecuredBlueprint, signed_in
+
+flash = Blueprint("marketing-flash", __name__, url_prefix="/api/v1",
+                  description="Flash sales (秒杀): sessions, the gate, attempts")
+flash_admin = SecuredBlueprint("marketing-flash-admin", __name__, url_prefix="/api/v1/admin",
+                               role=ADMIN, description="Flash sessions")
+
+ID = "<string(maxlength=40):{}>"
+SKU = "<string(maxlength=64):sku>"
+
+
+@flash.route("/flash-sales")
+class FlashSessions(MethodView):
+    @flash.response(200, FlashSessionListSchema)
+    def get(self):  # type: ignore[no-untyped-def]
+        """Sessions not over yet, with their items and what is left; ``server_time`` for
+        the countdowns."""
+        return flash_sales.list_sessions(current_db(), admin=False)
+
+
+@flash.route("/flash-sales/" + ID.format("session_id") + "/items/" + SKU + "/attempts")
+class FlashAttempts(MethodView):
+    @signed_in
+    @flash.arguments(AttemptRequestSchema)
+    @flash.response(202, AttemptAcceptedSchema)
+    @flash.alt_response(409, description="sold-out, limit-reached, not-started or ended "
+                                         "(a problem)")
+    def post(self, body, session_id, sku):  # type: ignore[no-untyped-def]
+        """Try to buy: won units are the caller's (an order is made from the attempt:
+        poll ``GET /flash-sales/attempts/{id}``); losers are answered at once."""
+        wanted = Attempt(current_user_id(), body["quantity"], body["address_id"],
+                         body["delivery_method"])
+        return gate_for(current_settings()).attempt(current_db(), session_id, sku, wanted)
+
+
+@flash.route("/flash-sales/attempts/" + ID.format("attempt_id"))
+class FlashAttemptById(MethodView):
+    @signed_in
+    @flash.response(200, AttemptSchema)
+    def get(self, attempt_id):  # type: ignore[no-untyped-def]
+        """The caller's attempt: pending, ordered (order_id, payment_due_at), rejected
+        (reason) or cancelled (its order was)."""
+        return flash_attempts.attempt_view(current_db(), attempt_id, current_user_id())
+
+
+@flash_admin.route("/flash-sales")
+class AdminFlashSessions(MethodView):
+    @flash_admin.arguments(NewFlashSessionSchema)
+    @flash_admin.response(201, FlashSessionSchema)
+    def post(self, body):  # type: ignore[no-untyped-def]
+        return flash_sales.create_session(current_db(), body)
+
+    @flash_admin.response(200, FlashSessionListSchema)
+    def get(self):  # type: ignore[no-untyped-def]
+        return flash_sales.list_sessions(current_db(), admin=True)
+
+
+@flash_admin.route("/flash-sales/" + ID.format("session_id"))
+class AdminFlashSessionById(MethodView):
+    @flash_admin.arguments(FlashSessionPatchSchema)
+    @flash_admin.response(200, FlashSessionSchema)
+    def patch(self, _body, session_id):  # type: ignore[no-untyped-def]
+        """End the session now (FlashSessionEnded: the catalog releases what is left)."""
+        return flash_sales.end_early(current_db(), session_id)

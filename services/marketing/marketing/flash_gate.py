@@ -1,0 +1,259 @@
+"""The flash gate: who gets a unit, decided before anything reaches the order path.
+
+One interface, two backends (``gate_for(settings)``):
+
+- :class:`SqlGate` (the embedded default): the attempt's transaction takes the units by
+  conditional UPDATEs (``flash_attempts.record_win``). When an item is found sold out,
+  this process answers ``sold-out`` from memory for ``flash_sold_out_memo_ms`` without
+  touching the database (a unit given back in between is sold again after the memo).
+- :class:`RedisGate` (``FLASH_GATE_REDIS_URL`` set): a Lua script checks and takes the
+  units and the buyer's count atomically in Redis, so losers never reach SQL; a winner
+  then runs the same SQL transaction, and when that fails gives the units back in Redis
+  with a second script. Redis counters are loaded from SQL the first time an item is
+  asked for after its stock was held (``SET NX``), and given back by the worker (after
+  its transaction commits) when an attempt is rejected or its order cancelled.
+  ``python -m marketing flash-reconcile`` compares them with SQL and the attempts.
+
+Item facts (window, price, limit) are cached per process for about a second once the
+stock is held, so a storm's sold-out answers read nothing but memory (and Redis); an
+admin's early end therefore reaches the gate up to a second late (an order made from
+such an attempt reserves normal stock: the catalog closed the hold).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from marketing import flash_attempts
+from marketing.flash_domain import (
+    Ended,
+    FlashSessionStatus,
+    FlashStockStatus,
+    LimitReached,
+    NotStarted,
+    SessionNotFound,
+    SoldOut,
+)
+from marketing.flash_models import FlashBuyer, FlashItem, FlashSession
+from marketing.settings import MarketingSettings
+from service_runtime.db import Database
+from service_runtime.ids import utcnow
+
+ITEM_FACTS_TTL_S = 1.0
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    session_id: str
+    sku: str
+    product_id: int | None
+    flash_price: int
+    currency: str
+    per_user_limit: int
+    starts_at: datetime
+    ends_at: datetime
+    ended: bool
+    payment_seconds: int
+    held: bool
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the buyer asked the gate for."""
+
+    user_id: str
+    quantity: int
+    address_id: str
+    delivery_method: str
+
+
+class _FactsCache:
+    def __init__(self) -> None:
+        self._facts: dict[tuple[str, str], tuple[float, ItemFacts]] = {}
+
+    def get(self, db: Database, session_id: str, sku: str) -> ItemFacts:
+        now = time.monotonic()
+        cached = self._facts.get((session_id, sku))
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with db.read() as session:
+            row = session.execute(
+                select(FlashItem, FlashSession)
+                .join(FlashSession, FlashSession.id == FlashItem.session_id)
+                .where(FlashItem.session_id == session_id, FlashItem.sku == sku)).first()
+        if row is None:
+            raise SessionNotFound(f"no item {sku} in flash session {session_id}")
+        item, flash = row
+        facts = ItemFacts(session_id, sku, item.product_id, item.flash_price, item.currency,
+                          item.per_user_limit, flash.starts_at, flash.ends_at,
+                          flash.status == FlashSessionStatus.ENDED, flash.payment_seconds,
+                          item.stock_status == FlashStockStatus.HELD)
+        if facts.held:  # before, the next request asks again (FlashStockHeld may arrive)
+            self._facts[(session_id, sku)] = (now + ITEM_FACTS_TTL_S, facts)
+        return facts
+
+
+def check_open(facts: ItemFacts, at: datetime) -> None:
+    if facts.ended or at >= facts.ends_at:
+        raise Ended(f"flash session {facts.session_id} ended at {facts.ends_at.isoformat()}")
+    if at < facts.starts_at or not facts.held:
+        raise NotStarted(f"flash session {facts.session_id} opens at "
+                         f"{facts.starts_at.isoformat()}"
+                         + ("" if facts.held else " (its stock is being set apart)"))
+
+
+class Gate:
+    """Answers one attempt: the attempt's JSON (202) or a 409 problem."""
+
+    def __init__(self, memo_s: float) -> None:
+        self.facts = _FactsCache()
+        self.memo_s = memo_s
+
+    def attempt(self, db: Database, session_id: str, sku: str, wanted: Attempt
+                ) -> dict[str, Any]:
+        at = utcnow()
+        facts = self.facts.get(db, session_id, sku)
+        check_open(facts, at)
+        if wanted.quantity > facts.per_user_limit:
+            raise LimitReached(f"at most {facts.per_user_limit} per buyer")
+        return self._take(db, facts, wanted, at)
+
+    def _take(self, db: Database, facts: ItemFacts, wanted: Attempt,
+              at: datetime) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def give_back(self, session_id: str, sku: str, user_id: str, quantity: int) -> None:
+        """Units of an ended attempt are sellable again (SQL was updated by the caller)."""
+
+
+class SqlGate(Gate):
+    def __init__(self, memo_s: float) -> None:
+        super().__init__(memo_s)
+        self._sold_out_until: dict[tuple[str, str], float] = {}
+
+    def _take(self, db: Database, facts: ItemFacts, wanted: Attempt,
+              at: datetime) -> dict[str, Any]:
+        key = (facts.session_id, facts.sku)
+        if self._sold_out_until.get(key, 0.0) > time.monotonic():
+            raise SoldOut(f"{facts.sku} is sold out")
+        try:
+            return flash_attempts.record_win(db, facts, wanted, at)
+        except SoldOut:
+            if flash_attempts.remaining(db, *key) == 0:
+                self._sold_out_until[key] = time.monotonic() + self.memo_s
+            raise
+
+
+# KEYS: remaining, buyers (hash user -> units); ARGV: quantity, limit, user.
+# 1 taken, 0 sold out, -1 limit reached, -2 not loaded yet.
+TAKE = """
+local left = redis.call('GET', KEYS[1])
+if not left then return -2 end
+local q = tonumber(ARGV[1])
+if tonumber(left) < q then return 0 end
+local had = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
+if had + q > tonumber(ARGV[2]) then return -1 end
+redis.call('DECRBY', KEYS[1], q)
+redis.call('HINCRBY', KEYS[2], ARGV[3], q)
+return 1
+"""
+GIVE_BACK = """
+if not redis.call('GET', KEYS[1]) then return 0 end
+redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('HINCRBY', KEYS[2], ARGV[2], -tonumber(ARGV[1])) <= 0 then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
+return 1
+"""
+# KEYS: remaining, buyers; ARGV: remaining, then user, units pairs. Loads once.
+LOAD = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('DEL', KEYS[2])
+  for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+  return 1
+end
+return 0
+"""
+
+
+class RedisGate(Gate):
+    def __init__(self, memo_s: float, url: str, prefix: str) -> None:
+        import redis
+
+        super().__init__(memo_s)
+        self.redis = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self._take_script = self.redis.register_script(TAKE)
+        self._give_back_script = self.redis.register_script(GIVE_BACK)
+        self._load_script = self.redis.register_script(LOAD)
+
+    def keys(self, session_id: str, sku: str) -> list[str]:
+        # One hash tag per item: both keys live in one slot of a Redis cluster.
+        base = f"{self.prefix}{{{session_id}:{sku}}}"
+        return [base + ":remaining", base + ":buyers"]
+
+    def load(self, db: Database, session_id: str, sku: str, *, replace: bool = False) -> bool:
+        """Copy an item's counters from SQL (``replace``: over what Redis holds)."""
+        keys = self.keys(session_id, sku)
+        with db.read() as session:
+            remaining = session.scalar(select(FlashItem.remaining).where(
+                FlashItem.session_id == session_id, FlashItem.sku == sku))
+            buyers = session.execute(select(FlashBuyer.user_id, FlashBuyer.bought).where(
+                FlashBuyer.session_id == session_id, FlashBuyer.sku == sku,
+                FlashBuyer.bought > 0)).all()
+        if remaining is None:
+            return False
+        if replace:
+            self.redis.delete(*keys)
+        pairs = [str(value) for row in buyers for value in row]
+        return bool(self._load_script(keys=keys, args=[remaining, *pairs]))
+
+    def counters(self, session_id: str, sku: str) -> tuple[int | None, dict[str, int]]:
+        remaining_key, buyers_key = self.keys(session_id, sku)
+        remaining = self.redis.get(remaining_key)
+        buyers = {user.decode(): int(units)
+                  for user, units in self.redis.hgetall(buyers_key).items()}
+        return (None if remaining is None else int(remaining)), buyers
+
+    def _take(self, db: Database, facts: ItemFacts, wanted: Attempt,
+              at: datetime) -> dict[str, Any]:
+        keys = self.keys(facts.session_id, facts.sku)
+        args = [wanted.quantity, facts.per_user_limit, wanted.user_id]
+        taken = self._take_script(keys=keys, args=args)
+        if taken == -2:
+            self.load(db, facts.session_id, facts.sku)
+            taken = self._take_script(keys=keys, args=args)
+        if taken == 0:
+            raise SoldOut(f"{facts.sku} is sold out")
+        if taken != 1:
+            raise LimitReached(f"at most {facts.per_user_limit} per buyer")
+        try:
+            return flash_attempts.record_win(db, facts, wanted, at)
+        except BaseException:
+            self.give_back(facts.session_id, facts.sku, wanted.user_id, wanted.quantity)
+            raise
+
+    def give_back(self, session_id: str, sku: str, user_id: str, quantity: int) -> None:
+        self._give_back_script(keys=self.keys(session_id, sku), args=[quantity, user_id])
+
+
+_GATES: dict[tuple[str, str, float], Gate] = {}
+_LOCK = threading.Lock()
+
+
+def gate_for(settings: MarketingSettings) -> Gate:
+    """This process's gate for ``settings`` (one per configuration: the memo and the
+    item facts are shared by every request the process serves)."""
+    key = (settings.flash_gate_redis_url, settings.flash_gate_redis_prefix,
+           settings.flash_sold_out_memo_ms / 1000)
+    with _LOCK:
+        if key not in _GATES:
+            _GATES[key] = (RedisGate(key[2], key[0], key[1]) if key[0]
+                           else SqlGate(key[2]))
+        return _GATES[key]
