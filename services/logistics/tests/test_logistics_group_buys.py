@@ -73,3 +73,35 @@ def test_an_ordinary_payment_is_ready_at_once(saga, admin_api):
     saga.place(order_id="ord_5")
     saga.pay(order_id="ord_5")
     assert admin_api.only_shipment("ord_5")["status"] == "ready"
+
+
+def test_payment_and_success_at_the_same_moment_never_leave_a_parcel_held(db, admin_api):
+    """Two replicas: one handles PaymentConfirmed while the other handles
+    GroupBuySucceeded. Whichever commits first, the parcel ends ready (both take the
+    group's row first). Real threads on the real database (PostgreSQL with
+    TEST_DATABASE_URL)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from logistics import group_holds, orders
+
+    days = {"standard": 3, "express": 1, "pickup": 2}
+
+    def pay(barrier: Barrier, order_id: str, group_id: str) -> None:
+        barrier.wait()
+        with db.transaction() as session:
+            orders.prepare_shipment(session, order_id, "alice", T0, False, days,
+                                    group_id=group_id)
+
+    def succeed_now(barrier: Barrier, order_id: str, group_id: str) -> None:
+        barrier.wait()
+        with db.transaction() as session:
+            group_holds.group_succeeded(session, group_id, [order_id], T0)
+
+    for n in range(5):
+        order_id, group_id, barrier = f"ord_race{n}", f"grp_race{n}", Barrier(2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(step, barrier, order_id, group_id)
+                         for step in (pay, succeed_now)]:
+                done.result()
+        assert admin_api.only_shipment(order_id)["status"] == "ready"

@@ -210,3 +210,19 @@ def test_ended_campaign_refuses_and_fails_open_groups(client, db, apply, campaig
     assert client.post(QUOTE, json={
         "lines": [{"sku": SKU, "product_id": 3, "quantity": 1, "unit_price": cny(29900)}],
         "campaign": {"kind": "group_buy", "campaign_id": made["id"]}}).status_code == 409
+
+
+def test_the_demo_group_buy_with_its_list_price(client, db, apply):
+    from marketing.demo import load_demo_offers
+
+    load_demo_offers(db)
+    load_demo_offers(db)  # idempotent
+    apply("ProductUpdated", product_id=3, skus=[
+        {"sku": SKU, "price": cny(29900), "attributes": {}, "available": 50}],
+        updated_at=datetime.now(UTC).isoformat())
+    [demo] = client.get("/api/v1/group-buys").json["items"]
+    assert (demo["sku"], demo["group_size"], demo["fill_seconds"]) == (SKU, 3, 24 * 3600)
+    assert demo["group_price"] == cny(19900) and demo["list_price"] == cny(29900)
+    assert client.get(f"/api/v1/group-buys/{demo['id']}").json["server_time"]
+    assert client.get("/api/v1/group-buys/gbc_nope").status_code == 404
+    assert client.get("/api/v1/group-buys/groups/grp_nope").status_code == 404

@@ -77,9 +77,12 @@ class PricingClient:
             body = response.json()
         except ValueError:
             body = None
-        if response.status_code in RELAYED and isinstance(body, dict) \
+        # A 404 or 409 means something only about a campaign's price; otherwise (a
+        # misrouted URL, say) it is marketing failing us, a 503 like any other answer.
+        relayed = RELAYED if request.get("campaign") else {422: QuoteRefused}
+        if response.status_code in relayed and isinstance(body, dict) \
                 and str(body.get("type", "")).startswith(TYPE_PREFIX):
-            raise RELAYED[response.status_code](
+            raise relayed[response.status_code](
                 body["type"][len(TYPE_PREFIX):],
                 str(body.get("title") or "The price cannot be worked out"), body.get("detail"))
         if response.status_code != 200 or not isinstance(body, dict):

@@ -66,8 +66,8 @@ def money(amount: int) -> dict:
 
 
 class Refused(Exception):
-    def __init__(self, slug: str, detail: str) -> None:
-        self.slug, self.detail = slug, detail
+    def __init__(self, slug: str, detail: str, status: int = 422) -> None:
+        self.slug, self.detail, self.status = slug, detail, status
 
 
 @dataclass
@@ -77,6 +77,22 @@ class QuoteServer:
     balances: dict[str, int] = field(default_factory=dict)
     requests: list[tuple[dict, dict]] = field(default_factory=list)  # (headers, body)
     url: str = ""
+    # Group buys as marketing shows them (GET /api/v1/group-buys/...): id -> campaign, group.
+    campaigns: dict[str, dict] = field(default_factory=dict)
+    groups: dict[str, dict] = field(default_factory=dict)
+
+    def campaign_price(self, body: dict) -> int:
+        """A group buy's price off the goods (its campaign's group price per unit); a
+        group that is not open is a 409, as marketing answers."""
+        wanted = body["campaign"]
+        campaign = self.campaigns.get(wanted["campaign_id"])
+        if campaign is None:
+            raise Refused("unknown-campaign", "no such campaign", 404)
+        group = self.groups.get(wanted.get("group_id") or "")
+        if wanted.get("group_id") and (group is None or group["needed"] == 0):
+            raise Refused("group-not-joinable", "the group is full", 409)
+        return sum((line["unit_price"]["amount"] - campaign["unit"]) * line["quantity"]
+                   for line in body["lines"])
 
     def give(self, coupon: Coupon, code: str | None = None) -> None:
         self.coupons[coupon.id] = coupon
@@ -124,8 +140,11 @@ class QuoteServer:
                                        "amount": money(share)})
                 left[i] += sign * share
 
-        coupon = self._coupon(user_id, body, goods)
+        coupon = None if body.get("campaign") else self._coupon(user_id, body, goods)
         discount = min(coupon.amount_off, goods) if coupon else 0
+        if body.get("campaign"):
+            discount = self.campaign_price(body)
+            adjust("group_price", body["campaign"]["campaign_id"], "拼团价", discount, -1)
         if coupon:
             adjust("coupon", coupon.template_id, coupon.view()["template"]["name"], discount,
                    -1)
@@ -180,7 +199,14 @@ def serve_quote(signing_key: SigningKey) -> Iterator[QuoteServer]:
 
     def application(environ: dict, start_response: Any) -> Any:
         request = Request(environ)
-        if (request.method, request.path) != ("POST", "/internal/pricing/quote"):
+        shown = request.path.removeprefix("/api/v1/group-buys/")
+        if request.method == "GET" and shown != request.path:
+            found = (server.groups.get(shown.removeprefix("groups/"))
+                     if shown.startswith("groups/") else server.campaigns.get(shown))
+            response = answer(200, found) if found else answer(
+                404, {"type": "urn:shop:problem:group-not-found", "title": "No such group"},
+                "application/problem+json")
+        elif (request.method, request.path) != ("POST", "/internal/pricing/quote"):
             response = answer(404, {"type": "urn:shop:problem:not-found"})
         else:
             body = request.get_json()
@@ -191,10 +217,10 @@ def serve_quote(signing_key: SigningKey) -> Iterator[QuoteServer]:
             try:
                 response = answer(200, server.quote(user_id, body))
             except Refused as refused:
-                response = answer(422, {"type": f"urn:shop:problem:{refused.slug}",
-                                        "title": "The price cannot be worked out",
-                                        "status": 422, "detail": refused.detail},
-                                  "application/problem+json")
+                response = answer(refused.status, {
+                    "type": f"urn:shop:problem:{refused.slug}",
+                    "title": "The price cannot be worked out", "status": refused.status,
+                    "detail": refused.detail}, "application/problem+json")
         return response(environ, start_response)
 
     with served(application) as url:
