@@ -3,6 +3,7 @@ runtime's pytest plugin gives ``app``, ``client``, ``db``, ``alice`` and ``bob``
 consumer to feed it events built from the contract examples."""
 
 import json
+import sys
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import Event, EventConsumer, decode
 from service_runtime.testing.plugin import ServiceUnderTest, bearer
 
+# The tests share their sales history (analytics_history.py) by plain import.
+sys.path.insert(0, str(Path(__file__).parent))
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "event_contracts" / "examples"
 
 
