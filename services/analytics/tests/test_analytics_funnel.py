@@ -4,6 +4,7 @@ counted per signed-in user; every figure worked out by hand below."""
 from datetime import timedelta
 
 from analytics_history import line, paid, placed
+
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import bearer
 
