@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -55,7 +55,8 @@ class Track(MethodView):
         Answers 202 when at least one event is valid (kept now, or kept before: a retry),
         and 422 when none is."""
         user_id = current_identity().user_id if bearer_token() is not None else None
-        return tracking.track(current_db(), body["events"], user_id, utcnow())
+        return tracking.track(current_app.extensions["appender"].append, body["events"],
+                              user_id, utcnow())
 
 
 @admin.route("/sales")

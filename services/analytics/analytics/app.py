@@ -8,7 +8,9 @@ import ipaddress
 from flask import Flask, request
 from flask_limiter import Limiter
 
+from analytics import tracking
 from analytics.api import admin, track
+from analytics.appender import Appender
 from analytics.definition import DEFINITION
 from analytics.settings import AnalyticsSettings
 from service_runtime.app import create_service_api
@@ -20,6 +22,8 @@ def create_app(config: dict | None = None, database: str | None = None,
     app = create_service_api(DEFINITION, blueprints=[track, admin], database=database,
                              config=config, title="Analytics service", settings=settings)
     own: AnalyticsSettings = app.extensions["settings"]
+    # Concurrent batches share a transaction (group commit); a thread per process.
+    app.extensions["appender"] = Appender(tracking.inserter(app.extensions["db"]))
     # One limiter per app (its counts are its own): POST /track per client address.
     limiter = Limiter(
         client_address([ipaddress.ip_network(n) for n in own.trusted_proxies]),

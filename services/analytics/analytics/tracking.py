@@ -1,5 +1,5 @@
 """Behaviour tracking: a client's batch of events, each checked on its own, the good ones
-appended in one statement.
+appended (with the batches of concurrent requests: ``analytics.appender``).
 
 A retried batch is not counted twice: every event is kept under (session, event id),
 and the database drops one it holds already (``ON CONFLICT DO NOTHING``), so two
@@ -8,6 +8,7 @@ replicas taking the same retry at once cannot both keep it either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -69,27 +70,33 @@ def check_events(events: list[Any], user_id: str | None,
     return list(rows.values()), result
 
 
-def track(db: Database, events: list[Any], user_id: str | None, now: datetime) -> TrackResult:
-    """Keep a batch's valid events; 422 (and nothing kept) when none is valid."""
+def track(append: Callable[[list[dict[str, Any]]], int], events: list[Any],
+          user_id: str | None, now: datetime) -> TrackResult:
+    """Keep a batch's valid events (``append`` stores rows, answering how many were new);
+    422, and nothing kept, when none is valid."""
     rows, result = check_events(events, user_id, now)
     if not rows:
         raise InvalidInput("no event of the batch is valid", errors=[
             {"location": "json", "field": f"events.{error['index']}.{problem['field']}".rstrip("."),
              "messages": problem["messages"]}
             for error in result.errors for problem in error["problems"]])
-    with db.transaction() as session:
-        # Core, not the ORM's bulk path (which splits the rows into many statements).
-        kept = session.connection().execute(_insert_new(db), rows).all()
-    result.accepted = len(kept)
-    result.duplicates += len(rows) - len(kept)
+    result.accepted = append(rows)
+    result.duplicates += len(rows) - result.accepted
     return result
 
 
-def _insert_new(db: Database) -> Any:
-    """One INSERT of every row (SQLAlchemy's insertmanyvalues turns the list of rows into
-    one multi-row statement), skipping those held already, answering the rows it kept."""
+def inserter(db: Database) -> Callable[[list[dict[str, Any]]], set[tuple[str, str]]]:
+    """One transaction, one INSERT of every row (SQLAlchemy's insertmanyvalues makes the
+    list of rows one multi-row statement), skipping those held already; it answers the
+    (session, event id) of the rows it kept."""
     dialect = sqlite if db.is_sqlite else postgresql
-    return (dialect.insert(BehaviourEvent)
-            .on_conflict_do_nothing(index_elements=["session_id", "event_id"])
-            .returning(BehaviourEvent.id))
+    statement = (dialect.insert(BehaviourEvent)
+                 .on_conflict_do_nothing(index_elements=["session_id", "event_id"])
+                 .returning(BehaviourEvent.session_id, BehaviourEvent.event_id))
 
+    def insert(rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        with db.transaction() as session:
+            # Core, not the ORM's bulk path (which splits the rows into many statements).
+            return {(s, e) for s, e in session.connection().execute(statement, rows)}
+
+    return insert
