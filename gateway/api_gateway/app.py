@@ -9,9 +9,7 @@ Anonymous reads of the public catalog are kept for a second (``api_gateway.cache
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from ipaddress import IPv4Network, IPv6Network
 
 from flask import Flask, Response, jsonify, request
 from flask_cors import CORS
@@ -25,6 +23,7 @@ from api_gateway.routes import Upstreams, service_for
 from api_gateway.settings import GatewaySettings
 from service_runtime.app import create_app as create_service_app
 from service_runtime.auth import bearer_token, verifier
+from service_runtime.clients import client_address
 from service_runtime.errors import NotFound
 from service_runtime.http_client import pooled_session
 
@@ -94,27 +93,3 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
         return jsonify(document_product_page(merged_document(session, routes.urls, timeouts[1])))
 
     return app
-
-
-def client_address(trusted: list[IPv4Network | IPv6Network]) -> Callable[[], str]:
-    """Who a request comes from, for rate limits: the peer, or, when the peer is a trusted
-    proxy (the web pages), the nearest address its ``X-Forwarded-For`` names that is not
-    itself a trusted proxy."""
-    def is_trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in trusted)
-
-    def key() -> str:
-        peer = request.remote_addr or ""
-        if not is_trusted(peer):
-            return peer
-        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
-        for address in reversed(forwarded):
-            if address and not is_trusted(address):
-                return address
-        return peer
-
-    return key

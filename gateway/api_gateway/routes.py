@@ -12,7 +12,7 @@ from service_runtime.settings import Environment
 # laptop, where every service is installed beside the gateway, it defaults to the API
 # port of the service's definition.
 SERVICES = ("user", "catalog", "cart", "order", "payment", "logistics", "aftersales",
-            "marketing")
+            "marketing", "analytics")
 for _name in SERVICES:
     laptop_default(f"{_name.upper()}_SERVICE_URL",
                    "http://127.0.0.1:<api_port of its ServiceDefinition>",
@@ -43,6 +43,8 @@ ROUTES: list[tuple[str, str]] = [
     (r"/api/v1/(group-buys|flash-sales)(/.*)?", "marketing"),
     (r"/api/v1/admin/(coupons|promotions|marketing|group-buys|flash-sales)(/.*)?",
      "marketing"),
+    (r"/api/v1/track", "analytics"),
+    (r"/api/v1/admin/analytics(/.*)?", "analytics"),
 ]
 _COMPILED = [(re.compile(pattern + r"\Z"), service) for pattern, service in ROUTES]
 

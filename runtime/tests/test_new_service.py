@@ -88,7 +88,7 @@ def test_it_writes_the_service_its_contract_processes_and_topics(checkout):
     topics = (checkout / "deploy/k8s/kafka/topics.yaml").read_text()
     assert "topicName: ShelfNoteCreated" in topics and "topicName: shelf.dead-letters" in topics
     kustomization = (checkout / "deploy/k8s/base/kustomization.yaml").read_text()
-    assert kustomization.endswith("  - services/marketing.yaml\n  - services/shelf.yaml\n")
+    assert kustomization.endswith("  - services/analytics.yaml\n  - services/shelf.yaml\n")
     events = checkout / "contracts/event_contracts/events/__init__.py"
     registered = ast.parse(events.read_text())
     imported = {alias.name for node in registered.body if isinstance(node, ast.ImportFrom)

@@ -1,0 +1,32 @@
+"""``create_app()`` builds the analytics API; nothing connects until a request
+arrives."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import Flask, request
+from flask_limiter import Limiter
+
+from analytics import tracking
+from analytics.api import admin, track
+from analytics.appender import Appender
+from analytics.definition import DEFINITION
+from analytics.settings import AnalyticsSettings
+from service_runtime.app import create_service_api
+from service_runtime.clients import client_address
+
+
+def create_app(config: dict | None = None, database: str | None = None,
+               settings: AnalyticsSettings | None = None) -> Flask:
+    app = create_service_api(DEFINITION, blueprints=[track, admin], database=database,
+                             config=config, title="Analytics service", settings=settings)
+    own: AnalyticsSettings = app.extensions["settings"]
+    # Concurrent batches share a transaction (group commit); a thread per process.
+    app.extensions["appender"] = Appender(tracking.inserter(app.extensions["db"]))
+    # One limiter per app (its counts are its own): POST /track per client address.
+    limiter = Limiter(
+        client_address([ipaddress.ip_network(n) for n in own.trusted_proxies]),
+        app=app, storage_uri=own.rate_limit_storage_uri, headers_enabled=True)
+    limiter.limit(own.track_rate_limit, exempt_when=lambda: request.method == "OPTIONS")(track)
+    return app

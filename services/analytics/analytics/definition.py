@@ -1,0 +1,20 @@
+"""The analytics service as the shared runtime sees it (the one place its ports are
+written)."""
+
+from pathlib import Path
+
+from analytics.handlers import handlers
+from analytics.models import Base
+from analytics.settings import AnalyticsSettings
+from service_runtime.service import ServiceDefinition
+
+DEFINITION = ServiceDefinition(
+    name="analytics",
+    app="analytics.app:create_app()",
+    api_port=8109,
+    worker_port=9109,
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    settings=AnalyticsSettings,
+    handlers=handlers,
+)

@@ -1,0 +1,39 @@
+"""The analytics service's own settings, read once when a process starts."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from marshmallow import ValidationError
+
+from service_runtime.settings import Settings, at_least, variable
+
+
+def networks(values: tuple[str, ...]) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings(Settings):
+    # Per client (the signed-in user, else the address): a shop page sends a batch every
+    # few seconds, so this leaves room for many tabs and retries.
+    track_rate_limit: str = variable("ANALYTICS_TRACK_RATE_LIMIT", "300/minute")
+    # memory:// counts per process; several replicas share a count in Redis
+    # (redis://...), as the gateway's sign-in limit does. A URL may carry a password.
+    rate_limit_storage_uri: str = variable("ANALYTICS_RATE_LIMIT_STORAGE_URI", "memory://",
+                                           secret=True)
+    # A batch of 100 events with the largest properties stays below this.
+    track_max_body_bytes: int = variable("ANALYTICS_TRACK_MAX_BODY_BYTES", 256 * 1024,
+                                         validate=at_least(1))
+    # The proxies whose X-Forwarded-For names the client (the gateway): by default the
+    # loopback and private networks, where a cluster's pods live. The service is only
+    # reachable through the gateway, so no client outside can name itself another.
+    trusted_proxies: tuple[str, ...] = variable(
+        "ANALYTICS_TRUSTED_PROXIES",
+        ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"),
+        validate=networks)
