@@ -71,8 +71,10 @@ def attach(gateway: str, stack_pid: int | None) -> Stack:
     return stack
 
 
-def start(workdir: Path, database_url: str | None, web_concurrency: int) -> Stack:
-    """Start every process of the Procfile on free ports; return once all are healthy."""
+def start(workdir: Path, database_url: str | None, web_concurrency: int,
+          extra_env: dict[str, str] | None = None) -> Stack:
+    """Start every process of the Procfile on free ports; return once all are healthy.
+    ``extra_env`` is given to every process (e.g. a higher sign-up rate limit)."""
     ports = {service: free_port() for service in SERVICES}
     gateway_port, broker_port = free_port(), free_port()
     gateway = f"http://127.0.0.1:{gateway_port}"
@@ -92,6 +94,7 @@ def start(workdir: Path, database_url: str | None, web_concurrency: int) -> Stac
     }
     if database_url:
         common["DATABASE_URL"] = database_url
+    common.update(extra_env or {})
     (workdir / "data").mkdir(parents=True, exist_ok=True)
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)

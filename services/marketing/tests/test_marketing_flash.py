@@ -257,3 +257,13 @@ def test_bad_input_is_a_problem_and_changes_nothing(app, client, admin_headers, 
                                       json={"quantity": 0}, headers=headers_of("u"))
     assert response.status_code == 422
     assert client.get("/api/v1/flash-sales").json["items"]
+
+
+def test_the_demo_session_is_loaded_once(app, db, client):
+    from marketing.flash_sales import demo_session
+
+    assert demo_session(db, "DEMO-FLASH-SKU", None, 990, 20)
+    assert not demo_session(db, "DEMO-FLASH-SKU", None, 990, 20)
+    [session] = [s for s in client.get("/api/v1/flash-sales").json["items"]
+                 if s["items"][0]["sku"] == "DEMO-FLASH-SKU"]
+    assert session["state"] == "running" and session["items"][0]["quantity"] == 20
