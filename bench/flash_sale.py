@@ -226,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=64, help="[%(default)s]")
     parser.add_argument("--ceiling-seconds", type=float, default=5, help="[%(default)s]")
     parser.add_argument("--shopper-seconds", type=float, default=5, help="[%(default)s]")
+    parser.add_argument("--web-concurrency", type=int, default=1,
+                        help="started stack: gunicorn workers per API [%(default)s, "
+                        "as ./platform run]")
     parser.add_argument("--admin", default=processes.ADMIN[0])
     parser.add_argument("--admin-password", default=processes.ADMIN[1])
     parser.add_argument("--storm", help=argparse.SUPPRESS)  # the client process's spec file
@@ -242,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                 stack = processes.attach(args.gateway, None)
             else:
                 print(f"starting the stack in {workdir}")
-                stack = processes.start(workdir, None, 1,
+                stack = processes.start(workdir, None, args.web_concurrency,
                                         extra_env={"AUTH_RATE_LIMIT": "100000/minute"})
             gateway = stack.gateway
             ceiling = ceiling_rps(args, workdir)
