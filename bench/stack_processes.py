@@ -72,8 +72,10 @@ def attach(gateway: str, stack_pid: int | None) -> Stack:
 
 
 def start(workdir: Path, database_url: str | None, web_concurrency: int,
-          partitions: int | None = None) -> Stack:
-    """Start every process of the Procfile on free ports; return once all are healthy."""
+          partitions: int | None = None, extra_env: dict[str, str] | None = None) -> Stack:
+    """Start every process of the Procfile on free ports; return once all are healthy.
+    ``partitions``: of each topic (default: the platform's); ``extra_env`` is given to
+    every process (e.g. a higher sign-up rate limit)."""
     ports = {service: free_port() for service in SERVICES}
     gateway_port, broker_port = free_port(), free_port()
     gateway = f"http://127.0.0.1:{gateway_port}"
@@ -93,6 +95,7 @@ def start(workdir: Path, database_url: str | None, web_concurrency: int,
     }
     if database_url:
         common["DATABASE_URL"] = database_url
+    common.update(extra_env or {})
     (workdir / "data").mkdir(parents=True, exist_ok=True)
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)

@@ -136,17 +136,28 @@ class SqlGate(Gate):
     def __init__(self, memo_s: float) -> None:
         super().__init__(memo_s)
         self._sold_out_until: dict[tuple[str, str], float] = {}
+        # A buyer found at their limit is answered from memory for as long (a bot retrying).
+        self._limit_until: dict[tuple[str, str, str], float] = {}
 
     def _take(self, db: Database, facts: ItemFacts, wanted: Attempt,
               at: datetime) -> dict[str, Any]:
         key = (facts.session_id, facts.sku)
-        if self._sold_out_until.get(key, 0.0) > time.monotonic():
+        buyer = (facts.session_id, facts.sku, wanted.user_id)
+        now = time.monotonic()
+        if self._sold_out_until.get(key, 0.0) > now:
             raise SoldOut(f"{facts.sku} is sold out")
+        if self._limit_until.get(buyer, 0.0) > now:
+            raise LimitReached(f"at most {facts.per_user_limit} per buyer")
         try:
             return flash_attempts.record_win(db, facts, wanted, at)
         except SoldOut:
             if flash_attempts.remaining(db, *key) == 0:
                 self._sold_out_until[key] = time.monotonic() + self.memo_s
+            raise
+        except LimitReached:
+            if len(self._limit_until) > 100_000:  # bounded: old entries only delay nobody
+                self._limit_until.clear()
+            self._limit_until[buyer] = time.monotonic() + self.memo_s
             raise
 
 

@@ -257,3 +257,32 @@ def test_bad_input_is_a_problem_and_changes_nothing(app, client, admin_headers, 
                                       json={"quantity": 0}, headers=headers_of("u"))
     assert response.status_code == 422
     assert client.get("/api/v1/flash-sales").json["items"]
+
+
+def test_the_demo_session_is_loaded_once(app, db, client):
+    from marketing.flash_sales import demo_session
+
+    assert demo_session(db, "DEMO-FLASH-SKU", None, 990, 20)
+    assert not demo_session(db, "DEMO-FLASH-SKU", None, 990, 20)
+    [session] = [s for s in client.get("/api/v1/flash-sales").json["items"]
+                 if s["items"][0]["sku"] == "DEMO-FLASH-SKU"]
+    assert session["state"] == "running" and session["items"][0]["quantity"] == 20
+
+
+@pytest.mark.parametrize("settings", ["redis"], indirect=True)
+def test_reconcile_sets_redis_from_sql_when_they_differ(app, db, client, admin_headers,
+                                                        headers_of, apply):
+    gate = gate_for(app.extensions["settings"])
+    assert isinstance(gate, RedisGate)
+    flash = new_session(client, admin_headers, quantity=5)
+    held(apply, flash["id"], 5)
+    attempt(app, headers_of("a"), flash["id"])
+    remaining_key, buyers_key = gate.keys(flash["id"], SKU)
+    gate.redis.set(remaining_key, 2)  # as if a winner's SQL write had died after its take
+    gate.redis.hdel(buyers_key, "a")
+    found = reconcile(db, app.extensions["settings"])
+    assert any("remaining 2 in Redis, 4 in SQL" in line for line in found)
+    assert any("buyer a holds 0 in Redis, 1 in SQL" in line for line in found)
+    reconcile(db, app.extensions["settings"], fix=True)
+    assert gate.counters(flash["id"], SKU) == (4, {"a": 1})
+    assert reconcile(db, app.extensions["settings"]) == []

@@ -1,0 +1,316 @@
+"""A flash-sale storm against the running stack (issue 13), with its bare-endpoint ceiling.
+
+    .venv/bin/python bench/flash_sale.py                    # starts a stack of its own
+    .venv/bin/python bench/flash_sale.py --buyers 300 --units 30      # a short run
+    .venv/bin/python bench/flash_sale.py --gateway http://127.0.0.1:8080 --help
+
+1. The ceiling: the bare Flask endpoint of ``bench/apps.py`` (gunicorn 2 x 8), loaded by
+   ``bench/loadgen.py`` with ``--connections`` keep-alive connections.
+2. ``--buyers`` distinct buyers are signed up (each with an address); an admin opens a
+   session of ``--units`` units (per-user limit 1) and waits until the catalog holds them.
+3. A normal shopper's ``GET /products/{id}`` p99 with no storm (``--shopper-seconds``).
+4. The storm: every buyer tries once, over ``--connections`` connections, from a client
+   process of its own (this file with ``--storm``), while a shopper keeps reading product
+   pages: the gate's answers/s as a share of the ceiling, p50/p99 of the sold-out
+   answers, the shopper's p99 during the storm.
+5. Time from the storm's start until every won attempt has its order; the checks: orders
+   = units, none oversold (ordered attempts beyond the units), no buyer or order twice;
+   ``python -m marketing flash-reconcile`` on the stack's databases (a started stack).
+
+Targets (issue 13): exactly ``units`` orders, 0 oversold, 0 duplicates; the gate >= 30 %
+of the ceiling; sold-out p99 <= 20 ms; the shopper's p99 at most 2x during the storm.
+A benchmark, not a test: it prints, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+import stack_processes as processes
+from loadgen import percentiles_ms
+from run import Gunicorn, terminate_on_sigterm
+
+BENCH_DIR = Path(__file__).resolve().parent
+SKU = "PHONE-CASE-CLEAR"  # the demo catalog's featured SKU with 500 in stock
+HOME = {"recipient": "秒杀压测", "phone": "13900139000", "province": "上海市",
+        "city": "上海市", "district": "徐汇区", "detail": "漕溪北路 88 号"}
+
+
+# -- the storm client (its own process) ---------------------------------------------------
+
+
+def storm_client(spec: dict) -> dict:
+    """Each buyer's one attempt over ``connections`` keep-alive connections, and one shopper
+    reading a product page in a loop for as long as the storm lasts (or ``shop_only_s``)."""
+    host, port = spec["host"], spec["port"]
+    buyers = iter(enumerate(spec["buyers"]))
+    lock, answers, shopper = threading.Lock(), [], []
+    done = threading.Event()
+
+    def attacker() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        while True:
+            with lock:
+                nxt = next(buyers, None)
+            if nxt is None:
+                break
+            index, (authorization, address_id) = nxt
+            body = json.dumps({"quantity": 1, "address_id": address_id})
+            started = time.perf_counter()
+            try:
+                connection.request("POST", spec["path"], body=body, headers={
+                    "Authorization": authorization, "Content-Type": "application/json"})
+                response = connection.getresponse()
+                payload = json.loads(response.read() or b"{}")
+                status = response.status
+            except (OSError, http.client.HTTPException, ValueError):
+                connection.close()
+                connection = http.client.HTTPConnection(host, port, timeout=30)
+                status, payload = 0, {}
+            answers.append((index, status, payload.get("type") or payload.get("attempt_id"),
+                            time.perf_counter() - started))
+        connection.close()
+
+    def shop() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        while not done.is_set():
+            started = time.perf_counter()
+            connection.request("GET", spec["product_path"])
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200:
+                shopper.append(time.perf_counter() - started)
+            time.sleep(0.01)  # a person, not a load generator
+        connection.close()
+
+    shopper_thread = threading.Thread(target=shop, daemon=True)
+    shopper_thread.start()
+    started = time.perf_counter()
+    if spec.get("shop_only_s"):
+        time.sleep(spec["shop_only_s"])
+    else:
+        attackers = [threading.Thread(target=attacker) for _ in range(spec["connections"])]
+        for thread in attackers:
+            thread.start()
+        for thread in attackers:
+            thread.join()
+    elapsed = time.perf_counter() - started
+    done.set()
+    shopper_thread.join(timeout=30)
+    return {"elapsed_s": elapsed, "started_at": spec.get("started_at"),
+            "answers": answers, "shopper": percentiles_ms(shopper),
+            "shopper_requests": len(shopper)}
+
+
+def run_client(spec: dict, workdir: Path) -> dict:
+    path = workdir / f"storm-{uuid.uuid4().hex[:6]}.json"
+    path.write_text(json.dumps(spec))
+    completed = subprocess.run([sys.executable, str(Path(__file__)), "--storm", str(path)],
+                               capture_output=True, text=True, check=True, timeout=900)
+    return json.loads(completed.stdout)
+
+
+# -- the orchestrator ---------------------------------------------------------------------
+
+
+def post(url: str, ok: tuple[int, ...] = (200, 201), **kwargs) -> requests.Response:
+    """A sign-up step, tried again while the loaded stack answers 5xx (a retried register
+    that went through the first time answers 409: good enough)."""
+    for attempt in range(8):
+        try:
+            response = requests.post(url, timeout=60, **kwargs)
+            if response.status_code in ok:
+                return response
+            if response.status_code < 500:
+                response.raise_for_status()
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5 * (attempt + 1))
+    raise RuntimeError(f"{url} kept failing")
+
+
+def sign_up(gateway: str, n: int) -> tuple[str, str]:
+    email = f"flash-bench-{n}-{uuid.uuid4().hex[:6]}@bench.test"
+    password = "bench-password-1"
+    post(f"{gateway}/api/v1/auth/register", ok=(201, 409),
+         json={"email": email, "password": password})
+    tokens = post(f"{gateway}/api/v1/auth/login", json={"login": email, "password": password})
+    authorization = f"Bearer {tokens.json()['access_token']}"
+    address = post(f"{gateway}/api/v1/users/me/addresses", json=HOME,
+                   headers={"Authorization": authorization})
+    return authorization, address.json()["id"]
+
+
+def open_session(gateway: str, admin: dict, units: int) -> str:
+    now = datetime.now(UTC)
+    created = requests.post(f"{gateway}/api/v1/admin/flash-sales", headers=admin, timeout=30,
+                            json={"name": "bench 秒杀",
+                                  "starts_at": (now - timedelta(seconds=1)).isoformat(),
+                                  "ends_at": (now + timedelta(hours=1)).isoformat(),
+                                  "payment_minutes": 30,
+                                  "items": [{"sku": SKU, "quantity": units, "per_user_limit": 1,
+                                             "flash_price": {"amount": 990,
+                                                             "currency": "CNY"}}]})
+    created.raise_for_status()
+    session_id = created.json()["id"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        listed = requests.get(f"{gateway}/api/v1/flash-sales", timeout=30).json()
+        item = next(s["items"][0] for s in listed["items"] if s["id"] == session_id)
+        if item["stock_status"] == "held":
+            return session_id
+        time.sleep(0.2)
+    raise RuntimeError("the catalog did not hold the session's stock in 120 s")
+
+
+def ceiling_rps(args: argparse.Namespace, workdir: Path) -> dict:
+    ceiling = Gunicorn("ceiling", "apps:bare_app()",
+                       argparse.Namespace(workers=2, threads=8), workdir)
+    try:
+        ceiling.start()
+        ceiling.wait_ready()
+        parts = urlsplit(ceiling.url)
+        completed = subprocess.run(
+            [sys.executable, str(BENCH_DIR / "loadgen.py"), "--host", parts.hostname,
+             "--port", str(parts.port), "--path", parts.path,
+             "--connections", str(args.connections), "--warmup", "1",
+             "--duration", str(args.ceiling_seconds)],
+            capture_output=True, text=True, check=True, timeout=120)
+        return json.loads(completed.stdout)
+    finally:
+        ceiling.stop()
+
+
+def wait_for_orders(gateway: str, buyers: list[tuple[str, str]],
+                    winners: list[tuple[int, str]], timeout_s: float) -> dict[str, str]:
+    """attempt id -> order id, once every won attempt has its order (or the timeout)."""
+    ordered: dict[str, str] = {}
+    deadline = time.monotonic() + timeout_s
+
+    def look(winner: tuple[int, str]) -> tuple[str, str | None]:
+        index, attempt_id = winner
+        response = requests.get(f"{gateway}/api/v1/flash-sales/attempts/{attempt_id}",
+                                headers={"Authorization": buyers[index][0]}, timeout=30)
+        body = response.json()
+        return attempt_id, body.get("order_id") if body.get("status") == "ordered" else None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        while len(ordered) < len(winners) and time.monotonic() < deadline:
+            waiting = [w for w in winners if w[1] not in ordered]
+            for attempt_id, order_id in pool.map(look, waiting):
+                if order_id:
+                    ordered[attempt_id] = order_id
+            time.sleep(0.1)
+    return ordered
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gateway", help="attach to this stack [start one of its own]")
+    parser.add_argument("--buyers", type=int, default=2000, help="[%(default)s]")
+    parser.add_argument("--units", type=int, default=100, help="[%(default)s]")
+    parser.add_argument("--connections", type=int, default=64, help="[%(default)s]")
+    parser.add_argument("--ceiling-seconds", type=float, default=5, help="[%(default)s]")
+    parser.add_argument("--shopper-seconds", type=float, default=5, help="[%(default)s]")
+    parser.add_argument("--web-concurrency", type=int, default=1,
+                        help="started stack: gunicorn workers per API [%(default)s, "
+                        "as ./platform run]")
+    parser.add_argument("--admin", default=processes.ADMIN[0])
+    parser.add_argument("--admin-password", default=processes.ADMIN[1])
+    parser.add_argument("--storm", help=argparse.SUPPRESS)  # the client process's spec file
+    args = parser.parse_args(argv)
+    if args.storm:
+        print(json.dumps(storm_client(json.loads(Path(args.storm).read_text()))))
+        return 0
+    sys.stdout.reconfigure(line_buffering=True)
+    workdir = Path(tempfile.mkdtemp(prefix="shop-flash-bench-"))
+    stack = None
+    try:
+        with terminate_on_sigterm():
+            if args.gateway:
+                stack = processes.attach(args.gateway, None)
+            else:
+                print(f"starting the stack in {workdir}")
+                stack = processes.start(workdir, None, args.web_concurrency,
+                                        extra_env={"AUTH_RATE_LIMIT": "100000/minute"})
+            gateway = stack.gateway
+            ceiling = ceiling_rps(args, workdir)
+            print(f"ceiling: {ceiling['rps']:,.0f} req/s at c={args.connections}")
+            tokens = requests.post(f"{gateway}/api/v1/auth/login", timeout=30, json={
+                "login": args.admin, "password": args.admin_password}).json()
+            admin = {"Authorization": f"Bearer {tokens['access_token']}"}
+            began = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                buyers = list(pool.map(lambda n: sign_up(gateway, n), range(args.buyers)))
+            print(f"{len(buyers)} buyers signed up in {time.perf_counter() - began:.0f} s")
+            session_id = open_session(gateway, admin, args.units)
+            product_id = requests.get(f"{gateway}/api/v1/products?limit=1",
+                                      timeout=30).json()["items"][0]["id"]
+            parts = urlsplit(gateway)
+            spec = {"host": parts.hostname, "port": parts.port, "connections": args.connections,
+                    "path": f"/api/v1/flash-sales/{session_id}/items/{SKU}/attempts",
+                    "product_path": f"/api/v1/products/{product_id}", "buyers": buyers}
+            quiet = run_client({**spec, "buyers": [], "shop_only_s": args.shopper_seconds},
+                               workdir)
+            storm_began = time.monotonic()
+            storm = run_client(spec, workdir)
+            answers = storm["answers"]
+            winners = [(index, token) for index, status, token, _ in answers if status == 202]
+            sold_out = [t for _, status, kind, t in answers
+                        if status == 409 and str(kind).endswith(":sold-out")]
+            other = len(answers) - len(winners) - len(sold_out)
+            ordered = wait_for_orders(gateway, buyers, winners, 300)
+            until_orders = time.monotonic() - storm_began
+            reconciled = "not run (attached stack)"
+            if stack.processes:
+                try:
+                    reconciled = stack.cli("marketing", "flash-reconcile").splitlines()[-1]
+                except RuntimeError as failed:
+                    reconciled = str(failed).splitlines()[-1]
+    finally:
+        if stack is not None and stack.processes:
+            stack.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    gate_rps = len(answers) / storm["elapsed_s"]
+    sold_p = percentiles_ms(sold_out)
+    rows = [
+        ("buyers / units / connections", f"{args.buyers} / {args.units} / {args.connections}"),
+        ("ceiling (bare endpoint)", f"{ceiling['rps']:,.0f} req/s"),
+        ("gate answers/s (share of ceiling)",
+         f"{gate_rps:,.0f} ({gate_rps / ceiling['rps']:.0%})  target >= 30 %"),
+        ("won / sold-out / other answers", f"{len(winners)} / {len(sold_out)} / {other}"),
+        ("sold-out p50 / p99", f"{sold_p['p50_ms']:.1f} / {sold_p['p99_ms']:.1f} ms  "
+                               "target p99 <= 20 ms"),
+        ("orders (of won attempts)", f"{len(ordered)} of {args.units}"),
+        ("oversold / duplicate buyers / duplicate orders",
+         f"{max(0, len(ordered) - args.units)} / "
+         f"{len(winners) - len({i for i, _ in winners})} / "
+         f"{len(ordered) - len(set(ordered.values()))}"),
+        ("storm start -> all orders exist", f"{until_orders:.1f} s"),
+        ("shopper GET /products/{id} p99: quiet / storm",
+         f"{quiet['shopper']['p99_ms']:.1f} / {storm['shopper']['p99_ms']:.1f} ms "
+         f"({storm['shopper']['p99_ms'] / quiet['shopper']['p99_ms']:.1f}x)  target <= 2x"),
+        ("flash-reconcile", reconciled),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print("\n" + "\n".join(f"{name:<{width}}  {value}" for name, value in rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(BENCH_DIR))
+    sys.exit(main())
