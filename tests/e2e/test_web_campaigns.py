@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from playwright.sync_api import Page, expect
+from test_web_marketing import fits_and_is_labelled
 
 from browser import new_page, screenshots, sign_in
 from e2e_steps import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, sign_up, wait_for_sku
@@ -140,6 +141,10 @@ def test_the_admin_creates_a_group_buy_and_three_shoppers_fill_a_group(stack, ht
     expect(third.get_by_test_id("group-status")).to_have_text("拼团成功")
     expect(third.locator("[data-testid=member][data-paid=true]")).to_have_count(3)
     screenshots(third, "group-succeeded")
+    campaign_id = row.get_attribute("data-campaign-id")
+    fits_and_is_labelled(third, ["/group-buys", f"/group-buys/{campaign_id}",
+                                 f"/group-buys/groups/{group_id}"])
+    fits_and_is_labelled(console, ["/admin/group-buys", "/admin/group-buys/new"])
     for tab in (leader, second, third):
         tab.context.close()
 
@@ -200,5 +205,7 @@ def test_the_admin_creates_a_flash_session_and_a_shopper_wins_and_pays(stack, ht
     buyer.goto("/flash-sales")
     expect(item.get_by_role("button", name=re.compile("已抢光"))).to_be_disabled()
     screenshots(buyer, "flash-sold-out")
+    fits_and_is_labelled(buyer, ["/flash-sales", "/"])
+    fits_and_is_labelled(console, ["/admin/flash-sales", "/admin/flash-sales/new"])
     for tab in (buyer, other):
         tab.context.close()

@@ -85,6 +85,7 @@ texts({
     "flash.pay_within": ("抢到后 {minutes} 分钟内支付", "Pay within {minutes} min"),
     "flash.preparing": ("备货中", "Getting stock ready"),
     "flash.buy": ("立即抢购", "Buy now"),
+    "flash.quantity": ("抢购数量", "Quantity"),
     "flash.sold_out": ("已抢光", "Sold out"),
     "flash.not_started": ("未开始", "Not started"),
     "flash.attempt_title": ("抢购结果", "Your flash purchase"),

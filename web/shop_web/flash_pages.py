@@ -64,7 +64,8 @@ def _sessions_page(refused: tuple[str, str, str] | None = None) -> str:
 def attempt(session_id: str, sku: str) -> Page:
     if api.current_shopper() is None:
         return redirect(url_for("accounts.sign_in", next=url_for(".sessions")))
-    body = {"quantity": 1, "address_id": request.form.get("address_id", ""),
+    body = {"quantity": _quantity(request.form.get(f"quantity.{sku}")),
+            "address_id": request.form.get("address_id", ""),
             "delivery_method": request.form.get("delivery_method") or "standard"}
     try:
         accepted = api.post(f"/flash-sales/{session_id}/items/{sku}/attempts", body)
@@ -76,6 +77,14 @@ def attempt(session_id: str, sku: str) -> Page:
         words = refusal_words(problem, "flash")
         return _sessions_page((session_id, sku, words)), problem.status
     return redirect(url_for(".attempt_page", attempt_id=accepted["attempt_id"]), 303)
+
+
+def _quantity(text: str | None) -> int:
+    """The units asked for (one when not chosen; the gate checks the limit)."""
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
 
 
 @pages.get("/flash-sales/attempts/<string:attempt_id>")

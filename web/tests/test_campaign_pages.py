@@ -216,6 +216,22 @@ def test_the_sessions_show_price_progress_limit_and_countdown(client, fake):
     assert "剩余 5 / 20 件" in page and 'value="75"' in page and "每人限购 1 件" in page
     assert "距结束 02:00:00" in page and "立即抢购" in page
     assert 'formaction="/flash-sales/fls_1/items/KETTLE/attempts"' in page
+    assert 'name="quantity.KETTLE"' not in page  # one per person: nothing to choose
+
+
+def test_an_item_of_a_higher_limit_takes_a_quantity(client, fake):
+    sign_in(client)
+    item = {**SESSION["items"][0], "per_user_limit": 3, "remaining": 2}
+    fake.answers[("GET", "/flash-sales")] = {"server_time": NOW,
+                                             "items": [{**SESSION, "items": [item]}]}
+    page = client.get("/flash-sales").text
+    assert 'name="quantity.KETTLE"' in page and '<option value="2">' in page
+    assert '<option value="3">' not in page  # only two left
+    fake.answers[("POST", "/flash-sales/fls_1/items/KETTLE/attempts")] = {
+        "attempt_id": "fsa_2", "status": "pending", "server_time": NOW}
+    client.post("/flash-sales/fls_1/items/KETTLE/attempts",
+                data={"address_id": "a1", "quantity.KETTLE": "2"})
+    assert fake.posts("/flash-sales/fls_1/items/KETTLE/attempts")[0][0]["quantity"] == 2
 
 
 def test_an_upcoming_or_sold_out_item_cannot_be_pressed(client, fake):
