@@ -27,7 +27,7 @@ from shop_web.settings import WebSettings
 # The site's areas, each a module with a blueprint named ``pages``; a module that does
 # not exist yet is skipped, so the areas can land one by one.
 AREAS = ("home", "catalog_pages", "cart_pages", "accounts", "checkout", "my_orders",
-         "aftersales_pages", "marketing_pages", "admin")
+         "aftersales_pages", "marketing_pages", "group_buy_pages", "flash_pages", "admin")
 # Pages change with every stock figure and price: browsers must not keep them.
 NO_STORE = "no-store"
 SECURITY_HEADERS = {

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, render_template, request
 
 from shop_web import gateway_client as api
 from shop_web.browsing import SORTS, Listing, category_name, index_tree, stock_state, yuan
+from shop_web.campaigns import running
 from shop_web.i18n import texts
 from shop_web.marketing_pages import running_promotions
 from shop_web.offers import applies_to
@@ -125,7 +126,24 @@ def product(product_id: int) -> str:
     return render_template(template, product=found, skus=skus, chosen=chosen,
                            stock_state=stock_state, category_name=category_name,
                            axes=_axes(skus), next_url=request.full_path.rstrip("?"),
-                           promotions=promotions)
+                           promotions=promotions,
+                           campaigns=[] if part else _campaigns_of(found, skus))
+
+
+def _campaigns_of(product: dict[str, Any], skus: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The running group buys and flash items of this product (by its id or a SKU of it):
+    ``{kind, href, price}`` for links beside the buy box."""
+    mine = {s["sku"] for s in skus}
+
+    def ours(entry: dict[str, Any]) -> bool:
+        return entry.get("product_id") == product.get("id") or entry.get("sku") in mine
+
+    found = [{"kind": "group_buy", "href": f"/group-buys/{c['id']}", "price": c["group_price"],
+              "size": c.get("group_size")} for c in running("/group-buys") if ours(c)]
+    found += [{"kind": "flash_sale", "href": "/flash-sales", "price": item["flash_price"],
+               "state": s.get("state")}
+              for s in running("/flash-sales") for item in s.get("items") or [] if ours(item)]
+    return found
 
 
 def _listing(listing: Listing, tree: dict[int, dict[str, Any]],

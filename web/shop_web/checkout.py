@@ -173,9 +173,12 @@ def pay(order_id: str) -> Page:
     method = request.args.get("method")
     if method not in paying.PAYMENT_METHODS:
         method = "balance"
+    # A campaign's order (拼团, 秒杀) is paid online: the API refuses cash on delivery.
+    methods = tuple(m for m in paying.PAYMENT_METHODS
+                    if m != "cod" or not where.order.get("campaign"))
     return render_template("checkout/pay.html", where=where, method=method, problem=problem,
                            key=api.new_idempotency_key(), balance=_balance(),
-                           methods=paying.PAYMENT_METHODS)
+                           methods=methods)
 
 
 @pages.post("/orders/<order_id>/pay")

@@ -10,6 +10,7 @@ from flask import Blueprint, render_template
 
 from shop_web import gateway_client as api
 from shop_web.browsing import category_name
+from shop_web.campaigns import running
 from shop_web.i18n import texts
 from shop_web.marketing_pages import running_promotions
 
@@ -32,4 +33,5 @@ def index() -> str:
     shelves = [(sort, title, api.get("/products", limit=SHELF_SIZE, sort=sort)["items"])
                for sort, title in SHELVES]
     return render_template("home/index.html", categories=categories, shelves=shelves,
-                           category_name=category_name, promotions=running_promotions())
+                           category_name=category_name, promotions=running_promotions(),
+                           group_buys=running("/group-buys"), flash_sales=running("/flash-sales"))

@@ -107,6 +107,9 @@ class FakeApi:
             ("GET", "/wallet"): {"balance": money(100000)},
             ("GET", "/orders/ord_1"): ORDER,
             ("GET", "/payments"): [],
+            # the home page's campaign banner (tests/test_campaign_pages.py covers it)
+            ("GET", "/group-buys"): {"items": [], "server_time": None},
+            ("GET", "/flash-sales"): {"items": [], "server_time": None},
         }
         self.previews: list[Any] = []
         self.sent: list[tuple[str, str, Any, dict]] = []

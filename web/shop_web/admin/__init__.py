@@ -4,7 +4,14 @@ The blueprint and what every page shares live in :mod:`shop_web.admin.base`; eac
 the console (catalog, fulfilment, after-sales, finance) adds its routes to it on import.
 """
 
-from shop_web.admin import aftersales, catalog, finance, fulfilment, marketing  # noqa: F401
+from shop_web.admin import (  # noqa: F401
+    aftersales,
+    campaigns,
+    catalog,
+    finance,
+    fulfilment,
+    marketing,
+)
 from shop_web.admin.base import pages
 
 __all__ = ["pages"]
