@@ -77,6 +77,28 @@ def grant_points(email: str | None, user_id: str | None, points_: int, growth: i
                f"points {state['points']['balance']}")
 
 
+@click.command("load-test-shoppers",
+               help="Make COUNT shoppers (account, address, access token) for a load test; "
+                    "print one JSON object a line.")
+@click.argument("count", type=click.IntRange(min=1, max=100_000))
+@click.option("--password", default="load-test-password-1", show_default=True)
+@click.option("--prefix", help="Their emails are <prefix>-<n>@load.test [random].")
+def load_test_shoppers(count: int, password: str, prefix: str | None) -> None:
+    import json
+    from dataclasses import asdict
+
+    from service_runtime.auth import AuthSettings
+    from user.load_test_shoppers import make_shoppers
+
+    settings = read_settings(AuthSettings.from_env)
+    db = Database(database_url("user"))
+    try:
+        for shopper in make_shoppers(db, count, password, settings, prefix):
+            click.echo(json.dumps(asdict(shopper)))
+    finally:
+        db.dispose()
+
+
 def _loops(settings: UserSettings) -> list:
     expiry = [points_expiry(settings)] if settings.points_expiry_days else []
     return [notification_sender, *expiry]
@@ -91,7 +113,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     settings=UserSettings,
     handlers=handlers,
-    commands=[ensure_admin, ensure_customer, mailbox, grant_points],
+    commands=[ensure_admin, ensure_customer, mailbox, grant_points, load_test_shoppers],
     # The notification sender; the points expiry unless POINTS_EXPIRY_DAYS is 0.
     loops=_loops,
 )
