@@ -28,6 +28,7 @@ from api_gateway.route_metrics import (
     PAGES_ROUTE,
     PAGES_SERVICE,
     RouteTemplates,
+    count_failures_from_zero,
     record,
 )
 from api_gateway.routes import Upstreams, service_for
@@ -120,6 +121,8 @@ def count_by_route(app: Flask, templates: RouteTemplates, session: Session, rout
 
     @app.before_request
     def start_loading() -> None:
+        if templates.load is None:
+            count_failures_from_zero([*routes.urls, PAGES_SERVICE])
         templates.keep_loaded(load)
 
     @app.after_request

@@ -132,5 +132,14 @@ def record(service: str, method: str, route: str, status: int, seconds: float) -
     GATEWAY_LATENCY.labels(service, method, route).observe(seconds)
 
 
+def count_failures_from_zero(services: Iterable[str]) -> None:
+    """Export every service's failure counters at 0 (in each gunicorn worker, at its first
+    request: the master writes no metric), so a query or alert sees a series before the
+    first failure and ``rate()`` counts that first one."""
+    for service in services:
+        for reason in UpstreamFailure:
+            GATEWAY_UPSTREAM_FAILURES.labels(service, reason.value)
+
+
 def record_failure(service: str, reason: UpstreamFailure) -> None:
     GATEWAY_UPSTREAM_FAILURES.labels(service, reason.value).inc()

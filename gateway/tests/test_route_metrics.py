@@ -132,3 +132,11 @@ def test_pages_are_counted_as_the_web_service(gateway):
     gateway.get("/admin/orders/1")
     assert count("gateway_requests_total", service="web", method="GET", route="pages",
                  status="503") == before + 2
+
+
+def test_failure_counters_exist_before_the_first_failure(gateway):
+    # Every upstream's counters are exported at once: rate() then counts the first failure.
+    for service in ("cart", "web"):
+        for reason in ("timeout", "unavailable"):
+            assert REGISTRY.get_sample_value("gateway_upstream_failures_total",
+                                             {"service": service, "reason": reason}) is not None
