@@ -4,38 +4,25 @@ the code exports, and promtool checks the rules and passes their tests."""
 
 from __future__ import annotations
 
-import importlib
-import os
-import pkgutil
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
-from prometheus_client import REGISTRY
 
 from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "deploy/prometheus"), str(ROOT / "deploy/grafana")]
-import generate as rules  # noqa: E402  (deploy/prometheus/generate.py)
-from metric_names import SYNTHETIC, queried, registered  # noqa: E402
+sys.path.insert(0, str(ROOT / "deploy/grafana"))
+from metric_names import SYNTHETIC, load, platform_metrics, promtool, queried  # noqa: E402
+
+rules = load(ROOT / "deploy/prometheus/generate.py", "prometheus_rules")
 
 PROMTOOL_TESTS = sorted((ROOT / "deploy/prometheus/tests").glob("*.yml"))
-# Modules not imported to collect metrics: command lines, gunicorn's config, test helpers.
-NOT_IMPORTED = ("__main__", "service_runtime.gunicorn_conf", "service_runtime.testing")
 
 
 def exported_metric_names() -> set[str]:
-    """What the platform's code registers: import every shipped module, read the registry."""
-    for package in ["service_runtime", "api_gateway", "shop_web", *SERVICES]:
-        module = importlib.import_module(package)
-        for info in pkgutil.walk_packages(module.__path__, f"{package}."):
-            if not any(part in info.name for part in NOT_IMPORTED):
-                importlib.import_module(info.name)
-    return registered(REGISTRY)
+    return platform_metrics(["service_runtime", "api_gateway", "shop_web", *SERVICES])
 
 
 def test_the_rule_files_are_what_their_source_generates():
@@ -75,15 +62,6 @@ def test_the_prometheus_rule_holds_the_same_groups_as_the_rules_file():
     resource = yaml.safe_load(rules.PROMETHEUS_RULE.read_text())
     assert resource["kind"] == "PrometheusRule"
     assert resource["spec"]["groups"] == yaml.safe_load(rules.RULES_FILE.read_text())["groups"]
-
-
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("promtool is missing: CI installs Debian's prometheus package (.ci/run)")
-        pytest.skip("promtool is not installed here (apt-get install prometheus)")
-    return found
 
 
 def test_promtool_checks_the_rules_and_passes_their_unit_tests():

@@ -8,8 +8,16 @@ stack expose (:func:`exposed`, their ``/metrics``).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
+import pkgutil
 import re
+import shutil
+import sys
 from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
@@ -57,6 +65,30 @@ def registered(registry: CollectorRegistry) -> set[str]:
     return names
 
 
+def platform_metrics(packages: Iterable[str]) -> set[str]:
+    """What the platform's code registers: import every shipped module of ``packages``
+    (command lines, gunicorn's config and test helpers aside), then read the registry."""
+    from prometheus_client import REGISTRY
+
+    skipped = ("__main__", "service_runtime.gunicorn_conf", "service_runtime.testing")
+    for package in packages:
+        module = importlib.import_module(package)
+        for info in pkgutil.walk_packages(module.__path__, f"{package}."):
+            if not any(part in info.name for part in skipped):
+                importlib.import_module(info.name)
+    return registered(REGISTRY)
+
+
+def expressions(document: object) -> list[str]:
+    """Every ``expr`` of a dashboard's JSON (panels, rows' panels, targets)."""
+    if isinstance(document, dict):
+        found = [document["expr"]] if isinstance(document.get("expr"), str) else []
+        return found + [e for value in document.values() for e in expressions(value)]
+    if isinstance(document, list):
+        return [e for value in document for e in expressions(value)]
+    return []
+
+
 def exposed(expositions: Iterable[str]) -> set[str]:
     """Every sample name declared (``# TYPE``) or present in these ``/metrics`` answers."""
     names: set[str] = set()
@@ -65,3 +97,27 @@ def exposed(expositions: Iterable[str]) -> set[str]:
             names |= _sample_names(family.name, family.type)
             names |= {sample.name for sample in family.samples}
     return names
+
+
+def load(path: Path, name: str) -> ModuleType:
+    """A generator script as a module of its own name: every one is a generate.py
+    (deploy/k8s, deploy/prometheus, deploy/grafana), so none is imported as ``generate``."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+def promtool() -> str:
+    """Debian's promtool, for a test. CI installs it (.ci/run): there a missing promtool
+    fails the test; elsewhere the test is skipped (``apt-get install prometheus``)."""
+    import pytest
+
+    found = shutil.which("promtool")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("promtool is missing: CI installs Debian's prometheus package (.ci/run)")
+        pytest.skip("promtool is not installed here (apt-get install prometheus)")
+    return found
