@@ -25,6 +25,7 @@ from api_gateway.product_page import PAGE_PATH, document_product_page, product_p
 from api_gateway.proxy import forward
 from api_gateway.route_metrics import (
     NO_SERVICE,
+    OTHER_ROUTE,
     PAGES_ROUTE,
     PAGES_SERVICE,
     RouteTemplates,
@@ -132,7 +133,7 @@ def count_by_route(app: Flask, templates: RouteTemplates, session: Session, rout
             return response
         if path.startswith("/api/"):
             service = service_for(path) or NO_SERVICE
-            route = templates.route(path) if service != NO_SERVICE else "other"
+            route = templates.route(path) if service != NO_SERVICE else OTHER_ROUTE
         elif path == "/openapi.json":
             service, route = "gateway", path
         else:
