@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 
 from prometheus_client import Counter, Histogram
@@ -103,25 +104,33 @@ class RouteTemplates:
             self.replace(templates)
         return complete
 
-    def keep_loaded(self, load: Callable[[], tuple[list[str], bool]],
+    def keep_loaded(self, load: Callable[[], tuple[list[str], bool]], first_s: float = 2,
                     retry_s: float = 30, refresh_s: float = 300) -> None:
         """Load the templates in a background thread (once per process: gunicorn forks
-        its workers, so this runs at the first request, not when the app is built), again
-        after ``retry_s`` while a service did not answer, else every ``refresh_s`` (a
-        service deployed with new routes)."""
+        its workers, so this runs at the first request, not when the app is built): first
+        ``first_s`` later (the first requests of a new process do not share it with eight
+        document fetches), again after ``retry_s`` while a service did not answer, else
+        every ``refresh_s`` (a service deployed with new routes). Until then, and for a
+        service that never answered, requests count as ``other``.
+
+        The thread holds these templates weakly: it ends once their app is gone.
+        """
         with self._lock:
             if self._started:
                 return
             self._started = True
         self.load = load
+        templates = weakref.ref(self)
 
         def loop() -> None:
-            while True:
+            time.sleep(first_s)
+            while (alive := templates()) is not None:
                 complete = False
                 try:
-                    complete = self.refresh(load)
+                    complete = alive.refresh(load)
                 except Exception:
                     log.exception("route templates: loading the services' documents failed")
+                del alive
                 time.sleep(refresh_s if complete else retry_s)
 
         threading.Thread(target=loop, name="route-templates", daemon=True).start()
