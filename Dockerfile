@@ -64,6 +64,9 @@ FROM python:3.11-slim
 
 ARG SERVICE
 ARG PORT
+# The commit the image is built from, exported as shop_build_info{commit}:
+#   docker build --build-arg GIT_COMMIT=$(git rev-parse --short=12 HEAD) ...
+ARG GIT_COMMIT=unknown
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -71,7 +74,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=${PORT} \
     WORKER_HOST=0.0.0.0 \
-    SHOP_DATA_DIR=/app/var
+    SHOP_DATA_DIR=/app/var \
+    SHOP_GIT_COMMIT=${GIT_COMMIT}
 
 RUN groupadd --system --gid 10001 shop \
     && useradd --system --uid 10001 --gid shop --home-dir /app --no-create-home shop

@@ -9,16 +9,27 @@ Anonymous reads of the public catalog are kept for a second (``api_gateway.cache
 from __future__ import annotations
 
 import ipaddress
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from flask_cors import CORS
 from flask_limiter import Limiter
+from requests import Session
 
 from api_gateway.cache import ShortCache, respond
 from api_gateway.openapi import merged_document
-from api_gateway.product_page import document_product_page, product_page
+from api_gateway.product_page import PAGE_PATH, document_product_page, product_page
 from api_gateway.proxy import forward
+from api_gateway.route_metrics import (
+    NO_SERVICE,
+    OTHER_ROUTE,
+    PAGES_ROUTE,
+    PAGES_SERVICE,
+    RouteTemplates,
+    count_failures_from_zero,
+    record,
+)
 from api_gateway.routes import Upstreams, service_for
 from api_gateway.settings import GatewaySettings
 from service_runtime.app import create_app as create_service_app
@@ -31,6 +42,8 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 # Guessing passwords and sending codes are what attackers automate.
 RATE_LIMITED = {"/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh",
                 "/api/v1/auth/verification-codes"}
+# The gateway's own ops endpoints: the runtime's http_requests_total counts them.
+OPS_PATHS = {"/healthz", "/readyz", "/metrics"}
 
 
 def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
@@ -92,4 +105,40 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
     def openapi() -> Response:
         return jsonify(document_product_page(merged_document(session, routes.urls, timeouts[1])))
 
+    count_by_route(app, RouteTemplates(), session, routes, timeouts[1])
     return app
+
+
+def count_by_route(app: Flask, templates: RouteTemplates, session: Session, routes: Upstreams,
+                   timeout: float) -> None:
+    """Count every answer under its upstream service and route template
+    (``api_gateway.route_metrics``); the templates are the services' documented paths."""
+    app.extensions["route_templates"] = templates
+
+    def load() -> tuple[list[str], bool]:
+        document = merged_document(session, routes.urls, timeout)
+        return [*document["paths"], PAGE_PATH], not document.get("x-unavailable-services")
+
+    @app.before_request
+    def start_loading() -> None:
+        if templates.load is None:
+            count_failures_from_zero([*routes.urls, PAGES_SERVICE])
+        templates.keep_loaded(load)
+
+    @app.after_request
+    def count(response: Response) -> Response:
+        path = request.path
+        if path in OPS_PATHS:
+            return response
+        if path.startswith("/api/"):
+            service = service_for(path) or NO_SERVICE
+            route = templates.route(path) if service != NO_SERVICE else OTHER_ROUTE
+        elif path == "/openapi.json":
+            service, route = "gateway", path
+        else:
+            service, route = PAGES_SERVICE, PAGES_ROUTE
+        started = g.get("started")
+        record(service, request.method, route, response.status_code,
+               time.perf_counter() - started if started is not None else 0.0)
+        return response
+

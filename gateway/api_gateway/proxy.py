@@ -7,6 +7,7 @@ from urllib.parse import quote, unquote
 import requests
 from flask import Response, request
 
+from api_gateway.route_metrics import UpstreamFailure, record_failure
 from service_runtime import context
 from service_runtime.app import CORRELATION_ID_HEADER, REQUEST_ID_HEADER
 from service_runtime.errors import problem_response
@@ -51,9 +52,11 @@ def forward(session: requests.Session, service: str, base_url: str,
             allow_redirects=False,
         )
     except requests.Timeout:
+        record_failure(service, UpstreamFailure.TIMEOUT)
         return problem_response(504, "upstream-timeout", "The service took too long to answer",
                                 f"{service} did not answer in time", service=service)
     except requests.ConnectionError:
+        record_failure(service, UpstreamFailure.UNAVAILABLE)
         return problem_response(503, "service-unavailable", "Service unavailable",
                                 f"{service} is not reachable", service=service,
                                 headers={"Retry-After": "5"})

@@ -27,7 +27,7 @@ from service_runtime.errors import (
     problem_response,
 )
 from service_runtime.logs import configure_logging
-from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, record_build_info, render
 from service_runtime.readiness import (
     ReadinessCheck,
     broker_check,
@@ -117,6 +117,7 @@ def create_app(
     such as a worker's ops endpoints).
     """
     configure_logging(service)
+    record_build_info(service)
     http, auth = runtime or _runtime_settings()
     app = Flask(__name__, static_folder=None)
     app.json = SafeJSONProvider(app)  # request.get_json() reads with the guarded loader

@@ -7,6 +7,10 @@ Under gunicorn with several workers, ``PROMETHEUS_MULTIPROC_DIR`` is set (see
 from __future__ import annotations
 
 import os
+import subprocess
+from functools import cache
+from importlib import metadata
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,6 +22,9 @@ from prometheus_client import (
     generate_latest,
 )
 
+# Seconds; the gateway's histograms use the same, so its figures and the services' compare.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
 )
@@ -25,7 +32,7 @@ HTTP_LATENCY = Histogram(
     "http_request_duration_seconds",
     "HTTP request latency",
     ["service", "method", "route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    buckets=LATENCY_BUCKETS,
 )
 MESSAGES_CONSUMED = Counter(
     "messages_consumed_total", "Events handled and committed", ["service", "topic", "group"]
@@ -93,9 +100,61 @@ AUTH_REVOCATION_LAST_FETCH = Gauge(
     multiprocess_mode="livemin",
 )
 
+# Which code a process runs: one series per process kind, always 1. A dashboard joins on it
+# (`* on (service) group_left(version, commit)`) and a rollout shows as two versions at once.
+BUILD_INFO = Gauge(
+    "shop_build_info",
+    "The version and git commit this process runs (always 1)",
+    ["service", "version", "commit"],
+    multiprocess_mode="max",
+)
+
+
+_BUILDS: set[str] = set()
+
+
+def record_build_info(service: str) -> None:
+    """Export ``shop_build_info`` for ``service`` (``order``, ``order-worker``, ``gateway``)
+    from the next :func:`render` on: it is set by the process that answers ``/metrics``,
+    not when the app is built, since gunicorn builds it in its master, before the fork,
+    where no metric may be written.
+
+    The version is the service package's (``SHOP_VERSION`` overrides it); the commit is
+    ``SHOP_GIT_COMMIT`` (an image gets it as a build argument), else the checkout's
+    ``git rev-parse HEAD`` on a laptop, else ``unknown``.
+    """
+    _BUILDS.add(service)
+
+
+@cache
+def _version(package: str) -> str:
+    if os.environ.get("SHOP_VERSION"):
+        return os.environ["SHOP_VERSION"]
+    for distribution in (f"shop-{package}", "shop-runtime"):
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+@cache
+def _commit() -> str:
+    if os.environ.get("SHOP_GIT_COMMIT"):
+        return os.environ["SHOP_GIT_COMMIT"]
+    try:
+        found = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                               capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    commit = found.stdout.strip()
+    return commit[:12] if found.returncode == 0 and commit else "unknown"
+
 
 def render() -> tuple[bytes, str]:
     """The exposition for this process, or for all gunicorn workers in multiprocess mode."""
+    for service in _BUILDS:
+        BUILD_INFO.labels(service, _version(service.removesuffix("-worker")), _commit()).set(1)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

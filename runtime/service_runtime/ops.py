@@ -17,7 +17,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from service_runtime.errors import PROBLEM_JSON, TYPE_PREFIX
-from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, record_build_info, render
 from service_runtime.readiness import ReadinessCheck, readiness
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -30,6 +30,7 @@ ROUTES = ("/healthz", "/readyz", "/metrics")
 def ops_app(service: str, checks: Iterable[ReadinessCheck]) -> WsgiApp:
     """The WSGI app of ``service``'s ops endpoints (``service`` names it in the metrics)."""
     checks = list(checks)
+    record_build_info(service)
 
     def answer(path: str) -> tuple[int, bytes, str]:
         if path == "/healthz":

@@ -1,0 +1,92 @@
+"""What the dashboards and the alert rules query, every process of the stack exports.
+
+The unit tests (tests/test_dashboards.py, tests/test_monitoring_rules.py) check the panels'
+and rules' metric names against the code's registry; this checks them against what the
+real processes answer on ``/metrics``, after some traffic through the gateway: a panel
+naming a metric that is not exported fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
+from service_runtime.testing.processes import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "deploy/grafana"))
+from metric_names import SYNTHETIC, exposed, expressions, load, queried  # noqa: E402
+
+rules = load(ROOT / "deploy/prometheus/generate.py", "prometheus_rules")
+
+
+def scrape_every_process(stack, http) -> dict[str, str]:
+    urls = {"gateway": stack.gateway, "web": stack.web,
+            **{f"{name}-api": url for name, url in stack.api_urls.items()},
+            **{f"{name}-worker": url for name, url in stack.worker_urls.items()}}
+    answers = {}
+    for process, url in urls.items():
+        answer = http.get(f"{url}/metrics", timeout=10)
+        assert answer.status_code == 200, process
+        answers[process] = answer.text
+    return answers
+
+
+def some_traffic(stack, http) -> None:
+    """Reads through the gateway: catalog, its product page, the pages, an unknown path."""
+    products = http.get(stack.url("/api/v1/products"), params={"limit": 2}).json()["items"]
+    http.get(stack.url(f"/api/v1/products/{products[0]['id']}"))
+    http.get(stack.url("/api/v1/no-such-thing"))
+    http.get(stack.url("/"))
+
+
+def test_every_panel_and_rule_queries_a_metric_the_processes_export(stack, http):
+    some_traffic(stack, http)
+    exported = exposed(scrape_every_process(stack, http).values()) | SYNTHETIC \
+        | rules.recorded_names()
+    for path in sorted((ROOT / "deploy/grafana").glob("*.json")):
+        for expr in expressions(json.loads(path.read_text())):
+            assert queried(expr) <= exported, (path.name, expr, queried(expr) - exported)
+    for group in rules.groups():
+        for rule in group["rules"]:
+            missing = queried(rule["expr"]) - exported
+            assert not missing, (rule.get("alert") or rule.get("record"), missing)
+
+
+def test_every_process_says_which_build_it_runs(stack, http):
+    builds = {}
+    for process, text in scrape_every_process(stack, http).items():
+        for family in text_string_to_metric_families(text):
+            if family.name == "shop_build_info":
+                builds[process] = [s.labels for s in family.samples if s.value == 1]
+    expected = {"gateway": "gateway", "web": "web",
+                **{f"{name}-api": name for name in SERVICES},
+                **{f"{name}-worker": f"{name}-worker" for name in SERVICES}}
+    for process, service in expected.items():
+        assert [labels["service"] for labels in builds.get(process, [])] == [service], process
+        assert builds[process][0]["version"] not in ("", "unknown"), process
+        assert builds[process][0]["commit"] not in ("", "unknown"), process
+
+
+def test_the_gateway_counts_by_service_and_route_template(stack, http):
+    routes: set[tuple[str, str]] = set()
+
+    def counted_by_template() -> bool:
+        # Each gateway worker loads the services' templates in the background after its
+        # first request; until then its requests count as "other".
+        some_traffic(stack, http)
+        text = http.get(f"{stack.gateway}/metrics", timeout=10).text
+        routes.update((s.labels["service"], s.labels["route"])
+                      for family in text_string_to_metric_families(text)
+                      if family.name == "gateway_requests" for s in family.samples)
+        return ("catalog", "/api/v1/products") in routes
+
+    wait_until(counted_by_template, 60, 0.5, "the gateway counting catalog reads by template")
+    assert ("catalog", "/api/v1/products/{product_id}") in routes
+    assert ("none", "other") in routes  # the unknown path, in the one series for them
+    assert ("web", "pages") in routes
+    assert not any("no-such-thing" in route for _, route in routes)
