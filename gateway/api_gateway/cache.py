@@ -85,8 +85,10 @@ class ShortCache:
     Only a key unused for its whole life makes its next callers wait.
     """
 
-    def __init__(self, ttl_s: float, max_entries: int, wait_s: float) -> None:
+    def __init__(self, ttl_s: float, max_entries: int, wait_s: float,
+                 clock: Callable[[], float] | None = None) -> None:
         self.ttl_s = ttl_s
+        self._clock = clock or time.monotonic  # tests step one of their own
         self.max_entries = max_entries
         self.wait_s = wait_s  # how long a caller waits for the fetch in flight
         self._values: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
@@ -104,7 +106,7 @@ class ShortCache:
         if self.ttl_s <= 0:
             return fetch()[0]
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             fetched_at, value = self._values.get(key, (-self.ttl_s, None))
             age = now - fetched_at
             flight = self._flights.get(key)

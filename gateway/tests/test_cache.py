@@ -6,10 +6,12 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask, jsonify, request
 
+from api_gateway import cache as cache_module
 from api_gateway.app import create_app
 from api_gateway.cache import ShortCache
 from api_gateway.routes import SERVICES, Upstreams
@@ -67,6 +69,27 @@ def catalog():
         yield upstream
 
 
+class SteppedClock:
+    """The cache's clock, moved by the test: ages are exact however loaded the machine."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def step(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> SteppedClock:  # type: ignore[no-untyped-def]
+    """Every ShortCache made from now on reads this clock."""
+    stepped = SteppedClock()
+    monkeypatch.setattr(cache_module, "time", SimpleNamespace(monotonic=stepped))
+    return stepped
+
+
 def gateway_for(catalog: Catalog, signing_key, monkeypatch, ttl_ms: int = 1000):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("GATEWAY_CACHE_TTL_MS", str(ttl_ms))
     urls = dict.fromkeys(SERVICES, f"http://127.0.0.1:{free_port()}") | {
@@ -96,22 +119,22 @@ def test_anonymous_catalog_reads_are_answered_once_a_second(gateway, catalog):
 
 
 def test_a_change_shows_once_the_answer_kept_is_a_second_old(catalog, signing_key,
-                                                             monkeypatch):
+                                                             monkeypatch, clock):
     gateway = gateway_for(catalog, signing_key, monkeypatch, ttl_ms=200)
     assert gateway.get("/api/v1/products/2").json["available"] == 5
     catalog.stock = 0
     assert gateway.get("/api/v1/products/2").json["available"] == 5
-    time.sleep(0.25)
+    clock.step(0.25)
     assert gateway.get("/api/v1/products/2").json["available"] == 0
 
 
 @pytest.mark.parametrize("path", ["/api/v1/products", "/api/v1/products/2"])
 def test_a_page_in_use_is_refreshed_after_its_request_was_answered(catalog, signing_key,
-                                                                   monkeypatch, path):
+                                                                   monkeypatch, path, clock):
     gateway = gateway_for(catalog, signing_key, monkeypatch, ttl_ms=400)
     assert gateway.get(path).status_code == 200
     catalog.stock = 0
-    time.sleep(0.32)
+    clock.step(0.32)  # past REFRESH_AT, not yet expired
     kept = gateway.get(path).text.replace(" ", "")
     assert '"available":5' in kept, "the answer kept, while it is fetched again"
     deadline = time.monotonic() + 5
@@ -183,7 +206,8 @@ def test_a_degraded_product_page_is_not_kept(gateway, catalog):
 
 
 def test_a_value_in_use_is_fetched_again_in_the_background_before_it_expires():
-    cache = ShortCache(ttl_s=0.4, max_entries=10, wait_s=5)
+    clock = SteppedClock()
+    cache = ShortCache(ttl_s=0.4, max_entries=10, wait_s=5, clock=clock)
     fetched = []
     release = threading.Event()
 
@@ -194,7 +218,7 @@ def test_a_value_in_use_is_fetched_again_in_the_background_before_it_expires():
         return value, True
 
     assert cache.get("k", lambda: fetch("old")) == "old"
-    time.sleep(0.32)  # past REFRESH_AT, not yet expired
+    clock.step(0.32)  # past REFRESH_AT, not yet expired
     assert cache.get("k", lambda: fetch("new", wait=True)) == "old", "nobody waits for it"
     assert cache.get("k", lambda: fetch("unwanted")) == "old", "one refresh at a time"
     release.set()
@@ -206,7 +230,8 @@ def test_a_value_in_use_is_fetched_again_in_the_background_before_it_expires():
 
 
 def test_nobody_waits_for_a_refresh_still_queued_behind_others():
-    cache = ShortCache(ttl_s=0.2, max_entries=10, wait_s=5)
+    clock = SteppedClock()
+    cache = ShortCache(ttl_s=0.2, max_entries=10, wait_s=5, clock=clock)
     release = threading.Event()
 
     def stuck():  # type: ignore[no-untyped-def]
@@ -216,10 +241,10 @@ def test_nobody_waits_for_a_refresh_still_queued_behind_others():
     try:
         for key in ("a", "b", "c", "d", "k"):
             cache.get(key, lambda: ("old", True))
-        time.sleep(0.16)  # past REFRESH_AT: every refresher busy, then k's refresh queued
+        clock.step(0.16)  # past REFRESH_AT: every refresher busy, then k's refresh queued
         for key in ("a", "b", "c", "d", "k"):
             assert cache.get(key, stuck) == "old"
-        time.sleep(0.05)  # k expired, its refresh still waiting for a refresher
+        clock.step(0.05)  # k expired, its refresh still waiting for a refresher
         started = time.monotonic()
         assert cache.get("k", lambda: ("fetched", True)) == "fetched"
         assert time.monotonic() - started < 1
@@ -228,9 +253,10 @@ def test_nobody_waits_for_a_refresh_still_queued_behind_others():
 
 
 def test_an_expired_value_is_never_given():
-    cache = ShortCache(ttl_s=0.1, max_entries=10, wait_s=5)
+    clock = SteppedClock()
+    cache = ShortCache(ttl_s=0.1, max_entries=10, wait_s=5, clock=clock)
     assert cache.get("k", lambda: ("old", True)) == "old"
-    time.sleep(0.12)
+    clock.step(0.12)
     assert cache.get("k", lambda: ("new", True)) == "new"
 
 
