@@ -196,6 +196,20 @@ def ceiling_rps(args: argparse.Namespace, workdir: Path) -> dict:
         ceiling.stop()
 
 
+def settle(roots: dict[str, int], busy_below: float = 0.4, timeout_s: float = 300) -> float:
+    """Wait until the stack is nearly idle (under ``busy_below`` cores over 2 s): the
+    buyers' sign-ups are events every worker consumes, and a storm measured while they are
+    still being digested measures them too. Returns the seconds waited."""
+    began = time.monotonic()
+    pids = processes.process_tree(roots)
+    while time.monotonic() - began < timeout_s:
+        before = processes.cpu_seconds(pids)
+        time.sleep(2)
+        if (processes.cpu_seconds(pids) - before) / 2 < busy_below:
+            break
+    return time.monotonic() - began
+
+
 def wait_for_orders(gateway: str, buyers: list[tuple[str, str]],
                     winners: list[tuple[int, str]], timeout_s: float) -> dict[str, str]:
     """attempt id -> order id, once every won attempt has its order (or the timeout)."""
@@ -266,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
                     buyers = list(pool.map(lambda n: sign_up(gateway, n), range(args.buyers)))
             print(f"{len(buyers)} buyers signed up in {time.perf_counter() - began:.0f} s")
             session_id = open_session(gateway, admin, args.units)
+            if stack.processes:
+                settled = settle({n: p.pid for n, p in stack.processes.items()})
+                print(f"the stack settled (its workers digested the sign-ups) in {settled:.0f} s")
             product_id = requests.get(f"{gateway}/api/v1/products?limit=1",
                                       timeout=30).json()["items"][0]["id"]
             parts = urlsplit(gateway)
