@@ -106,7 +106,9 @@ def services(new_database, kafka_settings, signing_key, address_book, pricing_ce
     for definition in SERVICES:
         db = apps[definition.name].extensions["db"]
         loops.append(OutboxRelay(definition.name, db, kafka_settings, delivery).run)
-        loops.append(EventConsumer(definition.name, definition.name, db, definition.handlers,
+        # As the worker takes them: some services' handlers are made from their settings.
+        handlers = definition.handlers_for(definition.settings.from_env())
+        loops.append(EventConsumer(definition.name, definition.name, db, handlers,
                                    kafka_settings, delivery).run)
     threads = [threading.Thread(target=loop, args=(stop,)) for loop in loops]
     for thread in threads:
