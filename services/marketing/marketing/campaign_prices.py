@@ -51,5 +51,4 @@ def campaign_price(session: Session, campaign: Mapping[str, Any], user_id: str |
     return lookup(session, campaign, user_id, skus, at)
 
 
-from marketing import group_buys  # noqa: E402,F401  registers
-from marketing import flash_sales  # noqa: E402,F401  registers
+from marketing import flash_sales, group_buys  # noqa: E402,F401  registers
