@@ -77,7 +77,8 @@ class QuoteServer:
     balances: dict[str, int] = field(default_factory=dict)
     requests: list[tuple[dict, dict]] = field(default_factory=list)  # (headers, body)
     url: str = ""
-    # Group buys as marketing shows them (GET /api/v1/group-buys/...): id -> campaign, group.
+    # Group buys as marketing shows them (GET /api/v1/group-buys/...): id -> campaign, group;
+    # flash sessions by id too (their "unit" is the flash price).
     campaigns: dict[str, dict] = field(default_factory=dict)
     groups: dict[str, dict] = field(default_factory=dict)
 
@@ -144,7 +145,9 @@ class QuoteServer:
         discount = min(coupon.amount_off, goods) if coupon else 0
         if body.get("campaign"):
             discount = self.campaign_price(body)
-            adjust("group_price", body["campaign"]["campaign_id"], "拼团价", discount, -1)
+            flash = body["campaign"]["kind"] == "flash_sale"
+            adjust("flash_price" if flash else "group_price", body["campaign"]["campaign_id"],
+                   "秒杀价" if flash else "拼团价", discount, -1)
         if coupon:
             adjust("coupon", coupon.template_id, coupon.view()["template"]["name"], discount,
                    -1)

@@ -45,6 +45,7 @@ def internal_address_book(signing_key):
 
 @pytest.fixture
 def flash_consumer(db, internal_address_book, marketing, cart):
+    marketing.campaigns["fls_1"] = {"unit": 6900}  # the session's flash price (list 9,900)
     settings = OrderSettings(user_service_url=internal_address_book, cart_service_url=cart.url,
                              marketing_service_url=marketing.url)
     return EventConsumer("order", "order", db, handlers_for(settings), KafkaSettings(),
@@ -85,6 +86,8 @@ def test_a_won_attempt_becomes_one_order_even_when_the_event_comes_twice(
     # Priced by the quote with the flash campaign (the flash price itself is marketing's).
     _headers, body = marketing.requests[-1]
     assert body["campaign"] == {"kind": "flash_sale", "campaign_id": "fls_1"}
+    assert [(a["kind"], a["amount"]["amount"]) for a in order.adjustments
+            if a["kind"] != "shipping"] == [("flash_price", 3000)]
     assert not outbox_events(db, "FlashOrderRejected")
 
 
