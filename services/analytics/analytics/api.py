@@ -52,8 +52,8 @@ class Track(MethodView):
     def post(self, body: dict[str, Any]) -> tracking.TrackResult:
         """Keep a batch of up to 100 events; each bad one is reported by its index.
 
-        Answers 202 with the valid events kept (now, or before: a retry) and every bad
-        one's problems; a batch of bad events only keeps nothing."""
+        Answers 202 when at least one event is valid (kept now, or kept before: a retry),
+        and 422 when none is."""
         user_id = current_identity().user_id if bearer_token() is not None else None
         return tracking.track(current_app.extensions["appender"].append, body["events"],
                               user_id, utcnow())

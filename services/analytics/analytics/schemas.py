@@ -31,7 +31,11 @@ class TrackEventSchema(Schema):
     props = fields.Dict(keys=fields.String(), load_default=None, metadata={
         "description": f"at most {domain.MAX_PROPS} properties, each text (at most "
                        f"{domain.MAX_PROP_TEXT} characters), a number, true/false or null; "
-                       f"at most {domain.MAX_PROPS_BYTES} bytes as JSON"})
+                       f"at most {domain.MAX_PROPS_BYTES} bytes as JSON",
+        "maxProperties": domain.MAX_PROPS,
+        "additionalProperties": {"nullable": True, "anyOf": [
+            {"type": "string", "maxLength": domain.MAX_PROP_TEXT}, {"type": "number"},
+            {"type": "boolean"}]}})
 
     @validates("occurred_at")
     def recent(self, value: Any, **_kwargs: Any) -> None:

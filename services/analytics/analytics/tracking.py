@@ -21,7 +21,7 @@ from analytics.event_check import quick_load
 from analytics.models import BehaviourEvent
 from analytics.schemas import TrackEventSchema
 from service_runtime.db import Database
-from service_runtime.errors import field_errors
+from service_runtime.errors import InvalidInput, field_errors
 
 EVENT_SCHEMA = TrackEventSchema()
 
@@ -73,13 +73,15 @@ def check_events(events: list[Any], user_id: str | None,
 def track(append: Callable[[list[dict[str, Any]]], int], events: list[Any],
           user_id: str | None, now: datetime) -> TrackResult:
     """Keep a batch's valid events (``append`` stores rows, answering how many were new);
-    every bad one is reported by its index. A batch with no valid event keeps nothing and
-    is answered like any other (``accepted`` 0): an event's own rules (its age, say) are
-    not all in the OpenAPI document, so a batch it calls valid is never refused whole."""
+    422, and nothing kept, when none is valid."""
     rows, result = check_events(events, user_id, now)
-    if rows:
-        result.accepted = append(rows)
-        result.duplicates += len(rows) - result.accepted
+    if not rows:
+        raise InvalidInput("no event of the batch is valid", errors=[
+            {"location": "json", "field": f"events.{error['index']}.{problem['field']}".rstrip("."),
+             "messages": problem["messages"]}
+            for error in result.errors for problem in error["problems"]])
+    result.accepted = append(rows)
+    result.duplicates += len(rows) - result.accepted
     return result
 
 

@@ -75,9 +75,8 @@ def test_the_user_comes_from_the_token_never_from_the_body(client, db, alice):
         .status_code == 202
     assert client.post(TRACK, json={"events": [event(event_id="b")]}).status_code == 202
     refused = client.post(TRACK, json={"events": [event(event_id="c", user_id="bob")]})
-    assert refused.status_code == 202 and refused.json["accepted"] == 0
-    assert [(e["index"], [p["field"] for p in e["problems"]]) for e in refused.json["errors"]] \
-        == [(0, ["user_id"])]
+    assert refused.status_code == 422
+    assert refused.json["errors"][0]["field"] == "events.0.user_id"
     assert [(row.event_id, row.user_id) for row in kept(db)] == [("a", "alice"), ("b", None)]
 
 
@@ -88,12 +87,12 @@ def test_a_bad_token_is_refused(client, db):
     assert count(db) == 0
 
 
-def test_a_batch_of_only_bad_events_keeps_nothing_and_says_why(client, db):
+def test_a_batch_of_only_bad_events_is_a_422_that_keeps_nothing(client, db):
     response = client.post(TRACK, json={"events": [event(type="x"), event(session_id="")]})
-    assert response.status_code == 202
-    assert response.json["accepted"] == 0 and response.json["duplicates"] == 0
-    assert {(error["index"], problem["field"]) for error in response.json["errors"]
-            for problem in error["problems"]} == {(0, "type"), (1, "session_id")}
+    assert response.status_code == 422
+    assert response.json["type"] == "urn:shop:problem:validation-error"
+    assert {error["field"] for error in response.json["errors"]} == {
+        "events.0.type", "events.1.session_id"}
     assert count(db) == 0
 
 
