@@ -22,17 +22,27 @@ from werkzeug.serving import make_server
 # port 0 is also what it picks for the next outgoing connection, so a server started a
 # moment later found it taken by, say, a Kafka client's socket ("Address already in use").
 _SERVER_PORTS = range(20000, 32768)
+# Ports already handed out by this process. A stack asks for twenty-odd ports before any
+# server binds one, so a random pick could repeat an earlier pick (CI saw two services given
+# the same port: "Address already in use").
+_handed_out: set[int] = set()
+_handed_out_lock = threading.Lock()
 
 
 def free_port() -> int:
-    """A port on 127.0.0.1 nothing listens on or connects from, for a server to bind."""
-    for _ in range(200):
-        port = random.choice(_SERVER_PORTS)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
+    """A port on 127.0.0.1 nothing listens on or connects from, for a server to bind; never
+    the same port twice in one process."""
+    with _handed_out_lock:
+        for _ in range(200):
+            port = random.choice(_SERVER_PORTS)
+            if port in _handed_out:
                 continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
             return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
