@@ -4,10 +4,13 @@ from flask import Response, redirect, request
 from flask.views import MethodView
 
 from payment import sandbox
+from payment.finance_file import MEDIA_TYPES, FileFormat, finance_rows, render
 from payment.payments import get_payment, handle_notification, list_payments, pay
 from payment.reconciliation import daily_report
 from payment.schemas import (
     CashierQuerySchema,
+    DayPathSchema,
+    FinanceFileQuerySchema,
     NotificationQuerySchema,
     PaymentQuerySchema,
     PaymentSchema,
@@ -121,3 +124,24 @@ class Reconciliation(MethodView):
     @reconciliation.response(200, ReconciliationSchema)
     def get(self, query):  # type: ignore[no-untyped-def]
         return daily_report(current_db(), query["date"])
+
+
+@reconciliation.route("/<string:day>/file")
+class FinanceFile(MethodView):
+    @reconciliation.arguments(DayPathSchema, location="path")
+    @reconciliation.arguments(FinanceFileQuerySchema, location="query")
+    @reconciliation.doc(
+        summary="The day's finance file for the middle platform",
+        description="One row per payment received and per refund paid on the day (UTC); "
+                    "its totals per method equal the day's report `by_method`.",
+        responses={"200": {"description": "The file (CSV or Parquet, by `format`)",
+                            "content": {media: {"schema": {"type": "string",
+                                                           "format": "binary"}}
+                                        for media in MEDIA_TYPES.values()}}})
+    def get(self, path, query, day):  # type: ignore[no-untyped-def]
+        file_format = FileFormat(query["format"])
+        rows = finance_rows(current_db(), path["day"])
+        name = f"reconciliation-{path['day'].isoformat()}.{file_format.value}"
+        return Response(render(rows, file_format), mimetype=MEDIA_TYPES[file_format],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                 "X-Record-Count": str(len(rows))})

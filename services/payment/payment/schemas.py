@@ -13,6 +13,7 @@ from payment.domain import (
     RefundStatus,
     TradeOutcome,
 )
+from payment.finance_file import FileFormat
 from service_runtime.money import MoneySchema
 
 ID = validate.Length(min=1, max=40)
@@ -130,6 +131,16 @@ class SandboxNotificationSchema(Schema):
 
 class ReconciliationQuerySchema(Schema):
     date = fields.Date(required=True)
+
+
+class FinanceFileQuerySchema(Schema):
+    format = fields.String(load_default=FileFormat.CSV.value,
+                           validate=validate.OneOf([f.value for f in FileFormat]),
+                           metadata={"description": "csv (RFC 4180, UTF-8) or parquet"})
+
+
+class DayPathSchema(Schema):
+    day = fields.Date(required=True, metadata={"description": "the day (UTC), YYYY-MM-DD"})
 
 
 class MethodTotalsSchema(Schema):

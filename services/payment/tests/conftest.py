@@ -1,4 +1,5 @@
 import json
+import sys
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,9 @@ from payment.handlers import handlers
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import EventConsumer, decode
 from service_runtime.testing.plugin import ServiceUnderTest, bearer
+
+# Helpers shared by several test files live beside this file (the tests are imported by path).
+sys.path.insert(0, str(Path(__file__).parent))
 
 EXAMPLES = Path(event_contracts.__file__).parent / "examples"
 

@@ -4,30 +4,16 @@ from datetime import timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from provider_trades import intent, succeed
 from sqlalchemy import update
 
-from payment import ledger, sandbox
+from payment import ledger
 from payment.definition import DEFINITION
 from payment.domain import PayableFact, PaymentFact, RefundFact, reconcile
 from payment.models import Payment
-from payment.providers import Trade, adapter
 from payment.refunds import process_pending_refunds
 from service_runtime import tables as runtime
 from service_runtime.ids import utcnow
-
-
-def intent(client, headers, provider, order_id):  # type: ignore[no-untyped-def]
-    return client.post("/api/v1/payments", json={"order_id": order_id, "method": provider},
-                       headers=headers).json
-
-
-def succeed(client, db, payment):  # type: ignore[no-untyped-def]
-    provider = payment["method"]
-    trade = Trade(payment["id"], f"T-{payment['id']}", True, payment["amount"]["amount"], "CNY",
-                  payment["id"])
-    body, sent = adapter(provider).build(trade, sandbox.signing_keys(db, provider), utcnow())
-    client.post(f"/api/v1/payments/callbacks/{provider}", data=body, headers=sent)
-    return payment
 
 
 def test_the_report_sums_a_day_by_method_and_lists_mismatches(
