@@ -191,9 +191,15 @@ def auth_env() -> str:
               value: {api_url("user")}/api/v1/auth/jwks.json"""
 
 
-def service_env(name: str) -> str:
+# Set on the API only: the worker never calls there (pricing is asked while a shopper
+# waits), and the NetworkPolicies (cluster.py) let a pod reach what its variables name.
+API_ONLY_ENV = {"MARKETING_SERVICE_URL"}
+
+
+def service_env(name: str, process: str = "api") -> str:
     return "".join(f'\n            - name: {key}\n              value: "{value}"'
-                   for key, value in SERVICE_ENV.get(name, {}).items())
+                   for key, value in SERVICE_ENV.get(name, {}).items()
+                   if process == "api" or key not in API_ONLY_ENV)
 
 
 def env_from(name: str) -> str:
@@ -337,7 +343,7 @@ spec:
               value: 0.0.0.0
             - name: WORKER_PORT
               value: "{port}"
-{database_env(name)}{service_env(name)}
+{database_env(name)}{service_env(name, "worker")}
 {env_from(name)}
 {startup_probe("ops")}          readinessProbe:
             httpGet:
