@@ -25,6 +25,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cluster  # beside this script, not a package
+import compose
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = Path(__file__).resolve().parent / "base"
@@ -540,6 +541,8 @@ def outputs() -> dict[Path, str]:
     files[BASE / "web.yaml"] = web_manifest()
     documents = [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
     files.update(cluster.outputs(iter(documents)))
+    ports = {name: api_port for name, (api_port, _) in SERVICES.items()}
+    files.update(compose.outputs(documents, {**ports, "gateway": GATEWAY_PORT, "web": WEB_PORT}))
     return files
 
 
@@ -557,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text)
     for path in stale:
         verb = "out of date" if args.check else "written"
-        print(f"{path.relative_to(BASE.parent)}: {verb}")
+        print(f"{path.relative_to(ROOT)}: {verb}")
     return 1 if args.check and stale else 0
 
 
