@@ -21,7 +21,10 @@ import validate  # noqa: E402
 
 COMPONENT = {Process.API: "api", Process.WORKER: "worker", Process.MIGRATE: "migration"}
 # Call variables whose name does not say the callee.
-CALLEE = {"AUTH_JWKS_URL": "user", "WEB_GATEWAY_URL": "gateway"}
+CALLEE = {"AUTH_JWKS_URL": "user", "WEB_GATEWAY_URL": "gateway", "PAYMENT_NOTIFY_URL": "gateway"}
+# Readers the registry does not name: the payment worker reads PaymentSettings too, and
+# its sandbox notifier posts to PAYMENT_NOTIFY_URL (payment.definition.worker_loops).
+UNDECLARED_READERS = {"PAYMENT_NOTIFY_URL": {("payment", Process.WORKER)}}
 OUTSIDE = {cluster.INGRESS_NAMESPACE, cluster.MONITORING_NAMESPACE}
 
 
@@ -145,7 +148,7 @@ def callers_in_code() -> dict[str, set[tuple[str, str]]]:
         if not cluster.is_call(entry.name):
             continue
         callee = CALLEE.get(entry.name) or entry.name.removesuffix(cluster.CALL_SUFFIX).lower()
-        for service, process in entry.read_by:
+        for service, process in {*entry.read_by, *UNDECLARED_READERS.get(entry.name, ())}:
             for caller in (SERVICES if service == EVERY_SERVICE else [service]):
                 callers[callee].add((caller, COMPONENT[process]))
     return callers
@@ -173,6 +176,7 @@ def mismatches(policies: dict[str, dict], callers: dict[str, set]) -> list[str]:
 def test_network_policies_admit_exactly_the_callers_in_the_code(objects):
     callers = callers_in_code()
     assert ("order", "api") in callers["cart"] and ("gateway", "api") in callers["order"]
+    assert ("payment", "worker") in callers["gateway"]
     assert mismatches(of_kind(objects, "NetworkPolicy"), callers) == []
 
 

@@ -85,6 +85,22 @@ def test_every_called_url_names_a_compose_service_on_its_port(compose):
     assert checked >= len(SERVICES) * 2
 
 
+def test_the_start_order_has_no_cycle(compose):
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"cycle: {' -> '.join((*path, name))}"
+        if name not in done:
+            for needed in compose[name].get("depends_on", {}):
+                visit(needed, (*path, name))
+            done.add(name)
+
+    for name in compose:
+        visit(name, ())
+    assert "gateway" in compose["web"]["depends_on"]
+    assert {f"{s}-api" for s in SERVICES} <= set(compose["gateway"]["depends_on"])
+
+
 def test_kafka_runs_in_kraft_mode_and_only_the_front_is_published(compose):
     kafka = compose["kafka"]["environment"]
     assert "controller" in kafka["KAFKA_PROCESS_ROLES"] and "zookeeper" not in compose

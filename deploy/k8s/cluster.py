@@ -35,8 +35,10 @@ POSTGRES_PORT = 5432
 PUBLIC_HOST = "shop.example.com"  # an overlay sets the real one
 
 # Variables whose value is a URL a process calls (the other URLs, such as payment's
-# PAYMENT_PUBLIC_URL, are only handed to browsers and providers).
-CALL_VARIABLES = ("AUTH_JWKS_URL", "WEB_GATEWAY_URL")
+# PAYMENT_PUBLIC_URL, are only handed to browsers and providers). PAYMENT_NOTIFY_URL is
+# called: the payment worker's sandbox notifier posts the providers' stand-in
+# notifications there (payment.definition.worker_loops), through the gateway.
+CALL_VARIABLES = ("AUTH_JWKS_URL", "WEB_GATEWAY_URL", "PAYMENT_NOTIFY_URL")
 CALL_SUFFIX = "_SERVICE_URL"
 
 # HorizontalPodAutoscaler bounds (min, max) of each HTTP Deployment by app name; the

@@ -127,11 +127,14 @@ def compose(documents: list[dict], api_ports: dict[str, int],
                                                            for d in documents}:
             depends[f"{app}-migrate"] = {"condition": "service_completed_successfully"}
         for called in sorted(calls(doc, services_by_name)):
-            # Start after what it calls; the gateway and the web pages call each other,
-            # so the gateway does not wait for the web pages (the only cycle).
+            # Start after the services it calls. The front (gateway, web) calls them all,
+            # so nothing waits for it but the web pages for the gateway: the payment
+            # worker's notifications to the gateway and the gateway's forwarding to the
+            # web pages would otherwise be cycles.
             own = services_by_name[called]["spec"]["selector"] == \
                 selector(app, component)["matchLabels"]
-            if not own and not (app == "gateway" and called == "web"):
+            front = called == "web" or (called == "gateway" and app != "web")
+            if not own and not front:
                 depends[called] = {"condition": "service_started"}
         if depends:
             entry["depends_on"] = depends
