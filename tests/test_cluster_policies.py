@@ -203,7 +203,7 @@ def test_only_the_gateway_and_web_are_reachable_from_outside(objects):
     backends = {path["backend"]["service"]["name"]
                 for rule in of_kind(objects, "Ingress")["shop"]["spec"]["rules"]
                 for path in rule["http"]["paths"]}
-    assert backends == {"gateway", "web"}
+    assert backends == {"gateway"}  # which forwards the web pages
 
 
 def test_egress_goes_only_to_dns_the_database_kafka_and_the_callees(objects):
