@@ -123,8 +123,13 @@ def test_every_pod_has_its_own_account_without_a_token(objects):
     assert len(set(used)) == len(workloads)
     for workload in workloads:
         pod = workload["spec"]["template"]["spec"]
-        assert accounts[pod["serviceAccountName"]]["automountServiceAccountToken"] is False
+        account = accounts[pod["serviceAccountName"]]
+        assert account["automountServiceAccountToken"] is False
         assert pod["automountServiceAccountToken"] is False
+        # `kubectl apply -l app.kubernetes.io/component=migration` (a release's step 2)
+        # must bring a Job's account along, or its pod cannot be created.
+        assert account["metadata"]["labels"]["app.kubernetes.io/component"] == \
+            workload["metadata"]["labels"]["app.kubernetes.io/component"]
 
 
 def test_every_deployment_has_startup_probes_and_spreads(objects):
