@@ -66,6 +66,8 @@ def rendered_containers() -> Iterator[Container]:
     spec.loader.exec_module(generate)
     maps = config_maps()
     for path, text in generate.outputs().items():
+        if path.suffix != ".yaml":  # docker-compose.yml, the databases' SQL: not manifests
+            continue
         for doc in yaml.safe_load_all(text):
             if doc["kind"] not in ("Deployment", "Job"):
                 continue

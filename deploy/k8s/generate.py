@@ -7,8 +7,11 @@ Edit this script, not the generated files, then run it from anywhere:
     python deploy/k8s/generate.py           # rewrite base/services/*.yaml and base/gateway.yaml
     python deploy/k8s/generate.py --check   # exit 1 if a generated file is out of date (CI)
 
-Standard library only. The services are the folders of ``services/``, and their ports
-are the ones their ``definition.py`` gives ``ServiceDefinition`` (read, not imported).
+Run it with the platform's virtualenv (``.venv/bin/python``): cluster.py, which writes
+``base/cluster.yaml`` and ``autoscaling/scaled-objects.yaml`` from these workloads,
+imports the services' event handlers for their workers' topics. The services are the
+folders of ``services/``, and their ports are the ones their ``definition.py`` gives
+``ServiceDefinition`` (read, not imported).
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ import argparse
 import ast
 import sys
 from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cluster  # beside this script, not a package
+import compose
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = Path(__file__).resolve().parent / "base"
@@ -63,6 +72,41 @@ CONTAINER_SECURITY = """\
             - name: tmp
               mountPath: /tmp"""
 
+def pod_identity(account: str) -> str:
+    """The workload's own ServiceAccount (written by cluster.py), without an API token:
+    no process of the platform talks to the Kubernetes API."""
+    return f"""\
+      serviceAccountName: {account}
+      automountServiceAccountToken: false"""
+
+
+def spread(name: str, component: str) -> str:
+    """Replicas spread over zones and nodes; ScheduleAnyway, so a small cluster still
+    schedules them all (a hard rule would leave pods Pending on one node)."""
+    return "".join(f"""
+        - maxSkew: 1
+          topologyKey: {key}
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+{selector(name, component, 14)}"""
+                   for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname"))
+
+
+def startup_probe(port: str) -> str:
+    """Up to 60 s to start (imports, gunicorn's fork, the worker's first broker contact)
+    before the liveness probe may restart the container."""
+    return f"""\
+          startupProbe:
+            httpGet:
+              path: /healthz
+              port: {port}
+            periodSeconds: 2
+            timeoutSeconds: 3
+            failureThreshold: 30
+"""
+
+
 TMP_VOLUME = """\
       volumes:
         - name: tmp
@@ -72,7 +116,7 @@ TMP_VOLUME = """\
 
 
 # Probes and graceful stop of every HTTP API container (services and gateway).
-API_PROBES = """          readinessProbe:
+API_PROBES = startup_probe("http") + """          readinessProbe:
             httpGet:
               path: /readyz
               port: http
@@ -83,7 +127,6 @@ API_PROBES = """          readinessProbe:
             httpGet:
               path: /healthz
               port: http
-            initialDelaySeconds: 10
             periodSeconds: 20
             timeoutSeconds: 3
             failureThreshold: 3
@@ -149,9 +192,15 @@ def auth_env() -> str:
               value: {api_url("user")}/api/v1/auth/jwks.json"""
 
 
-def service_env(name: str) -> str:
+# Set on the API only: the worker never calls there (pricing is asked while a shopper
+# waits), and the NetworkPolicies (cluster.py) let a pod reach what its variables name.
+API_ONLY_ENV = {"MARKETING_SERVICE_URL"}
+
+
+def service_env(name: str, process: str = "api") -> str:
     return "".join(f'\n            - name: {key}\n              value: "{value}"'
-                   for key, value in SERVICE_ENV.get(name, {}).items())
+                   for key, value in SERVICE_ENV.get(name, {}).items()
+                   if process == "api" or key not in API_ONLY_ENV)
 
 
 def env_from(name: str) -> str:
@@ -190,7 +239,8 @@ metadata:
   labels:
 {labels(name, "api", 4)}
 spec:
-  replicas: 2
+  # No replicas: the HorizontalPodAutoscaler owns the count (cluster.py); a count here
+  # would be reset by every `kubectl apply`.
   revisionHistoryLimit: 5
   selector:
     matchLabels:
@@ -206,7 +256,9 @@ spec:
 {labels(name, "api", 8)}
 {scrape_annotations(port)}
     spec:
+{pod_identity(f"{name}-api")}
 {POD_SECURITY}
+      topologySpreadConstraints:{spread(name, "api")}
       # gunicorn's graceful_timeout (20 s) plus the preStop pause fit in this.
       terminationGracePeriodSeconds: 30
       containers:
@@ -264,8 +316,7 @@ metadata:
   labels:
 {labels(name, "worker", 4)}
 spec:
-  replicas: 1
-  revisionHistoryLimit: 5
+{worker_replicas(name)}  revisionHistoryLimit: 5
   selector:
     matchLabels:
 {selector(name, "worker", 6)}
@@ -275,7 +326,9 @@ spec:
 {labels(name, "worker", 8)}
 {scrape_annotations(port)}
     spec:
+{pod_identity(f"{name}-worker")}
 {POD_SECURITY}
+      topologySpreadConstraints:{spread(name, "worker")}
       # SIGTERM finishes the in-flight batch and commits its offsets before exiting.
       terminationGracePeriodSeconds: 30
       containers:
@@ -291,9 +344,9 @@ spec:
               value: 0.0.0.0
             - name: WORKER_PORT
               value: "{port}"
-{database_env(name)}{service_env(name)}
+{database_env(name)}{service_env(name, "worker")}
 {env_from(name)}
-          readinessProbe:
+{startup_probe("ops")}          readinessProbe:
             httpGet:
               path: /readyz
               port: ops
@@ -304,7 +357,6 @@ spec:
             httpGet:
               path: /healthz
               port: ops
-            initialDelaySeconds: 10
             periodSeconds: 20
             timeoutSeconds: 3
             failureThreshold: 3
@@ -318,6 +370,14 @@ spec:
 {CONTAINER_SECURITY}
 {TMP_VOLUME}
 """
+
+
+def worker_replicas(name: str) -> str:
+    """A worker that consumes events is scaled by its KEDA ScaledObject (no count here, or
+    every `kubectl apply` would reset it); one that only relays its outbox runs once."""
+    if cluster.consumed_topics(name):
+        return "  # No replicas: the KEDA ScaledObject owns the count (autoscaling/).\n"
+    return "  replicas: 1\n"
 
 
 def migration(name: str) -> str:
@@ -339,6 +399,7 @@ spec:
       labels:
 {labels(name, "migration", 8)}
     spec:
+{pod_identity(f"{name}-migrate")}
 {POD_SECURITY}
       restartPolicy: Never
       containers:
@@ -365,8 +426,7 @@ def service_manifest(name: str) -> str:
     return HEADER + api(name, api_port) + worker(name, worker_port) + migration(name)
 
 
-def stateless_manifest(name: str, module: str, port: int, about: str, env: str,
-                       replicas: int = 2) -> str:
+def stateless_manifest(name: str, module: str, port: int, about: str, env: str) -> str:
     """A Deployment and Service of a stateless HTTP process (the gateway, the web pages)."""
     manifest = f"""\
 # {about}
@@ -377,7 +437,7 @@ metadata:
   labels:
 {labels(name, "api", 4)}
 spec:
-  replicas: {replicas}
+  # No replicas: the HorizontalPodAutoscaler owns the count (cluster.py).
   revisionHistoryLimit: 5
   selector:
     matchLabels:
@@ -393,7 +453,9 @@ spec:
 {labels(name, "api", 8)}
 {scrape_annotations(port)}
     spec:
+{pod_identity(name)}
 {POD_SECURITY}
+      topologySpreadConstraints:{spread(name, "api")}
       terminationGracePeriodSeconds: 30
       containers:
         - name: {name}
@@ -477,6 +539,10 @@ def outputs() -> dict[Path, str]:
     files = {BASE / "services" / f"{name}.yaml": service_manifest(name) for name in SERVICES}
     files[BASE / "gateway.yaml"] = gateway_manifest()
     files[BASE / "web.yaml"] = web_manifest()
+    documents = [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
+    files.update(cluster.outputs(iter(documents)))
+    ports = {name: api_port for name, (api_port, _) in SERVICES.items()}
+    files.update(compose.outputs(documents, {**ports, "gateway": GATEWAY_PORT, "web": WEB_PORT}))
     return files
 
 
@@ -494,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text)
     for path in stale:
         verb = "out of date" if args.check else "written"
-        print(f"{path.relative_to(BASE.parent)}: {verb}")
+        print(f"{path.relative_to(ROOT)}: {verb}")
     return 1 if args.check and stale else 0
 
 
