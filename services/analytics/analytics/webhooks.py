@@ -21,7 +21,6 @@ import json
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -65,14 +64,9 @@ def verify(secret: str, header: str, body: bytes, now: float, tolerance_s: int =
 
 # --- endpoints --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CreatedEndpoint:
-    endpoint: WebhookEndpoint
-    secret: str  # shown once, at creation
-
-
 def create_endpoint(db: Database, name: str, url: str, entity_types: Sequence[str],
-                    secret: str | None = None) -> CreatedEndpoint:
+                    secret: str | None = None) -> WebhookEndpoint:
+    """A new endpoint; its ``secret`` (generated when not given) is shown this once."""
     secret = secret or secrets.token_urlsafe(32)
     with db.transaction() as session:
         if session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.name == name)):
@@ -83,7 +77,7 @@ def create_endpoint(db: Database, name: str, url: str, entity_types: Sequence[st
         session.add(endpoint)
         session.flush()
         session.expunge(endpoint)
-    return CreatedEndpoint(endpoint, secret)
+    return endpoint
 
 
 def list_endpoints(db: Database) -> list[WebhookEndpoint]:
