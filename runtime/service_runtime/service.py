@@ -43,6 +43,9 @@ class ServiceDefinition:
     # function of the service's settings returning such factories.
     loops: Sequence[LoopFactory] | Callable[[Any], Sequence[LoopFactory]] = field(
         default_factory=tuple)
+    # Topics of other systems' records (not events) its worker consumes, each in a
+    # consumer group of its own (service_runtime.inbound.Inbound).
+    inbound: Sequence[Any] = field(default_factory=tuple)
     # False for a stateless process (the gateway): no database, no outbox, no worker.
     stateful: bool = True
 

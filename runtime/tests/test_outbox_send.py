@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 
+import tally_service
 from sqlalchemy import select
 
 from service_runtime.config import DeliverySettings
 from service_runtime.outbox import OutboxRelay
 from service_runtime.tables import outbox_messages
 from service_runtime.testing.kafka_tools import read_topic
-
-import tally_service
 
 
 def test_sent_messages_are_published_unwrapped_to_their_topic_keyed_and_in_order(tally):

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from test_integration_feed import FEED
 from werkzeug.wrappers import Request, Response
 
 from analytics import webhooks
@@ -24,7 +25,6 @@ from service_runtime.db import Database
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import bearer
 from service_runtime.testing.processes import served
-from test_integration_feed import FEED
 
 HOOKS = "/api/v1/admin/analytics/integration/webhooks"
 DEAD = "/api/v1/admin/analytics/integration/dead-letters"
