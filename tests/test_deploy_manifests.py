@@ -27,8 +27,11 @@ def test_every_event_topic_and_dead_letter_topic_is_declared():
     assert wanted - declared_topics() == set()
 
 
-def test_every_integration_feed_topic_is_declared():
-    assert set(integration_topics()) - declared_topics() == set()
+def test_every_integration_feed_topic_and_inbound_dead_letter_topic_is_declared():
+    inbound = {dead_letter_topic(consumer.group(name)) for name in SERVICES
+               for consumer in importlib.import_module(f"{name}.definition").DEFINITION.inbound}
+    assert inbound, "the user service reads the middle platform's member permissions"
+    assert (set(integration_topics()) | inbound) - declared_topics() == set()
 
 
 def test_every_consumer_group_has_a_worker_process_locally():
