@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 
 import jsonschema
 import pytest
@@ -160,3 +161,32 @@ def test_the_relay_publishes_the_records_on_the_integration_topics(
     assert payments == {"p0", "p1", "p2", "p3", "r1"}
     assert {r.key for r in read_topic(kafka_settings, "integration.members")} == {b"u1"}
     assert len(read_topic(kafka_settings, "integration.inventory")) == 2
+
+
+def test_concurrent_changes_of_one_entity_get_distinct_gap_free_sequences(
+        consumer, db, example_event):
+    """Two consumers' transactions on one SKU at once queue on the entity's row."""
+    events = [example_event("ProductUpdated", updated_at=f"2026-11-22T08:{n:02d}:00+00:00",
+                            skus=[{"sku": "HOT", "price": {"amount": 100, "currency": "CNY"},
+                                   "attributes": {}, "available": n}])
+              for n in range(40)]
+    errors: list[BaseException] = []
+
+    def apply(mine: list) -> None:  # type: ignore[type-arg]
+        for event in mine:
+            try:
+                consumer.apply(event)
+            except BaseException as error:  # reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=apply, args=(events[n::2],)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    hot = [r for r in records(db) if r["entity_id"] == "HOT"]
+    assert [r["sequence"] for r in hot] == list(range(1, len(hot) + 1))
+    # Newest updated_at wins: whatever interleaving, the last record is the newest state.
+    assert hot[-1]["data"]["available"] == 39
+    assert entity_states(db)[("inventory", "HOT")][0] == len(hot)
