@@ -12,6 +12,7 @@ from sqlalchemy import insert
 
 from event_contracts.topics import dead_letter_topic
 from service_runtime.config import DeliverySettings
+from service_runtime.dead_letters import replay
 from service_runtime.handlers import InvalidMessage
 from service_runtime.inbound import Inbound
 from service_runtime.inbound_consumer import InboundConsumer
@@ -20,6 +21,7 @@ from service_runtime.testing.processes import wait_until
 
 TOPIC = "partner.counts.inbound"
 tries: list[int] = []
+cured: list[bool] = []  # the operator fixed the cause of the failing records
 
 
 def parse(value: bytes) -> dict:
@@ -34,7 +36,7 @@ def apply(session, record: dict) -> None:  # type: ignore[no-untyped-def]
     tries.append(record["seq"])
     if record["stream"] == "refused":
         raise InvalidMessage("not ours")
-    if record["stream"] == "failing":
+    if record["stream"] == "failing" and not cured:
         raise RuntimeError("database trouble")
     session.execute(insert(tally_service.applied).values(
         event_id="-", stream=record["stream"], seq=record["seq"], worker="inbound"))
@@ -46,6 +48,7 @@ INBOUND = Inbound(name="partner", topic=TOPIC, parse=parse,
 
 def test_inbound_records_are_applied_once_and_what_cannot_be_is_dead_lettered(tally):
     tries.clear()
+    cured.clear()
     consumer = InboundConsumer("tally", tally.db, INBOUND, tally.kafka,
                                DeliverySettings(consumer_max_attempts=3, consumer_backoff_ms=5))
     assert consumer.group == "tally.partner"
@@ -69,3 +72,9 @@ def test_inbound_records_are_applied_once_and_what_cannot_be_is_dead_lettered(ta
     assert sorted(r.key for r in read_topic(tally.kafka, dead_topic)) == [b"f", b"r", b"x"]
     assert tries.count(7) == 1  # refused: not retried
     assert tries.count(9) == 3  # failing: every attempt, then the dead letters
+    # The operator fixed the cause: a replay applies it; the others fail again.
+    cured.append(True)
+    result = replay(tally.kafka, consumer.group, consumer.handle_record)
+    consumer.dead_letters.close()
+    assert (result.replayed, result.failed_again) == (1, 2)
+    assert ("failing", 9) in [(row.stream, row.seq) for row in tally.applied()]
