@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 
 from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
+from event_contracts.integration import integration_topics
 from event_contracts.topics import dead_letter_topic, event_topics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,13 @@ def declared_topics() -> set[str]:
 def test_every_event_topic_and_dead_letter_topic_is_declared():
     wanted = set(event_topics()) | {dead_letter_topic(group) for group in CONSUMER_GROUPS}
     assert wanted - declared_topics() == set()
+
+
+def test_every_integration_feed_topic_and_inbound_dead_letter_topic_is_declared():
+    inbound = {dead_letter_topic(consumer.group(name)) for name in SERVICES
+               for consumer in importlib.import_module(f"{name}.definition").DEFINITION.inbound}
+    assert inbound, "the user service reads the middle platform's member permissions"
+    assert (set(integration_topics()) | inbound) - declared_topics() == set()
 
 
 def test_every_consumer_group_has_a_worker_process_locally():

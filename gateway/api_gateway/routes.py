@@ -24,6 +24,7 @@ ROUTES: list[tuple[str, str]] = [
     (r"/api/v1/products/[^/]+/reviews", "aftersales"),
     (r"/api/v1/users/me/coupons", "marketing"),
     (r"/api/v1/(auth|users)(/.*)?", "user"),
+    (r"/api/v1/admin/users(/.*)?", "user"),
     (r"/api/v1/(categories|products|search)(/.*)?", "catalog"),
     (r"/api/v1/admin/(products|skus)(/.*)?", "catalog"),
     (r"/api/v1/cart(/.*)?", "cart"),

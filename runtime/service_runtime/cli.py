@@ -96,4 +96,14 @@ def build_cli(definition: ServiceDefinition) -> click.Group:
                             consumer.handle_record)
             consumer.dead_letters.close()
             click.echo(f"replayed {result.replayed}, failed again {result.failed_again}")
+            # The dead letters of its inbound topics (other systems' records) too.
+            for inbound in definition.inbound:
+                from service_runtime.inbound_consumer import InboundConsumer
+
+                reader = InboundConsumer(definition.name, db, inbound, settings.kafka,
+                                         settings.delivery)
+                result = replay(settings.kafka, reader.group, reader.handle_record)
+                reader.dead_letters.close()
+                click.echo(f"{inbound.name}: replayed {result.replayed}, "
+                           f"failed again {result.failed_again}")
     return cli

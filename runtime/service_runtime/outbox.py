@@ -166,6 +166,39 @@ class Outbox:
         BUSINESS_EVENTS.labels(self.service, event_type).inc(len(rows))
         return ids
 
+    def send(self, session: Session, topic: str, messages: Sequence[tuple[str, dict]],
+             *, content_type: str) -> list[str]:
+        """Add messages that are not events, each ``(key, payload)``, for ``topic``.
+
+        For feeds of a documented shape of their own (the analytics service's integration
+        records): the payload is published as it is (no envelope, not checked against an
+        event contract: the caller validates it against its own schema) to ``topic``
+        (prefixed as every topic is), keyed by ``key``, in this order, relayed as events
+        are. The row's ``event_type`` column holds the topic, which is what the relay
+        publishes to; the ``content_type`` header names the shape. Returns the message ids.
+        """
+        if not messages:
+            return []
+        now = utcnow()
+        headers = json.dumps({"content_type": content_type,
+                              "correlation_id": context.current_correlation_id()})
+        ids = [str(uuid.uuid4()) for _ in messages]
+        session.execute(_INSERT, [{
+            "event_id": message_id,
+            "event_type": topic,
+            "message_key": key,
+            "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            "headers": headers,
+            "created_at": now,
+        } for message_id, (key, payload) in zip(ids, messages, strict=True)])
+        engine = session.get_bind().engine
+        if engine.dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
+            session.execute(_NOTIFY)
+            session.info[_NOTIFIED] = True
+        channel = relay_channel(engine)
+        call_after_commit(session, channel, lambda: wake([channel]))
+        return ids
+
 
 class OutboxRelay:
     """Publishes outbox rows to Kafka, in order, until stopped."""

@@ -13,6 +13,7 @@ from sqlalchemy import MetaData
 
 from service_runtime.db import Database
 from service_runtime.handlers import Handlers
+from service_runtime.inbound import Inbound
 from service_runtime.settings import NoSettings, Settings
 
 Loop = Callable[[threading.Event], None]
@@ -43,6 +44,9 @@ class ServiceDefinition:
     # function of the service's settings returning such factories.
     loops: Sequence[LoopFactory] | Callable[[Any], Sequence[LoopFactory]] = field(
         default_factory=tuple)
+    # Topics of other systems' records (not events) its worker consumes, each in a
+    # consumer group of its own.
+    inbound: Sequence[Inbound] = field(default_factory=tuple)
     # False for a stateless process (the gateway): no database, no outbox, no worker.
     stateful: bool = True
 

@@ -21,6 +21,7 @@ from service_runtime.config import (
 )
 from service_runtime.consumer import EventConsumer
 from service_runtime.db import Database
+from service_runtime.inbound_consumer import InboundConsumer
 from service_runtime.ops import make_ops_server, ops_app
 from service_runtime.outbox import OutboxRelay
 from service_runtime.readiness import broker_check, database_check, schema_check
@@ -88,6 +89,9 @@ def run_worker(definition: ServiceDefinition, settings: WorkerProcess) -> int:
         loops.append((getattr(loop, "__name__", factory.__name__), loop))
     if definition.handlers is not None:
         loops.append(("consumer", build_consumer(definition, db, settings).run))
+    for inbound in definition.inbound:
+        loops.append((f"inbound-{inbound.name}", InboundConsumer(
+            definition.name, db, inbound, kafka, settings.delivery).run))
 
     def guarded(name: str, loop: Callable[[threading.Event], None]) -> None:
         try:

@@ -3,6 +3,7 @@ written)."""
 
 from pathlib import Path
 
+from analytics import webhooks
 from analytics.handlers import handlers
 from analytics.models import Base
 from analytics.settings import AnalyticsSettings
@@ -17,4 +18,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     settings=AnalyticsSettings,
     handlers=handlers,
+    loops=webhooks.loops,  # the middle-platform feed's partner webhooks
 )

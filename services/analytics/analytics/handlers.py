@@ -6,7 +6,7 @@ applied once) and must not commit.
 
 from sqlalchemy.orm import Session
 
-from analytics import facts
+from analytics import facts, integration_feed
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -15,23 +15,34 @@ handlers = Handlers()
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
     facts.order_placed(session, event.data)
+    integration_feed.record(session, event)
 
 
 @handlers.on("PaymentConfirmed")
 def payment_confirmed(session: Session, event: Event) -> None:
     facts.order_paid(session, event.data)
+    integration_feed.record(session, event)
 
 
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
     facts.order_cancelled(session, event.data)
+    integration_feed.record(session, event)
 
 
 @handlers.on("RefundIssued")
 def refund_issued(session: Session, event: Event) -> None:
     facts.refund_issued(session, event.data)
+    integration_feed.record(session, event)
 
 
 @handlers.on("ProductUpdated")
 def product_updated(session: Session, event: Event) -> None:
     facts.product_updated(session, event.data)
+    integration_feed.record(session, event)
+
+
+# Followed by the middle-platform feed only (analytics.integration_feed).
+for _event_type in ("PaymentFailed", "CashOnDeliveryChosen", "OrderCompleted",
+                    "UserRegistered", "MembershipChanged"):
+    handlers.on(_event_type)(integration_feed.record)

@@ -37,3 +37,14 @@ class AnalyticsSettings(Settings):
         "ANALYTICS_TRUSTED_PROXIES",
         ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"),
         validate=networks)
+    # Partner webhooks of the middle-platform feed (analytics.webhooks): a delivery is
+    # tried this many times, the waits growing from the first to the largest backoff,
+    # then parked as a dead letter (GET/POST /admin/integration/dead-letters).
+    webhook_max_attempts: int = variable("ANALYTICS_WEBHOOK_MAX_ATTEMPTS", 8,
+                                         validate=at_least(1))
+    webhook_first_backoff_s: float = variable("ANALYTICS_WEBHOOK_FIRST_BACKOFF_S", 5.0,
+                                              validate=at_least(0))
+    webhook_max_backoff_s: float = variable("ANALYTICS_WEBHOOK_MAX_BACKOFF_S", 3600.0,
+                                            validate=at_least(0))
+    webhook_timeout_s: float = variable("ANALYTICS_WEBHOOK_TIMEOUT_S", 10.0,
+                                        validate=at_least(0.1))

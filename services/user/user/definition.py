@@ -10,6 +10,7 @@ from service_runtime.db import Database
 from service_runtime.ids import utcnow as now
 from service_runtime.service import ServiceDefinition
 from user.handlers import handlers
+from user.member_permissions import INBOUND as MEMBER_PERMISSIONS
 from user.models import Base
 from user.notifications import notification_sender
 from user.points_expiry import points_expiry
@@ -116,4 +117,6 @@ DEFINITION = ServiceDefinition(
     commands=[ensure_admin, ensure_customer, mailbox, grant_points, load_test_shoppers],
     # The notification sender; the points expiry unless POINTS_EXPIRY_DAYS is 0.
     loops=_loops,
+    # Member permissions sent back by the middle platform (docs/integration.md).
+    inbound=[MEMBER_PERMISSIONS],
 )

@@ -1,0 +1,80 @@
+"""``Inbound``/``InboundConsumer``: records that are not events (another system's feed),
+applied once through the inbox, refused ones dead-lettered at once, failing ones retried
+and then dead-lettered, with the event consumer's loop (real broker)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import tally_service
+from sqlalchemy import insert
+
+from event_contracts.topics import dead_letter_topic
+from service_runtime.config import DeliverySettings
+from service_runtime.dead_letters import replay
+from service_runtime.handlers import InvalidMessage
+from service_runtime.inbound import Inbound
+from service_runtime.inbound_consumer import InboundConsumer
+from service_runtime.testing.kafka_tools import produce, read_topic
+from service_runtime.testing.processes import wait_until
+
+TOPIC = "partner.counts.inbound"
+tries: list[int] = []
+cured: list[bool] = []  # the operator fixed the cause of the failing records
+
+
+def parse(value: bytes) -> dict:
+    try:
+        record = json.loads(value)
+        return {"stream": str(record["stream"]), "seq": int(record["seq"])}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidMessage(str(exc)) from exc
+
+
+def apply(session, record: dict) -> None:  # type: ignore[no-untyped-def]
+    tries.append(record["seq"])
+    if record["stream"] == "refused":
+        raise InvalidMessage("not ours")
+    if record["stream"] == "failing" and not cured:
+        raise RuntimeError("database trouble")
+    session.execute(insert(tally_service.applied).values(
+        event_id="-", stream=record["stream"], seq=record["seq"], worker="inbound"))
+
+
+INBOUND = Inbound(name="partner", topic=TOPIC, parse=parse,
+                  identity=lambda r: f"{r['stream']}:{r['seq']}", apply=apply)
+
+
+def test_inbound_records_are_applied_once_and_what_cannot_be_is_dead_lettered(tally):
+    tries.clear()
+    cured.clear()
+    consumer = InboundConsumer("tally", tally.db, INBOUND, tally.kafka,
+                               DeliverySettings(consumer_max_attempts=3, consumer_backoff_ms=5))
+    assert consumer.group == "tally.partner"
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,))
+    thread.start()
+    try:
+        produce(tally.kafka, TOPIC, [
+            ("a", {"stream": "a", "seq": 1}), ("a", {"stream": "a", "seq": 1}),  # twice
+            ("a", {"stream": "a", "seq": 2}), ("x", b"not json"),
+            ("r", {"stream": "refused", "seq": 7}), ("f", {"stream": "failing", "seq": 9}),
+        ])
+        dead_topic = dead_letter_topic("tally.partner")
+        wait_until(lambda: len(read_topic(tally.kafka, dead_topic, timeout=2)) == 3, 60,
+                   message="three dead letters")
+        wait_until(lambda: len(tally.applied()) == 2, 30)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert [(row.stream, row.seq) for row in tally.applied()] == [("a", 1), ("a", 2)]
+    assert sorted(r.key for r in read_topic(tally.kafka, dead_topic)) == [b"f", b"r", b"x"]
+    assert tries.count(7) == 1  # refused: not retried
+    assert tries.count(9) == 3  # failing: every attempt, then the dead letters
+    # The operator fixed the cause: a replay applies it; the others fail again.
+    cured.append(True)
+    result = replay(tally.kafka, consumer.group, consumer.handle_record)
+    consumer.dead_letters.close()
+    assert (result.replayed, result.failed_again) == (1, 2)
+    assert ("failing", 9) in [(row.stream, row.seq) for row in tally.applied()]
