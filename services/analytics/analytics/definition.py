@@ -3,7 +3,7 @@ written)."""
 
 from pathlib import Path
 
-from analytics.handlers import handlers
+from analytics.handlers import handlers_for
 from analytics.models import Base
 from analytics.settings import AnalyticsSettings
 from service_runtime.service import ServiceDefinition
@@ -16,5 +16,5 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     settings=AnalyticsSettings,
-    handlers=handlers,
+    handlers=handlers_for,
 )

@@ -7,6 +7,9 @@ applied once) and must not commit.
 from sqlalchemy.orm import Session
 
 from analytics import facts
+from analytics.risk_handlers import with_risk
+from analytics.risk_rules import RiskRules
+from analytics.settings import AnalyticsSettings
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -35,3 +38,8 @@ def refund_issued(session: Session, event: Event) -> None:
 @handlers.on("ProductUpdated")
 def product_updated(session: Session, event: Event) -> None:
     facts.product_updated(session, event.data)
+
+
+def handlers_for(settings: AnalyticsSettings) -> Handlers:
+    """The handlers above and the risk rules' (thresholds from ``settings``)."""
+    return with_risk(handlers, RiskRules.of(settings))
