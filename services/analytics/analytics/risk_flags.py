@@ -17,7 +17,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from analytics.risk_models import RiskFlag, RiskSignal, RiskSubject
-from analytics.risk_rules import COUNTS_DISTINCT, MAX_EVIDENCE_EVENTS, RiskRules, rate
+from analytics.risk_rules import (
+    COUNTS_DISTINCT,
+    MAX_EVIDENCE_EVENTS,
+    RiskRules,
+    Signal,
+    counted,
+    rate,
+    window_reached,
+)
 from event_contracts.vocabulary import RiskRule
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.errors import Conflict, NotFound
@@ -26,6 +34,9 @@ from service_runtime.outbox import Outbox
 from service_runtime.paging import Page, page_of
 
 outbox = Outbox("analytics")
+# The signals read to find a run: far more than any threshold, so a flood of one subject's
+# events cannot make one event's evaluation read without bound.
+MAX_SIGNALS_READ = 5000
 
 
 class FlagResolved(Conflict):
@@ -44,29 +55,34 @@ def observe(session: Session, rules: RiskRules, rule: RiskRule, subject: str, ev
         select(RiskSubject.flagged_through)
         .where(RiskSubject.rule == rule.value, RiskSubject.subject == subject)
         .with_for_update())
+    if flagged_through is not None and at <= flagged_through:
+        return None  # late: its time was counted by the last flag already
     threshold = rules.thresholds[rule]
     since = at - threshold.window
     if flagged_through is not None and flagged_through > since:
-        since = flagged_through  # counted by the last flag already
-    counted = _signals(rule, subject, since, at)
-    figure = func.count(func.distinct(RiskSignal.value)) if rule in COUNTS_DISTINCT \
-        else func.count()
-    count, first, signals = session.execute(
-        select(figure, func.min(RiskSignal.at), func.count()).where(*counted)).one()
-    if count < threshold.count:
+        since = flagged_through
+    # Every signal of a run holding this one (read after the lock: a concurrent
+    # consumer's committed ones too), oldest first.
+    signals = [Signal(*row) for row in session.execute(
+        select(RiskSignal.at, RiskSignal.event_id, RiskSignal.value)
+        .where(RiskSignal.rule == rule.value, RiskSignal.subject == subject,
+               RiskSignal.at > since, RiskSignal.at < at + threshold.window)
+        .order_by(RiskSignal.at, RiskSignal.id).limit(MAX_SIGNALS_READ))]
+    distinct = rule in COUNTS_DISTINCT
+    run = window_reached(signals, event_id, threshold.window, threshold.count, distinct)
+    if run is None:
         return None
-    extra: dict[str, Any] = {"signals": signals}
+    count, end = counted(run, distinct), run[-1].at
+    figures: dict[str, Any] = {"signals": len(run)}
     if rule is RiskRule.REFUND_ABUSE:
-        extra = _refund_figures(session, rules, user_id or subject, count, at)
-        if extra is None:
+        rates = _refund_figures(session, rules, user_id or subject, count, end)
+        if rates is None:
             return None
-    return _raise(session, rule, subject, user_id, count, threshold.count, first, at,
-                  counted, {"window_seconds": int(threshold.window.total_seconds()), **extra})
-
-
-def _signals(rule: RiskRule, subject: str, since: datetime, until: datetime) -> list[Any]:
-    return [RiskSignal.rule == rule.value, RiskSignal.subject == subject,
-            RiskSignal.at > since, RiskSignal.at <= until]
+        figures.update(rates)
+    event_ids = [signal.event_id for signal in run[-MAX_EVIDENCE_EVENTS:]]
+    return _raise(session, rule, subject, user_id, count, threshold.count, run[0].at, end,
+                  {"event_ids": event_ids,
+                   "window_seconds": int(threshold.window.total_seconds()), **figures})
 
 
 def _refund_figures(session: Session, rules: RiskRules, user_id: str, refunded: int,
@@ -94,31 +110,22 @@ def _refund_figures(session: Session, rules: RiskRules, user_id: str, refunded: 
 
 
 def _raise(session: Session, rule: RiskRule, subject: str, user_id: str | None, count: int,
-           threshold: int, first: datetime, at: datetime, counted: list[Any],
-           evidence: dict[str, Any]) -> str | None:
-    # Conditional, though the row is locked: never two flags over one signal.
-    moved = session.execute(
-        update(RiskSubject)
-        .where(RiskSubject.rule == rule.value, RiskSubject.subject == subject,
-               (RiskSubject.flagged_through.is_(None)) | (RiskSubject.flagged_through < at))
-        .values(flagged_through=at).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
-        return None
-    event_ids = list(session.scalars(
-        select(RiskSignal.event_id).where(*counted)
-        .order_by(RiskSignal.at.desc(), RiskSignal.id.desc()).limit(MAX_EVIDENCE_EVENTS)))
-    event_ids.reverse()  # oldest first, as they happened
+           threshold: int, start: datetime, end: datetime, evidence: dict[str, Any]) -> str:
+    # The signals up to ``end`` are this flag's: only later ones count towards another.
+    session.execute(
+        update(RiskSubject).where(RiskSubject.rule == rule.value, RiskSubject.subject == subject)
+        .values(flagged_through=end).execution_options(synchronize_session=False))
     now = utcnow()
     flag = RiskFlag(id=time_ordered_id("rsk"), rule=rule.value, subject=subject,
-                    user_id=user_id, count=count, threshold=threshold, window_start=first,
-                    window_end=at, evidence={"event_ids": event_ids, **evidence},
-                    raised_at=now)
+                    user_id=user_id, count=count, threshold=threshold, window_start=start,
+                    window_end=end, evidence=evidence, raised_at=now)
     session.add(flag)
     session.flush()
     outbox.emit(session, "RiskFlagRaised", key=user_id or subject, data={
         "flag_id": flag.id, "rule": rule.value, "subject": subject, "user_id": user_id,
-        "count": count, "threshold": threshold, "window_start": first.isoformat(),
-        "window_end": at.isoformat(), "event_ids": event_ids, "raised_at": now.isoformat()})
+        "count": count, "threshold": threshold, "window_start": start.isoformat(),
+        "window_end": end.isoformat(), "event_ids": evidence["event_ids"],
+        "raised_at": now.isoformat()})
     return flag.id
 
 

@@ -7,8 +7,10 @@ fires when the count reaches its threshold. The refund rule also compares rates.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from analytics.risk_settings import RiskSettings
 from event_contracts.vocabulary import RiskRule
@@ -71,3 +73,37 @@ def rate(part: int, whole: int) -> float:
     window may be refunded inside it)."""
     whole = max(whole, part)
     return part / whole if whole else 0.0
+
+
+@dataclass(frozen=True)
+class Signal:
+    at: datetime
+    event_id: str
+    value: str | None
+
+
+def window_reached(signals: Sequence[Signal], new: str, window: timedelta, threshold: int,
+                   distinct: bool) -> list[Signal] | None:
+    """The earliest-ending run of ``signals`` (sorted by time) spanning less than
+    ``window`` that holds the new signal (event id ``new``) and reaches ``threshold``;
+    None if there is none.
+
+    The new signal is the only change, so only a run holding it can newly reach the
+    threshold; it may be older than others (events of several topics and partitions
+    arrive out of order), so runs ending after it count too. Ending earliest leaves the
+    most of the later signals to a next flag.
+    """
+    times = [signal.at for signal in signals]
+    newest = next(i for i, signal in enumerate(signals) if signal.event_id == new)
+    for end in range(newest, len(signals)):
+        start = bisect.bisect_right(times, times[end] - window)
+        if start > newest:
+            return None  # later ends leave the new signal out
+        run = signals[start:end + 1]
+        if counted(run, distinct) >= threshold:
+            return list(run)
+    return None
+
+
+def counted(run: Sequence[Signal], distinct: bool) -> int:
+    return len({signal.value for signal in run}) if distinct else len(run)

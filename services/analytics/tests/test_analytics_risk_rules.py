@@ -3,6 +3,8 @@ within its window, not below, once per window, and a redelivered event counts on
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from risk_events import T0, at, risk_consumer
 from sqlalchemy import select
@@ -196,3 +198,26 @@ def test_refunds_at_the_platform_norm_are_not_flagged(db, consumer, example_even
                     for n in (3, 4)])
     (flag,) = flags(db, RiskRule.REFUND_ABUSE)
     assert flag.evidence["refund_rate"] == 1.0
+
+
+def test_two_consumers_counting_one_subject_at_once_raise_exactly_one_flag(
+        db, example_event):
+    """The subject's row lock: neither misses the other's signal, only one raises."""
+    consumers = [risk_consumer(db, risk_payment_failures=2) for _ in range(2)]
+    events = [failure(example_event, minute) for minute in (0, 1)]
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+
+    def apply(consumer, event) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        results.append(consumer.apply(event))
+
+    threads = [threading.Thread(target=apply, args=pair)
+               for pair in zip(consumers, events, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True, True]
+    (flag,) = flags(db)
+    assert sorted(flag.evidence["event_ids"]) == sorted(e.id for e in events)
