@@ -4,6 +4,7 @@ within its window, not below, once per window, and a redelivered event counts on
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from risk_events import T0, at, risk_consumer
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from analytics.risk_flags import observe
 from analytics.risk_models import RiskFlag, RiskSignal
-from analytics.risk_rules import RiskRules
+from analytics.risk_rules import RiskRules, Signal, window_reached
 from analytics.settings import AnalyticsSettings
 from event_contracts.vocabulary import RiskRule
 from service_runtime.testing.plugin import outbox_events
@@ -221,3 +222,31 @@ def test_two_consumers_counting_one_subject_at_once_raise_exactly_one_flag(
     assert results == [True, True]
     (flag,) = flags(db)
     assert sorted(flag.evidence["event_ids"]) == sorted(e.id for e in events)
+
+
+def test_an_older_event_arriving_last_completes_the_window(db, consumer, example_event):
+    """Topics and partitions deliver out of order: the run may end after the new event."""
+    later = [failure(example_event, m) for m in (5, 9)]
+    feed(consumer, later)
+    earliest = failure(example_event, 1)
+    feed(consumer, [earliest])
+    (flag,) = flags(db)
+    assert flag.evidence["event_ids"] == [earliest.id] + [e.id for e in later]
+    assert flag.window_start.isoformat() == at(1) and flag.window_end.isoformat() == at(9)
+    # Later still, an event from inside the flagged window: counted by that flag already.
+    feed(consumer, [failure(example_event, m) for m in (3, 10, 11)])
+    assert len(flags(db)) == 1
+
+
+@pytest.mark.parametrize(("minutes", "new", "expected"), [
+    ((0, 4, 9), 9, (0, 4, 9)),
+    ((0, 4, 10), 10, None),  # 10 minutes apart: not within a 10-minute window
+    ((0, 4, 9, 12), 0, (0, 4, 9)),  # the earliest-ending run
+    ((0, 4, 9, 12), 12, (4, 9, 12)),
+    ((0, 12, 15, 18), 0, None),  # the run reaching three leaves the new signal out
+])
+def test_the_run_reaching_a_threshold(minutes, new, expected):
+    signals = [Signal(T0 + timedelta(minutes=m), f"evt-{m}", None) for m in minutes]
+    run = window_reached(signals, f"evt-{new}", timedelta(minutes=10), 3, distinct=False)
+    assert (None if run is None else tuple(int((s.at - T0).total_seconds() // 60)
+                                           for s in run)) == expected
