@@ -78,3 +78,11 @@ class RiskRule(StrEnum):
     ADDRESS_SIGN_IN_ACCOUNTS = "address_sign_in_accounts"  # many accounts from one address
     REFUND_ABUSE = "refund_abuse"  # one user's refund rate far above the norm
     ORDER_BURST = "order_burst"  # many orders from one user in a short time
+
+
+class SignInFailure(StrEnum):
+    """Why a password sign-in was refused (``SignInFailed.reason``)."""
+
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    ACCOUNT_LOCKED = "account_locked"  # refused unchecked: the account is locked for a while

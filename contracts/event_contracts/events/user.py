@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from event_contracts.membership import LEVEL_VALUES
 from event_contracts.registry import EventSchema, event_schema
+from event_contracts.vocabulary import SignInFailure
 
 
 @event_schema("UserRegistered", 1)
@@ -34,7 +35,7 @@ class SessionsRevokedV1(EventSchema):
     tokens_expire_by = fields.AwareDateTime(required=True)
 
 
-SIGN_IN_FAILURES = ("wrong_password", "unknown_account", "account_locked")
+SIGN_IN_FAILURES = tuple(reason.value for reason in SignInFailure)
 
 
 @event_schema("SignInFailed", 1)

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import SignInFailure
 from service_runtime.auth import ADMIN, CUSTOMER, AuthSettings
 from service_runtime.db import Database
 from service_runtime.errors import NotFound
@@ -22,7 +23,6 @@ from user.domain import (
     AccountExists,
     AccountLocked,
     InvalidCredentials,
-    SignInFailure,
     after_failed_login,
     is_locked,
 )

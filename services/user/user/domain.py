@@ -44,14 +44,6 @@ class SessionEnd(StrEnum):
     REFRESH_TOKEN_REUSED = "refresh_token_reused"
 
 
-class SignInFailure(StrEnum):
-    """Why a password sign-in was refused (``SignInFailed.reason``)."""
-
-    WRONG_PASSWORD = "wrong_password"
-    UNKNOWN_ACCOUNT = "unknown_account"
-    ACCOUNT_LOCKED = "account_locked"
-
-
 class TooManyAddresses(InvalidInput):
     slug, title = "too-many-addresses", f"At most {MAX_ADDRESSES} addresses"
 
