@@ -94,7 +94,9 @@ def window_reached(signals: Sequence[Signal], new: str, window: timedelta, thres
     most of the later signals to a next flag.
     """
     times = [signal.at for signal in signals]
-    newest = next(i for i, signal in enumerate(signals) if signal.event_id == new)
+    newest = next((i for i, signal in enumerate(signals) if signal.event_id == new), None)
+    if newest is None:
+        return None  # not among those read (a flood of one subject's signals: bounded)
     for end in range(newest, len(signals)):
         start = bisect.bisect_right(times, times[end] - window)
         if start > newest:
