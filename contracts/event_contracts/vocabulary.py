@@ -68,3 +68,21 @@ class CampaignKind(StrEnum):
 
     GROUP_BUY = "group_buy"  # 拼团: ships only once its group filled and paid
     FLASH_SALE = "flash_sale"  # 秒杀: won at the flash gate, its unit held apart
+
+
+class RiskRule(StrEnum):
+    """The rules the analytics service raises risk flags by (``RiskFlagRaised.rule``)."""
+
+    PAYMENT_FAILURES = "payment_failures"  # one user's payments keep failing
+    ACCOUNT_SIGN_IN_FAILURES = "account_sign_in_failures"  # one account guessed at
+    ADDRESS_SIGN_IN_ACCOUNTS = "address_sign_in_accounts"  # many accounts from one address
+    REFUND_ABUSE = "refund_abuse"  # one user's refund rate far above the norm
+    ORDER_BURST = "order_burst"  # many orders from one user in a short time
+
+
+class SignInFailure(StrEnum):
+    """Why a password sign-in was refused (``SignInFailed.reason``)."""
+
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    ACCOUNT_LOCKED = "account_locked"  # refused unchecked: the account is locked for a while

@@ -46,6 +46,7 @@ ROUTES: list[tuple[str, str]] = [
      "marketing"),
     (r"/api/v1/track", "analytics"),
     (r"/api/v1/admin/analytics(/.*)?", "analytics"),
+    (r"/api/v1/admin/risk(/.*)?", "analytics"),
 ]
 _COMPILED = [(re.compile(pattern + r"\Z"), service) for pattern, service in ROUTES]
 

@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from event_contracts.membership import LEVEL_VALUES
 from event_contracts.registry import EventSchema, event_schema
+from event_contracts.vocabulary import SignInFailure
 
 
 @event_schema("UserRegistered", 1)
@@ -32,6 +33,27 @@ class SessionsRevokedV1(EventSchema):
     reason = fields.String(required=True, validate=validate.OneOf(SESSION_REVOCATION_REASONS))
     revoked_at = fields.AwareDateTime(required=True)
     tokens_expire_by = fields.AwareDateTime(required=True)
+
+
+SIGN_IN_FAILURES = tuple(reason.value for reason in SignInFailure)
+
+
+@event_schema("SignInFailed", 1)
+class SignInFailedV1(EventSchema):
+    """A password sign-in was refused (its 401 or 423), for the risk rules to count.
+
+    Never the password, nor the login as typed (a password typed into the login field
+    would travel with it): ``account`` is the SHA-256 of the normalised login, which
+    tells two attempts on one account apart from attempts on many without naming either.
+    """
+
+    account = fields.String(required=True, validate=validate.Length(equal=64))
+    # The account's id when the login names one.
+    user_id = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True, validate=validate.OneOf(SIGN_IN_FAILURES))
+    # The client as the service saw it (the gateway's X-Forwarded-For, when trusted).
+    client_address = fields.String(required=True, validate=validate.Length(max=64))
+    failed_at = fields.AwareDateTime(required=True)
 
 
 @event_schema("PointsLocked", 1)

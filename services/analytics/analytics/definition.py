@@ -4,7 +4,7 @@ written)."""
 from pathlib import Path
 
 from analytics import webhooks
-from analytics.handlers import handlers
+from analytics.handlers import handlers_for
 from analytics.models import Base
 from analytics.settings import AnalyticsSettings
 from service_runtime.service import ServiceDefinition
@@ -17,6 +17,6 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     settings=AnalyticsSettings,
-    handlers=handlers,
+    handlers=handlers_for,
     loops=webhooks.loops,  # the middle-platform feed's partner webhooks
 )

@@ -7,6 +7,9 @@ applied once) and must not commit.
 from sqlalchemy.orm import Session
 
 from analytics import facts, integration_feed
+from analytics.risk_handlers import with_risk
+from analytics.risk_rules import RiskRules
+from analytics.settings import AnalyticsSettings
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -46,3 +49,8 @@ def product_updated(session: Session, event: Event) -> None:
 for _event_type in ("PaymentFailed", "CashOnDeliveryChosen", "OrderCompleted",
                     "UserRegistered", "MembershipChanged"):
     handlers.on(_event_type)(integration_feed.record)
+
+
+def handlers_for(settings: AnalyticsSettings) -> Handlers:
+    """The handlers above and the risk rules' (thresholds from ``settings``)."""
+    return with_risk(handlers, RiskRules.of(settings))

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from marshmallow import ValidationError
 
-from service_runtime.settings import Settings, at_least, variable
+from analytics.risk_settings import RiskSettings
+from service_runtime.settings import at_least, variable
 
 
 def networks(values: tuple[str, ...]) -> None:
@@ -19,7 +20,7 @@ def networks(values: tuple[str, ...]) -> None:
 
 
 @dataclass(frozen=True)
-class AnalyticsSettings(Settings):
+class AnalyticsSettings(RiskSettings):  # its RISK_* too
     # Per client (the signed-in user, else the address): a shop page sends a batch every
     # few seconds, so this leaves room for many tabs and retries.
     track_rate_limit: str = variable("ANALYTICS_TRACK_RATE_LIMIT", "300/minute")

@@ -11,6 +11,7 @@ from event_contracts import REGISTRY
 from service_runtime.auth import AuthSettings, TokenVerifier
 from service_runtime.testing.checks import assert_ops_endpoints
 from service_runtime.testing.plugin import ServiceUnderTest, outbox_events
+from user import accounts
 from user.accounts import ensure_admin
 from user.app import create_app
 from user.definition import DEFINITION
@@ -300,3 +301,36 @@ def test_a_password_sign_in_with_a_stray_code_is_a_password_sign_in(client):
     answer = client.post("/api/v1/auth/login",
                          json={"login": "x@y.cn", "password": PASSWORD, "code": "123456"})
     assert answer.status_code == 200, answer.json
+
+
+def test_every_refused_sign_in_is_a_sign_in_failed_event_without_the_password(app, client, db):
+    user_id = register(client, email="x@y.cn").json["user_id"]
+    via_gateway = {"X-Forwarded-For": "203.0.113.7"}  # the test client is 127.0.0.1: trusted
+    wrong = client.post("/api/v1/auth/login", headers=via_gateway,
+                        json={"login": "X@y.cn", "password": "wrong password"})
+    unknown = client.post("/api/v1/auth/login", json={"login": "nobody@y.cn",
+                                                      "password": "secret-guess"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json == unknown.json
+    assert login(client, "x@y.cn").status_code == 200  # a success says nothing
+    failed = outbox_events(db, "SignInFailed")
+    assert [e["data"]["reason"] for e in failed] == ["wrong_password", "unknown_account"]
+    for event in failed:
+        REGISTRY.validate_outgoing("SignInFailed", 1, event["data"])
+        assert "wrong password" not in str(event) and "secret-guess" not in str(event)
+        assert "nobody@y.cn" not in str(event)
+    on_account, on_nobody = (e["data"] for e in failed)
+    # One account's attempts share a digest whatever the case typed; never the login itself.
+    assert on_account["account"] == accounts.sign_in_account("x@y.cn")
+    assert on_account["user_id"] == user_id and on_account["client_address"] == "203.0.113.7"
+    assert on_nobody["user_id"] is None and on_nobody["client_address"] == "127.0.0.1"
+    assert on_nobody["account"] != on_account["account"]
+
+
+def test_attempts_on_a_locked_account_are_still_refused_and_reported(client, db):
+    register(client, email="x@y.cn")
+    for _ in range(5):
+        assert login(client, "x@y.cn", "wrong password").status_code == 401
+    assert login(client, "x@y.cn").status_code == 423
+    reasons = [e["data"]["reason"] for e in outbox_events(db, "SignInFailed")]
+    assert reasons == ["wrong_password"] * 5 + ["account_locked"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from event_contracts.vocabulary import SignInFailure
 from service_runtime.auth import ADMIN, CUSTOMER, AuthSettings
 from service_runtime.db import Database
 from service_runtime.errors import NotFound
@@ -77,16 +80,24 @@ def login_with_code(db: Database, phone: str, code: str, settings: AuthSettings)
         return issue_pair(session, key, user, secrets.token_hex(16), settings)
 
 
-def login(db: Database, login_name: str, password: str, settings: AuthSettings) -> TokenPair:
-    """Check the password; five failures in a row lock the account for 15 minutes."""
+def login(db: Database, login_name: str, password: str, settings: AuthSettings,
+          client: str = "") -> TokenPair:
+    """Check the password; five failures in a row lock the account for 15 minutes.
+
+    Every refusal writes a ``SignInFailed`` (for the risk rules) naming the ``client``
+    address, never the password nor the login as typed."""
     with db.read() as session:
         user = session.scalars(select(User).where(
             or_(User.email == login_name.lower(), User.phone == login_name))).first()
     if user is None:
         _verify(_DUMMY_HASH, password)
+        with db.transaction() as session:
+            _sign_in_failed(session, login_name, None, SignInFailure.UNKNOWN_ACCOUNT, client)
         raise InvalidCredentials()
     at = now()
     if is_locked(user.locked_until, at):
+        with db.transaction() as session:
+            _sign_in_failed(session, login_name, user.id, SignInFailure.ACCOUNT_LOCKED, client)
         raise AccountLocked(f"try again after {user.locked_until.isoformat()}",
                             locked_until=user.locked_until.isoformat())
     if not _verify(user.password_hash, password):
@@ -99,12 +110,27 @@ def login(db: Database, login_name: str, password: str, settings: AuthSettings) 
             if locked_until is not None:
                 session.execute(update(User).where(User.id == user.id)
                                 .values(failed_logins=reset, locked_until=locked_until))
+            _sign_in_failed(session, login_name, user.id, SignInFailure.WRONG_PASSWORD, client)
         raise InvalidCredentials()
     key = signing_keys(db)[0]  # before the transaction: the first call may write a key
     with db.transaction() as session:
         session.execute(update(User).where(User.id == user.id)
                         .values(failed_logins=0, locked_until=None))
         return issue_pair(session, key, user, secrets.token_hex(16), settings)
+
+
+def sign_in_account(login_name: str) -> str:
+    """The SHA-256 of a login as it is looked up: one account's attempts share it, and
+    it names neither the account nor a password typed into the login field."""
+    return hashlib.sha256(login_name.lower().encode()).hexdigest()
+
+
+def _sign_in_failed(session: Session, login_name: str, user_id: str | None,
+                    reason: SignInFailure, client: str) -> None:
+    account = sign_in_account(login_name)
+    outbox.emit(session, "SignInFailed", key=user_id or account, data={
+        "account": account, "user_id": user_id, "reason": reason.value,
+        "client_address": client[:64], "failed_at": now().isoformat()})
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -1,5 +1,9 @@
 """HTTP routes of the user service: parse, call one use case, serialize."""
 
+import functools
+import ipaddress
+from collections.abc import Callable
+
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, jsonify, request
 from flask.views import MethodView
@@ -7,6 +11,7 @@ from flask.views import MethodView
 from service_runtime.app import current_db, current_settings
 from service_runtime.auth import auth_settings, current_user_id
 from service_runtime.blueprint import Blueprint
+from service_runtime.clients import client_address
 from service_runtime.openapi import SecuredBlueprint
 from user import accounts, addresses, codes, keys, membership_view, sessions
 from user.membership_schemas import MembershipQuerySchema, MembershipSchema
@@ -62,7 +67,14 @@ def login(body):  # type: ignore[no-untyped-def]
     if "phone" in body and "code" in body:  # the schema allows one way in, never both
         return accounts.login_with_code(current_db(), body["phone"], body["code"],
                                        auth_settings())
-    return accounts.login(current_db(), body["login"], body["password"], auth_settings())
+    return accounts.login(current_db(), body["login"], body["password"], auth_settings(),
+                          client=_client_of(current_settings().trusted_proxies)())
+
+
+@functools.cache
+def _client_of(trusted: tuple[str, ...]) -> Callable[[], str]:
+    """Who a request comes from (parsed networks kept: one per settings value)."""
+    return client_address([ipaddress.ip_network(network) for network in trusted])
 
 
 @auth.post("/refresh")

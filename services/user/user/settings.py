@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
+from marshmallow import ValidationError
+
 from service_runtime.settings import Settings, at_least, variable
+
+
+def networks(values: tuple[str, ...]) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
 
 
 @dataclass(frozen=True)
@@ -19,3 +30,10 @@ class UserSettings(Settings):
     # How often the worker looks for points to expire.
     points_expiry_interval_s: int = variable("POINTS_EXPIRY_INTERVAL_S", 600,
                                              validate=at_least(1))
+    # The proxies whose X-Forwarded-For names the client of a sign-in (the gateway): by
+    # default the loopback and private networks, where a cluster's pods live. A failed
+    # sign-in's SignInFailed names that client, for the risk rules.
+    trusted_proxies: tuple[str, ...] = variable(
+        "USER_TRUSTED_PROXIES",
+        ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"),
+        validate=networks)
