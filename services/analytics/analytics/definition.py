@@ -5,6 +5,8 @@ from pathlib import Path
 
 from analytics.handlers import handlers
 from analytics.models import Base
+from analytics.recs_jobs import view_counter
+from analytics.recs_models import RecPair  # noqa: F401  (its tables join Base.metadata)
 from analytics.settings import AnalyticsSettings
 from service_runtime.service import ServiceDefinition
 
@@ -17,4 +19,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     settings=AnalyticsSettings,
     handlers=handlers,
+    loops=[view_counter],  # recommendations: views counted past a cursor
 )

@@ -6,7 +6,7 @@ applied once) and must not commit.
 
 from sqlalchemy.orm import Session
 
-from analytics import facts
+from analytics import facts, recommendations
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -15,6 +15,7 @@ handlers = Handlers()
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
     facts.order_placed(session, event.data)
+    recommendations.order_placed(session, event.data)
 
 
 @handlers.on("PaymentConfirmed")
@@ -35,3 +36,4 @@ def refund_issued(session: Session, event: Event) -> None:
 @handlers.on("ProductUpdated")
 def product_updated(session: Session, event: Event) -> None:
     facts.product_updated(session, event.data)
+    recommendations.product_updated(session, event.data)
