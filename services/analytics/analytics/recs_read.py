@@ -2,7 +2,7 @@
 ``analytics.recommendations`` keeps, ranked here in plain Python.
 
 - ``for_product``: bought together and viewed together (the largest counts), and similar
-  (same category; the same brand first, then the nearest price, then the most popular).
+  (same category; the same price band first, then the same brand, then the most popular).
   A product analytics has no facts of yet (new, or its ProductUpdated not yet heard) is
   answered, not refused: its "similar" are the most popular products, and ``fallback`` says
   so. Whether a product exists is the catalog's to say (the gateway's product page asks it
@@ -137,7 +137,8 @@ def _neighbours(session: Session, kind: PairKind, product_id: int, limit: int) -
 
 
 def _similar(session: Session, fact: ProductFact, limit: int) -> list[int]:
-    """Same category: same brand first, then the nearest price (by ratio), then sales."""
+    """Same category: the same price band first (a shopper compares in a price range),
+    then the same brand, then the most ordered and viewed."""
     own = session.get(RecProduct, fact.product_id)
     rows = session.execute(
         select(ProductFact.product_id, ProductFact.brand, RecProduct.price, RecProduct.currency,
@@ -153,7 +154,7 @@ def _similar(session: Session, fact: ProductFact, limit: int) -> list[int]:
             return math.inf  # an unknown price band ranks after every known one
         return abs(math.log(row.price / max(own.price, 1)))
 
-    rows.sort(key=lambda row: (row.brand != fact.brand, _band(distance(row)),
+    rows.sort(key=lambda row: (_band(distance(row)), row.brand != fact.brand,
                                -(row.orders or 0), -(row.views or 0), row.product_id))
     return [row.product_id for row in rows[:limit]]
 
