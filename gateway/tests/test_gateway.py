@@ -43,6 +43,9 @@ from service_runtime.testing.processes import free_port, served
     ("/api/v1/admin/marketing/stats", "marketing"),
     ("/api/v1/admin/coupons/cpt_1/issue", "marketing"),
     ("/api/v1/checkout/preview", "order"),
+    ("/api/v1/products/p1/recommendations", "analytics"),
+    ("/api/v1/products/p1/recommendationsx", "catalog"),
+    ("/api/v1/users/me/recommendations", "analytics"),
     ("/internal/pricing/quote", None),
 ])
 def test_paths_route_to_their_service(path, service):
