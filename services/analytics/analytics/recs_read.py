@@ -36,7 +36,7 @@ SIMILAR_CANDIDATES = 200
 
 
 def for_product(db: Database, product_id: int, limit: int) -> dict[str, Any]:
-    with db.transaction() as session:
+    with db.read() as session:
         bought = _neighbours(session, PairKind.BOUGHT, product_id, limit)
         viewed = _neighbours(session, PairKind.VIEWED, product_id, limit)
         fact = session.get(ProductFact, product_id)
@@ -52,7 +52,7 @@ def for_product(db: Database, product_id: int, limit: int) -> dict[str, Any]:
 
 
 def for_user(db: Database, user_id: str, limit: int) -> dict[str, Any]:
-    with db.transaction() as session:
+    with db.read() as session:
         ranked = personal(session, user_id, limit)
         source = "personal"
         if len(ranked) < limit:  # too little history: popular products fill the list
