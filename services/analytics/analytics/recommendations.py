@@ -44,9 +44,10 @@ from service_runtime.db import Database, insert_if_absent
 MAX_BASKET_PRODUCTS = 20
 MAX_SESSION_PRODUCTS = 20
 VIEW_BATCH = 1000
-# Events are read once they are this old: a batch still being committed by /track (its
-# ids taken, not yet visible) is not passed over by the cursor. A commit taking longer
-# than this may be missed; the cost is a few view counts, never a wrong answer.
+# Events are read once they are this old (received; the cursor stops at the first younger
+# one): a batch still being committed by /track (its ids taken, its rows not yet visible)
+# is not passed over. A commit taking longer than this may be missed; the cost is a few
+# view counts, never a wrong answer.
 SETTLE = timedelta(seconds=5)
 VIEW_TYPES = (EventType.PAGE_VIEW.value, EventType.ADD_TO_CART.value)
 VIEWS_CURSOR = "views"
@@ -96,11 +97,15 @@ def count_views(db: Database, at: datetime, batch: int = VIEW_BATCH) -> int:
         last = session.scalar(select(RecCursor.last_id).where(RecCursor.name == VIEWS_CURSOR))
         rows = session.execute(
             select(BehaviourEvent.id, BehaviourEvent.session_id, BehaviourEvent.user_id,
-                   BehaviourEvent.product_id)
+                   BehaviourEvent.product_id, BehaviourEvent.received_at)
             .where(BehaviourEvent.id > last, BehaviourEvent.type.in_(VIEW_TYPES),
-                   BehaviourEvent.product_id.is_not(None),
-                   BehaviourEvent.received_at <= at - SETTLE)
+                   BehaviourEvent.product_id.is_not(None))
             .order_by(BehaviourEvent.id).limit(batch)).all()
+        # Up to the first event not yet settled: the cursor never passes one (an id taken
+        # by another process's INSERT may be received later than a higher one).
+        settled = next((n for n, row in enumerate(rows) if row.received_at > at - SETTLE),
+                       len(rows))
+        rows = rows[:settled]
         if not rows:
             return 0
         moved = session.execute(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from analytics import recommendations
+from analytics import recommendations, tracking
 from analytics.recommendations import MAX_SESSION_PRODUCTS, count_views
 from analytics.recs_models import RecPair, RecSessionProduct
 from service_runtime.testing.plugin import bearer
@@ -163,3 +163,18 @@ def test_signing_in_is_needed_for_ones_own_and_limits_are_checked(client):
     assert client.get("/api/v1/products/1/recommendations?limit=51").status_code == 422
     assert client.get(f"/api/v1/products/{2**31}/recommendations").status_code == 404
     assert client.get("/api/v1/products/x/recommendations").status_code == 404
+
+
+def test_the_view_counter_never_passes_an_event_not_yet_settled(db):
+    now = datetime.now(UTC)
+
+    def row(event_id, received_at):  # type: ignore[no-untyped-def]
+        return {"session_id": "s", "event_id": event_id, "user_id": None, "type": "page_view",
+                "name": None, "occurred_at": now, "received_at": received_at, "path": None,
+                "product_id": int(event_id), "props": None}
+
+    insert = tracking.inserter(db)
+    insert([row("1", now)])  # its process was slower to insert: the lower id, received later
+    insert([row("2", now - timedelta(hours=1))])
+    assert count_views(db, now) == 0, "the fresh first one holds back the second"
+    assert count_views(db, now + LATER) == 2
