@@ -58,9 +58,8 @@ def for_user(db: Database, user_id: str, limit: int) -> dict[str, Any]:
         if len(ranked) < limit:  # too little history: popular products fill the list
             if not ranked:
                 source = "popular"
-            bought = set(session.scalars(select(RecUserProduct.product_id).where(
-                RecUserProduct.user_id == user_id, RecUserProduct.orders > 0)))
-            ranked += popular(session, limit - len(ranked), exclude={*ranked, *bought})
+            ranked += popular(session, limit - len(ranked),
+                              exclude={*ranked, *_bought(session, user_id)})
         summaries = _summaries(session, ranked)
     return {"source": source, "items": [summaries[p] for p in ranked]}
 
@@ -76,8 +75,7 @@ def personal(session: Session, user_id: str, limit: int) -> list[int]:
                    .limit(SEEDS))}
     if not weights:
         return []
-    bought = set(session.scalars(select(RecUserProduct.product_id).where(
-        RecUserProduct.user_id == user_id, RecUserProduct.orders > 0)))
+    bought = _bought(session, user_id)
     # Neighbours: each seed's weight times log(1 + count), purchases together doubled.
     together: Counter[int] = Counter()
     for row in session.execute(
@@ -107,6 +105,11 @@ def personal(session: Session, user_id: str, limit: int) -> list[int]:
         score[product_id] += value
     ranked = sorted((p for p in score if p not in bought), key=lambda p: (-score[p], p))
     return ranked[:limit]
+
+
+def _bought(session: Session, user_id: str) -> set[int]:
+    return set(session.scalars(select(RecUserProduct.product_id).where(
+        RecUserProduct.user_id == user_id, RecUserProduct.orders > 0)))
 
 
 def popular(session: Session, limit: int, exclude: Iterable[int] = ()) -> list[int]:
