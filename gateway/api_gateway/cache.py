@@ -32,10 +32,11 @@ from flask import Request, Response, copy_current_request_context
 
 from api_gateway.proxy import upstream_path
 
-# The catalog's public reads (categories, lists and search, product pages, suggestions)
-# and a product's reviews: none depends on who asks.
+# The catalog's public reads (categories, lists and search, product pages, suggestions),
+# a product's reviews and its recommendations: none depends on who asks.
 PUBLIC_READS = re.compile(
-    r"/api/v1/(categories|products|products/[^/]+|products/[^/]+/reviews|search/suggest)\Z")
+    r"/api/v1/(categories|products|products/[^/]+|products/[^/]+/(reviews|recommendations)"
+    r"|search/suggest)\Z")
 CACHE_CONTROL = "public, max-age=1"
 # Whoever carries a token gets an answer of their own, never one kept for the public.
 PERSONAL_HEADERS = ("Authorization", "X-Cart-Token")

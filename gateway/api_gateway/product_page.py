@@ -2,9 +2,12 @@
 recommendations. Only the product itself is essential; a slow or failed part is left
 out and named in ``degraded``, so the page still renders (and is not kept for others).
 
-The reviews are asked for while the product is; the recommendations (a category's best
-sellers, a list query with facets) are the same for every product of a category, so they
-are kept as briefly as any public answer (``api_gateway.cache``) and shared.
+The reviews and the analytics service's recommendations (bought together, viewed
+together, similar) are asked for while the product is. Without an answer of analytics in
+time, or for a product analytics has not heard of yet (its ``fallback``), the page
+recommends its category's best sellers (a list query with facets, the same for every
+product of a category, so kept as briefly as any public answer, ``api_gateway.cache``,
+and shared). Only when neither answers are the recommendations degraded.
 """
 
 from __future__ import annotations
@@ -29,13 +32,22 @@ def product_page(session: requests.Session, urls: dict[str, str], pool: ThreadPo
     reviews = pool.submit(_get_json, session,
                           f"{urls['aftersales']}/api/v1/products/{product_id}/reviews",
                           {"limit": 3}, ids)
+    analytics = pool.submit(
+        _get_json, session,
+        f"{urls['analytics']}/api/v1/products/{product_id}/recommendations",
+        {"limit": RECOMMENDATIONS}, ids)
     product = forward(session, "catalog", urls["catalog"], timeouts)
     if product.status_code != 200:
         reviews.cancel()
+        analytics.cancel()
         return product  # not found, bad id, catalog down: the catalog's answer stands
     page = product.get_json()
     degraded = []
     category = page.get("category_id")
+    try:
+        recommended = _from_analytics(analytics.result(timeout=PART_TIMEOUT_S), product_id)
+    except Exception:
+        recommended = []
 
     def best_sellers() -> tuple[dict | None, bool]:
         found = _get_json(session, f"{urls['catalog']}/api/v1/products",
@@ -43,8 +55,9 @@ def product_page(session: requests.Session, urls: dict[str, str], pool: ThreadPo
                            "limit": RECOMMENDATIONS + 1}, ids)
         return found, found is not None
 
-    similar = cache.get(("best sellers", category), best_sellers)
-    if similar is None:
+    if recommended:
+        page["recommendations"] = recommended
+    elif (similar := cache.get(("best sellers", category), best_sellers)) is None:
         degraded.append("recommendations")
         page["recommendations"] = None
     else:
@@ -65,6 +78,20 @@ def product_page(session: requests.Session, urls: dict[str, str], pool: ThreadPo
         if header in product.headers:
             response.headers[header] = product.headers[header]
     return response
+
+
+def _from_analytics(answer: dict | None, product_id: str) -> list[dict]:
+    """Bought together, then viewed together, then similar, each product once and never
+    the page's own; none when analytics did not answer or does not know the product."""
+    if not answer or answer.get("fallback"):
+        return []
+    found: dict[str, dict] = {}
+    for part in ("bought_together", "viewed_together", "similar"):
+        for item in answer.get(part) or []:
+            key = str(item.get("id"))
+            if key != str(product_id) and key not in found:
+                found[key] = item
+    return list(found.values())[:RECOMMENDATIONS]
 
 
 def _get_json(session: requests.Session, url: str, params: dict,
@@ -107,7 +134,9 @@ def document_product_page(merged: dict) -> dict:
             **product.get("properties", {}),
             "recommendations": {"type": "array", "items": item, "nullable": True,
                                 "maxItems": RECOMMENDATIONS,
-                                "description": "Best sellers of the same category"},
+                                "description": "Products bought or viewed together with "
+                                               "this one, or similar (analytics); else "
+                                               "best sellers of the same category"},
             "reviews": {"allOf": [reviews or {}], "nullable": True,
                         "description": "The first page of the product's reviews"},
             "degraded": {"type": "array", "items": {"type": "string", "enum": list(PARTS)},

@@ -23,6 +23,8 @@ ROUTES: list[tuple[str, str]] = [
     (r"/api/v1/orders/[^/]+/tracking", "logistics"),
     (r"/api/v1/products/[^/]+/reviews", "aftersales"),
     (r"/api/v1/users/me/coupons", "marketing"),
+    (r"/api/v1/products/[^/]+/recommendations", "analytics"),
+    (r"/api/v1/users/me/recommendations", "analytics"),
     (r"/api/v1/(auth|users)(/.*)?", "user"),
     (r"/api/v1/admin/users(/.*)?", "user"),
     (r"/api/v1/(categories|products|search)(/.*)?", "catalog"),

@@ -46,6 +46,9 @@ from service_runtime.testing.processes import free_port, served
     ("/api/v1/admin/risk/flags", "analytics"),
     ("/api/v1/admin/risk/flags/rsk_1/resolve", "analytics"),
     ("/api/v1/admin/riskier", None),
+    ("/api/v1/products/p1/recommendations", "analytics"),
+    ("/api/v1/products/p1/recommendationsx", "catalog"),
+    ("/api/v1/users/me/recommendations", "analytics"),
     ("/internal/pricing/quote", None),
 ])
 def test_paths_route_to_their_service(path, service):

@@ -14,6 +14,7 @@ from analytics.appender import Appender
 from analytics.definition import DEFINITION
 from analytics.feeds_api import feeds
 from analytics.risk_api import risk
+from analytics.recs_api import recs
 from analytics.settings import AnalyticsSettings
 from service_runtime.app import create_service_api
 from service_runtime.clients import client_address
@@ -21,7 +22,7 @@ from service_runtime.clients import client_address
 
 def create_app(config: dict | None = None, database: str | None = None,
                settings: AnalyticsSettings | None = None) -> Flask:
-    app = create_service_api(DEFINITION, blueprints=[track, admin, feeds, risk],
+    app = create_service_api(DEFINITION, blueprints=[track, admin, feeds, risk, recs],
                              database=database,
                              config=config, title="Analytics service", settings=settings)
     own: AnalyticsSettings = app.extensions["settings"]

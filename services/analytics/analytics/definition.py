@@ -6,8 +6,16 @@ from pathlib import Path
 from analytics import webhooks
 from analytics.handlers import handlers_for
 from analytics.models import Base
+from analytics.recs_jobs import view_counter
+from analytics.recs_models import RecPair  # noqa: F401  (its tables join Base.metadata)
 from analytics.settings import AnalyticsSettings
-from service_runtime.service import ServiceDefinition
+from service_runtime.service import LoopFactory, ServiceDefinition
+
+def worker_loops(settings: AnalyticsSettings) -> list[LoopFactory]:
+    """The middle-platform feed's partner webhooks; recommendations' views counted past a
+    cursor."""
+    return [*webhooks.loops(settings), view_counter]
+
 
 DEFINITION = ServiceDefinition(
     name="analytics",
@@ -18,5 +26,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     settings=AnalyticsSettings,
     handlers=handlers_for,
-    loops=webhooks.loops,  # the middle-platform feed's partner webhooks
+    loops=worker_loops,
 )

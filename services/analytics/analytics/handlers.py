@@ -6,7 +6,7 @@ applied once) and must not commit.
 
 from sqlalchemy.orm import Session
 
-from analytics import facts, integration_feed
+from analytics import facts, integration_feed, recommendations
 from analytics.risk_handlers import with_risk
 from analytics.risk_rules import RiskRules
 from analytics.settings import AnalyticsSettings
@@ -19,6 +19,7 @@ handlers = Handlers()
 def order_placed(session: Session, event: Event) -> None:
     facts.order_placed(session, event.data)
     integration_feed.record(session, event)
+    recommendations.order_placed(session, event.data)
 
 
 @handlers.on("PaymentConfirmed")
@@ -42,6 +43,7 @@ def refund_issued(session: Session, event: Event) -> None:
 @handlers.on("ProductUpdated")
 def product_updated(session: Session, event: Event) -> None:
     facts.product_updated(session, event.data)
+    recommendations.product_updated(session, event.data)
     integration_feed.record(session, event)
 
 
