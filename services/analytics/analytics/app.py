@@ -13,8 +13,8 @@ from analytics.api import admin, track
 from analytics.appender import Appender
 from analytics.definition import DEFINITION
 from analytics.feeds_api import feeds
-from analytics.risk_api import risk
 from analytics.recs_api import recs
+from analytics.risk_api import risk
 from analytics.settings import AnalyticsSettings
 from service_runtime.app import create_service_api
 from service_runtime.clients import client_address

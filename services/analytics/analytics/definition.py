@@ -11,6 +11,7 @@ from analytics.recs_models import RecPair  # noqa: F401  (its tables join Base.m
 from analytics.settings import AnalyticsSettings
 from service_runtime.service import LoopFactory, ServiceDefinition
 
+
 def worker_loops(settings: AnalyticsSettings) -> list[LoopFactory]:
     """The middle-platform feed's partner webhooks; recommendations' views counted past a
     cursor."""
