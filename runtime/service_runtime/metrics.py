@@ -190,17 +190,15 @@ def watch_pool(service: str, engine: Engine) -> None:
     """
     from sqlalchemy import event
 
-    size, checked_out = DB_POOL_SIZE.labels(service), DB_POOL_CHECKED_OUT.labels(service)
-    pool = engine.pool
-
     # Counted, not read from the pool: during ``checkin`` the pool still counts the
-    # connection being returned.
+    # connection being returned. The children are looked up here, not before: in
+    # multiprocess mode making one writes its file.
     def checkout(*_args: object) -> None:
-        size.set(getattr(pool, "size", lambda: 1)())
-        checked_out.inc()
+        DB_POOL_SIZE.labels(service).set(getattr(engine.pool, "size", lambda: 1)())
+        DB_POOL_CHECKED_OUT.labels(service).inc()
 
     def checkin(*_args: object) -> None:
-        checked_out.dec()
+        DB_POOL_CHECKED_OUT.labels(service).dec()
 
     event.listen(engine, "checkout", checkout)
     event.listen(engine, "checkin", checkin)
