@@ -8,6 +8,7 @@ state gauges are set by the worker's ``order-saga-stats`` job (``order.saga_stat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -64,10 +65,12 @@ ORDERS_STUCK = Gauge(
     ["status", "timer"],
     multiprocess_mode="max",
 )
+# Labelled, as every metric here: an unlabelled one writes its value when it is made, at
+# import, which gunicorn's master (PROMETHEUS_MULTIPROC_DIR) must not.
 STATS_TIMESTAMP = Gauge(
     "orders_stats_timestamp_seconds",
     "When the worker last counted the orders by status",
-    [],
+    ["service"],
     multiprocess_mode="max",
 )
 
@@ -86,7 +89,7 @@ def order_cancelled(session: Session, reason: str) -> None:
     count_after_commit(session, ORDERS_CANCELLED.labels(reason))
 
 
-def stages_reached(session: Session, order: Order, path: list[OrderStatus] | tuple,
+def stages_reached(session: Session, order: Order, path: Sequence[OrderStatus],
                    at: datetime) -> None:
     """The order entered each status of ``path`` at ``at``: one observation per stage.
     Every status is entered at most once (the graph has no way back), and the caller's

@@ -96,7 +96,7 @@ def export_order_stats(db: Database, at: datetime, *, limits: Limits) -> bool:
         ORDERS_BY_STATUS.labels(status).set(count)
     for (status, timer), count in stats.stuck.items():
         ORDERS_STUCK.labels(status, timer).set(count)
-    STATS_TIMESTAMP.set(at.timestamp())
+    STATS_TIMESTAMP.labels("order").set(at.timestamp())
     return False
 
 

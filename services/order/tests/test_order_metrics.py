@@ -178,7 +178,7 @@ def test_the_worker_counts_orders_by_status_and_the_stuck_ones(place, consumer, 
     assert sample("orders_stuck", status="awaiting_payment", timer="payment_deadline") == 1
     assert sample("orders_stuck", status="delivered", timer="auto_complete") == (
         1 if later > datetime(2026, 12, 2, 10, 1, tzinfo=UTC) else 0)
-    assert sample("orders_stats_timestamp_seconds") == later.timestamp()
+    assert sample("orders_stats_timestamp_seconds", service="order") == later.timestamp()
     assert waiting
 
 
