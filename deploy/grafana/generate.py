@@ -223,7 +223,8 @@ def saga() -> Dashboard:
         graph("Saga events published",
               (f'sum by (event) (rate(business_events_total{{event=~"{events}"}}[{RATE}]))',
                "{{event}}"), unit="ops", width=WIDTH,
-              description="Each event is counted when its service's outbox relay publishes it."),
+              description="Each event is counted when the transaction writing it to the "
+                          "outbox commits."),
         graph("Cancelled per placed order",
               (f'sum(rate(business_events_total{{event="OrderCancelled"}}[{RATE}]))\n'
                f'/ sum(rate(business_events_total{{event="OrderPlaced"}}[{RATE}]))', "cancelled"),
