@@ -44,12 +44,33 @@ def test_the_committed_dashboards_are_what_the_code_generates():
     assert dashboards.main(["--check"]) == 0, "run: python deploy/grafana/generate.py"
 
 
-def test_there_is_an_overview_a_saga_a_kafka_and_one_dashboard_per_service():
-    assert set(committed()) == {"shop-overview", "shop-saga", "shop-kafka",
+def test_there_is_an_overview_a_saga_a_kafka_a_business_and_one_dashboard_per_service():
+    assert set(committed()) == {"shop-overview", "shop-saga", "shop-kafka", "shop-business",
                                 *(f"shop-service-{name}" for name in SERVICES)}
     for uid, board in committed().items():
         assert board["uid"] == uid
         assert len(expressions(board)) >= 8, uid
+
+
+def test_the_saga_business_and_service_boards_show_the_saga_business_and_pool_metrics():
+    boards = committed()
+
+    def names(uid: str) -> set[str]:
+        return set().union(*(queried(expr) for expr in expressions(boards[uid])))
+
+    assert {"order_saga_stage_seconds_bucket", "order_saga_stage_seconds_count",
+            "orders_by_status", "orders_stuck", "orders_stats_timestamp_seconds"} <= names(
+        "shop-saga")
+    for stage in ("reserved", "paid", "shipped", "delivered"):
+        assert any(f'stage="{stage}"' in expr for expr in expressions(boards["shop-saga"]))
+    assert {"orders_placed_total", "orders_paid_total", "orders_cancelled_total",
+            "orders_gmv_fen_total", "payment_attempts_total", "payment_outcomes_total",
+            "refunds_total", "refunded_fen_total", "coupons_total"} <= names("shop-business")
+    assert {"consumer_lag_messages", "messages_dead_lettered_total", "outbox_backlog_messages",
+            "outbox_oldest_unpublished_age_seconds"} <= names("shop-kafka")
+    for name in SERVICES:
+        assert {"db_pool_checked_out_connections", "db_pool_size_connections"} <= names(
+            f"shop-service-{name}")
 
 
 def test_every_panel_queries_metrics_the_code_exports():

@@ -4,11 +4,14 @@
     python deploy/grafana/generate.py --check  exit 1 if a committed file differs (tests)
 
 Dashboards: ``shop-overview`` (RED per service and per gateway route, SLO error-budget
-burn, build info, targets), ``shop-saga`` (orders through the saga, from the events the
-services publish and consume), ``shop-kafka`` (lag per group and partition, dead letters,
-outbox backlog and age) and ``shop-service-<name>`` for each service. Every query reads
-only metrics the code exports (tests/test_dashboards.py and the e2e stack check it).
-Import them into Grafana with a Prometheus data source (picked by the `datasource` variable).
+burn, build info, targets), ``shop-saga`` (orders through the saga: time to each stage,
+orders by status and stuck past a timer, the events the services publish and consume),
+``shop-kafka`` (lag per group and partition, dead letters, outbox backlog and age),
+``shop-business`` (orders placed, paid and cancelled, GMV, payments by method and provider,
+refunds, coupons) and ``shop-service-<name>`` for each service (with its database pool).
+Every query reads only metrics the code exports (tests/test_dashboards.py and the e2e
+stack check it). Import them into Grafana with a Prometheus data source (picked by the
+`datasource` variable).
 """
 
 from __future__ import annotations
@@ -173,15 +176,55 @@ def overview() -> Dashboard:
     ], "RED per service and per gateway route, SLO error-budget burn, builds and targets.")
 
 
+# The saga's stages as the order service times them (order.metrics.STAGES).
+SAGA_STAGES = ("reserved", "paid", "shipped", "delivered")
+
+
+def saga_stages() -> list:
+    """Time from placing to each stage, orders by status and those stuck past a timer."""
+    stages = "|".join(SAGA_STAGES)
+    return [
+        row("Time from OrderPlaced to each stage (order service)"),
+        *[graph(f"Placed to {stage}: p50, p95, p99",
+                *[(f"histogram_quantile({q}, sum by (le) (rate(order_saga_stage_seconds_bucket"
+                   f'{{stage="{stage}"}}[{RATE}])))', f"p{p}")
+                  for q, p in ((0.5, 50), (0.95, 95), (0.99, 99))],
+                unit="s", width=6) for stage in SAGA_STAGES],
+        graph("Orders reaching each stage",
+              (f'sum by (stage) (rate(order_saga_stage_seconds_count{{stage=~"{stages}"}}'
+               f"[{RATE}]))", "{{stage}}"), unit="ops", width=12,
+              description="Each order is counted once per stage, when its change commits."),
+        graph("Saga latency SLO: burn rate (1 h and 6 h)",
+              ('slo:error_ratio:rate1h{slo="order-saga-latency"}\n/ on (slo) '
+               '(1 - slo:objective:ratio{slo="order-saga-latency"})', "1 h"),
+              ('slo:error_ratio:rate6h{slo="order-saga-latency"}\n/ on (slo) '
+               '(1 - slo:objective:ratio{slo="order-saga-latency"})', "6 h"), width=12,
+              description="99% of orders payable within 10 s of placing; the fast-burn "
+                          "alert fires at 14.4 (1 h) and 6 (6 h)."),
+        row("Orders by status (counted by the order worker)"),
+        graph("Orders in each status", ("max by (status) (orders_by_status)", "{{status}}"),
+              width=12, description="Every replica of the order worker counts all orders; "
+                                    "the max is the figure."),
+        graph("Stuck past their timer", ("max by (status, timer) (orders_stuck)",
+                                         "{{status}} ({{timer}})"), width=12,
+              description="Alerted on by OrdersStuck (docs/runbooks/OrdersStuck.md)."),
+        graph("Age of the count", ("time() - max(orders_stats_timestamp_seconds)", "age"),
+              unit="s", width=12,
+              description="Stays under a minute while the order worker's stats job runs."),
+    ]
+
+
 def saga() -> Dashboard:
     events = "|".join(SAGA_EVENTS)
     checkout = 'service="order",method="POST",route="/api/v1/orders"'
     return dashboard("shop-saga", "Shop saga: orders", [
+        *saga_stages(),
         row("Orders through the saga"),
         graph("Saga events published",
               (f'sum by (event) (rate(business_events_total{{event=~"{events}"}}[{RATE}]))',
                "{{event}}"), unit="ops", width=WIDTH,
-              description="Each event is counted when its service's outbox relay publishes it."),
+              description="Each event is counted when the transaction writing it to the "
+                          "outbox commits."),
         graph("Cancelled per placed order",
               (f'sum(rate(business_events_total{{event="OrderCancelled"}}[{RATE}]))\n'
                f'/ sum(rate(business_events_total{{event="OrderPlaced"}}[{RATE}]))', "cancelled"),
@@ -213,8 +256,53 @@ def saga() -> Dashboard:
         graph("Rows parked (given up on)",
               (f"sum by (service, job) (increase(job_parked_total[{RATE}]))",
                "{{service}} {{job}}"), width=12),
-    ], "Orders through the saga: events published and handled, checkout, timers. "
-       "(Per-stage timing and stuck-order gauges are not exported yet.)")
+    ], "Orders through the saga: time to each stage, orders by status and stuck, events "
+       "published and handled, checkout, timers.")
+
+
+def business() -> Dashboard:
+    success = (f'sum by (method, provider) (rate(payment_outcomes_total{{outcome="succeeded"}}'
+               f"[{RATE}]))\n/ sum by (method, provider) (rate(payment_outcomes_total[{RATE}]))")
+    return dashboard("shop-business", "Shop business: orders, payments, coupons", [
+        row("Orders (order service, counted when the change commits)"),
+        graph("Orders placed, paid and cancelled",
+              (f"sum(rate(orders_placed_total[{RATE}]))", "placed"),
+              (f"sum(rate(orders_paid_total[{RATE}]))", "paid"),
+              (f"sum(rate(orders_cancelled_total[{RATE}]))", "cancelled"), unit="ops",
+              width=12),
+        graph("Cancelled, by reason",
+              (f"sum by (reason) (rate(orders_cancelled_total[{RATE}]))", "{{reason}}"),
+              unit="ops", width=12),
+        graph("GMV per hour (yuan)",
+              ("sum by (currency) (increase(orders_gmv_fen_total[1h])) / 100", "{{currency}}"),
+              width=12, description="The payable total of orders whose payment arrived "
+                                    "(cash on delivery when collected), in yuan."),
+        Stat(title="GMV today, orders paid today", dataSource=DATASOURCE,
+             targets=[target("sum(increase(orders_gmv_fen_total[1d])) / 100", "GMV (yuan)"),
+                      target("sum(increase(orders_paid_total[1d]))", "orders paid", "B")],
+             gridPos=GridPos(h=HEIGHT, w=12, x=0, y=0)),
+        row("Payments (payment service)"),
+        graph("Payment success rate by method and provider", (success,
+                                                              "{{method}} ({{provider}})"),
+              unit="percentunit", width=12,
+              description="Succeeded over all outcomes; attempts left at the cashier have "
+                          "none. Alerted on below 80% (PaymentSuccessRateLow)."),
+        graph("Payment attempts and outcomes",
+              (f"sum by (method) (rate(payment_attempts_total[{RATE}]))", "{{method}} started"),
+              (f"sum by (method, outcome) (rate(payment_outcomes_total[{RATE}]))",
+               "{{method}} {{outcome}}"), unit="ops", width=12),
+        graph("Refunds", (f"sum by (method) (rate(refunds_total[{RATE}]))", "{{method}}"),
+              unit="ops", width=12),
+        graph("Refunded per hour (yuan)",
+              ("sum by (currency) (increase(refunded_fen_total[1h])) / 100", "{{currency}}"),
+              width=12),
+        row("Coupons (marketing service)"),
+        graph("Coupons locked, used and released",
+              (f"sum by (step) (rate(coupons_total[{RATE}]))", "{{step}}"), unit="ops",
+              width=WIDTH, description="Locked for an order when placed, used when it is "
+                                       "paid, released when it is cancelled unpaid."),
+    ], "Orders placed, paid and cancelled, GMV, payments by method and provider, refunds, "
+       "coupons: every figure counted when its change commits.")
 
 
 def kafka() -> Dashboard:
@@ -279,12 +367,21 @@ def service(name: str) -> Dashboard:
                                   "{{job}} runs"),
               (f"sum by (job) (rate(job_failures_total{{{worker}}}[{RATE}]))",
                "{{job}} failures"), unit="ops", width=12),
+        graph("Database pool: connections in use and pool size",
+              (f'sum by (service) (db_pool_checked_out_connections{{service=~"{name}|'
+               f'{name}-worker"}})', "{{service}} in use"),
+              (f'sum by (service) (db_pool_size_connections{{service=~"{name}|{name}-worker"}})',
+               "{{service}} pool size"), width=12,
+              description="Per process kind, summed over pods (and an API's gunicorn "
+                          "workers); in use near the size (plus overflow) means waiting."),
         build_info(f'service=~"{name}|{name}-worker"'),
-    ], f"The {name} service: its API by route, its routes at the gateway, its worker.")
+    ], f"The {name} service: its API by route, its routes at the gateway, its worker, "
+       f"its database pool.")
 
 
 def dashboards() -> dict[str, Dashboard]:
-    boards = [overview(), saga(), kafka(), *(service(name) for name in SERVICES)]
+    boards = [overview(), saga(), kafka(), business(),
+              *(service(name) for name in SERVICES)]
     return {board.uid: board for board in boards}
 
 

@@ -36,22 +36,26 @@ SLOW_BURN = (("1d", "2h", 3.0), ("3d", "6h", 1.0))
 
 @dataclass(frozen=True)
 class Slo:
-    """A ratio of bad to all events, measured at the gateway (what a client sees)."""
+    """A ratio of bad to all events, measured at the gateway (what a client sees), or by a
+    service's own histogram (``histogram``: the order saga's stage timings)."""
 
     name: str  # the `slo` label of its recording rules
     alert: str  # alert name prefix
     objective: float  # the share of good events promised over 30 days
     what: str  # for people: what is promised
-    selector: str  # which gateway requests count
+    selector: str  # which gateway requests (or histogram series) count
     latency_s: float | None = None  # a latency SLO: slower than this is bad; else 5xx is bad
+    histogram: str = "gateway_request_duration_seconds"  # a latency SLO's histogram
 
     def error_ratio(self, window: str) -> str:
         if self.latency_s is None:
             return (f'sum(rate(gateway_requests_total{{{self.selector},status=~"5.."}}[{window}]))'
                     f"\n/\nsum(rate(gateway_requests_total{{{self.selector}}}[{window}]))")
-        return (f"1 - (\n  sum(rate(gateway_request_duration_seconds_bucket{{{self.selector},"
-                f'le="{self.latency_s:g}"}}[{window}]))\n  /\n  '
-                f"sum(rate(gateway_request_duration_seconds_count{{{self.selector}}}[{window}]))\n)")
+        # The bucket's `le` as prometheus_client writes it (and Prometheus 3 stores it):
+        # 0.5 -> "0.5", 10 -> "10.0".
+        return (f"1 - (\n  sum(rate({self.histogram}_bucket{{{self.selector},"
+                f'le="{float(self.latency_s)!r}"}}[{window}]))\n  /\n  '
+                f"sum(rate({self.histogram}_count{{{self.selector}}}[{window}]))\n)")
 
 
 PRODUCT_PAGES = 'service="catalog",method="GET",route=~"/api/v1/products.*"'
@@ -64,6 +68,12 @@ SLOS = [
     Slo("checkout-availability", "CheckoutAvailability", 0.999,
         "99.9% of checkouts (placing an order) answer without a server error",
         'service="order",method="POST",route="/api/v1/orders"'),
+    # The saga's automatic part: from OrderPlaced until the stock, coupon and points are
+    # held and the order is payable (stage "reserved"), measured by the order service.
+    # Orders that never get there are not in this ratio: OrdersStuck sees them.
+    Slo("order-saga-latency", "OrderSagaLatency", 0.99,
+        "99% of placed orders become payable (stock, coupon and points held) within 10 s",
+        'stage="reserved"', latency_s=10, histogram="order_saga_stage_seconds"),
 ]
 
 
@@ -153,6 +163,25 @@ HTTP = [
           "critical", "{{ $labels.pod }} ({{ $labels.instance }}) does not answer "
           "its /metrics", for_="3m"),
 ]
+ORDERS = [
+    alert("OrdersStuck",
+          # The order worker counts them every ORDER_STATS_INTERVAL_S (order.saga_stats);
+          # every replica reports the same figure.
+          "max by (namespace, status, timer) (orders_stuck) > 0",
+          "warning", "{{ $value }} order(s) {{ $labels.status }} past their "
+          "{{ $labels.timer }} timer", for_="10m"),
+    alert("PaymentSuccessRateLow",
+          # Outcomes, not attempts: a buyer leaving the cashier is not a failure. Only with
+          # traffic: at least 20 outcomes in the 15 minutes.
+          'sum by (namespace, method, provider) '
+          '(rate(payment_outcomes_total{outcome="succeeded"}[15m]))\n'
+          "  / sum by (namespace, method, provider) (rate(payment_outcomes_total[15m]))\n"
+          "  < 0.8\n"
+          "and sum by (namespace, method, provider) "
+          "(increase(payment_outcomes_total[15m])) >= 20",
+          "critical", "{{ $labels.method }} payments ({{ $labels.provider }}): only "
+          "{{ $value | humanizePercentage }} succeed", for_="10m"),
+]
 FULFILMENT = [
     alert("ParcelToIntercept",
           # logistics: an order was cancelled (and refunded) after its parcel had left.
@@ -166,6 +195,7 @@ def groups() -> list[dict]:
     return [*slo_groups(),
             {"name": "shop.delivery", "rules": DELIVERY},
             {"name": "shop.http", "rules": HTTP},
+            {"name": "shop.orders", "rules": ORDERS},
             {"name": "shop.fulfilment", "rules": FULFILMENT}]
 
 

@@ -27,7 +27,13 @@ from service_runtime.errors import (
     problem_response,
 )
 from service_runtime.logs import configure_logging
-from service_runtime.metrics import HTTP_LATENCY, HTTP_REQUESTS, record_build_info, render
+from service_runtime.metrics import (
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    record_build_info,
+    render,
+    watch_pool,
+)
 from service_runtime.readiness import (
     ReadinessCheck,
     broker_check,
@@ -238,6 +244,7 @@ def create_service_api(
     own = settings if settings is not None else definition.settings.read(environment)
     environment.check()
     db = Database(database or database_url(service))
+    watch_pool(service, db.engine)
     return create_app(
         service,
         blueprints=blueprints,

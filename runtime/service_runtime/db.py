@@ -106,10 +106,12 @@ def _insert_ignoring_twins(dialect: str, table: Table) -> Insert:
 _AFTER_COMMIT = "shop_after_commit"
 
 
-def call_after_commit(session: Session, key: str, callback: Callable[[], None]) -> None:
+def call_after_commit(session: Session, key: str,
+                      callback: Callable[[], None]) -> Callable[[], None]:
     """Call ``callback`` once after ``session``'s transaction commits (never if it rolls
-    back); registering the same ``key`` again in one transaction changes nothing."""
-    session.info.setdefault(_AFTER_COMMIT, {}).setdefault(key, callback)
+    back); registering the same ``key`` again in one transaction changes nothing. Returns
+    the callback registered under ``key`` (the first one)."""
+    return session.info.setdefault(_AFTER_COMMIT, {}).setdefault(key, callback)
 
 
 @event.listens_for(Session, "after_commit")

@@ -11,6 +11,7 @@ import subprocess
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,6 +22,10 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
 # Seconds; the gateway's histograms use the same, so its figures and the services' compare.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -108,6 +113,95 @@ BUILD_INFO = Gauge(
     ["service", "version", "commit"],
     multiprocess_mode="max",
 )
+
+# Each process's pool, kept current by the pool's own checkout/checkin events (see
+# watch_pool); "livesum": the API's gunicorn workers each have a pool, and the sum of the
+# live ones is the service's.
+DB_POOL_SIZE = Gauge(
+    "db_pool_size_connections",
+    "Connections the SQLAlchemy pool keeps (its pool_size; overflow comes on top)",
+    ["service"],
+    multiprocess_mode="livesum",
+)
+DB_POOL_CHECKED_OUT = Gauge(
+    "db_pool_checked_out_connections",
+    "Connections of the SQLAlchemy pool in use by a transaction right now",
+    ["service"],
+    multiprocess_mode="livesum",
+)
+
+
+class _Countable(Protocol):
+    def inc(self, amount: float = 1) -> None: ...
+
+
+class _Observable(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
+class _AfterCommit:
+    """The metric updates a transaction asked for, applied once when it commits."""
+
+    def __init__(self) -> None:
+        self.updates: list[tuple[_Countable | _Observable, float]] = []
+
+    def __call__(self) -> None:
+        for metric, value in self.updates:
+            if hasattr(metric, "observe"):
+                metric.observe(value)
+            else:
+                metric.inc(value)
+
+
+def _pending(session: Session) -> _AfterCommit:
+    from service_runtime.db import call_after_commit  # db imports this module
+
+    return call_after_commit(session, "shop_metrics", _AfterCommit())  # type: ignore[return-value]
+
+
+def count_after_commit(session: Session, counter: _Countable, amount: float = 1) -> None:
+    """Add ``amount`` to ``counter`` (a labelled child) when ``session``'s transaction
+    commits, never if it rolls back: a business counter says what happened, and a
+    use case that failed (a lost race, a crash before commit, an event retried) did not
+    happen. A redelivered event never reaches its handler (the inbox skips it), and a
+    handler that finds the state already reached changes (and so counts) nothing.
+
+    A savepoint rolled back inside the transaction keeps what it counted: the services
+    use none around counted changes."""
+    if amount:
+        _pending(session).updates.append((counter, amount))
+
+
+def observe_after_commit(session: Session, histogram: _Observable, value: float) -> None:
+    """Observe ``value`` in ``histogram`` (a labelled child) when ``session``'s transaction
+    commits, never if it rolls back (see :func:`count_after_commit`)."""
+    _pending(session).updates.append((histogram, value))
+
+
+def watch_pool(service: str, engine: Engine) -> None:
+    """Export ``engine``'s pool as ``db_pool_size_connections`` and
+    ``db_pool_checked_out_connections`` for ``service`` (``order``, ``order-worker``).
+
+    Updated by the pool's checkout and checkin events rather than read by a collector at
+    scrape time: an API's ``/metrics`` is answered by one gunicorn worker, which cannot
+    read its siblings' pools, while values they write themselves are summed across them.
+    Nothing is written before the first checkout, so gunicorn's master (which builds the
+    app before forking) writes no metric.
+    """
+    from sqlalchemy import event
+
+    # Counted, not read from the pool: during ``checkin`` the pool still counts the
+    # connection being returned. The children are looked up here, not before: in
+    # multiprocess mode making one writes its file.
+    def checkout(*_args: object) -> None:
+        DB_POOL_SIZE.labels(service).set(getattr(engine.pool, "size", lambda: 1)())
+        DB_POOL_CHECKED_OUT.labels(service).inc()
+
+    def checkin(*_args: object) -> None:
+        DB_POOL_CHECKED_OUT.labels(service).dec()
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
 
 
 _BUILDS: set[str] = set()

@@ -47,6 +47,7 @@ from service_runtime.metrics import (
     OUTBOX_OLDEST_AGE,
     OUTBOX_PUBLISH_ERRORS,
     OUTBOX_PUBLISHED,
+    count_after_commit,
 )
 from service_runtime.tables import outbox_messages
 from service_runtime.wake import Waiter, topic_channel, wake
@@ -163,7 +164,8 @@ class Outbox:
             session.info[_NOTIFIED] = True
         channel = relay_channel(engine)
         call_after_commit(session, channel, lambda: wake([channel]))
-        BUSINESS_EVENTS.labels(self.service, event_type).inc(len(rows))
+        # Counted when the rows commit: a rolled-back use case told nobody anything.
+        count_after_commit(session, BUSINESS_EVENTS.labels(self.service, event_type), len(rows))
         return ids
 
     def send(self, session: Session, topic: str, messages: Sequence[tuple[str, dict]],

@@ -22,6 +22,7 @@ from service_runtime.config import (
 from service_runtime.consumer import EventConsumer
 from service_runtime.db import Database
 from service_runtime.inbound_consumer import InboundConsumer
+from service_runtime.metrics import watch_pool
 from service_runtime.ops import make_ops_server, ops_app
 from service_runtime.outbox import OutboxRelay
 from service_runtime.readiness import broker_check, database_check, schema_check
@@ -64,6 +65,7 @@ def build_consumer(definition: ServiceDefinition, db: Database,
 def run_worker(definition: ServiceDefinition, settings: WorkerProcess) -> int:
     kafka = settings.kafka
     db = Database(database_url(definition.name))
+    watch_pool(f"{definition.name}-worker", db.engine)
     stop = threading.Event()
     failed = threading.Event()
 

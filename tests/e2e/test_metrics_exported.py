@@ -57,6 +57,41 @@ def test_every_panel_and_rule_queries_a_metric_the_processes_export(stack, http)
             assert not missing, (rule.get("alert") or rule.get("record"), missing)
 
 
+# What each process kind must export (declared, even before it counts anything): the saga's
+# and the business metrics (issue 15), the database pool of every API and worker.
+EXPECTED = {
+    "order-worker": {"order_saga_stage_seconds_bucket", "orders_by_status", "orders_stuck",
+                     "orders_stats_timestamp_seconds", "orders_placed_total",
+                     "orders_paid_total", "orders_cancelled_total", "orders_gmv_fen_total"},
+    "payment-worker": {"payment_attempts_total", "payment_outcomes_total", "refunds_total",
+                       "refunded_fen_total"},
+    "marketing-worker": {"coupons_total"},
+    **{f"{name}-worker": {"db_pool_size_connections", "db_pool_checked_out_connections"}
+       for name in SERVICES if name not in ("order", "payment", "marketing")},
+}
+
+
+def test_the_saga_business_and_pool_metrics_are_exported(stack, http):
+    some_traffic(stack, http)  # the catalog API has used its pool
+    answers = scrape_every_process(stack, http)
+    pools = {"db_pool_size_connections", "db_pool_checked_out_connections"}
+    for process, names in EXPECTED.items():
+        exported = exposed([answers[process]])
+        assert names | pools <= exported, (process, (names | pools) - exported)
+    # An API runs several gunicorn workers: the pool it used shows, summed over them.
+    assert pools <= exposed([answers["catalog-api"]])
+
+
+def test_the_order_worker_counts_orders_by_status(stack, http):
+    def counted() -> bool:
+        text = http.get(f"{stack.worker_urls['order']}/metrics", timeout=10).text
+        return any(sample.name == "orders_stats_timestamp_seconds" and sample.value > 0
+                   for family in text_string_to_metric_families(text)
+                   for sample in family.samples)
+
+    wait_until(counted, 60, 0.5, "the order worker's first count of orders by status")
+
+
 def test_every_process_says_which_build_it_runs(stack, http):
     builds = {}
     for process, text in scrape_every_process(stack, http).items():

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from event_contracts.events.marketing import CouponRejection
 from event_contracts.vocabulary import AdjustmentKind
+from marketing.coupon_metrics import CouponStep, coupons
 from marketing.domain import CouponStatus
 from marketing.models import OrderDiscount, OrderRecord, UserCoupon
 from service_runtime.db import insert_if_absent
@@ -72,6 +73,7 @@ def lock_coupon(session: Session, order_id: str, user_id: str, coupon_id: str,
                or_(UserCoupon.valid_until.is_(None), UserCoupon.valid_until > at))
         .values(status=CouponStatus.LOCKED.value, order_id=order_id, locked_at=at)
         .execution_options(synchronize_session=False)).rowcount
+    coupons(session, CouponStep.LOCKED, locked)
     coupon = session.get(UserCoupon, coupon_id, populate_existing=True)
     already = coupon is not None and coupon.order_id == order_id and coupon.status in (
         CouponStatus.LOCKED, CouponStatus.USED)  # the same order placed again
@@ -99,22 +101,26 @@ def order_cancelled(session: Session, data: dict[str, Any]) -> None:
     """The order's locked coupon is available again (a used one stays used)."""
     ORDERS.ensure(session, data["order_id"], user_id=data["user_id"])
     ORDERS.advance(session, data["order_id"], "cancelled")
-    session.execute(update(UserCoupon)
-                    .where(UserCoupon.order_id == data["order_id"],
-                           UserCoupon.status == CouponStatus.LOCKED.value)
-                    .values(status=CouponStatus.AVAILABLE.value, order_id=None, locked_at=None)
-                    .execution_options(synchronize_session=False))
+    released = session.execute(
+        update(UserCoupon)
+        .where(UserCoupon.order_id == data["order_id"],
+               UserCoupon.status == CouponStatus.LOCKED.value)
+        .values(status=CouponStatus.AVAILABLE.value, order_id=None, locked_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+    coupons(session, CouponStep.RELEASED, released)
 
 
 def order_paid(session: Session, data: dict[str, Any], at: datetime,
                counts_as_paid: bool = True) -> None:
     """The order's locked coupon is used. ``counts_as_paid``: the money arrived (not a
     cash-on-delivery choice), so the order counts in the GMV."""
-    session.execute(update(UserCoupon)
-                    .where(UserCoupon.order_id == data["order_id"],
-                           UserCoupon.status == CouponStatus.LOCKED.value)
-                    .values(status=CouponStatus.USED.value, used_at=at)
-                    .execution_options(synchronize_session=False))
+    used = session.execute(
+        update(UserCoupon)
+        .where(UserCoupon.order_id == data["order_id"],
+               UserCoupon.status == CouponStatus.LOCKED.value)
+        .values(status=CouponStatus.USED.value, used_at=at)
+        .execution_options(synchronize_session=False)).rowcount
+    coupons(session, CouponStep.USED, used)
     if counts_as_paid:
         ORDERS.ensure(session, data["order_id"], user_id=data["user_id"])
         if ORDERS.advance(session, data["order_id"], "paid"):

@@ -6,6 +6,7 @@ import click
 
 from order.handlers import handlers_for
 from order.models import Base
+from order.saga_stats import order_saga_stats
 from order.settings import OrderSettings
 from order.timers import order_timers
 from service_runtime.config import database_url
@@ -32,6 +33,7 @@ DEFINITION = ServiceDefinition(
     settings=OrderSettings,
     handlers=handlers_for,
     commands=[load_demo_prices],
-    # The payment deadline and the auto-complete after delivery.
-    loops=lambda settings: [order_timers(settings)],
+    # The payment deadline and the auto-complete after delivery; the orders counted by
+    # status for the metrics.
+    loops=lambda settings: [order_timers(settings), order_saga_stats(settings)],
 )

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from event_contracts.events.order import CancelledBy, CompletedBy
+from order import metrics
 from order.domain import note
 from order.models import Order, OrderLine
 from service_runtime.outbox import Outbox
@@ -38,6 +39,7 @@ def publish_order_placed(session: Session, order: Order) -> None:
         **_breakdown(order),
         **({"campaign": order.campaign} if order.campaign else {}),
     })
+    metrics.order_placed(session, order)
 
 
 def _breakdown(order: Order) -> dict:
@@ -72,6 +74,7 @@ def publish_order_cancelled(session: Session, order: Order, by: CancelledBy, rea
         "cancelled_at": at.isoformat(),
         "cancelled_by": by.value,
     })
+    metrics.order_cancelled(session, by.value)
 
 
 def publish_order_completed(session: Session, order: Order, by: CompletedBy,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from event_contracts.events.order import CancelledBy
 from event_contracts.vocabulary import PaymentMethod
+from order import metrics
 from order.domain import (
     BUYER_CANCELLABLE,
     UNPAID,
@@ -153,11 +154,14 @@ def payment_confirmed(session: Session, order_id: str, payment_id: str, method: 
     if status == OrderStatus.AWAITING_PAYMENT and method != PaymentMethod.CASH_ON_DELIVERY:
         move_or_retry(session, order, [OrderStatus.PAID], [f"payment {payment_id} confirmed"],
                       at, **facts)
+        metrics.order_paid(session, order)
         return
     if order.paid_at is not None:
         add_timeline_note(order, status, f"another payment {payment_id} confirmed ({method}); "
                                          "it is refunded", at)
         return
+    if status != OrderStatus.CANCELLED:  # the first money for a live order: it counts
+        metrics.order_paid(session, order)
     record_facts_or_retry(session, order, Order.paid_at.is_(None), updated_at=at, **facts)
     if status == OrderStatus.PENDING:
         text = f"payment {payment_id} confirmed before the order was shown payable"

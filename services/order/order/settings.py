@@ -28,6 +28,13 @@ class OrderSettings(Settings):
                                           validate=at_least(1))
     # How often the worker runs the timers.
     timer_interval_ms: int = variable("ORDER_TIMER_INTERVAL_MS", 1000, validate=at_least(1))
+    # How often the worker counts the orders by status for its metrics (one GROUP BY and
+    # the stuck-order counts: order.saga_stats).
+    stats_interval_s: int = variable("ORDER_STATS_INTERVAL_S", 30, validate=at_least(1))
+    # A pending order waits for the stock, coupon and points answers and PaymentDue, which
+    # take seconds; pending longer than this it counts as stuck (orders_stuck).
+    stuck_pending_after_s: int = variable("ORDER_STUCK_PENDING_AFTER_S", 300,
+                                          validate=at_least(1))
     # Checkout's reads of the cart, the address book and the quote; a slow service fails the
     # checkout with a 503 rather than holding an API worker.
     read_timeout_ms: int = variable("ORDER_READ_TIMEOUT_MS", 2000, validate=at_least(1))

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
+from order import metrics
 from order.domain import OrderChanged, OrderStatus, check_transition, note
 from order.models import Order, OrderTimelineEntry
 
@@ -45,6 +46,9 @@ def move_if_unchanged(session: Session, order: Order, path: Sequence[OrderStatus
         return False
     for i, step in enumerate(path):
         add_timeline_note(order, step, notes[min(i, len(notes) - 1)], at)
+    # Every status change passes here, once (the UPDATE above is conditional): the saga's
+    # stage timings, counted when the transaction commits.
+    metrics.stages_reached(session, order, path, at)
     return True
 
 

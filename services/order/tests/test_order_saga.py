@@ -650,7 +650,7 @@ def test_the_worker_loop_runs_both_timers_and_survives_a_failure(db, monkeypatch
     from order.definition import DEFINITION
     from order.settings import OrderSettings
 
-    [order_timers] = DEFINITION.loops_for(OrderSettings(timer_interval_ms=1))
+    order_timers, _saga_stats = DEFINITION.loops_for(OrderSettings(timer_interval_ms=1))
     stop = threading.Event()
     passes: list[str] = []
 

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from event_contracts.vocabulary import PaymentMethod
-from payment import events, ledger, payables, refunds, sandbox, topups
+from payment import events, ledger, metrics, payables, refunds, sandbox, topups
 from payment.cashier_links import start_trade
 from payment.domain import (
     AmountMismatch,
@@ -80,6 +80,7 @@ def pay(db: Database, settings: PaymentSettings, user_id: str, order_id: str, me
                 payment.status, payment.succeeded_at = PaymentStatus.SUCCEEDED, at
                 session.add(payment)
                 events.payment_confirmed(session, payment, at)
+                metrics.outcome(session, payment, metrics.Outcome.SUCCEEDED)
             elif method == PaymentMethod.CASH_ON_DELIVERY:
                 payables.move_due_payable(session, order_id, PayableStatus.ON_DELIVERY,
                                           payment_id=payment.id)
@@ -89,6 +90,7 @@ def pay(db: Database, settings: PaymentSettings, user_id: str, order_id: str, me
             else:
                 start_trade(session, settings, payment)
                 session.add(payment)
+            metrics.attempted(session, payment)
         return payment
 
     return create_once(db, Payment, user_id, idempotency_key, create)
@@ -122,6 +124,7 @@ def cash_collected(session: Session, order_id: str) -> None:
         .values(status=PaymentStatus.SUCCEEDED, succeeded_at=now())
     ).rowcount
     if collected == 1:
+        metrics.outcome(session, payment, metrics.Outcome.SUCCEEDED)
         _money_arrived(session, payment, payable_was=PayableStatus.ON_DELIVERY)
 
 
@@ -165,6 +168,7 @@ def _payment_succeeded(session: Session, payment: Payment, trade_no: str) -> Non
     ).rowcount
     if succeeded != 1:
         return  # already succeeded: a repeated notification
+    metrics.outcome(session, payment, metrics.Outcome.SUCCEEDED)
     if payment.kind == PaymentKind.TOP_UP:
         topups.credit_top_up(session, payment)
     else:
@@ -178,6 +182,8 @@ def _payment_failed(session: Session, payment: Payment, reason: str) -> None:
         .where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
         .values(status=PaymentStatus.FAILED, failure_reason=reason[:500])
     ).rowcount
+    if failed == 1:
+        metrics.outcome(session, payment, metrics.Outcome.FAILED)
     if failed == 1 and payment.kind == PaymentKind.ORDER:
         events.payment_failed(session, payment, reason, at)
 

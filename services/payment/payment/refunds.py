@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from event_contracts.vocabulary import PaymentMethod
-from payment import events, ledger, sandbox
+from payment import events, ledger, metrics, sandbox
 from payment.domain import (
     CANCELLATION_TRIGGER,
     DUPLICATE_TRIGGER_LIKE,
@@ -148,6 +148,7 @@ def _complete_refund(session: Session, refund_id: str, provider_refund_no: str |
             Refund.trigger.not_like(DUPLICATE_TRIGGER_LIKE)))
     paid = session.scalar(select(Payable.paid).where(Payable.order_id == refund.order_id)) or 0
     events.refund_issued(session, refund, refunded_total, paid, at)
+    metrics.refunded(session, refund)
 
 
 def _submit_refund(db: Database, refund_id: str, at: datetime, *, sandbox_on: bool) -> None:

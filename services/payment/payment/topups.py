@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from payment import ledger
+from payment import ledger, metrics
 from payment.cashier_links import start_trade
 from payment.domain import PaymentKind, PaymentStatus, top_up_amounts
 from payment.models import Payment
@@ -48,6 +48,7 @@ def top_up(db: Database, settings: PaymentSettings, user_id: str, package_id: st
                               **idempotency_columns(idempotency_key), created_at=now())
             start_trade(session, settings, payment)
             session.add(payment)
+            metrics.attempted(session, payment)
         return payment
 
     return create_once(db, Payment, user_id, idempotency_key, create)
