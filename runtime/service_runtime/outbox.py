@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from event_contracts import REGISTRY
-from service_runtime import context
+from service_runtime import context, tracing
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.db import Database, call_after_commit
 from service_runtime.faults import crash_point
@@ -127,6 +127,7 @@ class Outbox:
         occurred_at = now.isoformat()
         correlation_id = context.current_correlation_id()
         causation_id = context.causation_id.get()
+        traceparent = tracing.current_traceparent()  # the request's or handler's span
         headers = json.dumps({
             "event_type": event_type,
             "event_version": str(version),
@@ -155,6 +156,7 @@ class Outbox:
                 "payload": json.dumps(envelope, ensure_ascii=False, separators=(",", ":")),
                 "headers": headers,
                 "created_at": now,
+                "traceparent": traceparent,
             })
         session.execute(_INSERT, rows)  # one row: a plain INSERT; more: executemany
         engine = session.get_bind().engine
@@ -165,6 +167,14 @@ class Outbox:
         call_after_commit(session, channel, lambda: wake([channel]))
         BUSINESS_EVENTS.labels(self.service, event_type).inc(len(rows))
         return ids
+
+
+def _record_headers(headers: str, traceparent: str | None) -> list[tuple[str, bytes]]:
+    """A row's Kafka headers: its stored headers and, if it has one, its trace context."""
+    record = [(k, v.encode()) for k, v in json.loads(headers).items()]
+    if traceparent:
+        record.append((tracing.TRACEPARENT, traceparent.encode()))
+    return record
 
 
 class OutboxRelay:
@@ -218,6 +228,7 @@ class OutboxRelay:
                     outbox_messages.c.message_key,
                     outbox_messages.c.payload,
                     outbox_messages.c.headers,
+                    outbox_messages.c.traceparent,
                 )
                 .where(outbox_messages.c.published_at.is_(None))
                 .order_by(outbox_messages.c.id)
@@ -233,7 +244,7 @@ class OutboxRelay:
                 self.kafka.topic(row.event_type),
                 key=row.message_key.encode(),
                 value=row.payload.encode(),
-                headers=[(k, v.encode()) for k, v in json.loads(row.headers).items()],
+                headers=_record_headers(row.headers, row.traceparent),
             )
             for row in rows
         ]
