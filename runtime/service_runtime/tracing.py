@@ -164,6 +164,15 @@ def record_status(scope: Scope | None, status_code: int) -> None:
         scope.span.set_status(Status(StatusCode.ERROR))
 
 
+def name_route(scope: Scope | None, method: str, route: str) -> None:
+    """Name a request's span by a route template found after matching (the gateway's
+    catch-all route proxies many: its span is named by the upstream's template)."""
+    if scope is None or scope.span is None:
+        return
+    scope.span.update_name(f"{method} {route}")
+    scope.span.set_attribute("http.route", route)
+
+
 def current_traceparent() -> str | None:
     """The W3C ``traceparent`` of the current span (or passed-through context), if any."""
     span_context = trace.get_current_span().get_span_context()
