@@ -16,7 +16,7 @@ def test_one_order_is_one_trace_across_the_services(stack, http):
     shopper = sign_up(stack, "traced")
     trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
     traced = {**shopper, "traceparent": f"00-{trace_id}-{client_span}-01"}
-    order = place_order(stack, http, traced)
+    order = place_order(stack, http, traced, [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": 1}])
     wait_for_status(stack, http, order["id"], shopper, "awaiting_payment")
 
     # The saga as far as awaiting payment: OrderPlaced reserves stock (catalog) and is
@@ -38,11 +38,11 @@ def test_one_order_is_one_trace_across_the_services(stack, http):
                f"the order's spans in one trace (missing {wanted - seen()})")
     spans = stack.traces.spans(trace_id)
     by_id = {span.span_id: span for span in spans}
-    [gateway] = [s for s in spans if s.service == "gateway" and s.kind == SERVER]
-    assert gateway.parent_span_id == client_span  # the client's trace, continued
     [placing] = [s for s in spans if s.service == "order" and s.kind == SERVER
                  and s.name == "POST /api/v1/orders"]
-    assert placing.parent_span_id == gateway.span_id
+    gateway = by_id[placing.parent_span_id]  # the gateway's span of the request it proxied
+    assert (gateway.service, gateway.kind) == ("gateway", SERVER)
+    assert gateway.parent_span_id == client_span  # the client's trace, continued
     # Each step is a child of the one whose event it handles: the chain is unbroken.
     [reserving] = [s for s in spans if (s.service, s.name) == ("catalog", "OrderPlaced process")]
     assert reserving.parent_span_id == placing.span_id
