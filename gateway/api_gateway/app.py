@@ -139,7 +139,8 @@ def count_by_route(app: Flask, templates: RouteTemplates, session: Session, rout
         else:
             service, route = PAGES_SERVICE, PAGES_ROUTE
         started = g.get("started")
-        tracing.name_route(g.get("trace"), request.method, route)
+        if route != OTHER_ROUTE:  # else the span keeps the gateway's own route
+            tracing.name_route(g.get("trace"), request.method, route)
         record(service, request.method, route, response.status_code,
                time.perf_counter() - started if started is not None else 0.0)
         return response
