@@ -32,6 +32,7 @@ from api_gateway.route_metrics import (
 )
 from api_gateway.routes import Upstreams, service_for
 from api_gateway.settings import GatewaySettings
+from service_runtime import tracing
 from service_runtime.app import create_app as create_service_app
 from service_runtime.auth import bearer_token, verifier
 from service_runtime.clients import client_address
@@ -138,6 +139,8 @@ def count_by_route(app: Flask, templates: RouteTemplates, session: Session, rout
         else:
             service, route = PAGES_SERVICE, PAGES_ROUTE
         started = g.get("started")
+        if route != OTHER_ROUTE:  # else the span keeps the gateway's own route
+            tracing.name_route(g.get("trace"), request.method, route)
         record(service, request.method, route, response.status_code,
                time.perf_counter() - started if started is not None else 0.0)
         return response

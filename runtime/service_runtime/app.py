@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from service_runtime import context
+from service_runtime import context, tracing
 from service_runtime.bounds import install_converters
 from service_runtime.config import HttpSettings, KafkaSettings, database_url
 from service_runtime.errors import (
@@ -124,6 +124,7 @@ def create_app(
     """
     configure_logging(service)
     record_build_info(service)
+    tracing.configure_tracing(service)
     http, auth = runtime or _runtime_settings()
     app = Flask(__name__, static_folder=None)
     app.json = SafeJSONProvider(app)  # request.get_json() reads with the guarded loader
@@ -170,6 +171,15 @@ def create_app(
         return problem_response(500, "internal-error", "Internal server error")
 
     @app.before_request
+    def continue_trace() -> None:
+        # First, so every request is in its trace (a refused one too). Named by the
+        # route template, as the metrics are: /api/v1/orders/<order_id>, not one per id.
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        g.trace = tracing.start_server_span(
+            request.headers, f"{request.method} {route}",
+            {"http.request.method": request.method, "http.route": route})
+
+    @app.before_request
     def refuse_nul_characters() -> Response | None:
         """No text a service stores may hold a NUL character (PostgreSQL refuses it with an
         error that would otherwise surface as a 500): refuse it at the door, everywhere."""
@@ -198,6 +208,7 @@ def create_app(
             )
         response.headers[REQUEST_ID_HEADER] = context.request_id.get() or ""
         response.headers[CORRELATION_ID_HEADER] = context.correlation_id.get() or ""
+        tracing.record_status(g.get("trace"), response.status_code)
         return response
 
     @app.teardown_request
@@ -205,6 +216,7 @@ def create_app(
         ids = g.pop("ids", None)
         if ids is not None:
             ids.__exit__(None, None, None)
+        tracing.finish(g.pop("trace", None))
 
     app.register_blueprint(ops_blueprint(checks))
     return app

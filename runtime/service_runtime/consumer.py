@@ -40,7 +40,7 @@ import tenacity
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from event_contracts.topics import PARTITIONS, dead_letter_topic
-from service_runtime import context
+from service_runtime import context, tracing
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.dead_letters import DeadLetterPublisher
@@ -128,6 +128,25 @@ class EventConsumer:
         except InvalidMessage as exc:
             self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
             return "dead-lettered"
+        # One consumer span per handled event (all its attempts), a child of the span that
+        # wrote it: what the handler emits carries this span on (service_runtime.tracing).
+        scope = tracing.start_consumer_span(headers, f"{logical} process", {
+            "messaging.system": "kafka", "messaging.operation.type": "process",
+            "messaging.destination.name": logical, "messaging.consumer.group.name": self.group,
+            "messaging.message.id": event.id})
+        try:
+            outcome = self._handle(topic, key, value, headers, position, extra_dlq_headers,
+                                   event, logical)
+        except BaseException as exc:
+            tracing.finish(scope, exc)
+            raise
+        tracing.finish(scope, "dead-lettered" if outcome == "dead-lettered" else None,
+                       {"shop.outcome": outcome})
+        return outcome
+
+    def _handle(self, topic: str, key: bytes | None, value: bytes, headers: list,
+                position: str, extra_dlq_headers: dict[str, str] | None, event: Event,
+                logical: str) -> str:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.delivery.consumer_max_attempts),
             wait=tenacity.wait_exponential(multiplier=self.delivery.consumer_backoff_ms / 1000,

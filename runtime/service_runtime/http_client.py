@@ -8,6 +8,19 @@ from http.cookiejar import DefaultCookiePolicy
 import requests
 from requests.adapters import HTTPAdapter
 
+from service_runtime import tracing
+
+
+class TracedSession(requests.Session):
+    """A session that sends the current trace context (``traceparent``) with each call,
+    replacing any the caller copied (the gateway forwards a client's headers: upstream
+    continues the gateway's own span)."""
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        prepared = super().prepare_request(request)
+        tracing.inject(prepared.headers)
+        return prepared
+
 
 def pooled_session(pool_size: int, hosts: int = 16) -> requests.Session:
     """Keep-alive connections, up to ``pool_size`` per host and ``hosts`` hosts.
@@ -17,8 +30,9 @@ def pooled_session(pool_size: int, hosts: int = 16) -> requests.Session:
     next visitor). Peers are named by configuration, so the environment's proxy settings
     and ``~/.netrc`` are not looked up (requests would do it again for every request); a
     CA bundle named the way requests reads it still applies. No retries: a caller decides.
+    Every call carries the current trace context (:mod:`service_runtime.tracing`).
     """
-    session = requests.Session()
+    session = TracedSession()
     session.trust_env = False
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(

@@ -7,7 +7,7 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-from service_runtime import context
+from service_runtime import context, tracing
 from service_runtime.config import LogSettings
 
 
@@ -20,6 +20,8 @@ class ContextFilter(logging.Filter):
         record.service = self.service
         record.request_id = context.request_id.get()
         record.correlation_id = context.correlation_id.get()
+        # Null unless a span (or a passed-through caller's context) is current.
+        record.trace_id, record.span_id = tracing.current_ids()
         return True
 
 
@@ -29,7 +31,7 @@ def configure_logging(service: str) -> None:
     handler.setFormatter(
         JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s "
-            "%(request_id)s %(correlation_id)s",
+            "%(request_id)s %(correlation_id)s %(trace_id)s %(span_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
     )

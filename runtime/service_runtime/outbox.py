@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from event_contracts import REGISTRY
-from service_runtime import context
+from service_runtime import context, tracing
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.db import Database, call_after_commit
 from service_runtime.faults import crash_point
@@ -128,6 +128,7 @@ class Outbox:
         occurred_at = now.isoformat()
         correlation_id = context.current_correlation_id()
         causation_id = context.causation_id.get()
+        traceparent = tracing.current_traceparent()  # the request's or handler's span
         headers = json.dumps({
             "event_type": event_type,
             "event_version": str(version),
@@ -156,6 +157,7 @@ class Outbox:
                 "payload": json.dumps(envelope, ensure_ascii=False, separators=(",", ":")),
                 "headers": headers,
                 "created_at": now,
+                "traceparent": traceparent,
             })
         session.execute(_INSERT, rows)  # one row: a plain INSERT; more: executemany
         engine = session.get_bind().engine
@@ -200,6 +202,14 @@ class Outbox:
         channel = relay_channel(engine)
         call_after_commit(session, channel, lambda: wake([channel]))
         return ids
+
+
+def _record_headers(headers: str, traceparent: str | None) -> list[tuple[str, bytes]]:
+    """A row's Kafka headers: its stored headers and, if it has one, its trace context."""
+    record = [(k, v.encode()) for k, v in json.loads(headers).items()]
+    if traceparent:
+        record.append((tracing.TRACEPARENT, traceparent.encode()))
+    return record
 
 
 class OutboxRelay:
@@ -253,6 +263,7 @@ class OutboxRelay:
                     outbox_messages.c.message_key,
                     outbox_messages.c.payload,
                     outbox_messages.c.headers,
+                    outbox_messages.c.traceparent,
                 )
                 .where(outbox_messages.c.published_at.is_(None))
                 .order_by(outbox_messages.c.id)
@@ -268,7 +279,7 @@ class OutboxRelay:
                 self.kafka.topic(row.event_type),
                 key=row.message_key.encode(),
                 value=row.payload.encode(),
-                headers=[(k, v.encode()) for k, v in json.loads(row.headers).items()],
+                headers=_record_headers(row.headers, row.traceparent),
             )
             for row in rows
         ]

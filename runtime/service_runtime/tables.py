@@ -29,6 +29,9 @@ outbox_messages = Table(
     Column("headers", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=True),
+    # The W3C trace context of the transaction that wrote the event (null: none), sent
+    # as the record's ``traceparent`` header (service_runtime.tracing).
+    Column("traceparent", String(55), nullable=True),
 )
 Index(
     "ix_outbox_messages_unpublished",

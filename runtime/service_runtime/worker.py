@@ -28,6 +28,7 @@ from service_runtime.outbox import OutboxRelay
 from service_runtime.readiness import broker_check, database_check, schema_check
 from service_runtime.service import ServiceDefinition
 from service_runtime.settings import Environment, Settings
+from service_runtime.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def build_consumer(definition: ServiceDefinition, db: Database,
 
 def run_worker(definition: ServiceDefinition, settings: WorkerProcess) -> int:
     kafka = settings.kafka
+    configure_tracing(definition.name)  # off unless the OTEL_* variables ask for it
     db = Database(database_url(definition.name))
     watch_pool(f"{definition.name}-worker", db.engine)
     stop = threading.Event()

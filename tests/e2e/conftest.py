@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from otlp_receiver import OtlpReceiver
 
 from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
 from e2e_steps import ADMIN_EMAIL, ADMIN_PASSWORD, PAYMENT_TIMEOUT_S, sign_in, sign_up
@@ -37,6 +38,7 @@ class Stack:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     envs: dict[str, dict[str, str]] = field(default_factory=dict)
     log_dir: Path = Path(".")
+    traces: OtlpReceiver | None = None  # where every process exports its spans
 
     def url(self, path: str) -> str:
         return self.gateway + path
@@ -53,7 +55,14 @@ def _run(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None
 
 
 @pytest.fixture(scope="session")
-def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
+def otlp_receiver():
+    receiver = OtlpReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="session")
+def stack(kafka_bootstrap, database_factory, tmp_path_factory, otlp_receiver) -> Stack:
     log_dir = tmp_path_factory.mktemp("e2e-logs")
     kafka = test_kafka_settings(kafka_bootstrap)
     ensure_topics(kafka, [*event_topics(), *(dead_letter_topic(s) for s in WITH_WORKERS)],
@@ -68,9 +77,14 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory) -> Stack:
         "GUNICORN_THREADS": "2",
         "PYTHONUNBUFFERED": "1",
         "SHOP_DATA_DIR": str(log_dir / "data"),  # the user worker's local mailbox lives here
+        # Traces on, as in production with a collector: batched in each process (the
+        # SDK's BatchSpanProcessor), sent to the test's receiver every 200 ms.
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
     gateway_port, web_port = free_port(), free_port()
-    stack = Stack(gateway=f"http://127.0.0.1:{gateway_port}", kafka=kafka, log_dir=log_dir)
+    stack = Stack(gateway=f"http://127.0.0.1:{gateway_port}", kafka=kafka, log_dir=log_dir,
+                  traces=otlp_receiver)
     upstream_env = {}
     ports = {service: free_port() for service in SERVICES}
     # Every process verifies access tokens against the user service's published keys.

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from service_runtime import context
+from service_runtime import context, tracing
 from service_runtime.errors import ServiceUnavailable
 
 
@@ -19,6 +19,7 @@ def call(method: str, url: str, authorization: str | None, timeout_s: float,
     headers = {"X-Correlation-ID": context.current_correlation_id()}
     if authorization:
         headers["Authorization"] = authorization
+    tracing.inject(headers)  # the callee's spans join this request's trace
     try:
         return requests.request(method, url, headers=headers, json=json,
                                 timeout=(timeout_s, timeout_s))
