@@ -159,13 +159,7 @@ class Outbox:
                 "created_at": now,
                 "traceparent": traceparent,
             })
-        session.execute(_INSERT, rows)  # one row: a plain INSERT; more: executemany
-        engine = session.get_bind().engine
-        if engine.dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
-            session.execute(_NOTIFY)  # delivered at commit, not before
-            session.info[_NOTIFIED] = True
-        channel = relay_channel(engine)
-        call_after_commit(session, channel, lambda: wake([channel]))
+        _write(session, rows)
         # Counted when the rows commit: a rolled-back use case told nobody anything.
         count_after_commit(session, BUSINESS_EVENTS.labels(self.service, event_type), len(rows))
         return ids
@@ -187,21 +181,28 @@ class Outbox:
         headers = json.dumps({"content_type": content_type,
                               "correlation_id": context.current_correlation_id()})
         ids = [str(uuid.uuid4()) for _ in messages]
-        session.execute(_INSERT, [{
+        traceparent = tracing.current_traceparent()
+        _write(session, [{
             "event_id": message_id,
             "event_type": topic,
             "message_key": key,
             "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
             "headers": headers,
             "created_at": now,
+            "traceparent": traceparent,
         } for message_id, (key, payload) in zip(ids, messages, strict=True)])
-        engine = session.get_bind().engine
-        if engine.dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
-            session.execute(_NOTIFY)
-            session.info[_NOTIFIED] = True
-        channel = relay_channel(engine)
-        call_after_commit(session, channel, lambda: wake([channel]))
         return ids
+
+
+def _write(session: Session, rows: list[dict]) -> None:
+    """Insert outbox rows in the caller's transaction and wake the relay when it commits."""
+    session.execute(_INSERT, rows)  # one row: a plain INSERT; more: executemany
+    engine = session.get_bind().engine
+    if engine.dialect.name == "postgresql" and not session.info.get(_NOTIFIED):
+        session.execute(_NOTIFY)  # delivered at commit, not before
+        session.info[_NOTIFIED] = True
+    channel = relay_channel(engine)
+    call_after_commit(session, channel, lambda: wake([channel]))
 
 
 def _record_headers(headers: str, traceparent: str | None) -> list[tuple[str, bytes]]:
