@@ -12,6 +12,7 @@ from analytics import tracking
 from analytics.api import admin, track
 from analytics.appender import Appender
 from analytics.definition import DEFINITION
+from analytics.insights_api import insights
 from analytics.settings import AnalyticsSettings
 from service_runtime.app import create_service_api
 from service_runtime.clients import client_address
@@ -19,7 +20,7 @@ from service_runtime.clients import client_address
 
 def create_app(config: dict | None = None, database: str | None = None,
                settings: AnalyticsSettings | None = None) -> Flask:
-    app = create_service_api(DEFINITION, blueprints=[track, admin], database=database,
+    app = create_service_api(DEFINITION, blueprints=[track, admin, insights], database=database,
                              config=config, title="Analytics service", settings=settings)
     own: AnalyticsSettings = app.extensions["settings"]
     # Concurrent batches share a transaction (group commit); a thread per process.

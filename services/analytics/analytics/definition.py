@@ -3,6 +3,7 @@ written)."""
 
 from pathlib import Path
 
+from analytics import insights_models  # noqa: F401 - its tables join Base.metadata
 from analytics.handlers import handlers
 from analytics.models import Base
 from analytics.settings import AnalyticsSettings

@@ -6,7 +6,7 @@ applied once) and must not commit.
 
 from sqlalchemy.orm import Session
 
-from analytics import facts
+from analytics import facts, profiles, promotions
 from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
@@ -15,6 +15,8 @@ handlers = Handlers()
 @handlers.on("OrderPlaced")
 def order_placed(session: Session, event: Event) -> None:
     facts.order_placed(session, event.data)
+    promotions.order_placed(session, event.data)
+    profiles.order_placed(session, event.data)
 
 
 @handlers.on("PaymentConfirmed")
@@ -25,6 +27,7 @@ def payment_confirmed(session: Session, event: Event) -> None:
 @handlers.on("OrderCancelled")
 def order_cancelled(session: Session, event: Event) -> None:
     facts.order_cancelled(session, event.data)
+    profiles.order_cancelled(session, event.data)
 
 
 @handlers.on("RefundIssued")
