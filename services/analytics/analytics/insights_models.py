@@ -58,12 +58,13 @@ class ProfileOrder(Base):
     units: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class UserCategoryUnits(Base):
-    """Items a user ordered per category (the category the product had when the order
-    was heard of): the preferred categories are the largest."""
+class UserProductUnits(Base):
+    """Items a user ordered per product. The preferred categories are read through the
+    products' newest categories (a user's few rows): right whichever of ProductUpdated
+    and OrderPlaced came first, and after a product moves category."""
 
-    __tablename__ = "user_category_units"
+    __tablename__ = "user_product_units"
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     units: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,8 +5,9 @@ Each order moves its buyer's running totals once: ``profile_orders`` remembers w
 added, so an ``OrderCancelled`` heard after its ``OrderPlaced`` takes exactly that away,
 and one heard before keeps it from being added. Every change is a conditional UPDATE or
 an increment in the database, so two consumers (two topics) never lose one another's.
-Categories record interest: an order's items count toward its categories even when it is
-later cancelled (the same whichever event comes first).
+Categories record interest: an order's items count toward their products' categories even
+when it is later cancelled (the same whichever event comes first); a product whose
+category is not known yet counts once its ProductUpdated arrives.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from analytics import profile_rules
-from analytics.insights_models import ProfileOrder, UserCategoryUnits, UserProfile
+from analytics.insights_models import ProfileOrder, UserProductUnits, UserProfile
 from analytics.models import ProductFact
 from service_runtime.db import Database, insert_if_absent
 from service_runtime.errors import NotFound
@@ -62,27 +63,21 @@ def order_placed(session: Session, data: dict[str, Any]) -> None:
             return
         # Cancelled already: the order counts as placed (its time) but adds nothing.
         _move(session, user_id, 0, figures, placed_at)
-    _add_categories(session, user_id, data["lines"])
+    _add_products(session, user_id, data["lines"])
 
 
-def _add_categories(session: Session, user_id: str, lines: list[dict[str, Any]]) -> None:
+def _add_products(session: Session, user_id: str, lines: list[dict[str, Any]]) -> None:
     units: dict[int, int] = {}
-    ids = {line["product_id"] for line in lines if line.get("product_id") is not None}
-    if not ids:
-        return
-    category_of = dict(session.execute(select(ProductFact.product_id, ProductFact.category_id)
-                                       .where(ProductFact.product_id.in_(ids))).all())
     for line in lines:
-        category = category_of.get(line.get("product_id"))
-        if category is not None:
-            units[category] = units.get(category, 0) + line["quantity"]
-    for category, count in sorted(units.items()):
-        if not insert_if_absent(session, UserCategoryUnits, user_id=user_id,
-                                category_id=category, units=count):
-            session.execute(update(UserCategoryUnits)
-                            .where(UserCategoryUnits.user_id == user_id,
-                                   UserCategoryUnits.category_id == category)
-                            .values(units=UserCategoryUnits.units + count)
+        if line.get("product_id") is not None:
+            units[line["product_id"]] = units.get(line["product_id"], 0) + line["quantity"]
+    for product_id, count in sorted(units.items()):  # one lock order across consumers
+        if not insert_if_absent(session, UserProductUnits, user_id=user_id,
+                                product_id=product_id, units=count):
+            session.execute(update(UserProductUnits)
+                            .where(UserProductUnits.user_id == user_id,
+                                   UserProductUnits.product_id == product_id)
+                            .values(units=UserProductUnits.units + count)
                             .execution_options(synchronize_session=False))
 
 
@@ -106,15 +101,19 @@ def profile(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
         row = session.get(UserProfile, user_id)
         if row is None:
             raise NotFound(f"no profile of user {user_id}")
+        units = func.sum(UserProductUnits.units)
         categories = session.execute(
-            select(UserCategoryUnits.category_id, UserCategoryUnits.units)
-            .where(UserCategoryUnits.user_id == user_id, UserCategoryUnits.units > 0)
-            .order_by(UserCategoryUnits.units.desc(), UserCategoryUnits.category_id)
+            select(ProductFact.category_id, units)
+            .join(ProductFact, ProductFact.product_id == UserProductUnits.product_id)
+            .where(UserProductUnits.user_id == user_id)
+            .group_by(ProductFact.category_id)
+            .order_by(units.desc(), ProductFact.category_id)
             .limit(profile_rules.PREFERRED_CATEGORIES)).all()
         totals = profile_rules.Totals(row.orders, row.spent, row.units, row.first_order_at,
                                       row.last_order_at)
     return {"user_id": user_id, "orders": totals.orders, "spent": totals.spent,
             "currency": profile_rules.PROFILE_CURRENCY, "units": totals.units,
             "first_order_at": totals.first_order_at, "last_order_at": totals.last_order_at,
-            "preferred_categories": [{"category_id": c, "units": u} for c, u in categories],
+            "preferred_categories": [{"category_id": c, "units": int(u)}
+                                     for c, u in categories],
             **profile_rules.tags(totals, now)}

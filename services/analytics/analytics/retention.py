@@ -12,7 +12,7 @@ Monday 1970-01-05), the same number in SQLite, PostgreSQL and DuckDB.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -103,8 +103,8 @@ def matrix(sizes: dict[int, int], active: dict[tuple[int, int], int],
 def retention(db: Database, start: date, end: date, weeks: int) -> dict[str, Any]:
     """The retention matrix, as GROUP BY queries in the service's database."""
     w = window(start, end, weeks)
-    since = week_start(w.first)
-    until = week_start(w.last + w.weeks + 1)
+    since = datetime.combine(week_start(w.first), time(), UTC)
+    until = datetime.combine(week_start(w.last + w.weeks + 1), time(), UTC)
     order, event = OrderFact, BehaviourEvent
     firsts = (select(order.user_id.label("user_id"),
                      func.min(week_of(order.placed_at)).label("cohort"))

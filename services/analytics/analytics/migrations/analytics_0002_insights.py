@@ -51,14 +51,14 @@ def upgrade() -> None:
         sa.Column("units", sa.Integer, nullable=False),
     )
     op.create_table(
-        "user_category_units",
+        "user_product_units",
         sa.Column("user_id", sa.String(64), primary_key=True),
-        sa.Column("category_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("product_id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("units", sa.Integer, nullable=False),
     )
 
 
 def downgrade() -> None:
-    for table in ("user_category_units", "profile_orders", "user_profiles",
+    for table in ("user_product_units", "profile_orders", "user_profiles",
                   "order_adjustment_facts"):
         op.drop_table(table)
