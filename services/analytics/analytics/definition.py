@@ -7,6 +7,7 @@ from analytics import insights_models  # noqa: F401 - its tables join Base.metad
 from analytics.handlers import handlers
 from analytics.models import Base
 from analytics.settings import AnalyticsSettings
+from analytics.warehouse_job import warehouse_job
 from service_runtime.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -18,4 +19,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     settings=AnalyticsSettings,
     handlers=handlers,
+    loops=lambda settings: [warehouse_job(settings)] if settings.duckdb() else [],
 )

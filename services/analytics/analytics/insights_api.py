@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from analytics import profiles, promotions, retention
+from analytics import engine, profiles, promotions, retention
 from analytics.insights_schemas import (
     PromotionsQuerySchema,
     PromotionsReportSchema,
@@ -14,7 +14,7 @@ from analytics.insights_schemas import (
     RetentionReportSchema,
     UserProfileSchema,
 )
-from service_runtime.app import current_db
+from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN
 from service_runtime.ids import utcnow
 from service_runtime.openapi import SecuredBlueprint
@@ -31,6 +31,9 @@ class Retention(MethodView):
     @insights.response(200, RetentionReportSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Weekly cohorts (by first order) and the share of each active in the weeks after."""
+        if current_settings().duckdb():
+            return engine.retention(current_settings().warehouse(), query["start"],
+                                    query["end"], query["weeks"])
         return retention.retention(current_db(), query["start"], query["end"], query["weeks"])
 
 

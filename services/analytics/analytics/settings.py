@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
 
 from marshmallow import ValidationError
+from marshmallow.validate import OneOf
 
+from service_runtime.config import data_dir
 from service_runtime.settings import Settings, at_least, variable
 
 
@@ -16,6 +20,11 @@ def networks(values: tuple[str, ...]) -> None:
             ipaddress.ip_network(value)
         except ValueError as error:
             raise ValidationError(str(error)) from error
+
+
+class QueryEngine(StrEnum):
+    SQL = "sql"
+    DUCKDB = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -37,3 +46,19 @@ class AnalyticsSettings(Settings):
         "ANALYTICS_TRUSTED_PROXIES",
         ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"),
         validate=networks)
+    # Where the funnel, sales by day and retention are answered: "sql" (the database) or
+    # "duckdb" (the Parquet copy under the warehouse folder, as of the worker's last flush).
+    query_engine: str = variable("ANALYTICS_QUERY_ENGINE", QueryEngine.SQL.value,
+                                 validate=OneOf([e.value for e in QueryEngine]))
+    # The Parquet copy (default: $SHOP_DATA_DIR/analytics-warehouse) and how often the
+    # worker adds to it.
+    warehouse_dir: str = variable("ANALYTICS_WAREHOUSE_DIR", "")
+    warehouse_flush_interval_s: float = variable("ANALYTICS_WAREHOUSE_FLUSH_INTERVAL_S",
+                                                 30.0, validate=at_least(0.1))
+
+    def duckdb(self) -> bool:
+        return self.query_engine == QueryEngine.DUCKDB.value
+
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_dir) if self.warehouse_dir else \
+            data_dir() / "analytics-warehouse"

@@ -1,0 +1,148 @@
+"""The heavy admin reports (funnel, sales by day, retention) in DuckDB over the Parquet
+copy of the service's data (``analytics.warehouse``): columnar scans instead of the
+database's row-by-row ones, and no load on the database the writes go to. The answers
+are the SQL path's (``analytics.reports``, ``analytics.retention``), as of the last
+flush; a test holds the two to the same figures.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analytics import retention as cohorts
+from analytics.domain import EventType, FunnelStep, average, conversion, day_window
+from analytics.warehouse import EVENT_SCHEMA, FACTS, events_dir, facts_path
+
+WEEK = "CAST(FLOOR((epoch({}) / 86400 + 3) / 7) AS INTEGER)"
+
+
+def _connect(root: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB whose views ``events``, ``order_facts``, ... read the Parquet
+    files (an empty table for a copy not written yet)."""
+    con = duckdb.connect(config={"threads": 2})
+    parts = events_dir(root)
+    if parts.is_dir() and any(parts.glob("part-*.parquet")):
+        con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{parts}/part-*.parquet')")
+    else:
+        con.execute(f"CREATE TABLE events ({_columns(EVENT_SCHEMA)})")
+    for table, (_model, schema) in FACTS.items():
+        path = facts_path(root, table)
+        if path.exists():
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+        else:
+            con.execute(f"CREATE TABLE {table} ({_columns(schema)})")
+    return con
+
+
+def _columns(schema: Any) -> str:
+    types = {"int64": "BIGINT", "int32": "INTEGER", "string": "VARCHAR",
+             "timestamp[us]": "TIMESTAMP", "date32[day]": "DATE"}
+    return ", ".join(f"{field.name} {types[str(field.type)]}" for field in schema)
+
+
+def _naive(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def funnel(root: Path, start: date, end: date) -> dict[str, Any]:
+    """``reports.funnel``'s answer."""
+    since, until = (value.astimezone(UTC).replace(tzinfo=None)
+                    for value in day_window(start, end))
+    query = f"""
+        WITH steps AS (
+            SELECT user_id, 1 AS step FROM events WHERE user_id IS NOT NULL
+              AND occurred_at >= $since AND occurred_at < $until
+              AND type = '{EventType.PAGE_VIEW.value}' AND product_id IS NOT NULL
+            UNION ALL
+            SELECT user_id, 2 FROM events WHERE user_id IS NOT NULL
+              AND occurred_at >= $since AND occurred_at < $until
+              AND type = '{EventType.ADD_TO_CART.value}'
+            UNION ALL
+            SELECT user_id, 3 FROM order_facts WHERE user_id IS NOT NULL
+              AND placed_at >= $since AND placed_at < $until
+            UNION ALL
+            SELECT user_id, 4 FROM order_facts WHERE user_id IS NOT NULL
+              AND placed_at >= $since AND placed_at < $until AND paid_at IS NOT NULL),
+        per_user AS (
+            SELECT max(CASE WHEN step = 1 THEN 1 ELSE 0 END) AS s1,
+                   max(CASE WHEN step = 2 THEN 1 ELSE 0 END) AS s2,
+                   max(CASE WHEN step = 3 THEN 1 ELSE 0 END) AS s3,
+                   max(CASE WHEN step = 4 THEN 1 ELSE 0 END) AS s4
+            FROM steps GROUP BY user_id)
+        SELECT coalesce(sum(s1), 0), coalesce(sum(s2), 0), coalesce(sum(s3), 0),
+               coalesce(sum(s4), 0), coalesce(sum(s1), 0), coalesce(sum(s1 * s2), 0),
+               coalesce(sum(s1 * s2 * s3), 0), coalesce(sum(s1 * s2 * s3 * s4), 0)
+        FROM per_user"""
+    with _connect(root) as con:
+        sums = [int(v) for v in con.execute(query, {"since": since, "until": until}).fetchone()]
+    answer, previous = [], None
+    for index, step in enumerate(FunnelStep):
+        users, got = sums[index], sums[4 + index]
+        answer.append({"step": step.value, "users": users, "reached": got,
+                       "conversion": conversion(got, previous)})
+        previous = got
+    return {"start": start, "end": end, "steps": answer,
+            "overall_conversion": conversion(answer[-1]["reached"], answer[0]["reached"])}
+
+
+def sales_by_day(root: Path, start: date, end: date, currency: str,
+                 limit: int) -> dict[str, Any]:
+    """``reports.sales`` grouped by day."""
+    day_window(start, end)
+    figures = """count(*), coalesce(sum(total), 0), count(paid_at),
+                 coalesce(sum(CASE WHEN paid_at IS NOT NULL THEN paid_amount ELSE 0 END), 0),
+                 coalesce(sum(refunded), 0)"""
+    where = "placed_on >= $start AND placed_on <= $end AND currency = $currency"
+    params = {"start": start, "end": end, "currency": currency}
+    with _connect(root) as con:
+        totals = con.execute(f"SELECT {figures} FROM order_facts WHERE {where}",
+                             params).fetchone()
+        rows = con.execute(f"SELECT placed_on, {figures} FROM order_facts WHERE {where} "
+                           f"GROUP BY placed_on ORDER BY placed_on LIMIT {int(limit)}",
+                           params).fetchall()
+    return {"start": start, "end": end, "group_by": "day", "currency": currency,
+            "rows": [{"day": row[0], **_figures(row[1:])} for row in rows],
+            "totals": _figures(totals)}
+
+
+def _figures(values: Any) -> dict[str, int]:
+    orders, gmv, paid_orders, paid, refunded = (int(v) for v in values)
+    return {"orders": orders, "gmv": gmv, "paid_orders": paid_orders, "paid": paid,
+            "refunded": refunded, "average_order_value": average(gmv, orders)}
+
+
+def retention(root: Path, start: date, end: date, weeks: int) -> dict[str, Any]:
+    """``retention.retention``'s answer."""
+    w = cohorts.window(start, end, weeks)
+    params = {"first": w.first, "last": w.last, "weeks": w.weeks,
+              "since": _naive(cohorts.week_start(w.first)),
+              "until": _naive(cohorts.week_start(w.last + w.weeks + 1))}
+    query = f"""
+        WITH firsts AS (
+            SELECT user_id, min({WEEK.format('placed_at')}) AS cohort FROM order_facts
+            WHERE user_id IS NOT NULL AND placed_at IS NOT NULL GROUP BY user_id),
+        mine AS (SELECT * FROM firsts WHERE cohort BETWEEN $first AND $last),
+        activity AS (
+            SELECT user_id, {WEEK.format('occurred_at')} AS week FROM events
+            WHERE user_id IS NOT NULL AND occurred_at >= $since AND occurred_at < $until
+            UNION
+            SELECT user_id, {WEEK.format('placed_at')} FROM order_facts
+            WHERE user_id IS NOT NULL AND placed_at >= $since AND placed_at < $until)
+        SELECT mine.cohort, activity.week - mine.cohort AS after, count(*)
+        FROM mine JOIN activity USING (user_id)
+        WHERE activity.week - mine.cohort BETWEEN 0 AND $weeks
+        GROUP BY ALL"""
+    with _connect(root) as con:
+        sizes = dict(con.execute(
+            f"""SELECT cohort, count(*) FROM (SELECT user_id,
+                    min({WEEK.format('placed_at')}) AS cohort FROM order_facts
+                    WHERE user_id IS NOT NULL AND placed_at IS NOT NULL GROUP BY user_id)
+                WHERE cohort BETWEEN $first AND $last GROUP BY cohort""",
+            {"first": w.first, "last": w.last}).fetchall())
+        active = {(int(c), int(k)): int(n)
+                  for c, k, n in con.execute(query, params).fetchall()}
+    return cohorts.matrix({int(c): int(n) for c, n in sizes.items()}, active, w)
