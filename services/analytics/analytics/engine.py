@@ -131,28 +131,31 @@ def retention(root: Path, start: date, end: date, weeks: int) -> dict[str, Any]:
     params = {"first": w.first, "last": w.last, "weeks": w.weeks,
               "since": _naive(cohorts.week_start(w.first)),
               "until": _naive(cohorts.week_start(w.last + w.weeks + 1))}
+    # One scan each: the cohorts' users first, then only their activity (a semi-join
+    # before the de-duplication), the sizes as the rows with ``after`` -1.
     query = f"""
-        WITH firsts AS (
-            SELECT user_id, min({WEEK.format('placed_at')}) AS cohort FROM order_facts
-            WHERE user_id IS NOT NULL AND placed_at IS NOT NULL GROUP BY user_id),
-        mine AS (SELECT * FROM firsts WHERE cohort BETWEEN $first AND $last),
+        WITH mine AS (
+            SELECT user_id, cohort FROM (
+                SELECT user_id, min({WEEK.format('placed_at')}) AS cohort FROM order_facts
+                WHERE user_id IS NOT NULL AND placed_at IS NOT NULL GROUP BY user_id)
+            WHERE cohort BETWEEN $first AND $last),
         activity AS (
-            SELECT user_id, {WEEK.format('occurred_at')} AS week FROM events
-            WHERE user_id IS NOT NULL AND occurred_at >= $since AND occurred_at < $until
-            UNION
-            SELECT user_id, {WEEK.format('placed_at')} FROM order_facts
-            WHERE user_id IS NOT NULL AND placed_at >= $since AND placed_at < $until)
-        SELECT mine.cohort, activity.week - mine.cohort AS after, count(*)
+            SELECT DISTINCT user_id, week FROM (
+                SELECT user_id, {WEEK.format('occurred_at')} AS week FROM events
+                WHERE occurred_at >= $since AND occurred_at < $until
+                  AND user_id IN (SELECT user_id FROM mine)
+                UNION ALL
+                SELECT user_id, {WEEK.format('placed_at')} FROM order_facts
+                WHERE placed_at >= $since AND placed_at < $until
+                  AND user_id IN (SELECT user_id FROM mine)))
+        SELECT cohort, -1 AS after, count(*) FROM mine GROUP BY cohort
+        UNION ALL
+        SELECT mine.cohort, activity.week - mine.cohort, count(*)
         FROM mine JOIN activity USING (user_id)
         WHERE activity.week - mine.cohort BETWEEN 0 AND $weeks
         GROUP BY ALL"""
     with _connect(root) as con:
-        sizes = dict(con.execute(
-            f"""SELECT cohort, count(*) FROM (SELECT user_id,
-                    min({WEEK.format('placed_at')}) AS cohort FROM order_facts
-                    WHERE user_id IS NOT NULL AND placed_at IS NOT NULL GROUP BY user_id)
-                WHERE cohort BETWEEN $first AND $last GROUP BY cohort""",
-            {"first": w.first, "last": w.last}).fetchall())
-        active = {(int(c), int(k)): int(n)
-                  for c, k, n in con.execute(query, params).fetchall()}
-    return cohorts.matrix({int(c): int(n) for c, n in sizes.items()}, active, w)
+        rows = con.execute(query, params).fetchall()
+    sizes = {int(c): int(n) for c, k, n in rows if k == -1}
+    active = {(int(c), int(k)): int(n) for c, k, n in rows if k != -1}
+    return cohorts.matrix(sizes, active, w)
