@@ -91,22 +91,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--orders", type=int, default=60_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, default=None, help=(
+        "a folder to keep the database and its copy in, and to reuse them from when "
+        "they are there (generating takes minutes)"))
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-analytics-") as folder:
+    with tempfile.TemporaryDirectory(prefix="bench-analytics-") as temporary:
+        folder = args.keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        fresh = not (folder / "analytics.db").exists()
         url = f"sqlite:///{folder}/analytics.db"
-        upgrade(DEFINITION, url)
+        if fresh:
+            upgrade(DEFINITION, url)
         app = create_app(database=url)
         db = app.extensions["db"]
-        root = Path(folder) / "warehouse"
-        began = time.perf_counter()
-        generate(db, args.events, args.orders)
-        print(f"generated {args.events:,} events and {args.orders:,} orders in "
-              f"{time.perf_counter() - began:.1f} s")
-        began = time.perf_counter()
-        while warehouse.flush(db, root, datetime.now(UTC)):
-            pass
-        print(f"flushed to Parquet in {time.perf_counter() - began:.1f} s "
-              f"({sum(p.stat().st_size for p in root.rglob('*.parquet')) / 1e6:.1f} MB)")
+        root = folder / "warehouse"
+        if fresh:
+            began = time.perf_counter()
+            generate(db, args.events, args.orders)
+            print(f"generated {args.events:,} events and {args.orders:,} orders in "
+                  f"{time.perf_counter() - began:.1f} s")
+            began = time.perf_counter()
+            while warehouse.flush(db, root, datetime.now(UTC)):
+                pass
+            print(f"flushed to Parquet in {time.perf_counter() - began:.1f} s "
+                  f"({sum(p.stat().st_size for p in root.rglob('*.parquet')) / 1e6:.1f} MB)")
         month, quarter = END - timedelta(days=29), END - timedelta(days=DAYS - 1)
         cohort_from = END - timedelta(weeks=12)
         queries = {
