@@ -11,7 +11,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from analytics import reports, tracking
+from analytics import engine, reports, tracking
 from analytics.domain import SalesGrouping
 from analytics.schemas import (
     FunnelReportSchema,
@@ -65,6 +65,10 @@ class Sales(MethodView):
     @admin.response(200, SalesReportSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """GMV, orders, paid, refunded and average order value by day, category or product."""
+        settings = current_settings()
+        if settings.duckdb() and query["group_by"] == SalesGrouping.DAY.value:
+            return engine.sales_by_day(settings.warehouse(), query["start"], query["end"],
+                                       query["currency"], query["limit"])
         return reports.sales(current_db(), query["start"], query["end"],
                              SalesGrouping(query["group_by"]), query["currency"],
                              query["limit"])
@@ -76,4 +80,6 @@ class Funnel(MethodView):
     @admin.response(200, FunnelReportSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Product view -> add to cart -> order -> paid: users per step and conversion."""
+        if current_settings().duckdb():
+            return engine.funnel(current_settings().warehouse(), query["start"], query["end"])
         return reports.funnel(current_db(), query["start"], query["end"])

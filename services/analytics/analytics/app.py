@@ -13,6 +13,7 @@ from analytics.api import admin, track
 from analytics.appender import Appender
 from analytics.definition import DEFINITION
 from analytics.feeds_api import feeds
+from analytics.insights_api import insights
 from analytics.recs_api import recs
 from analytics.risk_api import risk
 from analytics.settings import AnalyticsSettings
@@ -22,7 +23,7 @@ from service_runtime.clients import client_address
 
 def create_app(config: dict | None = None, database: str | None = None,
                settings: AnalyticsSettings | None = None) -> Flask:
-    app = create_service_api(DEFINITION, blueprints=[track, admin, feeds, risk, recs],
+    app = create_service_api(DEFINITION, blueprints=[track, admin, feeds, risk, recs, insights],
                              database=database,
                              config=config, title="Analytics service", settings=settings)
     own: AnalyticsSettings = app.extensions["settings"]

@@ -3,19 +3,24 @@ written)."""
 
 from pathlib import Path
 
-from analytics import webhooks
+from analytics import (
+    insights_models,  # noqa: F401 - its tables join Base.metadata
+    webhooks,
+)
 from analytics.handlers import handlers_for
 from analytics.models import Base
 from analytics.recs_jobs import view_counter
 from analytics.recs_models import RecPair  # noqa: F401  (its tables join Base.metadata)
 from analytics.settings import AnalyticsSettings
+from analytics.warehouse_job import warehouse_job
 from service_runtime.service import LoopFactory, ServiceDefinition
 
 
 def worker_loops(settings: AnalyticsSettings) -> list[LoopFactory]:
     """The middle-platform feed's partner webhooks; recommendations' views counted past a
-    cursor."""
-    return [*webhooks.loops(settings), view_counter]
+    cursor; the Parquet copy the DuckDB engine reads, when it is the engine."""
+    loops = [*webhooks.loops(settings), view_counter]
+    return [*loops, warehouse_job(settings)] if settings.duckdb() else loops
 
 
 DEFINITION = ServiceDefinition(

@@ -6,7 +6,7 @@ applied once) and must not commit.
 
 from sqlalchemy.orm import Session
 
-from analytics import facts, integration_feed, recommendations
+from analytics import facts, integration_feed, profiles, promotions, recommendations
 from analytics.risk_handlers import with_risk
 from analytics.risk_rules import RiskRules
 from analytics.settings import AnalyticsSettings
@@ -20,6 +20,8 @@ def order_placed(session: Session, event: Event) -> None:
     facts.order_placed(session, event.data)
     integration_feed.record(session, event)
     recommendations.order_placed(session, event.data)
+    promotions.order_placed(session, event.data)
+    profiles.order_placed(session, event.data)
 
 
 @handlers.on("PaymentConfirmed")
@@ -32,6 +34,7 @@ def payment_confirmed(session: Session, event: Event) -> None:
 def order_cancelled(session: Session, event: Event) -> None:
     facts.order_cancelled(session, event.data)
     integration_feed.record(session, event)
+    profiles.order_cancelled(session, event.data)
 
 
 @handlers.on("RefundIssued")

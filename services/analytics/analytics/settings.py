@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
 
 from marshmallow import ValidationError
+from marshmallow.validate import OneOf
 
 from analytics.risk_settings import RiskSettings
+from service_runtime.config import data_dir
 from service_runtime.settings import at_least, variable
 
 
@@ -17,6 +21,11 @@ def networks(values: tuple[str, ...]) -> None:
             ipaddress.ip_network(value)
         except ValueError as error:
             raise ValidationError(str(error)) from error
+
+
+class QueryEngine(StrEnum):
+    SQL = "sql"
+    DUCKDB = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -49,3 +58,19 @@ class AnalyticsSettings(RiskSettings):  # its RISK_* too
                                             validate=at_least(0))
     webhook_timeout_s: float = variable("ANALYTICS_WEBHOOK_TIMEOUT_S", 10.0,
                                         validate=at_least(0.1))
+    # Where the funnel, sales by day and retention are answered: "sql" (the database) or
+    # "duckdb" (the Parquet copy under the warehouse folder, as of the worker's last flush).
+    query_engine: str = variable("ANALYTICS_QUERY_ENGINE", QueryEngine.SQL.value,
+                                 validate=OneOf([e.value for e in QueryEngine]))
+    # The Parquet copy (default: $SHOP_DATA_DIR/analytics-warehouse) and how often the
+    # worker adds to it.
+    warehouse_dir: str = variable("ANALYTICS_WAREHOUSE_DIR", "")
+    warehouse_flush_interval_s: float = variable("ANALYTICS_WAREHOUSE_FLUSH_INTERVAL_S",
+                                                 30.0, validate=at_least(0.1))
+
+    def duckdb(self) -> bool:
+        return self.query_engine == QueryEngine.DUCKDB.value
+
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_dir) if self.warehouse_dir else \
+            data_dir() / "analytics-warehouse"

@@ -10,6 +10,7 @@ from shop_web.admin import (  # noqa: F401
     catalog,
     finance,
     fulfilment,
+    insights,
     marketing,
 )
 from shop_web.admin.base import pages
