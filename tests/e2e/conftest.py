@@ -21,7 +21,7 @@ from e2e_steps import ADMIN_EMAIL, ADMIN_PASSWORD, PAYMENT_TIMEOUT_S, sign_in, s
 from event_contracts.topics import PARTITIONS, dead_letter_topic, event_topics
 from service_runtime.config import KafkaSettings
 from service_runtime.kafka import ensure_topics
-from service_runtime.testing.plugin import test_kafka_settings
+from service_runtime.testing.plugin import TEST_TOKEN_TTL_S, test_kafka_settings
 from service_runtime.testing.processes import ServiceProcess, free_port
 
 WITH_WORKERS = SERVICES
@@ -76,7 +76,10 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory, otlp_receiver) ->
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "2",
         "PYTHONUNBUFFERED": "1",
-        "SHOP_DATA_DIR": str(log_dir / "data"),  # the user worker's local mailbox lives here
+        "SHOP_DATA_DIR": str(log_dir / "data"),
+        # The session's fixtures sign in once (admin, alice, bob); on a loaded machine the
+        # run outlasts the production token lifetime (15 minutes), as CI found.
+        "AUTH_ACCESS_TOKEN_TTL_S": str(TEST_TOKEN_TTL_S),  # the user worker's local mailbox lives here
         # Traces on, as in production with a collector: batched in each process (the
         # SDK's BatchSpanProcessor), sent to the test's receiver every 200 ms.
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.url,

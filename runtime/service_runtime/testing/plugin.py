@@ -86,11 +86,18 @@ def signing_key():
     return SigningKey.generate()
 
 
+TEST_TOKEN_TTL_S = 24 * 3600
+
+
 def bearer(key, user_id: str, roles: tuple[str, ...] = ("customer",),  # type: ignore[no-untyped-def]
            **kwargs) -> dict:
-    """An Authorization header with a fresh access token for ``user_id``."""
+    """An Authorization header with an access token for ``user_id``, valid for a day unless
+    ``ttl_s`` says otherwise: session-scoped fixtures hold one token for the whole run, and
+    on a loaded machine a run outlasts the production lifetime (15 minutes; CI saw its
+    tokens expire mid-suite)."""
     from service_runtime.auth import AuthSettings
 
+    kwargs.setdefault("ttl_s", TEST_TOKEN_TTL_S)
     return {"Authorization": f"Bearer {key.issue(AuthSettings(), user_id, roles, **kwargs)}"}
 
 
