@@ -76,10 +76,10 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory, otlp_receiver) ->
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "2",
         "PYTHONUNBUFFERED": "1",
-        "SHOP_DATA_DIR": str(log_dir / "data"),
+        "SHOP_DATA_DIR": str(log_dir / "data"),  # the user worker's local mailbox lives here
         # The session's fixtures sign in once (admin, alice, bob); on a loaded machine the
         # run outlasts the production token lifetime (15 minutes), as CI found.
-        "AUTH_ACCESS_TOKEN_TTL_S": str(TEST_TOKEN_TTL_S),  # the user worker's local mailbox lives here
+        "AUTH_ACCESS_TOKEN_TTL_S": str(TEST_TOKEN_TTL_S),
         # Traces on, as in production with a collector: batched in each process (the
         # SDK's BatchSpanProcessor), sent to the test's receiver every 200 ms.
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.url,
