@@ -14,6 +14,12 @@ One interface, two backends (``gate_for(settings)``):
   its transaction commits) when an attempt is rejected or its order cancelled.
   ``python -m marketing flash-reconcile`` compares them with SQL and the attempts.
 
+Both backends keep the sold-out memo (an item found with nothing left is answered
+``sold-out`` from memory for ``flash_sold_out_memo_ms``), and the route asks it before it
+verifies the token, parses the body or touches the database (``known_sold_out``): during
+a storm nearly every attempt is such a loser, and the fact is public. The route still
+wants an ``Authorization`` header there, so an anonymous caller is told to sign in.
+
 Item facts (window, price, limit) are cached per process for about a second once the
 stock is held, so a storm's sold-out answers read nothing but memory (and Redis); an
 admin's early end therefore reaches the gate up to a second late (an order made from
@@ -114,6 +120,18 @@ class Gate:
     def __init__(self, memo_s: float) -> None:
         self.facts = _FactsCache()
         self.memo_s = memo_s
+        self._sold_out_until: dict[tuple[str, str], float] = {}
+
+    def known_sold_out(self, session_id: str, sku: str) -> bool:
+        """This process found the item sold out less than ``memo_s`` ago: the answer
+        needs no token, no body and no database (the route asks this first)."""
+        return self._sold_out_until.get((session_id, sku), 0.0) > time.monotonic()
+
+    def _found_sold_out(self, session_id: str, sku: str) -> None:
+        if self.memo_s > 0:
+            if len(self._sold_out_until) > 10_000:  # bounded: a stale entry delays nobody
+                self._sold_out_until.clear()
+            self._sold_out_until[(session_id, sku)] = time.monotonic() + self.memo_s
 
     def attempt(self, db: Database, session_id: str, sku: str, wanted: Attempt
                 ) -> dict[str, Any]:
@@ -135,7 +153,6 @@ class Gate:
 class SqlGate(Gate):
     def __init__(self, memo_s: float) -> None:
         super().__init__(memo_s)
-        self._sold_out_until: dict[tuple[str, str], float] = {}
         # A buyer found at their limit is answered from memory for as long (a bot retrying).
         self._limit_until: dict[tuple[str, str, str], float] = {}
 
@@ -144,7 +161,7 @@ class SqlGate(Gate):
         key = (facts.session_id, facts.sku)
         buyer = (facts.session_id, facts.sku, wanted.user_id)
         now = time.monotonic()
-        if self._sold_out_until.get(key, 0.0) > now:
+        if self.known_sold_out(*key):
             raise SoldOut(f"{facts.sku} is sold out")
         if self._limit_until.get(buyer, 0.0) > now:
             raise LimitReached(f"at most {facts.per_user_limit} per buyer")
@@ -152,7 +169,7 @@ class SqlGate(Gate):
             return flash_attempts.record_win(db, facts, wanted, at)
         except SoldOut:
             if flash_attempts.remaining(db, *key) == 0:
-                self._sold_out_until[key] = time.monotonic() + self.memo_s
+                self._found_sold_out(*key)
             raise
         except LimitReached:
             if len(self._limit_until) > 100_000:  # bounded: old entries only delay nobody
@@ -234,6 +251,8 @@ class RedisGate(Gate):
 
     def _take(self, db: Database, facts: ItemFacts, wanted: Attempt,
               at: datetime) -> dict[str, Any]:
+        if self.known_sold_out(facts.session_id, facts.sku):
+            raise SoldOut(f"{facts.sku} is sold out")
         keys = self.keys(facts.session_id, facts.sku)
         args = [wanted.quantity, facts.per_user_limit, wanted.user_id]
         taken = self._take_script(keys=keys, args=args)
@@ -241,6 +260,8 @@ class RedisGate(Gate):
             self.load(db, facts.session_id, facts.sku)
             taken = self._take_script(keys=keys, args=args)
         if taken == 0:
+            if self.redis.get(keys[0]) in (b"0", b"-0"):  # none left, not just fewer than q
+                self._found_sold_out(facts.session_id, facts.sku)
             raise SoldOut(f"{facts.sku} is sold out")
         if taken != 1:
             raise LimitReached(f"at most {facts.per_user_limit} per buyer")
