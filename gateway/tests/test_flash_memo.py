@@ -4,6 +4,8 @@ token check and no hop; nothing else is kept."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from flask import Flask, request
 
@@ -43,8 +45,7 @@ def seen() -> list[str]:
 
 
 def gateway_for(url: str, signing_key, memo_ms: int):  # type: ignore[no-untyped-def]
-    settings = GatewaySettings.from_env()
-    settings = type(settings)(**{**vars(settings), "flash_sold_out_memo_ms": memo_ms})
+    settings = dataclasses.replace(GatewaySettings.from_env(), flash_sold_out_memo_ms=memo_ms)
     app = create_app(config={"AUTH_JWKS": jwks(signing_key)},
                      upstreams=Upstreams({name: url for name in SERVICES}), settings=settings)
     return app.test_client()
@@ -93,3 +94,36 @@ def test_a_memo_of_zero_keeps_nothing(marketing, seen, signing_key):
     for _ in range(2):
         gateway.post(ATTEMPTS.format("fs_out"), json={}, headers=bearer(signing_key, "u-1"))
     assert seen == ["fs_out", "fs_out"]
+
+
+def test_once_the_memo_lapses_one_attempt_asks_upstream_the_others_are_still_answered(
+        monkeypatch):
+    from flask import Response
+
+    from api_gateway import flash_memo
+
+    clock = [1000.0]
+    monkeypatch.setattr(flash_memo, "time", type("Clock", (), {
+        "monotonic": staticmethod(lambda: clock[0])}))
+    memo, app = flash_memo.SoldOutMemo(0.5), Flask("memo")
+    path = ATTEMPTS.format("fs_out")
+    sold_out = Response('{"type":"urn:shop:problem:sold-out"}', 409, mimetype=PROBLEM)
+
+    def ask(answer: Response | None = None) -> bool:
+        """True if the memo answered; else ``answer`` is what upstream said."""
+        with app.test_request_context(path, method="POST",
+                                      headers={"Authorization": "Bearer t"}) as context:
+            if memo.answer(context.request) is not None:
+                return True
+            if answer is not None:
+                memo.learn(context.request, answer)
+            return False
+
+    assert not ask(sold_out) and ask()
+    clock[0] += 1  # lapsed
+    assert not ask()  # this one asks upstream; its answer has not come yet
+    assert ask() and ask()  # meanwhile the others are answered from the memo
+    clock[0] += 0.6  # the one asking never came back: another one asks
+    assert not ask(Response('{"attempt_id":"fsa_1"}', 202, mimetype="application/json"))
+    assert not ask(sold_out)  # a unit was sold: the memo is gone until found sold out again
+    assert ask()
