@@ -236,6 +236,15 @@ def wait_for_orders(gateway: str, buyers: list[tuple[str, str]],
     return ordered
 
 
+def cpu_by_label(pids: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by each kind of process of a started stack."""
+    used: dict[str, float] = {}
+    for pid in pids:
+        name = processes.label(pid)
+        used[name] = used.get(name, 0.0) + processes.cpu_seconds([pid])
+    return used
+
+
 def forget_redis_keys(url: str, prefix: str) -> None:
     import redis
 
@@ -312,8 +321,13 @@ def main(argv: list[str] | None = None) -> int:
                     "product_path": f"/api/v1/products/{product_id}", "buyers": buyers}
             quiet = run_client({**spec, "buyers": [], "shop_only_s": args.shopper_seconds},
                                workdir)
+            pids = (processes.process_tree({n: p.pid for n, p in stack.processes.items()})
+                    if stack.processes else [])
+            cpu_before = cpu_by_label(pids)
             storm_began = time.monotonic()
             storm = run_client(spec, workdir)
+            cpu_storm = {name: seconds - cpu_before.get(name, 0.0)
+                         for name, seconds in cpu_by_label(pids).items()}
             answers = storm["answers"]
             winners = [(index, token) for index, status, token, *_ in answers if status == 202]
             sold_out = [t for _, status, kind, t, _ in answers
@@ -363,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
          f"({storm['shopper']['p99_ms'] / quiet['shopper']['p99_ms']:.1f}x)  target <= 2x"),
         ("flash-reconcile", reconciled),
     ]
+    if cpu_storm:
+        top = sorted(cpu_storm.items(), key=lambda kv: -kv[1])[:6]
+        rows.append(("stack CPU during the storm (top)",
+                     ", ".join(f"{name} {seconds:.1f} s" for name, seconds in top)))
     width = max(len(name) for name, _ in rows)
     print("\n" + "\n".join(f"{name:<{width}}  {value}" for name, value in rows))
     return 0
