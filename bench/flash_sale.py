@@ -3,6 +3,7 @@
     .venv/bin/python bench/flash_sale.py                    # starts a stack of its own
     .venv/bin/python bench/flash_sale.py --buyers 300 --units 30      # a short run
     .venv/bin/python bench/flash_sale.py --gateway http://127.0.0.1:8080 --help
+    .venv/bin/python bench/flash_sale.py --gate-redis redis://127.0.0.1:6379/14   # Redis gate
 
 1. The ceiling: the bare Flask endpoint of ``bench/apps.py`` (gunicorn 2 x 8), loaded by
    ``bench/loadgen.py`` with ``--connections`` keep-alive connections.
@@ -61,6 +62,7 @@ def storm_client(spec: dict) -> dict:
     buyers = iter(enumerate(spec["buyers"]))
     lock, answers, shopper = threading.Lock(), [], []
     done = threading.Event()
+    storm_started = time.perf_counter()
 
     def attacker() -> None:
         connection = http.client.HTTPConnection(host, port, timeout=30)
@@ -82,8 +84,9 @@ def storm_client(spec: dict) -> dict:
                 connection.close()
                 connection = http.client.HTTPConnection(host, port, timeout=30)
                 status, payload = 0, {}
+            answered = time.perf_counter()
             answers.append((index, status, payload.get("type") or payload.get("attempt_id"),
-                            time.perf_counter() - started))
+                            answered - started, answered - storm_started))
         connection.close()
 
     def shop() -> None:
@@ -233,6 +236,24 @@ def wait_for_orders(gateway: str, buyers: list[tuple[str, str]],
     return ordered
 
 
+def cpu_by_label(pids: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by each kind of process of a started stack."""
+    used: dict[str, float] = {}
+    for pid in pids:
+        name = processes.label(pid)
+        used[name] = used.get(name, 0.0) + processes.cpu_seconds([pid])
+    return used
+
+
+def forget_redis_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gateway", help="attach to this stack [start one of its own]")
@@ -244,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-concurrency", type=int, default=1,
                         help="started stack: gunicorn workers per API [%(default)s, "
                         "as ./platform run]")
+    parser.add_argument("--gate-redis", metavar="URL",
+                        help="started stack: the flash gate on this Redis "
+                        "(FLASH_GATE_REDIS_URL, keys under a prefix of the run's own, removed "
+                        "after) [the SQL gate]")
     parser.add_argument("--admin", default=processes.ADMIN[0])
     parser.add_argument("--admin-password", default=processes.ADMIN[1])
     parser.add_argument("--storm", help=argparse.SUPPRESS)  # the client process's spec file
@@ -253,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sys.stdout.reconfigure(line_buffering=True)
     workdir = Path(tempfile.mkdtemp(prefix="shop-flash-bench-"))
+    redis_prefix = f"flash-bench-{uuid.uuid4().hex[:8]}:"
     stack = None
     try:
         with terminate_on_sigterm():
@@ -260,8 +286,12 @@ def main(argv: list[str] | None = None) -> int:
                 stack = processes.attach(args.gateway, None)
             else:
                 print(f"starting the stack in {workdir}")
+                extra_env = {"AUTH_RATE_LIMIT": "100000/minute"}
+                if args.gate_redis:
+                    extra_env |= {"FLASH_GATE_REDIS_URL": args.gate_redis,
+                                  "FLASH_GATE_REDIS_PREFIX": redis_prefix}
                 stack = processes.start(workdir, None, args.web_concurrency,
-                                        extra_env={"AUTH_RATE_LIMIT": "100000/minute"})
+                                        extra_env=extra_env)
             gateway = stack.gateway
             ceiling = ceiling_rps(args, workdir)
             print(f"ceiling: {ceiling['rps']:,.0f} req/s at c={args.connections}")
@@ -291,12 +321,21 @@ def main(argv: list[str] | None = None) -> int:
                     "product_path": f"/api/v1/products/{product_id}", "buyers": buyers}
             quiet = run_client({**spec, "buyers": [], "shop_only_s": args.shopper_seconds},
                                workdir)
+            pids = (processes.process_tree({n: p.pid for n, p in stack.processes.items()})
+                    if stack.processes else [])
+            cpu_before = cpu_by_label(pids)
             storm_began = time.monotonic()
             storm = run_client(spec, workdir)
+            cpu_storm = {name: seconds - cpu_before.get(name, 0.0)
+                         for name, seconds in cpu_by_label(pids).items()}
             answers = storm["answers"]
-            winners = [(index, token) for index, status, token, _ in answers if status == 202]
-            sold_out = [t for _, status, kind, t in answers
+            winners = [(index, token) for index, status, token, *_ in answers if status == 202]
+            sold_out = [t for _, status, kind, t, _ in answers
                         if status == 409 and str(kind).endswith(":sold-out")]
+            # When the last unit was won and the last attempt answered (storm's clock).
+            last_win = max((at for _, status, *_, at in answers if status == 202), default=0)
+            last_answer = max((at for *_, at in answers), default=0)
+            after_last_win = sum(1 for *_, at in answers if at > last_win)
             other = len(answers) - len(winners) - len(sold_out)
             ordered = wait_for_orders(gateway, buyers, winners, 300)
             until_orders = time.monotonic() - storm_began
@@ -310,14 +349,21 @@ def main(argv: list[str] | None = None) -> int:
         if stack is not None and stack.processes:
             stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+        if args.gate_redis and not args.gateway:
+            forget_redis_keys(args.gate_redis, redis_prefix)
     gate_rps = len(answers) / storm["elapsed_s"]
     sold_p = percentiles_ms(sold_out)
     rows = [
         ("buyers / units / connections", f"{args.buyers} / {args.units} / {args.connections}"),
+        ("gate", "Redis" if args.gate_redis and not args.gateway else
+                 "SQL" if not args.gateway else "(attached stack's)"),
         ("ceiling (bare endpoint)", f"{ceiling['rps']:,.0f} req/s"),
         ("gate answers/s (share of ceiling)",
          f"{gate_rps:,.0f} ({gate_rps / ceiling['rps']:.0%})  target >= 30 %"),
         ("won / sold-out / other answers", f"{len(winners)} / {len(sold_out)} / {other}"),
+        ("storm start -> last unit won / last answer",
+         f"{last_win:.1f} / {last_answer:.1f} s  (losers after the last win: "
+         f"{after_last_win / max(last_answer - last_win, 1e-3):,.0f}/s)"),
         ("sold-out p50 / p99", f"{sold_p['p50_ms']:.1f} / {sold_p['p99_ms']:.1f} ms  "
                                "target p99 <= 20 ms"),
         ("orders (of won attempts)", f"{len(ordered)} of {args.units}"),
@@ -331,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
          f"({storm['shopper']['p99_ms'] / quiet['shopper']['p99_ms']:.1f}x)  target <= 2x"),
         ("flash-reconcile", reconciled),
     ]
+    if cpu_storm:
+        top = sorted(cpu_storm.items(), key=lambda kv: -kv[1])[:6]
+        rows.append(("stack CPU during the storm (top)",
+                     ", ".join(f"{name} {seconds:.1f} s" for name, seconds in top)))
     width = max(len(name) for name, _ in rows)
     print("\n" + "\n".join(f"{name:<{width}}  {value}" for name, value in rows))
     return 0

@@ -3,7 +3,8 @@
 Before forwarding, the gateway verifies a bearer token if the request carries one
 (the services verify it again: nothing downstream trusts the gateway's word), limits
 the rate of the sign-in routes per client address, and answers CORS for browsers.
-Anonymous reads of the public catalog are kept for a second (``api_gateway.cache``).
+Anonymous reads of the public catalog are kept for a second (``api_gateway.cache``), a
+flash item's sold-out answer for half a second (``api_gateway.flash_memo``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask_limiter import Limiter
 from requests import Session
 
 from api_gateway.cache import ShortCache, respond
+from api_gateway.flash_memo import SoldOutMemo
 from api_gateway.openapi import merged_document
 from api_gateway.product_page import PAGE_PATH, document_product_page, product_page
 from api_gateway.proxy import forward
@@ -57,6 +59,7 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
     timeouts = settings.timeouts
     cache = ShortCache(settings.cache_ttl_ms / 1000, settings.cache_entries,
                        wait_s=timeouts[1])
+    sold_out = SoldOutMemo(settings.flash_sold_out_memo_ms / 1000)
     CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
          expose_headers=["X-Request-ID", "X-Correlation-ID", "X-Cart-Token"], max_age=600)
     limiter = Limiter(
@@ -73,10 +76,13 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
         service = service_for(request.path)
         if service is None:
             raise NotFound(f"no API at {request.path}")
+        known = sold_out.answer(request)  # a flash item just found sold out: no hop
+        if known is not None:
+            return known
         if bearer_token() is not None:
             verifier().verify(bearer_token())  # a bad token stops here, with a 401
-        return respond(cache, request,
-                       lambda: forward(session, service, routes.urls[service], timeouts))
+        return sold_out.learn(request, respond(
+            cache, request, lambda: forward(session, service, routes.urls[service], timeouts)))
 
     @app.route("/api/v1/<path:_path>", methods=METHODS)
     def proxy(_path: str) -> Response:

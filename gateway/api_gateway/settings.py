@@ -34,6 +34,10 @@ class GatewaySettings(Settings):
     # this many: the age bound on a price or stock figure a shopper may see.
     cache_ttl_ms: int = variable("GATEWAY_CACHE_TTL_MS", 1000, validate=at_least(0))
     cache_entries: int = variable("GATEWAY_CACHE_ENTRIES", 2048, validate=at_least(1))
+    # A flash item's sold-out answer is given again by the gateway for this long (0: never),
+    # without a token check or a hop (api_gateway.flash_memo).
+    flash_sold_out_memo_ms: int = variable("GATEWAY_FLASH_SOLD_OUT_MEMO_MS", 500,
+                                           validate=at_least(0))
     # The web pages (storefront and admin console): every path outside /api/v1 goes there.
     web_url: str = variable("WEB_SERVICE_URL", laptop_default(
         "WEB_SERVICE_URL", "http://127.0.0.1:8090", read_by=[("gateway", Process.API)]))

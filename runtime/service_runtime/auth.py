@@ -6,6 +6,13 @@ signature, issuer, audience and expiry against that JWKS: no service trusts an
 identity it has not verified itself, so a header forged on the network gets nowhere.
 A token also names its sign-in (``sid``); a sign-in that ended is refused within
 seconds (see ``service_runtime.revocations``).
+
+A process verifies a token's signature once: what it found (subject, roles, sign-in,
+expiry) is kept by the token string for at most ``TOKEN_CACHE_TTL_S`` and never past the
+token's expiry, at most ``TOKEN_CACHE_ENTRIES`` tokens. Every use still asks the deny-list,
+so a revoked sign-in is refused as quickly as without the cache. A key withdrawn from the
+JWKS stops a token it signed after ``TOKEN_CACHE_TTL_S`` at most (rotation publishes the
+new key first, so only a key withdrawn in haste is concerned).
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ import base64
 import dataclasses
 import hashlib
 import json
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +47,10 @@ from service_runtime.settings import Environment, Settings, at_least, variable
 ALGORITHM = "EdDSA"
 JWKS_PATH = "/api/v1/auth/jwks.json"
 CUSTOMER, ADMIN = "customer", "admin"
+# Verified tokens kept per process (see the module's docstring): a buyer retrying, a page
+# that makes ten calls, pay the signature check once a minute instead of every time.
+TOKEN_CACHE_TTL_S = 60.0
+TOKEN_CACHE_ENTRIES = 10_000
 
 
 class Forbidden(Problem):
@@ -155,6 +168,26 @@ class TokenVerifier:
             self.revocations = RevocationFeed(
                 settings.revocations_url or revocations_url_for(settings.jwks_url),
                 settings.revocations_interval_ms / 1000, service)
+        self._cache: OrderedDict[str, _Verified] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def _verified(self, token: str) -> _Verified | None:
+        """What an earlier ``verify`` found for this very token, if still good to use."""
+        with self._cache_lock:
+            found = self._cache.get(token)
+        if found is None:
+            return None
+        if found.good_until <= time.time():
+            with self._cache_lock:
+                self._cache.pop(token, None)
+            return None
+        return found
+
+    def _remember(self, token: str, verified: _Verified) -> None:
+        with self._cache_lock:
+            self._cache[token] = verified
+            while len(self._cache) > TOKEN_CACHE_ENTRIES:
+                self._cache.popitem(last=False)  # the oldest verified first
 
     def _key_for(self, token: str) -> Any:
         if self._client is not None:
@@ -167,6 +200,17 @@ class TokenVerifier:
         raise jwt.InvalidTokenError("unknown signing key")
 
     def verify(self, token: str) -> Identity:
+        verified = self._verified(token)
+        if verified is None:
+            verified = self._check_signature(token)
+            self._remember(token, verified)
+        if verified.session_id is not None and self.revocations is not None \
+                and self.revocations(verified.session_id):
+            raise Unauthorized("this sign-in has ended; sign in again", reason="token-revoked")
+        return verified.identity
+
+    def _check_signature(self, token: str) -> _Verified:
+        """The claims of a token whose signature, issuer, audience and expiry hold."""
         try:
             claims = jwt.decode(
                 token,
@@ -184,10 +228,17 @@ class TokenVerifier:
         if not isinstance(roles, list):
             raise Unauthorized("the access token is not valid")
         session_id = claims.get("sid")
-        if session_id is not None and self.revocations is not None \
-                and self.revocations(str(session_id)):
-            raise Unauthorized("this sign-in has ended; sign in again", reason="token-revoked")
-        return Identity(str(claims["sub"]), frozenset(str(r) for r in roles))
+        # Kept until it expires (jwt.decode refused it past exp + leeway, so no later).
+        good_until = min(float(claims["exp"]), time.time() + TOKEN_CACHE_TTL_S)
+        return _Verified(Identity(str(claims["sub"]), frozenset(str(r) for r in roles)),
+                         None if session_id is None else str(session_id), good_until)
+
+
+@dataclass(frozen=True)
+class _Verified:
+    identity: Identity
+    session_id: str | None
+    good_until: float  # epoch seconds
 
 
 def bearer_token() -> str | None:

@@ -3,9 +3,7 @@
 One interface, two backends (``gate_for(settings)``):
 
 - :class:`SqlGate` (the embedded default): the attempt's transaction takes the units by
-  conditional UPDATEs (``flash_attempts.record_win``). When an item is found sold out,
-  this process answers ``sold-out`` from memory for ``flash_sold_out_memo_ms`` without
-  touching the database (a unit given back in between is sold again after the memo).
+  conditional UPDATEs (``flash_attempts.record_win``).
 - :class:`RedisGate` (``FLASH_GATE_REDIS_URL`` set): a Lua script checks and takes the
   units and the buyer's count atomically in Redis, so losers never reach SQL; a winner
   then runs the same SQL transaction, and when that fails gives the units back in Redis
@@ -13,6 +11,14 @@ One interface, two backends (``gate_for(settings)``):
   asked for after its stock was held (``SET NX``), and given back by the worker (after
   its transaction commits) when an attempt is rejected or its order cancelled.
   ``python -m marketing flash-reconcile`` compares them with SQL and the attempts.
+
+Both backends keep the sold-out memo: an item found with nothing left is answered
+``sold-out`` from this process's memory for ``flash_sold_out_memo_ms`` (a unit given back
+in between is sold again after the memo, or as soon as this process sells one). The
+route asks it before it verifies the token, parses the body or touches the database
+(``known_sold_out``; ``attempt`` itself always asks the counters): during a storm nearly
+every attempt is such a loser, and the fact is public. The route still wants an
+``Authorization`` header there, so an anonymous caller is told to sign in.
 
 Item facts (window, price, limit) are cached per process for about a second once the
 stock is held, so a storm's sold-out answers read nothing but memory (and Redis); an
@@ -114,6 +120,45 @@ class Gate:
     def __init__(self, memo_s: float) -> None:
         self.facts = _FactsCache()
         self.memo_s = memo_s
+        self._sold_out_until: dict[tuple[str, str], float] = {}
+        # A lapsed memo: until when one attempt is asking the database again.
+        self._asking: dict[tuple[str, str], float] = {}
+        self._memo_lock = threading.Lock()
+
+    def known_sold_out(self, session_id: str, sku: str) -> bool:
+        """This process found the item sold out less than ``memo_s`` ago: the answer
+        needs no token, no body and no database (the route asks this first). Once the
+        memo lapsed, one caller is let through to ask again while the others are still
+        answered sold-out (for at most another ``memo_s``): else every attempt arriving
+        meanwhile would run a transaction, the more of them the busier the database."""
+        key = (session_id, sku)
+        until = self._sold_out_until.get(key)
+        if until is None:
+            return False
+        now = time.monotonic()
+        if until > now:
+            return True
+        with self._memo_lock:
+            if self._asking.get(key, 0.0) > now:
+                return True
+            self._asking[key] = now + self.memo_s
+            return False
+
+    def _found_sold_out(self, session_id: str, sku: str) -> None:
+        if self.memo_s > 0:
+            with self._memo_lock:
+                if len(self._sold_out_until) > 10_000:  # bounded: a stale entry delays nobody
+                    self._sold_out_until.clear()
+                    self._asking.clear()
+                self._sold_out_until[(session_id, sku)] = time.monotonic() + self.memo_s
+                self._asking.pop((session_id, sku), None)
+
+    def _found_units(self, session_id: str, sku: str) -> None:
+        """A unit was sold (one was given back meanwhile): no longer sold out."""
+        if (session_id, sku) in self._sold_out_until:
+            with self._memo_lock:
+                self._sold_out_until.pop((session_id, sku), None)
+                self._asking.pop((session_id, sku), None)
 
     def attempt(self, db: Database, session_id: str, sku: str, wanted: Attempt
                 ) -> dict[str, Any]:
@@ -122,7 +167,9 @@ class Gate:
         check_open(facts, at)
         if wanted.quantity > facts.per_user_limit:
             raise LimitReached(f"at most {facts.per_user_limit} per buyer")
-        return self._take(db, facts, wanted, at)
+        won = self._take(db, facts, wanted, at)
+        self._found_units(session_id, sku)
+        return won
 
     def _take(self, db: Database, facts: ItemFacts, wanted: Attempt,
               at: datetime) -> dict[str, Any]:
@@ -135,7 +182,6 @@ class Gate:
 class SqlGate(Gate):
     def __init__(self, memo_s: float) -> None:
         super().__init__(memo_s)
-        self._sold_out_until: dict[tuple[str, str], float] = {}
         # A buyer found at their limit is answered from memory for as long (a bot retrying).
         self._limit_until: dict[tuple[str, str, str], float] = {}
 
@@ -144,15 +190,13 @@ class SqlGate(Gate):
         key = (facts.session_id, facts.sku)
         buyer = (facts.session_id, facts.sku, wanted.user_id)
         now = time.monotonic()
-        if self._sold_out_until.get(key, 0.0) > now:
-            raise SoldOut(f"{facts.sku} is sold out")
         if self._limit_until.get(buyer, 0.0) > now:
             raise LimitReached(f"at most {facts.per_user_limit} per buyer")
         try:
             return flash_attempts.record_win(db, facts, wanted, at)
         except SoldOut:
             if flash_attempts.remaining(db, *key) == 0:
-                self._sold_out_until[key] = time.monotonic() + self.memo_s
+                self._found_sold_out(*key)
             raise
         except LimitReached:
             if len(self._limit_until) > 100_000:  # bounded: old entries only delay nobody
@@ -241,6 +285,8 @@ class RedisGate(Gate):
             self.load(db, facts.session_id, facts.sku)
             taken = self._take_script(keys=keys, args=args)
         if taken == 0:
+            if self.redis.get(keys[0]) in (b"0", b"-0"):  # none left, not just fewer than q
+                self._found_sold_out(facts.session_id, facts.sku)
             raise SoldOut(f"{facts.sku} is sold out")
         if taken != 1:
             raise LimitReached(f"at most {facts.per_user_limit} per buyer")
