@@ -133,7 +133,12 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory, otlp_receiver) ->
                     {**env, "WORKER_PORT": str(worker_port)}, log_dir).start()
         stack.processes["gateway"] = ServiceProcess(
             "gateway", [sys.executable, "-m", "api_gateway", "api", "--port", str(gateway_port)],
-            {**common, **upstream_env, "WEB_SERVICE_URL": f"http://127.0.0.1:{web_port}"},
+            # Page requests go gateway -> web -> gateway: with as few threads as the services
+            # get (2 x 2), a page's parallel asset and API requests could hold every gateway
+            # thread waiting on web while web waits on the gateway (CI saw a 504 "web did
+            # not answer in time"); production runs 2 x 4 (the Procfile), this runs 2 x 8.
+            {**common, **upstream_env, "WEB_SERVICE_URL": f"http://127.0.0.1:{web_port}",
+             "GUNICORN_THREADS": "8"},
             log_dir).start()
         # The storefront and admin console: a client of the gateway like any other.
         stack.processes["web"] = ServiceProcess(
