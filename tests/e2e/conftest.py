@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 from otlp_receiver import OtlpReceiver
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from api_gateway.routes import SERVICES  # the services behind the gateway: the platform's
 from e2e_steps import ADMIN_EMAIL, ADMIN_PASSWORD, PAYMENT_TIMEOUT_S, sign_in, sign_up
@@ -180,7 +182,14 @@ def bob(stack) -> dict[str, str]:
 
 @pytest.fixture
 def http() -> requests.Session:
+    """A client with keep-alive, as apps are: an idempotent request on a connection the
+    server closed as idle at that very moment is sent again (a client app retries that
+    too; CI saw a GET fail with "Remote end closed connection without response")."""
     session = requests.Session()
+    adapter = HTTPAdapter(max_retries=Retry(total=2, connect=2, read=2, status=0, other=0,
+                                            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
+                                            raise_on_status=False))
+    session.mount("http://", adapter)
     yield session
     session.close()
 
