@@ -12,7 +12,8 @@ Where the context travels:
 
 Off by default. Spans are recorded and exported (OTLP over HTTP, BatchSpanProcessor)
 only when the standard OpenTelemetry variables ask for it: ``OTEL_TRACES_EXPORTER=otlp``
-or an ``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``
+(``console``: JSON on standard output, for a look without a collector; ``otlp,console``
+both) or an ``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``
 (``OTEL_SDK_DISABLED=true`` or ``OTEL_TRACES_EXPORTER=none`` switch it off again);
 the exporter reads the rest of them itself. ``service.name`` is the service.
 
@@ -59,9 +60,25 @@ def enabled_by(environ: Mapping[str, str]) -> bool:
     exporters = {e.strip().lower() for e in environ.get("OTEL_TRACES_EXPORTER", "").split(",")}
     if "none" in exporters:
         return False
-    return "otlp" in exporters or bool(
+    return bool(exporters & {"otlp", "console"}) or bool(
         environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+
+
+def _exporters(environ: Mapping[str, str]) -> list[Any]:
+    """The span exporters ``environ`` names: OTLP/HTTP (also when only an endpoint is
+    set), and ``console`` (one JSON document per span on standard output: a trace to read
+    without a collector)."""
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+    named = {e.strip().lower() for e in environ.get("OTEL_TRACES_EXPORTER", "").split(",")}
+    exporters: list[Any] = [ConsoleSpanExporter()] if "console" in named else []
+    if "otlp" in named or environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporters.append(OTLPSpanExporter())
+    return exporters
 
 
 def configure_tracing(service: str, environ: Mapping[str, str] | None = None) -> bool:
@@ -70,20 +87,22 @@ def configure_tracing(service: str, environ: Mapping[str, str] | None = None) ->
     (several apps in one test process share one provider)."""
     if _state.tracer is not None:
         return True
-    if not enabled_by(os.environ if environ is None else environ):
+    environ = os.environ if environ is None else environ
+    if not enabled_by(environ):
         return False
-    # Imported only when on: the SDK and the exporter are not loaded by processes that
+    # Imported only when on: the SDK and the exporters are not loaded by processes that
     # do not trace.
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    exporters = _exporters(environ)
+    for exporter in exporters:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)  # for any library instrumentation too
     install(provider.get_tracer("service_runtime"), service)
-    log.info("tracing on", extra={"exporter": "otlp"})
+    log.info("tracing on", extra={"exporter": ",".join(type(e).__name__ for e in exporters)})
     return True
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -184,11 +187,41 @@ def test_a_server_error_is_an_error_span(spans, db):
     ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, True),
     ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, True),
     ({"OTEL_TRACES_EXPORTER": "otlp"}, True),
+    ({"OTEL_TRACES_EXPORTER": "console"}, True),
     ({"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, False),
     ({"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"}, False),
 ])
 def test_tracing_is_on_only_when_the_standard_variables_ask(environ, on):
     assert tracing.enabled_by(environ) is on
+
+
+CONSOLE_PROCESS = """
+from opentelemetry import trace
+from service_runtime import tracing
+from service_runtime.app import create_app
+assert tracing.configure_tracing("tally")
+app = create_app("tally")
+app.test_client().get("/healthz", headers={"traceparent": %r})
+trace.get_tracer_provider().shutdown()  # flushes the batch, as a process's exit does
+"""
+
+
+def test_the_console_exporter_prints_each_span_as_json_on_standard_output():
+    """OTEL_TRACES_EXPORTER=console: a process's spans can be read without a collector."""
+    environ = {**os.environ, "OTEL_TRACES_EXPORTER": "console"}
+    environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+    done = subprocess.run([sys.executable, "-c", CONSOLE_PROCESS % TRACEPARENT], env=environ,
+                          capture_output=True, text=True, timeout=60, check=True)
+    decoder, text, printed = json.JSONDecoder(), done.stdout.strip(), []
+    while text:  # one indented JSON document per span, one after the other
+        document, end = decoder.raw_decode(text)
+        printed.append(document)
+        text = text[end:].lstrip()
+    [span] = printed
+    assert span["name"] == "GET /healthz"
+    assert span["context"]["trace_id"] == f"0x{TRACE_ID}"
+    assert span["parent_id"] == f"0x{CALLER_SPAN}"
+    assert span["resource"]["attributes"]["service.name"] == "tally"
 
 
 def test_events_in_a_dead_letter_still_finish_their_span(spans, db, kafka_settings):

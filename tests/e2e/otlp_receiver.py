@@ -12,6 +12,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,12 @@ class ReceivedSpan:
     span_id: str
     parent_span_id: str
     kind: int  # opentelemetry.proto.trace.v1.Span.SpanKind
+    start_ns: int = 0
+    end_ns: int = 0
+
+    @property
+    def kind_name(self) -> str:
+        return Span.SpanKind.Name(self.kind).removeprefix("SPAN_KIND_").lower()
 
 
 class OtlpReceiver:
@@ -37,6 +44,32 @@ class OtlpReceiver:
         with self._lock:
             return [span for span in self._spans if span.trace_id == trace_id]
 
+    def render(self, trace_id: str) -> str:
+        """One trace as a tree, a line per span in start order under its parent: when it
+        started (ms after the trace's first span), how long it took, the service, its kind
+        and name. A span whose parent was not received (the client's) is a root."""
+        spans = sorted(self.spans(trace_id), key=lambda span: span.start_ns)
+        if not spans:
+            return f"trace {trace_id}: no spans"
+        known = {span.span_id for span in spans}
+        children: dict[str, list[ReceivedSpan]] = {}
+        for span in spans:
+            parent = span.parent_span_id if span.parent_span_id in known else ""
+            children.setdefault(parent, []).append(span)
+        origin = spans[0].start_ns
+        lines = [f"trace {trace_id}: {len(spans)} spans",
+                 f"{'start ms':>9} {'took ms':>8}  span"]
+
+        def walk(parent: str, depth: int) -> None:
+            for span in children.get(parent, []):
+                lines.append(f"{(span.start_ns - origin) / 1e6:9.1f} "
+                             f"{(span.end_ns - span.start_ns) / 1e6:8.1f}  {'  ' * depth}"
+                             f"{span.service} {span.kind_name} {span.name}")
+                walk(span.span_id, depth + 1)
+
+        walk("", 0)
+        return "\n".join(lines)
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -51,7 +84,8 @@ class OtlpReceiver:
                 for span in scope_spans.spans:
                     received.append(ReceivedSpan(
                         service, span.name, span.trace_id.hex(), span.span_id.hex(),
-                        span.parent_span_id.hex(), span.kind))
+                        span.parent_span_id.hex(), span.kind,
+                        span.start_time_unix_nano, span.end_time_unix_nano))
         with self._lock:
             self._spans.extend(received)
 

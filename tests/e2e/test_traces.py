@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from e2e_steps import place_order, sign_up, wait_for_status
+from e2e_steps import place_order, sign_up, start_payment, wait_for_status
 from service_runtime.testing.processes import wait_until
 
 SERVER, CONSUMER = 2, 5  # opentelemetry.proto.trace.v1.Span.SpanKind
@@ -53,3 +53,43 @@ def test_one_order_is_one_trace_across_the_services(stack, http):
     [awaiting] = [s for s in spans if (s.service, s.name) == ("order", "PaymentDue process")]
     assert by_id[awaiting.parent_span_id].service == "payment"
     assert by_id[awaiting.parent_span_id].kind == CONSUMER
+
+
+def test_one_checkout_paid_from_the_balance_prints_as_one_tree(stack, http):
+    """A checkout (place, then pay) as the client's one trace, printed the way an SRE reads
+    it: every step under the one whose event or call caused it, with its timing. The tree
+    goes to ``checkout-trace.txt`` in the stack's log directory and to the test's output."""
+    shopper = sign_up(stack, "printed")
+    trace_id = secrets.token_hex(16)
+    placing = {**shopper, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
+    order = place_order(stack, http, placing, [{"sku": "KETTLE-MI-1.7L-WHITE", "quantity": 1}])
+    wait_for_status(stack, http, order["id"], shopper, "awaiting_payment")
+    paying = {**shopper, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
+    start_payment(stack, http, paying, order["id"], "balance")
+    wait_for_status(stack, http, order["id"], shopper, "paid")
+
+    # Paying is the client's second request of the trace; PaymentConfirmed reaches order.
+    wanted = {("payment", SERVER, "POST /api/v1/payments"),
+              ("order", CONSUMER, "PaymentConfirmed process")}
+    wait_until(lambda: wanted <= {(s.service, s.kind, s.name)
+                                  for s in stack.traces.spans(trace_id)}, 30, 0.2,
+               "the payment's spans in the checkout's trace")
+    tree = stack.traces.render(trace_id)
+    (stack.log_dir / "checkout-trace.txt").write_text(tree + "\n", encoding="utf-8")
+    print(tree)
+
+    # The client's requests are the roots (each first seen by the gateway; placing the
+    # order also looked up the address), and the confirmation is nested under the payment
+    # request that caused it.
+    lines = tree.splitlines()[2:]
+    roots = {line[20:] for line in lines if not line[20:].startswith(" ")}
+    assert {"gateway server POST /api/v1/orders", "gateway server POST /api/v1/payments"} <= roots
+    assert all(root.startswith("gateway server") for root in roots), tree
+    depth = {line[20:].strip(): (len(line[20:]) - len(line[20:].lstrip())) // 2
+             for line in lines}
+    assert depth["order server POST /api/v1/orders"] == 1, tree
+    assert depth["payment server POST /api/v1/payments"] == 1, tree
+    paid_at = next(i for i, line in enumerate(lines) if "POST /api/v1/payments" in line)
+    confirmed_at = next(i for i, line in enumerate(lines)
+                        if line.endswith("order consumer PaymentConfirmed process"))
+    assert confirmed_at > paid_at and depth["order consumer PaymentConfirmed process"] > 1, tree
