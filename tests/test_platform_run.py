@@ -36,15 +36,23 @@ def database_template(database_factory, tmp_path):  # type: ignore[no-untyped-de
 def platform_run(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess, list[str]]:
     started = tmp_path / "started"
     manager = tmp_path / "process-manager"
-    manager.write_text(f'#!/bin/sh\necho "$@" > {started}\n')
+    # It records what it was asked to start and the demo history the analytics worker makes.
+    manager.write_text(f'#!/bin/sh\necho "$@" > {started}\n'
+                       f'echo "$ANALYTICS_DEMO_HISTORY_DAYS" > {started}-demo-days\n')
     manager.chmod(0o755)
     clean = {k: v for k, v in os.environ.items()
-             if not k.endswith("DATABASE_URL") and not k.startswith("KAFKA_")}
+             if not k.endswith("DATABASE_URL") and not k.startswith("KAFKA_")
+             and k != "ANALYTICS_DEMO_HISTORY_DAYS"}
     result = subprocess.run(
         [str(ROOT / "platform"), "run"], capture_output=True, text=True, timeout=600,
         env={**clean, "SHOP_DATA_DIR": str(tmp_path / "data"),
              "SHOP_PROCESS_MANAGER": str(manager), **env})
     return result, (started.read_text().split() if started.exists() else [])
+
+
+def demo_days(tmp_path: Path) -> str:
+    """ANALYTICS_DEMO_HISTORY_DAYS as the processes were started with it."""
+    return (tmp_path / "started-demo-days").read_text().strip()
 
 
 def test_one_database_per_service_and_an_external_kafka_cluster(tmp_path, database_template):
@@ -54,6 +62,7 @@ def test_one_database_per_service_and_an_external_kafka_cluster(tmp_path, databa
     assert "broker" in PROCFILE_PROCESSES  # what runs when no cluster is named
     assert started == ["start", "-f", "Procfile",
                        *(name for name in PROCFILE_PROCESSES if name != "broker")]
+    assert demo_days(tmp_path) == "56"  # the demo data has a shopping history
     for service in SERVICES:
         url = database_template.replace("{service}", service)
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
@@ -64,6 +73,12 @@ def test_one_database_per_service_and_an_external_kafka_cluster(tmp_path, databa
                 assert {head.split("_")[0] for head in heads} == {"runtime", service}
         finally:
             engine.dispose()
+
+
+def test_your_own_demo_history_days_are_kept(tmp_path):
+    result, _ = platform_run(tmp_path, ANALYTICS_DEMO_HISTORY_DAYS="0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert demo_days(tmp_path) == "0"  # none
 
 
 def test_one_database_url_for_all_seven_services_is_refused(tmp_path):

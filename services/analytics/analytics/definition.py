@@ -7,6 +7,8 @@ from analytics import (
     insights_models,  # noqa: F401 - its tables join Base.metadata
     webhooks,
 )
+from analytics.demo_history_job import demo_history_job
+from analytics.demo_models import DemoHistory  # noqa: F401  (its table joins Base.metadata)
 from analytics.handlers import handlers_for
 from analytics.models import Base
 from analytics.recs_jobs import view_counter
@@ -18,8 +20,11 @@ from service_runtime.service import LoopFactory, ServiceDefinition
 
 def worker_loops(settings: AnalyticsSettings) -> list[LoopFactory]:
     """The middle-platform feed's partner webhooks; recommendations' views counted past a
-    cursor; the Parquet copy the DuckDB engine reads, when it is the engine."""
+    cursor; the demo history, when asked for; the Parquet copy the DuckDB engine reads,
+    when it is the engine."""
     loops = [*webhooks.loops(settings), view_counter]
+    if settings.demo_history_days:  # ./platform run's demo data
+        loops.append(demo_history_job(settings))
     return [*loops, warehouse_job(settings)] if settings.duckdb() else loops
 
 

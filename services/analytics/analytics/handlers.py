@@ -4,6 +4,9 @@ Each handler runs in the consumer's transaction (with the inbox row, so an event
 applied once) and must not commit.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from analytics import facts, integration_feed, profiles, promotions, recommendations
@@ -14,32 +17,31 @@ from service_runtime.handlers import Event, Handlers
 
 handlers = Handlers()
 
+# What each order event changes in the service's own tables, beside the middle-platform
+# feed. The demo history (analytics.demo_history_job) applies its synthetic orders through
+# exactly these, and through nothing else: no feed record, no risk rule.
+DomainEffect = Callable[[Session, dict[str, Any]], None]
+ORDER_EFFECTS: dict[str, tuple[DomainEffect, ...]] = {
+    "OrderPlaced": (facts.order_placed, recommendations.order_placed, promotions.order_placed,
+                    profiles.order_placed),
+    "PaymentConfirmed": (facts.order_paid,),
+    "OrderCancelled": (facts.order_cancelled, profiles.order_cancelled),
+    "RefundIssued": (facts.refund_issued,),
+}
+
+
+def apply_order_event(session: Session, event_type: str, data: dict[str, Any]) -> None:
+    """The service's own effects of an order event's (validated) ``data``."""
+    for effect in ORDER_EFFECTS[event_type]:
+        effect(session, data)
+
 
 @handlers.on("OrderPlaced")
-def order_placed(session: Session, event: Event) -> None:
-    facts.order_placed(session, event.data)
-    integration_feed.record(session, event)
-    recommendations.order_placed(session, event.data)
-    promotions.order_placed(session, event.data)
-    profiles.order_placed(session, event.data)
-
-
 @handlers.on("PaymentConfirmed")
-def payment_confirmed(session: Session, event: Event) -> None:
-    facts.order_paid(session, event.data)
-    integration_feed.record(session, event)
-
-
 @handlers.on("OrderCancelled")
-def order_cancelled(session: Session, event: Event) -> None:
-    facts.order_cancelled(session, event.data)
-    integration_feed.record(session, event)
-    profiles.order_cancelled(session, event.data)
-
-
 @handlers.on("RefundIssued")
-def refund_issued(session: Session, event: Event) -> None:
-    facts.refund_issued(session, event.data)
+def order_event(session: Session, event: Event) -> None:
+    apply_order_event(session, event.type, event.data)
     integration_feed.record(session, event)
 
 

@@ -8,8 +8,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from marshmallow import ValidationError
-from marshmallow.validate import OneOf
+from marshmallow.validate import OneOf, Range
 
+from analytics.domain import MAX_REPORT_DAYS
 from analytics.risk_settings import RiskSettings
 from service_runtime.config import data_dir
 from service_runtime.settings import at_least, variable
@@ -67,6 +68,12 @@ class AnalyticsSettings(RiskSettings):  # its RISK_* too
     warehouse_dir: str = variable("ANALYTICS_WAREHOUSE_DIR", "")
     warehouse_flush_interval_s: float = variable("ANALYTICS_WAREHOUSE_FLUSH_INTERVAL_S",
                                                  30.0, validate=at_least(0.1))
+    # A demo shopping history over this many past days, made once per database by the
+    # worker (analytics.demo_history_job) when it knows the catalog; 0: none (in production
+    # it must stay 0: the history's synthetic orders would count in every report).
+    # ``./platform run`` sets 56.
+    demo_history_days: int = variable("ANALYTICS_DEMO_HISTORY_DAYS", 0,
+                                      validate=Range(min=0, max=MAX_REPORT_DAYS))
 
     def duckdb(self) -> bool:
         return self.query_engine == QueryEngine.DUCKDB.value
