@@ -3,13 +3,16 @@ their orders over the past days, from a seeded random generator (the same catalo
 same history, shifted to the day it is made).
 
 Only what the service would have received is made: behaviour events as ``POST /track``
-keeps them (rows of ``behaviour_events``) and business events' ``data`` in their contract's
-JSON shape (``OrderPlaced``, ``PaymentConfirmed``, ``OrderCancelled``, ``RefundIssued``).
-``analytics.demo_history_job`` applies them through the handlers' own domain functions.
+keeps them (rows of ``behaviour_events``; older than a client may send, which is the point)
+and business events' ``data`` in their contract's JSON shape (``OrderPlaced``,
+``PaymentConfirmed``, ``OrderCancelled``, ``RefundIssued``). ``analytics.demo_history_job``
+applies them through the handlers' own domain functions.
 
 Shoppers prefer one or two categories (most of their views and purchases are there) and a
-product is often bought with its "companion" (the next product of its category), so bought
-together, viewed together and personal recommendations have something to say. Every id
+product is often looked at, and bought, with its "companion" (the next product of its
+category), so bought together, viewed together and personal recommendations have something
+to say. Some shoppers only browse, and each may stop coming back after any visit, so the
+funnel narrows and the retention cohorts shrink as they would. Every id
 starts with ``demo-``: nobody can take them for a real shopper's or order's.
 """
 
@@ -29,13 +32,15 @@ from event_contracts.vocabulary import (
     RefundDestination,
 )
 
-SHOPPERS = 300
+SHOPPERS = 500
 SEED = 14
 PREFIX = "demo-"
 FAVOURITE_SHARE = 0.75  # of a shopper's views: the rest wander the whole catalog
-CART_CHANCE = 0.45  # a viewed product put in the cart
-ORDER_CHANCE = 0.6  # a visit with a cart ends in an order
-COMPANION_CHANCE = 0.5  # an order takes the companion of its first product too
+BUYER_SHARE = 0.6  # of shoppers: the others only browse (and fill carts they abandon)
+CART_CHANCE = 0.35  # a viewed product put in the cart
+ORDER_CHANCE = 0.6  # a buyer's visit with a cart ends in an order
+CHURN_CHANCE = 0.2  # after each visit, the shopper never comes back
+COMPANION_CHANCE = 0.5  # a visit goes on to its first product's companion too
 PAID_SHARE = 0.82  # of orders; the others are cancelled unpaid
 REFUND_SHARE = 0.06  # of paid orders, refunded in full some days later
 PROMOTION_SHARE = 0.25  # of orders, with a demo promotion's discount of PROMOTION_PERCENT
@@ -104,15 +109,19 @@ class _Maker:
         user_id = shopper_id(number)
         categories = sorted(self.categories)
         favourites = self.rng.sample(categories, k=min(len(categories), self.rng.choice((1, 2))))
-        day = self.rng.uniform(0, days)
+        buyer = self.rng.random() < BUYER_SHARE
+        day = self.rng.uniform(0, max(days - 1, 0))  # every shopper visits once at least
         visit = 0
         while day < days - 0.1:  # the last visit's events a few hours before now
             at = self.now - timedelta(days=days - day)
             visit += 1
-            self.visit(user_id, f"{user_id}-v{visit:02d}", at, favourites)
+            self.visit(user_id, f"{user_id}-v{visit:02d}", at, favourites, buyer)
+            if self.rng.random() < CHURN_CHANCE:
+                break
             day += self.rng.expovariate(1 / MEAN_GAP_DAYS)
 
-    def visit(self, user_id: str, session_id: str, at: datetime, favourites: list[int]) -> None:
+    def visit(self, user_id: str, session_id: str, at: datetime, favourites: list[int],
+              buyer: bool) -> None:
         step = 0
 
         def track(event_type: EventType, product_id: int | None = None,
@@ -140,7 +149,7 @@ class _Maker:
             if self.rng.random() < CART_CHANCE:
                 carted.append(product_id)
                 track(EventType.ADD_TO_CART, product_id, path=f"/products/{product_id}")
-        if carted and self.rng.random() < ORDER_CHANCE:
+        if carted and buyer and self.rng.random() < ORDER_CHANCE:
             self.order(user_id, carted, at + timedelta(minutes=2))
 
     def order(self, user_id: str, products: list[int], placed_at: datetime) -> None:
