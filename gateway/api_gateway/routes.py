@@ -49,6 +49,7 @@ ROUTES: list[tuple[str, str]] = [
     (r"/api/v1/track", "analytics"),
     (r"/api/v1/admin/analytics(/.*)?", "analytics"),
     (r"/api/v1/admin/risk(/.*)?", "analytics"),
+    (r"/api/v1/admin/exports(/.*)?", "analytics"),
 ]
 _COMPILED = [(re.compile(pattern + r"\Z"), service) for pattern, service in ROUTES]
 

@@ -86,6 +86,8 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory, otlp_receiver) ->
         # SDK's BatchSpanProcessor), sent to the test's receiver every 200 ms.
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.url,
         "OTEL_BSP_SCHEDULE_DELAY": "200",
+        # The big-data export holds back rows younger than this (5 s by default).
+        "ANALYTICS_EXPORT_SETTLE_S": "1",
     }
     gateway_port, web_port = free_port(), free_port()
     stack = Stack(gateway=f"http://127.0.0.1:{gateway_port}", kafka=kafka, log_dir=log_dir,

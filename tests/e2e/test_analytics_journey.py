@@ -10,6 +10,7 @@ and compared after it: the differences are this shopper's.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -163,4 +164,32 @@ def test_a_shoppers_journey_shows_in_the_admins_reports(stack, http, admin):
     recommended = wait_until(personal, 60, 0.5, "personal recommendations with the kettle")
     assert tea not in recommended
 
-    # export: (the lead adds the assertion on the big-data export of this order here)
+    # The big-data export has the order, its lines, the payment and the behaviour events,
+    # under one pseudonym for the shopper and without their user id.
+    def exported(dataset: str, found) -> list[dict] | None:  # type: ignore[no-untyped-def]
+        rows, since = [], ""
+        while True:
+            answer = http.get(stack.url(f"/api/v1/admin/exports/{dataset}"), headers=admin,
+                              params={"since": since})
+            assert answer.status_code == 200, answer.text
+            assert user_id not in answer.text
+            rows += [json.loads(line) for line in answer.text.splitlines()]
+            since = answer.headers["X-Export-Watermark"]
+            if answer.headers["X-Export-More"] == "false":
+                break
+        mine = [row for row in rows if found(row)]
+        return mine or None
+
+    changes = wait_until(lambda: exported("orders", lambda r: r["order_id"] == order["id"]
+                                          and r["status"] == "paid"), 60, 0.5,
+                         "the paid order in the export")
+    [member] = {row["member_id"] for row in changes}
+    lines = exported("order_lines", lambda r: r["order_id"] == order["id"])
+    assert [(r["sku"], r["quantity"], r["amount"]) for r in lines] == [(TEA, 2, tea_amount)]
+    assert lines[0]["member_id"] == member
+    events = exported("events", lambda r: r["session_id"] == session_id)
+    assert {e["type"] for e in events} >= {"page_view", "search", "add_to_cart"}
+    assert {e["member_id"] for e in events} == {member}
+    parquet = http.get(stack.url("/api/v1/admin/exports/payments"), headers=admin,
+                       params={"format": "parquet"})
+    assert parquet.status_code == 200 and parquet.content[:4] == b"PAR1"

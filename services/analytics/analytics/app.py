@@ -12,6 +12,7 @@ from analytics import tracking
 from analytics.api import admin, track
 from analytics.appender import Appender
 from analytics.definition import DEFINITION
+from analytics.exports_api import exports_blp
 from analytics.feeds_api import feeds
 from analytics.insights_api import insights
 from analytics.recs_api import recs
@@ -23,7 +24,8 @@ from service_runtime.clients import client_address
 
 def create_app(config: dict | None = None, database: str | None = None,
                settings: AnalyticsSettings | None = None) -> Flask:
-    app = create_service_api(DEFINITION, blueprints=[track, admin, feeds, risk, recs, insights],
+    app = create_service_api(DEFINITION, blueprints=[track, admin, feeds, risk, recs, insights,
+                                         exports_blp],
                              database=database,
                              config=config, title="Analytics service", settings=settings)
     own: AnalyticsSettings = app.extensions["settings"]

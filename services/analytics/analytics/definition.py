@@ -4,11 +4,13 @@ written)."""
 from pathlib import Path
 
 from analytics import (
+    export_models,  # noqa: F401 - its tables join Base.metadata
     insights_models,  # noqa: F401 - its tables join Base.metadata
     webhooks,
 )
 from analytics.demo_history_job import demo_history_job
 from analytics.demo_models import DemoHistory  # noqa: F401  (its table joins Base.metadata)
+from analytics.export_cli import export_command, import_tags_command
 from analytics.handlers import handlers_for
 from analytics.models import Base
 from analytics.recs_jobs import view_counter
@@ -38,4 +40,5 @@ DEFINITION = ServiceDefinition(
     settings=AnalyticsSettings,
     handlers=handlers_for,
     loops=worker_loops,
+    commands=[export_command, import_tags_command],
 )

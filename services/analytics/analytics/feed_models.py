@@ -35,6 +35,8 @@ class IntegrationRecord(Base):
     __table_args__ = (
         UniqueConstraint("entity_type", "entity_id", "sequence",
                          name="uq_integration_records_entity_sequence"),
+        # The big-data export reads one entity type's records after a watermark.
+        Index("ix_integration_records_type_id", "entity_type", "id"),
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)

@@ -103,3 +103,6 @@ class UserProfileSchema(Schema):
                                validate=validate.OneOf([b.value for b in PriceBand]))
     churn_risk = fields.String(allow_none=True,
                                validate=validate.OneOf([c.value for c in ChurnRisk]))
+    imported_tags = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "tags the big-data platform sent back (POST /admin/analytics/"
+                       "profile-tags), as its last file said"})

@@ -19,6 +19,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from analytics import profile_rules
+from analytics.export_models import ImportedProfileTag
 from analytics.insights_models import ProfileOrder, UserProductUnits, UserProfile
 from analytics.models import ProductFact
 from service_runtime.db import Database, insert_if_absent
@@ -111,9 +112,12 @@ def profile(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
             .limit(profile_rules.PREFERRED_CATEGORIES)).all()
         totals = profile_rules.Totals(row.orders, row.spent, row.units, row.first_order_at,
                                       row.last_order_at)
+        imported = {tag: value for tag, value in session.execute(
+            select(ImportedProfileTag.tag, ImportedProfileTag.value)
+            .where(ImportedProfileTag.user_id == user_id).order_by(ImportedProfileTag.tag))}
     return {"user_id": user_id, "orders": totals.orders, "spent": totals.spent,
             "currency": profile_rules.PROFILE_CURRENCY, "units": totals.units,
             "first_order_at": totals.first_order_at, "last_order_at": totals.last_order_at,
             "preferred_categories": [{"category_id": c, "units": int(u)}
                                      for c, u in categories],
-            **profile_rules.tags(totals, now)}
+            **profile_rules.tags(totals, now), "imported_tags": imported}

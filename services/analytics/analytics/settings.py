@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from marshmallow import ValidationError
-from marshmallow.validate import OneOf, Range
+from marshmallow.validate import Length, OneOf, Range
 
 from analytics.domain import MAX_REPORT_DAYS
 from analytics.risk_settings import RiskSettings
@@ -74,6 +74,18 @@ class AnalyticsSettings(RiskSettings):  # its RISK_* too
     # ``./platform run`` sets 56.
     demo_history_days: int = variable("ANALYTICS_DEMO_HISTORY_DAYS", 0,
                                       validate=Range(min=0, max=MAX_REPORT_DAYS))
+
+    # The big-data export (analytics.exports): user ids leave only as HMAC-SHA256
+    # pseudonyms under this key (the same in every export while it stays the same; set
+    # your own in production), and rows younger than the settling time wait for the next
+    # export so that none is skipped behind a watermark.
+    export_pseudonym_key: str = variable("ANALYTICS_EXPORT_PSEUDONYM_KEY",
+                                         "dev-only-export-pseudonym-key", secret=True,
+                                         validate=Length(min=16))
+    export_settle_s: float = variable("ANALYTICS_EXPORT_SETTLE_S", 5.0, validate=at_least(0))
+
+    def pseudonym_key(self) -> bytes:
+        return self.export_pseudonym_key.encode()
 
     def duckdb(self) -> bool:
         return self.query_engine == QueryEngine.DUCKDB.value

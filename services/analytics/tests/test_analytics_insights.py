@@ -140,7 +140,7 @@ def test_user_profiles_whatever_order_the_events_came_in(client, admin, applied,
     monkeypatch.setattr(insights_api, "utcnow", lambda: NOW)
     for user, expected in PROFILES.items():
         assert get(client, admin, f"/users/{user}") == {
-            "user_id": user, "currency": "CNY", **expected}
+            "user_id": user, "currency": "CNY", **expected, "imported_tags": {}}
 
 
 def test_a_cancellation_after_the_order_takes_it_back(client, admin, applied, consumer,
