@@ -9,7 +9,7 @@ settling time has committed (the service's transactions last milliseconds), so n
 is ever skipped behind a watermark.
 
 ``profile_tags`` is no change log: the tags move with the clock (recency), so it is a
-snapshot of every profile, scored at the time of the export and paged by member.
+snapshot of every profile, scored at the time of the export, paged by position.
 """
 
 from __future__ import annotations
@@ -138,10 +138,13 @@ def _events(session: Session, after: int, limit: int, settled: datetime,
 
 def _profile_tags(session: Session, since: str, limit: int, now: datetime,
                   key: bytes) -> tuple[list[Row], str | None, bool]:
-    """Profiles in user id order (the watermark is the last user id of the page: it stays
-    with the admin, the rows carry only pseudonyms)."""
-    found = list(session.scalars(select(UserProfile).where(UserProfile.user_id > since)
-                                 .order_by(UserProfile.user_id).limit(limit + 1)))
+    """Profiles in user id order; the watermark counts the profiles given so far (no user
+    id leaves, not even in a header). Profiles are only ever added: one added while a
+    snapshot is paged shifts the rest by one, so a member may come twice, never not at
+    all (deduplicate on ``member_id``)."""
+    offset = _position(since)
+    found = list(session.scalars(select(UserProfile).order_by(UserProfile.user_id)
+                                 .offset(offset).limit(limit + 1)))
     page = found[:limit]
     units = func.sum(UserProductUnits.units)
     preferred: dict[str, list[int]] = {}
@@ -167,7 +170,7 @@ def _profile_tags(session: Session, since: str, limit: int, now: datetime,
                      "price_band": tags["price_band"], "churn_risk": tags["churn_risk"],
                      "preferred_categories": preferred.get(profile.user_id, []),
                      "last_order_at": profile.last_order_at})
-    return rows, page[-1].user_id if page else None, len(found) > limit
+    return rows, str(offset + len(page)) if page else None, len(found) > limit
 
 
 def render(page: ExportPage, export_format: ExportFormat) -> bytes:

@@ -15,7 +15,6 @@ from analytics.export_datasets import MEDIA_TYPES, Dataset, ExportFormat
 from analytics.exports import TagLineSchema, parse_tag_lines
 from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN
-from service_runtime.errors import InvalidInput
 from service_runtime.ids import utcnow
 from service_runtime.openapi import SecuredBlueprint
 
@@ -30,10 +29,10 @@ class DatasetPathSchema(Schema):
 
 
 class ExportQuerySchema(Schema):
-    since = fields.String(load_default="", validate=validate.Length(max=64), metadata={
-        "description": "the watermark of the last export (`X-Export-Watermark`); empty or "
-                       "left out: from the start. A number for change logs, a position "
-                       "for profile_tags"})
+    since = fields.String(load_default="", validate=validate.Regexp(r"^[0-9]{0,18}$"),
+                          metadata={"description": "the watermark of the last export "
+                                                   "(`X-Export-Watermark`); empty or left "
+                                                   "out: from the start"})
     limit = fields.Integer(load_default=10_000, validate=validate.Range(min=1, max=100_000))
     format = fields.String(load_default=ExportFormat.NDJSON.value,
                            validate=validate.OneOf([f.value for f in ExportFormat]),
@@ -63,11 +62,6 @@ class Export(MethodView):
     def get(self, path: dict[str, Any], query: dict[str, Any], dataset: str) -> Response:
         settings = current_settings()
         chosen = Dataset(path["dataset"])
-        if chosen is not Dataset.PROFILE_TAGS and not query["since"].isdigit() \
-                and query["since"]:
-            raise InvalidInput("since is the watermark of an earlier export: a number",
-                               errors=[{"location": "query", "field": "since",
-                                        "messages": ["Not a watermark."]}])
         page = exports.export(current_db(), chosen, query["since"], query["limit"], utcnow(),
                               settings.pseudonym_key(),
                               timedelta(seconds=settings.export_settle_s))

@@ -167,6 +167,11 @@ def test_profile_tags_go_out_and_tags_from_the_big_data_platform_come_back(
     assert (u1["member_id"], u2["member_id"]) == (pseudonym(KEY, "u1"), pseudonym(KEY, "u2"))
     assert u1["orders"] == 1 and u1["segment"] != "prospect" and u1["churn_risk"]
     assert u2["orders"] == 0 and u2["segment"] == "prospect"  # its only order was cancelled
+    # Paged by position: the watermark names no user either.
+    first = client.get(f"{EXPORTS}/profile_tags?limit=1", headers=admin)
+    assert rows(first) == [u1] and first.headers["X-Export-Watermark"] == "1"
+    second = client.get(f"{EXPORTS}/profile_tags?limit=1&since=1", headers=admin)
+    assert rows(second) == [u2] and second.headers["X-Export-More"] == "false"
 
     stranger = "f" * 32
     tag_file = "\n".join(json.dumps(line) for line in [
