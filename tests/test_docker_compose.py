@@ -33,8 +33,8 @@ def k8s_variables(workload: dict, config_maps: dict[str, set[str]]) -> set[str]:
     container = workload["spec"]["template"]["spec"]["containers"][0]
     names = {item["name"] for item in container.get("env", [])}
     for source in container.get("envFrom", []):
-        if "configMapRef" in source:
-            names |= config_maps[source["configMapRef"]["name"]]
+        if "configMapRef" in source:  # an optional one the cluster may lack sets nothing
+            names |= config_maps.get(source["configMapRef"]["name"], set())
     return names
 
 

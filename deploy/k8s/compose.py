@@ -52,7 +52,9 @@ def environment(container: dict, config_maps: dict[str, dict]) -> dict[str, str]
     env: dict[str, str] = {}
     for source in container.get("envFrom", []):
         ref = source.get("configMapRef")
-        if ref:  # optional Secrets (provider keys, carrier secrets) are left out
+        # Optional Secrets (provider keys, carrier secrets) and optional ConfigMaps the
+        # cluster may not have (tracing) are left out.
+        if ref and (ref["name"] in config_maps or not ref.get("optional")):
             env.update({k: str(v) for k, v in config_maps[ref["name"]].items()})
     for item in container.get("env", []):
         if "value" in item:

@@ -182,7 +182,10 @@ SERVICE_ENV: dict[str, dict[str, str]] = {
                 "PAYMENT_NOTIFY_URL": api_url("gateway")},
 }
 # Secrets a service reads whole, if they exist (provider keys, carrier secrets).
-SERVICE_SECRETS: dict[str, str] = {"payment": "payment-providers", "logistics": "carriers"}
+# Optional Secrets of a service's own (its keys become variables): the providers' and
+# carriers' keys; analytics' ANALYTICS_EXPORT_PSEUDONYM_KEY for the big-data export.
+SERVICE_SECRETS: dict[str, str] = {"payment": "payment-providers", "logistics": "carriers",
+                                   "analytics": "analytics-exports"}
 
 
 def auth_env() -> str:
@@ -214,11 +217,16 @@ def env_from(name: str) -> str:
                 optional: true"""
 
 
-# KAFKA_BOOTSTRAP_SERVERS and the consumer timeouts, from the shared ConfigMap.
+# KAFKA_BOOTSTRAP_SERVERS and the consumer timeouts, from the shared ConfigMap; the
+# OpenTelemetry variables (OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 turns traces
+# on) from an optional one the SREs create when they run a collector.
 KAFKA_ENV_FROM = """\
           envFrom:
             - configMapRef:
-                name: platform-kafka"""
+                name: platform-kafka
+            - configMapRef:
+                name: platform-tracing
+                optional: true"""
 
 
 def scrape_annotations(port: int) -> str:
