@@ -157,3 +157,16 @@ def test_new_entity_types_count_for_records_made_from_then_on(
         members = session.scalar(select(func.count()).where(
             IntegrationRecord.entity_type == "member"))
     assert sum(1 for _, t in queued if t == "member") == members
+
+
+def test_the_openapi_document_describes_the_endpoint_routes(client):
+    document = client.get("/openapi.json").json
+    paths = document["paths"]
+    one = paths[HOOKS + "/{endpoint_id}"]
+    assert {"get", "patch"} <= set(one)
+    assert {"200", "404", "409", "422"} <= set(one["patch"]["responses"])
+    ref = one["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    editable = document["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+    assert set(editable) == {"name", "url", "entity_types", "active"}
+    secret = paths[HOOKS + "/{endpoint_id}/secret"]["post"]
+    assert {"200", "404"} <= set(secret["responses"])
