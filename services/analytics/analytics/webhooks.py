@@ -130,11 +130,11 @@ def update_endpoint(db: Database, endpoint_id: int, changes: dict[str, Any],
             raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
         if "name" in changes:
             _name_taken(session, changes["name"], other_than=endpoint_id)
+        if "entity_types" in changes:
+            changes = {**changes, "entity_types": sorted(set(changes["entity_types"]))}
         for key in EDITABLE:
             if key in changes:
                 setattr(endpoint, key, changes[key])
-        if "entity_types" in changes:
-            endpoint.entity_types = sorted(set(changes["entity_types"]))
         session.flush()
         session.expunge(endpoint)
     return endpoint
