@@ -88,6 +88,10 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory, otlp_receiver) ->
         "OTEL_BSP_SCHEDULE_DELAY": "200",
         # The big-data export holds back rows younger than this (5 s by default).
         "ANALYTICS_EXPORT_SETTLE_S": "1",
+        # Partner webhooks to receivers on this machine (http://127.0.0.1:port); by
+        # default only https to public addresses is allowed.
+        "ANALYTICS_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "ANALYTICS_WEBHOOK_ALLOW_HTTP": "true",
     }
     gateway_port, web_port = free_port(), free_port()
     stack = Stack(gateway=f"http://127.0.0.1:{gateway_port}", kafka=kafka, log_dir=log_dir,

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from analytics import webhooks
 from event_contracts.integration import EntityType
-from service_runtime.app import current_db
+from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN
 from service_runtime.bounds import INT32_MAX
 from service_runtime.openapi import SecuredBlueprint
@@ -23,16 +23,55 @@ feeds = SecuredBlueprint("integration_admin", __name__,
                          role=ADMIN)
 
 ENTITY_TYPES = [t.value for t in EntityType]
+URL_RULE = ("Must be https (http only where ANALYTICS_WEBHOOK_ALLOW_HTTP allows it) to a "
+            "host that resolves only to public addresses (or ones in "
+            "ANALYTICS_WEBHOOK_ALLOWED_NETWORKS); otherwise 422 webhook-url-refused.")
+
+
+def _name(required: bool) -> fields.String:
+    return fields.String(required=required, validate=validate.Length(min=1, max=100))
+
+
+def _url(required: bool) -> fields.Url:
+    return fields.Url(required=required, schemes={"http", "https"}, require_tld=False,
+                      validate=validate.Length(max=2000), metadata={"description": URL_RULE})
+
+
+def _entity_types(required: bool) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(ENTITY_TYPES)),
+                       required=required, validate=validate.Length(min=1, max=5))
+
+
+def _secret() -> fields.String:
+    # The HMAC key; generated when left out. Returned once, in this answer.
+    return fields.String(load_default=None, validate=validate.Length(min=16, max=200))
 
 
 class EndpointInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2000))
-    entity_types = fields.List(fields.String(validate=validate.OneOf(ENTITY_TYPES)),
-                               required=True, validate=validate.Length(min=1, max=5))
-    # The HMAC key; generated when left out. Returned once, in this answer.
-    secret = fields.String(load_default=None, validate=validate.Length(min=16, max=200))
+    name = _name(required=True)
+    url = _url(required=True)
+    entity_types = _entity_types(required=True)
+    secret = _secret()
+
+
+class EndpointPatchSchema(Schema):
+    """Only the fields given change; the secret has its own route."""
+
+    name = _name(required=False)
+    url = _url(required=False)
+    entity_types = _entity_types(required=False)
+    active = fields.Boolean(metadata={
+        "description": "false: no new records are queued for it and its pending "
+                       "deliveries wait; true again: they go out, in order"})
+
+    @validates_schema
+    def not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("give at least one of name, url, entity_types, active")
+
+
+class SecretInSchema(Schema):
+    secret = _secret()
 
 
 class EndpointSchema(Schema):
@@ -99,7 +138,40 @@ class Endpoints(MethodView):
         """Add a partner endpoint: records of its entity types made from now on are
         POSTed to it, signed with its secret."""
         return webhooks.create_endpoint(current_db(), body["name"], body["url"],
-                                        body["entity_types"], body["secret"])
+                                        body["entity_types"],
+                                        current_settings().webhook_url_policy(),
+                                        body["secret"])
+
+
+@feeds.route("/webhooks/<int:endpoint_id>")
+class Endpoint(MethodView):
+    @feeds.response(200, EndpointSchema)
+    @feeds.alt_response(404, description="No such endpoint")
+    def get(self, endpoint_id: int) -> Any:
+        """One partner endpoint (without its secret)."""
+        return webhooks.get_endpoint(current_db(), endpoint_id)
+
+    @feeds.arguments(EndpointPatchSchema)
+    @feeds.response(200, EndpointSchema)
+    @feeds.alt_response(404, description="No such endpoint")
+    @feeds.alt_response(409, description="Another endpoint has this name")
+    def patch(self, body: dict[str, Any], endpoint_id: int) -> Any:
+        """Change an endpoint's name, URL, entity types or whether it is active. Entity
+        types count for records made from now on; deactivating keeps its pending
+        deliveries, which go out in order once it is active again."""
+        return webhooks.update_endpoint(current_db(), endpoint_id, body,
+                                        current_settings().webhook_url_policy())
+
+
+@feeds.route("/webhooks/<int:endpoint_id>/secret")
+class EndpointSecret(MethodView):
+    @feeds.arguments(SecretInSchema)
+    @feeds.response(200, CreatedEndpointSchema)
+    @feeds.alt_response(404, description="No such endpoint")
+    def post(self, body: dict[str, Any], endpoint_id: int) -> Any:
+        """Replace the signing key (generated when not given), returned once, here. Every
+        try from now on, pending deliveries' too, is signed with the new key."""
+        return webhooks.rotate_secret(current_db(), endpoint_id, body["secret"])
 
 
 @feeds.route("/dead-letters")

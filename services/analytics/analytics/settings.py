@@ -12,6 +12,7 @@ from marshmallow.validate import Length, OneOf, Range
 
 from analytics.domain import MAX_REPORT_DAYS
 from analytics.risk_settings import RiskSettings
+from analytics.webhook_urls import UrlPolicy
 from service_runtime.config import data_dir
 from service_runtime.settings import at_least, variable
 
@@ -59,6 +60,12 @@ class AnalyticsSettings(RiskSettings):  # its RISK_* too
                                             validate=at_least(0))
     webhook_timeout_s: float = variable("ANALYTICS_WEBHOOK_TIMEOUT_S", 10.0,
                                         validate=at_least(0.1))
+    # Where webhook URLs may point (analytics.webhook_urls): by default only https to
+    # public addresses. These networks are allowed anyway, and http too when allowed;
+    # tests and local development set 127.0.0.0/8 and true for receivers on this machine.
+    webhook_allowed_networks: tuple[str, ...] = variable(
+        "ANALYTICS_WEBHOOK_ALLOWED_NETWORKS", (), validate=networks)
+    webhook_allow_http: bool = variable("ANALYTICS_WEBHOOK_ALLOW_HTTP", False)
     # Where the funnel, sales by day and retention are answered: "sql" (the database) or
     # "duckdb" (the Parquet copy under the warehouse folder, as of the worker's last flush).
     query_engine: str = variable("ANALYTICS_QUERY_ENGINE", QueryEngine.SQL.value,
@@ -86,6 +93,9 @@ class AnalyticsSettings(RiskSettings):  # its RISK_* too
 
     def pseudonym_key(self) -> bytes:
         return self.export_pseudonym_key.encode()
+
+    def webhook_url_policy(self) -> UrlPolicy:
+        return UrlPolicy.of(self.webhook_allowed_networks, self.webhook_allow_http)
 
     def duckdb(self) -> bool:
         return self.query_engine == QueryEngine.DUCKDB.value

@@ -9,6 +9,11 @@ After ``webhook_max_attempts`` failed tries a delivery is parked: a dead letter 
 lists and replays. Later records of its entity go on (each carries the whole state; a
 replayed older one is ignored by the receiver's sequence rule).
 
+An admin edits an endpoint (``update_endpoint``): its entity types apply to records made
+from then on; a deactivated endpoint gets no new deliveries, and its pending ones wait
+(``_pending`` skips them) to go out in order once it is active again. Its URL must pass
+``analytics.webhook_urls`` when set and again before every try.
+
 The signature (``docs/integration.md``): ``X-Shop-Signature: t=<unix seconds>,v1=<hex>``
 where hex = HMAC-SHA256(secret, "<t>.<body>").
 """
@@ -29,8 +34,9 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from analytics.feed_models import IntegrationRecord, WebhookDelivery, WebhookEndpoint
+from analytics.webhook_urls import UrlPolicy, UrlRefused, check_url
 from service_runtime.db import Database
-from service_runtime.errors import Conflict
+from service_runtime.errors import Conflict, NotFound
 from service_runtime.http_client import pooled_session
 from service_runtime.ids import utcnow
 from service_runtime.jobs import RetryLater, RowJob
@@ -42,6 +48,14 @@ _HTTP = pooled_session(4)
 
 class EndpointNameTaken(Conflict):
     slug = "webhook-endpoint-exists"
+
+
+class EndpointNotFound(NotFound):
+    slug = "webhook-endpoint-not-found"
+
+
+# What an admin may change on an endpoint (``update_endpoint``).
+EDITABLE = ("name", "url", "entity_types", "active")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -64,13 +78,21 @@ def verify(secret: str, header: str, body: bytes, now: float, tolerance_s: int =
 
 # --- endpoints --------------------------------------------------------------------------
 
+def _name_taken(session: Session, name: str, other_than: int | None = None) -> None:
+    query = select(WebhookEndpoint.id).where(WebhookEndpoint.name == name)
+    if other_than is not None:
+        query = query.where(WebhookEndpoint.id != other_than)
+    if session.scalar(query):
+        raise EndpointNameTaken(f"an endpoint named {name!r} exists")
+
+
 def create_endpoint(db: Database, name: str, url: str, entity_types: Sequence[str],
-                    secret: str | None = None) -> WebhookEndpoint:
+                    policy: UrlPolicy, secret: str | None = None) -> WebhookEndpoint:
     """A new endpoint; its ``secret`` (generated when not given) is shown this once."""
+    check_url(url, policy)
     secret = secret or secrets.token_urlsafe(32)
     with db.transaction() as session:
-        if session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.name == name)):
-            raise EndpointNameTaken(f"an endpoint named {name!r} exists")
+        _name_taken(session, name)
         endpoint = WebhookEndpoint(name=name, url=url, secret=secret,
                                    entity_types=sorted(set(entity_types)), active=True,
                                    created_at=utcnow())
@@ -87,6 +109,52 @@ def list_endpoints(db: Database) -> list[WebhookEndpoint]:
     return rows
 
 
+def get_endpoint(db: Database, endpoint_id: int) -> WebhookEndpoint:
+    with db.read() as session:
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+        if endpoint is None:
+            raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
+        session.expunge(endpoint)
+    return endpoint
+
+
+def update_endpoint(db: Database, endpoint_id: int, changes: dict[str, Any],
+                    policy: UrlPolicy) -> WebhookEndpoint:
+    """Change some of ``EDITABLE``; the others stay. Deliveries already queued keep going
+    to the (new) URL; new entity types and ``active`` count for records made from now."""
+    if "url" in changes:
+        check_url(changes["url"], policy)
+    with db.transaction() as session:
+        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
+        if endpoint is None:
+            raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
+        if "name" in changes:
+            _name_taken(session, changes["name"], other_than=endpoint_id)
+        if "entity_types" in changes:
+            changes = {**changes, "entity_types": sorted(set(changes["entity_types"]))}
+        for key in EDITABLE:
+            if key in changes:
+                setattr(endpoint, key, changes[key])
+        session.flush()
+        session.expunge(endpoint)
+    return endpoint
+
+
+def rotate_secret(db: Database, endpoint_id: int,
+                  secret: str | None = None) -> WebhookEndpoint:
+    """A new signing key (generated when not given), shown this once. Every try from now
+    on, of pending deliveries too, is signed with it: the partner switches at once."""
+    secret = secret or secrets.token_urlsafe(32)
+    with db.transaction() as session:
+        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
+        if endpoint is None:
+            raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")
+        endpoint.secret = secret
+        session.flush()
+        session.expunge(endpoint)
+    return endpoint
+
+
 def enqueue(session: Session, record: IntegrationRecord, now: datetime) -> None:
     """A delivery of ``record`` (just flushed) to every active endpoint that wants it."""
     endpoints = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.entity_types)
@@ -100,9 +168,12 @@ def enqueue(session: Session, record: IntegrationRecord, now: datetime) -> None:
 # --- sending ----------------------------------------------------------------------------
 
 def _pending() -> Any:
-    """Not delivered, and no earlier record of its entity still on its way to the endpoint."""
+    """Not delivered, for an active endpoint, and no earlier record of its entity still on
+    its way to the endpoint."""
     earlier = aliased(WebhookDelivery)
-    return and_(WebhookDelivery.delivered_at.is_(None), ~exists().where(
+    return and_(WebhookDelivery.delivered_at.is_(None), exists().where(
+        WebhookEndpoint.id == WebhookDelivery.endpoint_id,
+        WebhookEndpoint.active.is_(True)), ~exists().where(
         earlier.endpoint_id == WebhookDelivery.endpoint_id,
         earlier.entity_type == WebhookDelivery.entity_type,
         earlier.entity_id == WebhookDelivery.entity_id,
@@ -110,21 +181,29 @@ def _pending() -> Any:
         earlier.delivered_at.is_(None), earlier.parked_at.is_(None)))
 
 
-def deliver(db: Database, delivery_id: int, _at: datetime, timeout_s: float = 10.0) -> None:
-    """One try: POST the record, signed; 2xx marks it delivered, anything else retries."""
+def deliver(db: Database, delivery_id: int, _at: datetime, policy: UrlPolicy,
+            timeout_s: float = 10.0) -> None:
+    """One try: POST the record, signed; 2xx marks it delivered, anything else (a URL the
+    policy now refuses too) retries."""
     with db.read() as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         record = session.get(IntegrationRecord, delivery.record_id)
-        url, secret, body = endpoint.url, endpoint.secret, json.dumps(
-            record.record, ensure_ascii=False, separators=(",", ":")).encode()
+        url, secret, active, body = endpoint.url, endpoint.secret, endpoint.active, \
+            json.dumps(record.record, ensure_ascii=False, separators=(",", ":")).encode()
+    if not active:  # deactivated since the pass chose it: it waits, still pending
+        return
     headers = {"Content-Type": "application/json",
                SIGNATURE_HEADER: sign(secret, int(time.time()), body),
                "X-Shop-Delivery": str(delivery_id)}
     try:
+        # Again here: the name may resolve elsewhere than when the admin set it.
+        check_url(url, policy)
         answer = _HTTP.post(url, data=body, headers=headers, timeout=timeout_s,
                             allow_redirects=False)
         error = None if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
+    except UrlRefused as exc:
+        error = f"URL refused: {exc.detail}"[:500]
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     with db.transaction() as session:
@@ -137,10 +216,10 @@ def deliver(db: Database, delivery_id: int, _at: datetime, timeout_s: float = 10
 
 
 def job(max_attempts: int, first_backoff_s: float, max_backoff_s: float,
-        timeout_s: float) -> RowJob:
+        timeout_s: float, policy: UrlPolicy) -> RowJob:
     return RowJob(service="analytics", name="webhook-deliveries", model=WebhookDelivery,
                   pending=_pending,
-                  run=lambda db, row_id, at: deliver(db, row_id, at, timeout_s),
+                  run=lambda db, row_id, at: deliver(db, row_id, at, policy, timeout_s),
                   max_attempts=max_attempts, first_backoff_s=first_backoff_s,
                   max_backoff_s=max_backoff_s, lease_s=max(60.0, timeout_s * 3))
 
@@ -174,5 +253,6 @@ def replay(db: Database, delivery_ids: Sequence[int] | None) -> int:
 def loops(settings: Any) -> list[Any]:
     """The worker's webhook sender (``ServiceDefinition.loops``)."""
     sender = job(settings.webhook_max_attempts, settings.webhook_first_backoff_s,
-                 settings.webhook_max_backoff_s, settings.webhook_timeout_s)
+                 settings.webhook_max_backoff_s, settings.webhook_timeout_s,
+                 settings.webhook_url_policy())
     return [sender.loop]

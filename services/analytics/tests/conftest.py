@@ -48,3 +48,12 @@ def example_event():
 @pytest.fixture(scope="session")
 def admin(signing_key) -> dict:  # type: ignore[no-untyped-def]
     return bearer(signing_key, "root", roles=("admin",))
+
+
+@pytest.fixture
+def local_webhook_receivers(monkeypatch):  # type: ignore[no-untyped-def]
+    """Webhook URLs to receivers on this machine (http://127.0.0.1:port) allowed, as in
+    local development; by default only https to public addresses is. Use it before the
+    app is made (``pytest.mark.usefixtures``): the app reads its settings once."""
+    monkeypatch.setenv("ANALYTICS_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    monkeypatch.setenv("ANALYTICS_WEBHOOK_ALLOW_HTTP", "true")

@@ -2,7 +2,10 @@
 each delivery signed (the receiver checks the HMAC the way docs/integration.md tells a
 partner to), retried with backoff when the receiver fails, in sequence per entity,
 surviving a restart (the retry state is in the database), and parked after the last
-attempt as a dead letter the admin lists and replays."""
+attempt as a dead letter the admin lists and replays.
+
+The receivers listen on 127.0.0.1 over http, which the default URL policy refuses: these
+tests allow it explicitly, as local development does."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from analytics import webhooks
 from analytics.feed_models import IntegrationRecord, WebhookDelivery
+from analytics.webhook_urls import UrlPolicy
 from service_runtime.db import Database
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import bearer
@@ -29,6 +33,15 @@ from service_runtime.testing.processes import served
 HOOKS = "/api/v1/admin/analytics/integration/webhooks"
 DEAD = "/api/v1/admin/analytics/integration/dead-letters"
 SECRET = "partner-secret-0123456789"
+LOCAL = UrlPolicy.of(["127.0.0.0/8"], allow_http=True)
+
+pytestmark = pytest.mark.usefixtures("local_webhook_receivers")
+
+
+def sender(max_attempts: int, policy: UrlPolicy = LOCAL):  # type: ignore[no-untyped-def]
+    """The worker's job, with backoffs short enough for a pass a second."""
+    return webhooks.job(max_attempts=max_attempts, first_backoff_s=0.001,
+                        max_backoff_s=0.002, timeout_s=5, policy=policy)
 
 
 def partner_verifies(secret: str, header: str, body: bytes, tolerance_s: int = 300) -> bool:
@@ -106,8 +119,7 @@ def undelivered(db: Database) -> int:
 def test_deliveries_are_signed_retried_in_sequence_per_entity_and_survive_a_restart(
         client, admin, db, consumer, feed):
     receiver = Receiver(SECRET, fail_first=2)
-    job = webhooks.job(max_attempts=5, first_backoff_s=0.001, max_backoff_s=0.002,
-                       timeout_s=5)
+    job = sender(5)
     with served(receiver) as url:
         add_endpoint(client, admin, url + "/hook")
         for event in feed:
@@ -150,8 +162,7 @@ def test_deliveries_are_signed_retried_in_sequence_per_entity_and_survive_a_rest
 def test_a_wrong_secret_is_refused_and_parked_then_listed_and_replayed(
         client, admin, db, consumer, feed):
     receiver = Receiver(SECRET, fail_first=0)
-    job = webhooks.job(max_attempts=3, first_backoff_s=0.001, max_backoff_s=0.002,
-                       timeout_s=5)
+    job = sender(3)
     with served(receiver) as url:
         add_endpoint(client, admin, url, secret="not-the-partner-secret-xx",
                      entity_types=("member",))
@@ -181,14 +192,14 @@ def test_a_wrong_secret_is_refused_and_parked_then_listed_and_replayed(
 
 
 def test_endpoints_admin(client, admin, signing_key):
-    created = add_endpoint(client, admin, "http://partner.example/hook", name="p1",
+    created = add_endpoint(client, admin, "http://127.0.0.1:9/hook", name="p1",
                            secret=None)  # type: ignore[arg-type]
     assert len(created["secret"]) >= 32 and created["entity_types"] == [
         "order", "payment", "refund"]
     listed = client.get(HOOKS, headers=admin).json["items"]
     assert [e["name"] for e in listed] == ["p1"] and "secret" not in listed[0]
     again = client.post(HOOKS, headers=admin, json={
-        "name": "p1", "url": "http://x.example/", "entity_types": ["order"]})
+        "name": "p1", "url": "http://127.0.0.2/", "entity_types": ["order"]})
     assert again.status_code == 409
     bad = client.post(HOOKS, headers=admin, json={
         "name": "p2", "url": "ftp://x.example/", "entity_types": ["orders"]})
