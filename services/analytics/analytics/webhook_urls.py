@@ -6,7 +6,7 @@ metadata service (169.254.169.254). By default a URL must be https and every add
 host resolves to must be global (not loopback, private, link-local, multicast, reserved
 or unspecified). Networks listed in ``ANALYTICS_WEBHOOK_ALLOWED_NETWORKS`` are allowed
 anyway, and ``ANALYTICS_WEBHOOK_ALLOW_HTTP`` allows plain http: tests and local
-development use both for receivers on 127.0.0.1.
+development use both for receivers on the loopback.
 
 The check runs when an endpoint is created or edited and again before every delivery,
 since what a name resolves to can change after it was accepted.
