@@ -156,7 +156,7 @@ def _pay(order_id: str, method: str, key: str) -> Response:
     try:
         started = paying.start_payment(order_id, method, key)
     except api.ApiProblem as problem:
-        # What the shopper met: a refusal the page explains, kept for the funnel's drop-outs.
+        # An error the shopper met (the page explains it): what stopped them paying.
         record(EventType.ERROR, name=EventName.PAYMENT_REFUSED,
                props={"order_id": order_id, "method": method, "problem": problem.slug[:200]})
         session[PAY_PROBLEM] = {"order_id": order_id, "method": method,
