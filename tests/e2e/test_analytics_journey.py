@@ -11,11 +11,14 @@ and compared after it: the differences are this shopper's.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from browser import sign_in as browser_sign_in
 from e2e_steps import (
     KETTLE,
+    PASSWORD,
     pay_at_provider,
     place_order,
     sign_up,
@@ -193,3 +196,34 @@ def test_a_shoppers_journey_shows_in_the_admins_reports(stack, http, admin):
     parquet = http.get(stack.url("/api/v1/admin/exports/payments"), headers=admin,
                        params={"format": "parquet"})
     assert parquet.status_code == 200 and parquet.content[:4] == b"PAR1"
+
+
+def test_a_journey_in_the_web_pages_shows_in_the_funnel(stack, http, admin, page):
+    """The storefront reports what a signed-in shopper does in a real browser (the page
+    views, the cart, the buttons), so the funnel counts them as it counts a client app's."""
+    shopper = sign_up(stack, "web-funnel")
+    email = http.get(stack.url("/api/v1/users/me"), headers=shopper).json()["email"]
+    wait_for_sku(stack, http, KETTLE)
+    kettle = product_id_of(stack, http, "电热水壶", KETTLE)
+    today = datetime.now(UTC).date()
+    window = (today - timedelta(days=1), today + timedelta(days=1))
+    before = funnel(stack, http, admin, *window)
+
+    browser_sign_in(page, email, PASSWORD)
+    page.goto(f"/products/{kettle}")
+    choice = page.get_by_test_id("buy-box").locator(f'input[type=radio][value="{KETTLE}"]')
+    if choice.count():
+        choice.check()
+    page.get_by_test_id("add-to-cart").click()
+    page.goto("/checkout")
+    page.get_by_role("button", name="提交订单").click()  # paid from the funded wallet
+    page.wait_for_url(re.compile(r"/orders/[^/]+/result$"))
+    order_id = page.get_by_test_id("order-id").inner_text().strip()
+    wait_for_status(stack, http, order_id, shopper, "paid")
+
+    def counted() -> dict | None:
+        after = funnel(stack, http, admin, *window)
+        return after if all(after[step]["reached"] >= before[step]["reached"] + 1
+                            for step in after) else None
+
+    wait_until(counted, 60, 0.5, "the funnel to count the browser's journey")

@@ -19,7 +19,7 @@ from service_runtime.app import ReadinessCheck
 from service_runtime.app import create_app as create_service_app
 from service_runtime.config import HttpSettings
 from service_runtime.settings import Environment
-from shop_web import formatting, i18n
+from shop_web import formatting, i18n, tracking
 from shop_web.gateway_client import ApiProblem, Gateway, SignInRequired, current_shopper
 from shop_web.images import images, picture_url
 from shop_web.settings import WebSettings
@@ -66,6 +66,7 @@ def create_app(config: dict | None = None, settings: WebSettings | None = None) 
     )
     app.config.update(config or {})
     app.extensions["shop_gateway"] = gateway
+    tracking.install(app, gateway)
     app.jinja_env.globals.update(t=i18n.t, language=i18n.language, html_lang=i18n.HTML_LANG,
                                  shopper=current_shopper, picture_url=picture_url)
     app.jinja_env.filters.update(money=formatting.money, when=formatting.when)

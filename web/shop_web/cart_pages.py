@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from shop_web import gateway_client as api
 from shop_web.accounts import safe_next
 from shop_web.i18n import t, texts
+from shop_web.tracking import EventType, record
 
 pages = Blueprint("cart", __name__)
 
@@ -107,6 +108,8 @@ def add() -> Response:
         flash(problem_message(problem), "error")
         return redirect(back)
     _remember_prices(cart)
+    record(EventType.ADD_TO_CART, product_id=_product_of(cart, sku),
+           props={"sku": sku, "quantity": quantity})
     flash(t("cart.added"))
     return redirect(back)
 
@@ -131,11 +134,18 @@ def remove(sku: str) -> Response | tuple[str, int]:
         api.delete(f"/cart/items/{sku}")
     except api.ApiProblem as problem:
         return _render(api.get("/cart"), problem=problem, problem_sku=sku), problem.status
+    record(EventType.REMOVE_FROM_CART, props={"sku": sku})
     seen = session.get(SEEN_PRICES) or {}
     if sku in seen:
         session[SEEN_PRICES] = {k: v for k, v in seen.items() if k != sku}
     flash(t("cart.removed"))
     return redirect(url_for("cart.view"))
+
+
+def _product_of(cart: dict | None, sku: str) -> int | None:
+    """The product of a SKU in the cart's answer (the form names the SKU only)."""
+    line = next((x for x in (cart or {}).get("lines") or [] if x.get("sku") == sku), {})
+    return line.get("product_id")
 
 
 def _render(cart: dict, problem: api.ApiProblem | None = None, problem_sku: str = "") -> str:

@@ -18,6 +18,7 @@ from shop_web.campaigns import running
 from shop_web.i18n import texts
 from shop_web.marketing_pages import running_promotions
 from shop_web.offers import applies_to
+from shop_web.tracking import EventType, record
 
 pages = Blueprint("catalog", __name__)
 
@@ -100,7 +101,10 @@ def category(category_id: int) -> tuple[str, int] | str:
 def search() -> tuple[str, int] | str:
     tree = index_tree(api.get("/categories")["items"])
     listing = Listing.from_request()
-    return _listing(listing, tree, tree.get(listing.category) if listing.category else None)
+    page = _listing(listing, tree, tree.get(listing.category) if listing.category else None)
+    if listing.q and not listing.cursor:  # a search typed, not its next page
+        record(EventType.SEARCH, props={"query": listing.q[:200]})
+    return page
 
 
 @pages.get("/search/suggest")
@@ -123,6 +127,8 @@ def product(product_id: int) -> str:
     template = "catalog/_buy_box.html" if part else "catalog/product.html"
     promotions = [] if part else [p for p in running_promotions()
                                   if applies_to(p.get("scope"), found)]
+    if not part:  # picking another SKU redraws the buy box: not another view
+        record(EventType.PAGE_VIEW, product_id=product_id)
     return render_template(template, product=found, skus=skus, chosen=chosen,
                            stock_state=stock_state, category_name=category_name,
                            axes=_axes(skus), next_url=request.full_path.rstrip("?"),

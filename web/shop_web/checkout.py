@@ -22,6 +22,7 @@ from shop_web import (
 from shop_web import gateway_client as api
 from shop_web.checkout_pricing import OfferChoice, coupon_choices, is_offer_problem, price
 from shop_web.i18n import t
+from shop_web.tracking import EventName, EventType, record
 
 pages = Blueprint("checkout", __name__)
 
@@ -87,6 +88,7 @@ def place_order() -> Page:
                                    choice.order_fields())
     except api.ApiProblem as problem:
         return _checkout_page(chosen, key, problem, choice), problem.status
+    record(EventType.CLICK, name=EventName.PLACE_ORDER, props={"order_id": order["id"]})
     order = paying.wait_until_payable(order)
     method = chosen["payment_method"] or "balance"
     if order["status"] != "awaiting_payment":  # still reserving, or cancelled for stock
@@ -154,6 +156,9 @@ def _pay(order_id: str, method: str, key: str) -> Response:
     try:
         started = paying.start_payment(order_id, method, key)
     except api.ApiProblem as problem:
+        # An error the shopper met (the page explains it): what stopped them paying.
+        record(EventType.ERROR, name=EventName.PAYMENT_REFUSED,
+               props={"order_id": order_id, "method": method, "problem": problem.slug[:200]})
         session[PAY_PROBLEM] = {"order_id": order_id, "method": method,
                                 "title": problem.title, "detail": problem.detail}
         return redirect(url_for(".pay", order_id=order_id, method=method), 303)
@@ -176,6 +181,7 @@ def pay(order_id: str) -> Page:
     # A campaign's order (拼团, 秒杀) is paid online: the API refuses cash on delivery.
     methods = tuple(m for m in paying.PAYMENT_METHODS
                     if m != "cod" or not where.order.get("campaign"))
+    record(EventType.PAGE_VIEW, name=EventName.PAYMENT_PAGE, props={"order_id": order_id})
     return render_template("checkout/pay.html", where=where, method=method, problem=problem,
                            key=api.new_idempotency_key(), balance=_balance(),
                            methods=methods)
@@ -185,6 +191,7 @@ def pay(order_id: str) -> Page:
 def pay_submit(order_id: str) -> Response:
     method = request.form.get("payment_method", "")
     key = request.form.get("idempotency_key") or api.new_idempotency_key()
+    record(EventType.CLICK, name=EventName.PAY, props={"order_id": order_id, "method": method})
     return _pay(order_id, method, key)
 
 

@@ -106,11 +106,17 @@ def _headers(extra: dict[str, str] | None) -> dict[str, str]:
     if session.get("cart_token"):
         headers[CART_TOKEN_HEADER] = session["cart_token"]
     # The gateway limits sign-in attempts per client address: the shopper's, not ours.
-    if request.remote_addr:
-        forwarded = request.headers.get("X-Forwarded-For")
-        headers["X-Forwarded-For"] = (f"{forwarded}, {request.remote_addr}" if forwarded
-                                      else request.remote_addr)
+    headers.update(forwarded_for())
     return headers
+
+
+def forwarded_for() -> dict[str, str]:
+    """``X-Forwarded-For`` naming this request's shopper after whoever forwarded it."""
+    if not request.remote_addr:
+        return {}
+    forwarded = request.headers.get("X-Forwarded-For")
+    return {"X-Forwarded-For": f"{forwarded}, {request.remote_addr}" if forwarded
+            else request.remote_addr}
 
 
 def call(method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
