@@ -86,3 +86,16 @@ class SignInFailure(StrEnum):
     WRONG_PASSWORD = "wrong_password"
     UNKNOWN_ACCOUNT = "unknown_account"
     ACCOUNT_LOCKED = "account_locked"  # refused unchecked: the account is locked for a while
+
+
+class TrackEventType(StrEnum):
+    """What a shopper's client reports to analytics (``POST /track``): the client apps and
+    the storefront send them, the analytics service counts them."""
+
+    PAGE_VIEW = "page_view"  # a product page (``product_id``), the payment page, ...
+    CLICK = "click"  # a key button (``name``: add_to_cart, place_order, pay, ...)
+    SEARCH = "search"  # ``props.query``
+    ADD_TO_CART = "add_to_cart"
+    REMOVE_FROM_CART = "remove_from_cart"
+    ERROR = "error"  # an error the client met (``name``, ``props``)
+    ANOMALY = "anomaly"  # repeated refreshes, repeated payment failures, ...

@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
 
+from event_contracts.vocabulary import TrackEventType as EventType
 from shop_web.gateway_client import Gateway, forwarded_for
 
 log = logging.getLogger(__name__)
@@ -36,17 +37,6 @@ _VISIT_ID = re.compile(r"^[0-9a-f]{32}$")
 TRACK_TIMEOUTS = (0.5, 1.0)
 # Batches waiting for the sender; beyond this (analytics far behind) new ones are dropped.
 QUEUE_LIMIT = 1000
-
-
-class EventType(StrEnum):
-    """The analytics service's event types (``analytics.domain.EventType``)."""
-
-    PAGE_VIEW = "page_view"
-    CLICK = "click"
-    SEARCH = "search"
-    ADD_TO_CART = "add_to_cart"
-    REMOVE_FROM_CART = "remove_from_cart"
-    ERROR = "error"
 
 
 class EventName(StrEnum):

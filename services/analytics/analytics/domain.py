@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from event_contracts.vocabulary import TrackEventType
 from service_runtime.errors import InvalidInput
 
 # A batch of behaviour events: at most this many, each bounded below.
@@ -28,16 +29,8 @@ MAX_CLOCK_SKEW = timedelta(minutes=10)
 MAX_REPORT_DAYS = 366
 
 
-class EventType(StrEnum):
-    """What a shopper's client reports (``POST /track``)."""
-
-    PAGE_VIEW = "page_view"  # a product page (``product_id``), the payment page, ...
-    CLICK = "click"  # a key button (``name``: add_to_cart, place_order, pay, ...)
-    SEARCH = "search"  # ``props.query``
-    ADD_TO_CART = "add_to_cart"
-    REMOVE_FROM_CART = "remove_from_cart"
-    ERROR = "error"  # an error the client met (``name``, ``props``)
-    ANOMALY = "anomaly"  # repeated refreshes, repeated payment failures, ...
+# The event types of POST /track cross services (the storefront sends them too).
+EventType = TrackEventType
 
 
 class SalesGrouping(StrEnum):
