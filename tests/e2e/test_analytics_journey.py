@@ -28,7 +28,7 @@ from e2e_steps import (
 )
 from service_runtime.testing.processes import wait_until
 
-TEA = "TEA-LONGJING-250G"  # bought by no other test before this one (see test_checkout_saga)
+TEA = "TEA-LONGJING-250G"  # bought by no other test before this one
 ANALYTICS = "/api/v1/admin/analytics"
 
 

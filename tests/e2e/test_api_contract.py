@@ -10,6 +10,7 @@ derandomized generation, no shrinking, no example database.
 
 from __future__ import annotations
 
+import json
 import os
 
 import schemathesis
@@ -67,6 +68,14 @@ CROSS_FIELD_RULES = {("GET /api/v1/products", "price_min")}  # price_min <= pric
 # name lengths (no propertyNames before 3.1) and their size as JSON (analytics refuses a
 # batch whose every event breaks one of them).
 UNSTATABLE_RULES = {("POST /api/v1/track", "occurred_at"), ("POST /api/v1/track", "props")}
+
+
+@schemathesis.serializer("application/x-ndjson")
+def ndjson(ctx, value) -> bytes:  # type: ignore[no-untyped-def]
+    """An NDJSON body (a tag file): the document describes it as the array of its lines,
+    one JSON document a line (a value that is no array is one line)."""
+    lines = value if isinstance(value, list) else [value]
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
 
 
 class SchemaLooserThanServer(Failure):

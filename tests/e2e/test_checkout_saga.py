@@ -283,9 +283,15 @@ def test_nobody_reads_another_users_order_payment_tracking_or_return(
 def test_many_concurrent_orders_for_the_last_units_never_oversell(stack, http, admin):
     sku = "TEA-LONGJING-250G"
     wait_for_sku(stack, http, sku)
+    # Three units left to sell: on hand is what other tests' orders still hold, plus 3
+    # (an earlier test's paid order keeps its units reserved until it ships).
     stocked = http.put(stack.url(f"/api/v1/admin/skus/{sku}/stock"), headers=admin,
                        json={"quantity": 3})
     assert stocked.status_code == 200, stocked.text
+    if stocked.json()["reserved"]:
+        stocked = http.put(stack.url(f"/api/v1/admin/skus/{sku}/stock"), headers=admin,
+                           json={"quantity": 3 + stocked.json()["reserved"]})
+    assert stocked.json()["available"] == 3, stocked.text
     shoppers = [sign_up(stack, f"rush{i}", wallet=0) for i in range(8)]
 
     def buy(headers: dict) -> str:

@@ -82,7 +82,9 @@ class ProfileTags(MethodView):
                     "exports); each member's imported tags are replaced by the file's. "
                     "A bad line is reported by its number and nothing is kept.",
         requestBody={"required": True, "content": {"application/x-ndjson": {
-            "schema": TagLineSchema}}})
+            # The file as a whole: its lines, each a JSON document.
+            "schema": {"type": "array", "items": TagLineSchema, "minItems": 1,
+                       "maxItems": exports.MAX_TAG_LINES}}}})
     @exports_blp.response(200, TagImportSchema)
     @exports_blp.alt_response(422, description="A line is not a valid tag line")
     def post(self) -> dict[str, Any]:
