@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,11 +78,10 @@ def _changes(session: Session, dataset: Dataset, after: int, limit: int, settled
              key: bytes) -> tuple[list[Row], str | None, bool]:
     entity = ENTITY_OF[dataset]
     found = session.execute(
-        select(IntegrationRecord.id, IntegrationRecord.record)
-        .where(IntegrationRecord.entity_type == entity.value, IntegrationRecord.id > after,
-               IntegrationRecord.created_at <= settled)
+        select(IntegrationRecord.id, IntegrationRecord.record, IntegrationRecord.created_at)
+        .where(IntegrationRecord.entity_type == entity.value, IntegrationRecord.id > after)
         .order_by(IntegrationRecord.id).limit(limit + 1)).all()
-    page, more = found[:limit], len(found) > limit
+    page, more = settled_prefix(found, limit, settled, lambda row: row.created_at)
     last = str(page[-1].id) if page else None
     if dataset is Dataset.ORDER_LINES:
         return _order_lines(session, page, key), last, more
@@ -128,12 +127,25 @@ def _movements(session: Session, page: list[Any]) -> list[Row]:
 def _events(session: Session, after: int, limit: int, settled: datetime,
             key: bytes) -> tuple[list[Row], str | None, bool]:
     found = list(session.scalars(
-        select(BehaviourEvent).where(BehaviourEvent.id > after,
-                                     BehaviourEvent.received_at <= settled)
+        select(BehaviourEvent).where(BehaviourEvent.id > after)
         .order_by(BehaviourEvent.id).limit(limit + 1)))
-    page = found[:limit]
+    page, more = settled_prefix(found, limit, settled, lambda event: event.received_at)
     return ([event_row(event.id, event, key) for event in page],
-            str(page[-1].id) if page else None, len(found) > limit)
+            str(page[-1].id) if page else None, more)
+
+
+def settled_prefix(found: list[Any], limit: int, settled: datetime,
+                   written_at: Callable[[Any], datetime]) -> tuple[list[Any], bool]:
+    """The rows (in number order, ``limit`` + 1 asked for) up to the first one written
+    after ``settled``, and whether more are ready. Not merely the settled ones: a row
+    numbered later may carry an older time (another process's transaction waited for the
+    database), and taking it would move the watermark past a younger one not taken."""
+    page = []
+    for row in found[:limit]:
+        if written_at(row) > settled:
+            return page, False
+        page.append(row)
+    return page, len(found) > limit
 
 
 def _profile_tags(session: Session, since: str, limit: int, now: datetime,

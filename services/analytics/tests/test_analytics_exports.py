@@ -19,6 +19,7 @@ from analytics.export_cli import export_command, import_tags_command
 from analytics.export_datasets import Dataset, parquet_schemas, pseudonym
 from analytics.export_models import ImportedProfileTag
 from analytics.exports import export
+from analytics.feed_models import IntegrationRecord
 from analytics.settings import AnalyticsSettings
 from service_runtime.ids import utcnow
 from service_runtime.testing.plugin import ServiceUnderTest
@@ -107,6 +108,24 @@ def test_rows_younger_than_the_settling_time_wait_for_the_next_export(db, histor
     assert waiting.rows == [] and waiting.watermark == "0"
     later = export(db, Dataset.ORDERS, waiting.watermark, 100, now + settle, KEY, settle)
     assert len(later.rows) == 5
+
+
+def test_a_settled_row_numbered_after_an_unsettled_one_waits_with_it(db, history):
+    """Two consumers' transactions: the one that took the lower number wrote it later."""
+    with db.transaction() as session:
+        newest = session.scalars(select(IntegrationRecord).where(
+            IntegrationRecord.entity_type == "order").order_by(IntegrationRecord.id.desc())
+        ).first()
+        lower = session.scalars(select(IntegrationRecord).where(
+            IntegrationRecord.entity_type == "order").order_by(IntegrationRecord.id.desc())
+        ).all()[1]
+        lower.created_at = newest.created_at + timedelta(seconds=60)
+    settle = timedelta(seconds=5)
+    page = export(db, Dataset.ORDERS, "", 100, newest.created_at + settle, KEY, settle)
+    assert [r["export_id"] for r in page.rows][-1] < lower.id and not page.more
+    later = export(db, Dataset.ORDERS, page.watermark, 100,
+                   lower.created_at + settle, KEY, settle)
+    assert [r["export_id"] for r in later.rows] == [lower.id, newest.id]
 
 
 def test_order_lines_payments_refunds_members_and_inventory_movements(client, admin, history):
