@@ -214,11 +214,36 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser, stack):
-    """A new visitor's browser tab on the storefront (through the gateway)."""
+def page(request, browser, stack):
+    """A new visitor's browser tab on the storefront (through the gateway). When its test
+    fails, what the tab showed last and the errors the web and the gateway logged are
+    printed with the failure (a browser test's assertion alone rarely says why)."""
     from browser import new_page
 
     tab = new_page(browser, stack.gateway)
     yield tab
+    if getattr(request.node, "call_failed", False):
+        _print_what_the_page_showed(tab, stack)
     tab.context.close()
+
+
+def _print_what_the_page_showed(tab, stack: Stack) -> None:
+    try:
+        print(f"the tab was at {tab.url}:\n{tab.locator('body').inner_text(timeout=5000)[:3000]}")
+    except Exception as error:  # a diagnostic must not hide the failure
+        print(f"the tab could not be read: {error}")
+    for name in ("web", "gateway"):
+        process = stack.processes.get(name)
+        if process is not None:
+            errors = [line for line in process.logs().splitlines()
+                      if "ERROR" in line or " 50" in line or "Traceback" in line]
+            print(f"{name}'s last error lines:\n" + "\n".join(errors[-30:]))

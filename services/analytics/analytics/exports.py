@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -42,8 +42,8 @@ from analytics.feed_models import IntegrationEntity, IntegrationRecord
 from analytics.insights_models import UserProductUnits, UserProfile
 from analytics.models import BehaviourEvent, OrderLineFact, ProductFact
 from event_contracts.integration import Change, EntityType
+from service_runtime import ndjson
 from service_runtime.db import Database
-from service_runtime.errors import InvalidInput, field_errors
 
 
 @dataclass(frozen=True)
@@ -224,23 +224,7 @@ class TagLineSchema(Schema):
 
 def parse_tag_lines(text: str) -> list[dict[str, Any]]:
     """A tag file's lines, validated; bad lines raise (422), named by their numbers."""
-    schema, parsed, errors = TagLineSchema(), [], {}
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if not numbered:
-        errors["0"] = ["An empty file."]
-    if len(numbered) > MAX_TAG_LINES:
-        errors["0"] = [f"At most {MAX_TAG_LINES} lines a file."]
-    for number, line in numbered[:MAX_TAG_LINES]:
-        try:
-            parsed.append(schema.load(json.loads(line)))
-        except ValidationError as error:
-            errors[str(number)] = error.messages
-        except ValueError:
-            errors[str(number)] = ["Not JSON."]
-    if errors:
-        raise InvalidInput("the tag file has bad lines (by line number)",
-                           errors=field_errors({"body": errors}))
-    return parsed
+    return ndjson.parse_lines(text, TagLineSchema(), MAX_TAG_LINES, "tag file")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from analytics import exports
 from analytics.export_datasets import MEDIA_TYPES, Dataset, ExportFormat
 from analytics.exports import TagLineSchema, parse_tag_lines
+from service_runtime import ndjson
 from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN
 from service_runtime.ids import utcnow
@@ -81,10 +82,7 @@ class ProfileTags(MethodView):
         description="An NDJSON file, one `{member_id, tags}` a line (member ids as in the "
                     "exports); each member's imported tags are replaced by the file's. "
                     "A bad line is reported by its number and nothing is kept.",
-        requestBody={"required": True, "content": {"application/x-ndjson": {
-            # The file as a whole: its lines, each a JSON document.
-            "schema": {"type": "array", "items": TagLineSchema, "minItems": 1,
-                       "maxItems": exports.MAX_TAG_LINES}}}})
+        requestBody=ndjson.request_body(TagLineSchema, exports.MAX_TAG_LINES))
     @exports_blp.response(200, TagImportSchema)
     @exports_blp.alt_response(422, description="A line is not a valid tag line")
     def post(self) -> dict[str, Any]:

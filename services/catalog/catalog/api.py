@@ -1,8 +1,9 @@
 """HTTP routes of the catalog service: parse, call one use case, serialize."""
 
+from flask import request
 from flask.views import MethodView
 
-from catalog import browse, products
+from catalog import browse, importing, products
 from catalog.categories import category_tree
 from catalog.product_view import get_product
 from catalog.schemas import (
@@ -11,6 +12,7 @@ from catalog.schemas import (
     CategoryTreeSchema,
     NewProductSchema,
     ProductChangesSchema,
+    ProductImportSchema,
     ProductListQuerySchema,
     ProductPageSchema,
     ProductSchema,
@@ -19,6 +21,7 @@ from catalog.schemas import (
     SuggestQuerySchema,
 )
 from catalog.suggest import suggest
+from service_runtime import ndjson
 from service_runtime.app import current_db
 from service_runtime.auth import ADMIN
 from service_runtime.blueprint import Blueprint
@@ -66,6 +69,29 @@ class AdminProducts(MethodView):
     def post(self, body):  # type: ignore[no-untyped-def]
         product = products.create_product(current_db(), body)
         return get_product(current_db(), product.id)
+
+
+@admin.route("/products/import")
+class AdminProductImport(MethodView):
+    @admin.doc(
+        summary="Import products from an NDJSON file",
+        description="One product a line, as `POST /admin/products` takes it; at most "
+                    f"{importing.MAX_IMPORT_LINES} lines and the request body limit "
+                    "(`MAX_BODY_BYTES`, 1 MiB by default) a file. All or nothing: a bad "
+                    "line (named by its number), a product in an unknown category (422) or "
+                    "a SKU code taken by another product (409) leaves the catalog as it "
+                    "was. Products already there (by their first SKU) are skipped, so the "
+                    "same file uploaded again adds nothing.",
+        requestBody=ndjson.request_body(NewProductSchema, importing.MAX_IMPORT_LINES))
+    @admin.response(200, ProductImportSchema)
+    @admin.alt_response(409, description="A SKU code is taken by another product")
+    @admin.alt_response(422, description="A line is not a product, or names no category")
+    def post(self):  # type: ignore[no-untyped-def]
+        lines = ndjson.parse_lines(request.get_data(as_text=True), NewProductSchema(),
+                                   importing.MAX_IMPORT_LINES, "product file")
+        result = importing.import_products(current_db(), lines)
+        return {"products_added": result.products_added,
+                "products_skipped": result.products_skipped}
 
 
 @admin.route("/products/<int:product_id>")

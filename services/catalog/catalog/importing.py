@@ -1,4 +1,4 @@
-"""Loading many products at once: the demo catalog, an admin's NDJSON import.
+"""Loading many products at once: the demo catalog, an admin's NDJSON file.
 
 A product at a time through the ORM (a flush, a reindex, an event each) loads about a
 hundred products a second. Here each chunk of products is a few multi-row INSERTs
@@ -15,16 +15,18 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.domain import SkuTaken, UnknownCategory, product_tokens
 from catalog.events import id_path, outbox, product_event_data
 from catalog.models import Category, Product, Sku
 from service_runtime.db import Database
-from service_runtime.errors import InvalidInput
+from service_runtime.errors import InvalidInput, field_errors
 from service_runtime.ids import utcnow as now
 
 CHUNK = 1000
+MAX_IMPORT_LINES = 5000  # an uploaded file's products (one transaction); a CLI file's: any
 _PRODUCTS = Product.__table__
 _INSERT_PRODUCTS = insert(_PRODUCTS).returning(_PRODUCTS.c.id, sort_by_parameter_order=True)
 _INSERT_SKUS = insert(Sku.__table__)
@@ -56,13 +58,46 @@ def import_catalog(db: Database, categories: Sequence[Mapping[str, Any]],
     products = iter(products)
     while chunk := list(islice(products, CHUNK)):
         with db.transaction() as session:
-            new = _unknown(session, chunk)
-            _insert_chunk(session, new, paths, now())
-        skipped += len(chunk) - len(new)
-        added += len(new)
+            new = _import_chunk(session, chunk, paths, now())
+        skipped += len(chunk) - new
+        added += new
     if added:
         _refresh_statistics(db)
     return ImportResult(categories_added, added, skipped)
+
+
+def import_products(db: Database, products: Sequence[Mapping[str, Any]]) -> ImportResult:
+    """An admin's product file (each product as ``POST /admin/products`` takes it), all or
+    nothing: one transaction, so a file refused for a product in it leaves the catalog as
+    it was. Products already there (by their first SKU) are skipped, so a file uploaded
+    again adds nothing. A product in an unknown category fails with ``UnknownCategory``
+    naming its line (field ``<line>.category_id`` in the body, lines counted from 1); any other SKU
+    code that is taken or repeated with ``SkuTaken``."""
+    at = now()
+    with db.transaction() as session:
+        paths = _category_paths(session)
+        unknown = {str(line): {"category_id": [f"No category {data['category_id']}."]}
+                   for line, data in enumerate(products, start=1)
+                   if data["category_id"] not in paths}
+        if unknown:
+            raise UnknownCategory("products name categories that do not exist",
+                                  errors=field_errors({"body": unknown}))
+        try:
+            added = sum(_import_chunk(session, list(products[start:start + CHUNK]), paths, at)
+                        for start in range(0, len(products), CHUNK))
+        except IntegrityError as exc:  # a concurrent import or create took a SKU code first
+            raise SkuTaken() from exc
+    if added:
+        _refresh_statistics(db)
+    return ImportResult(0, added, len(products) - added)
+
+
+def _import_chunk(session: Session, chunk: list[Mapping[str, Any]],
+                  paths: dict[int, CategoryPath], at: datetime) -> int:
+    """Insert the chunk's new products (see :func:`_unknown`); how many were new."""
+    new = _unknown(session, chunk)
+    _insert_chunk(session, new, paths, at)
+    return len(new)
 
 
 def _refresh_statistics(db: Database) -> None:

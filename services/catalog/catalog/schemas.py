@@ -228,6 +228,12 @@ class NewProductSchema(Schema):
                        validate=validate.Length(min=1, max=50))
 
 
+class ProductImportSchema(Schema):
+    products_added = fields.Integer(required=True)
+    products_skipped = fields.Integer(required=True, metadata={
+        "description": "products already in the catalog (by their first SKU), left as they are"})
+
+
 class SkuChangeSchema(Schema):
     sku = fields.String(required=True, validate=SKU_CODE)
     attributes = _attributes()

@@ -1,9 +1,14 @@
 """The bulk import (demo loader, large catalogs): the same products, search index and
 events as adding them one by one, much faster."""
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from catalog import importing
+from catalog.definition import import_products
 from catalog.domain import SkuTaken, UnknownCategory
 from catalog.importing import import_catalog
 from catalog.models import Product, SearchToken, Sku
@@ -69,3 +74,84 @@ def test_a_known_product_is_skipped_and_a_taken_sku_refuses_the_chunk(db):
     with pytest.raises(UnknownCategory):
         import_catalog(db, [], [{**kettle("E"), "category_id": 99}])
     assert len(outbox_events(db, "ProductUpdated")) == 2
+
+
+IMPORT = "/api/v1/admin/products/import"
+
+
+def ndjson(*products: dict) -> str:
+    return "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in products)
+
+
+def skus_stored(db) -> set[str]:
+    with db.read() as session:
+        return set(session.scalars(select(Sku.sku)))
+
+
+def test_an_admin_imports_a_product_file_and_the_same_file_again_adds_nothing(
+        client, db, admin_headers):
+    import_catalog(db, CATEGORIES, [])
+    file = ndjson(kettle("F1"), kettle("F2")) + "\n"  # a blank line is no product
+    first = client.post(IMPORT, data=file.encode(), headers=admin_headers,
+                        content_type="application/x-ndjson")
+    assert first.status_code == 200, first.json
+    assert first.json == {"products_added": 2, "products_skipped": 0}
+    assert skus_stored(db) == {"F1-W", "F1-B", "F2-W", "F2-B"}
+    found = client.get("/api/v1/products", query_string={"q": "电热水壶"}).json
+    assert len(found["items"]) == 2
+    again = client.post(IMPORT, data=ndjson(kettle("F1"), kettle("F3")).encode(),
+                        headers=admin_headers, content_type="application/x-ndjson")
+    assert again.json == {"products_added": 1, "products_skipped": 1}
+    assert len(outbox_events(db, "ProductUpdated")) == 3
+
+
+@pytest.mark.parametrize(("lines", "status", "fields"), [
+    (lambda: ['{"name": "no brand"}'], 422, {"1.brand", "1.category_id", "1.skus"}),
+    (lambda: [json.dumps(kettle("G1")), "not json"], 422, {"2"}),
+    (lambda: [json.dumps(kettle("G1")), json.dumps({**kettle("G2"), "category_id": 99})],
+     422, {"2.category_id"}),
+    (lambda: [json.dumps(kettle("G1")), json.dumps({**kettle("G2"), "skus": [
+        *kettle("G2")["skus"], {"sku": "TAKEN-1", "price": {"amount": 100, "currency": "CNY"}}]})],
+     409, None),
+    (lambda: [""], 422, {"0"}),
+])
+def test_a_bad_file_is_refused_whole_and_changes_nothing(client, db, admin_headers, monkeypatch,
+                                                          lines, status, fields):
+    monkeypatch.setattr(importing, "CHUNK", 1)  # a product a chunk: still one transaction
+    import_catalog(db, CATEGORIES, [{**kettle("OLD"), "skus": [
+        {"sku": "OLD-W", "price": {"amount": 100, "currency": "CNY"}},
+        {"sku": "TAKEN-1", "price": {"amount": 100, "currency": "CNY"}}]}])
+    before, events = skus_stored(db), len(outbox_events(db, "ProductUpdated"))
+    refused = client.post(IMPORT, data="\n".join(lines()).encode(), headers=admin_headers,
+                          content_type="application/x-ndjson")
+    assert refused.status_code == status, refused.json
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    if fields is not None:  # bad lines are named by their numbers, in the body
+        assert {e["field"] for e in refused.json["errors"]} == fields
+        assert {e["location"] for e in refused.json["errors"]} == {"body"}
+    assert skus_stored(db) == before
+    assert len(outbox_events(db, "ProductUpdated")) == events
+
+
+def test_only_an_admin_imports(client, db, customer_headers):
+    body = ndjson(kettle("H1")).encode()
+    assert client.post(IMPORT, data=body, content_type="application/x-ndjson").status_code \
+        == 401
+    assert client.post(IMPORT, data=body, headers=customer_headers,
+                       content_type="application/x-ndjson").status_code == 403
+    assert skus_stored(db) == set()
+
+
+def test_the_import_command_loads_a_file_and_names_its_bad_lines(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("CATALOG_DATABASE_URL", db.engine.url.render_as_string(
+        hide_password=False))
+    import_catalog(db, CATEGORIES, [])
+    file = tmp_path / "products.ndjson"
+    file.write_text(ndjson(*(kettle(f"CLI{n}") for n in range(3))), encoding="utf-8")
+    done = CliRunner().invoke(import_products, [str(file)])
+    assert done.exit_code == 0, done.output
+    assert "3 products added, 0 already there" in done.output
+    file.write_text(ndjson(kettle("CLI9")) + '{"name": ""}\n', encoding="utf-8")
+    refused = CliRunner().invoke(import_products, [str(file)])
+    assert refused.exit_code != 0 and "2.name" in refused.output
+    assert "CLI9-W" not in skus_stored(db) and "CLI0-W" in skus_stored(db)
