@@ -21,7 +21,8 @@ def parse_lines(text: str, schema: Schema, max_lines: int, what: str) -> list[di
     """The file's non-blank lines, each loaded by ``schema``; an empty file, one of more
     than ``max_lines`` lines, or any line that is no JSON or that ``schema`` refuses
     raises :class:`InvalidInput` (422), each error in location ``body`` under its line's
-    number as field (``0`` for the file as a whole, ``3.name`` for a line's field). ``what`` names the file in the message."""
+    number as field (``0`` for the file as a whole, ``3.name`` for a line's field).
+    ``what`` names the file in the message."""
     parsed: list[dict[str, Any]] = []
     errors: dict[str, Any] = {}
     numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]

@@ -5,6 +5,7 @@ day's reconciliation. Every page is saved as a screenshot at both widths."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime
@@ -228,3 +229,45 @@ def test_the_admin_opens_the_days_reconciliation(stack, console, buyer):
     assert balance.get_by_role("rowheader", name="余额").is_visible()
     assert int(balance.locator("td").first.inner_text()) >= 1, "today's wallet payments"
     screenshots(console, "admin-reconciliation")
+
+
+def test_the_admin_imports_a_product_file(stack, console, tmp_path):
+    mark = uuid.uuid4().hex[:8]
+    tree = requests.get(stack.url("/api/v1/categories")).json()["items"]
+    category = (tree[0].get("children") or [tree[0]])[0]["id"]
+
+    def product(n: int) -> str:
+        return json.dumps({
+            "name": f"导入测试茶具 {mark} {n}", "brand": "小铺自营", "category_id": category,
+            "skus": [{"sku": f"E2E-IMPORT-{mark}-{n}".upper(), "stock": 5,
+                      "price": {"amount": 3900 + n, "currency": "CNY"}}]}, ensure_ascii=False)
+
+    def found() -> list[str]:
+        answer = requests.get(stack.url("/api/v1/products"), params={"q": mark, "limit": 10})
+        return sorted(p["name"] for p in answer.json()["items"])
+
+    console.goto("/admin/products")
+    console.get_by_role("link", name="导入商品").click()
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text(product(1) + "\n" + '{"name": ""}\n', encoding="utf-8")
+    console.get_by_label("商品文件（NDJSON）").set_input_files(bad)
+    console.get_by_role("button", name="开始导入").click()
+    # The bad line is named; its good neighbour is not imported either.
+    expect(console.get_by_test_id("bad-lines")).to_contain_text("第 2 行")
+    expect(console.get_by_test_id("bad-lines")).to_contain_text("brand")
+    screenshots(console, "admin-product-import")
+    assert found() == []
+
+    good = tmp_path / "products.ndjson"
+    good.write_text(product(1) + "\n" + product(2) + "\n", encoding="utf-8")
+    console.get_by_label("商品文件（NDJSON）").set_input_files(good)
+    console.get_by_role("button", name="开始导入").click()
+    expect(console.get_by_text("已导入 2 个商品，跳过已有商品 0 个")).to_be_visible()
+    assert console.url.endswith("/admin/products")
+    wait_until(lambda: len(found()) == 2, 30, 0.2, "the imported products in search")
+    assert found() == [f"导入测试茶具 {mark} 1", f"导入测试茶具 {mark} 2"]
+
+    console.goto("/admin/products/import")
+    console.get_by_label("商品文件（NDJSON）").set_input_files(good)
+    console.get_by_role("button", name="开始导入").click()
+    expect(console.get_by_text("已导入 0 个商品，跳过已有商品 2 个")).to_be_visible()

@@ -83,12 +83,12 @@ class Gateway:
         # Shared by every shopper: it never keeps a cookie from one answer for the next.
         self.http = pooled_session(pool_size, hosts=4)
 
-    def send(self, method: str, path: str, *, json: Any = None,
+    def send(self, method: str, path: str, *, json: Any = None, data: bytes | None = None,
              params: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None) -> requests.Response:
         try:
-            return self.http.request(method, self.base_url + path, json=json, params=params,
-                                     headers=headers, timeout=self.timeouts,
+            return self.http.request(method, self.base_url + path, json=json, data=data,
+                                     params=params, headers=headers, timeout=self.timeouts,
                                      allow_redirects=False)
         except requests.RequestException as error:
             raise ApiProblem(503, "The shop is not reachable right now",
@@ -119,8 +119,9 @@ def forwarded_for() -> dict[str, str]:
             else request.remote_addr}
 
 
-def call(method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-         headers: dict[str, str] | None = None, credentials: bool = False) -> Any:
+def call(method: str, path: str, *, json: Any = None, data: bytes | None = None,
+         params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+         credentials: bool = False) -> Any:
     """One API call on behalf of the shopper of this request; the answer's JSON (or None).
 
     Raises :class:`ApiProblem` for an error answer and :class:`SignInRequired` when the
@@ -128,9 +129,10 @@ def call(method: str, path: str, *, json: Any = None, params: dict[str, Any] | N
     presents ``credentials`` (signing in) gets its 401 as a problem: they were wrong.
     """
     params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-    response = gateway().send(method, path, json=json, params=params, headers=_headers(headers))
+    response = gateway().send(method, path, json=json, data=data, params=params,
+                              headers=_headers(headers))
     if response.status_code == 401 and session.get("refresh_token") and _refresh():
-        response = gateway().send(method, path, json=json, params=params,
+        response = gateway().send(method, path, json=json, data=data, params=params,
                                   headers=_headers(headers))
     issued = response.headers.get(CART_TOKEN_HEADER)
     if issued and issued != session.get("cart_token") and not session.get("access_token"):
@@ -154,6 +156,11 @@ def post(path: str, body: Any = None, *, idempotency_key: str | None = None,
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
     return call("POST", path, json=body if body is not None else {}, headers=headers,
                 credentials=credentials)
+
+
+def upload(path: str, content: bytes, content_type: str) -> Any:
+    """POST a file's bytes as the request body (an NDJSON product file)."""
+    return call("POST", path, data=content, headers={"Content-Type": content_type})
 
 
 def patch(path: str, body: Any) -> Any:

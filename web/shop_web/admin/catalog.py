@@ -1,4 +1,5 @@
-"""Products and SKUs in the console: the searchable list, create, edit, set stock."""
+"""Products and SKUs in the console: the searchable list, create, edit, set stock, import a
+product file."""
 
 from __future__ import annotations
 
@@ -41,7 +42,25 @@ texts({
     "admin.products.stock_set": ("{sku} 库存已设为 {on_hand}（订单预留 {reserved}）",
                                  "Stock of {sku} set to {on_hand} ({reserved} reserved by orders)"),
     "admin.products.view": ("在商城查看", "View in the shop"),
+    "admin.import": ("导入商品", "Import products"),
+    "admin.import.file": ("商品文件（NDJSON）", "Product file (NDJSON)"),
+    "admin.import.hint": ("每行一个商品，字段与新建商品相同；已有商品（按第一个 SKU 识别）会跳过。"
+                          "文件有任何一行出错，则整个文件都不导入。",
+                          "One product a line, with the fields of a new product; products "
+                          "already there (known by their first SKU) are skipped. If any line "
+                          "is wrong, nothing of the file is imported."),
+    "admin.import.submit": ("开始导入", "Import"),
+    "admin.import.choose": ("请选择要导入的文件", "Choose a file to import"),
+    "admin.import.done": ("已导入 {added} 个商品，跳过已有商品 {skipped} 个",
+                          "{added} products imported, {skipped} already there skipped"),
+    "admin.import.bad_lines": ("出错的行", "Lines with errors"),
+    "admin.import.line": ("第 {n} 行", "Line {n}"),
+    "admin.import.whole_file": ("整个文件", "The whole file"),
+    "admin.import.taken": ("已被其他商品使用的 SKU：{skus}",
+                           "SKU codes used by other products: {skus}"),
 })
+
+NDJSON = "application/x-ndjson"
 
 
 @pages.get("/products")
@@ -51,6 +70,38 @@ def products() -> str:
     found = api.get("/products", q=q, sort=sort, cursor=request.args.get("cursor"),
                     limit=PAGE_SIZE)
     return render_template("admin/products.html", q=q, page=found)
+
+
+@pages.get("/products/import")
+def import_form() -> str:
+    return render_template("admin/product_import.html", problem=None, bad_lines=[])
+
+
+@pages.post("/products/import")
+def import_products() -> Response | tuple[str, int]:
+    upload = request.files.get("file")
+    content = upload.read() if upload else b""
+    try:
+        if not content.strip():
+            raise form_problem({"file": t("admin.import.choose")})
+        done = api.upload("/admin/products/import", content, NDJSON)
+    except api.ApiProblem as problem:
+        return render_template("admin/product_import.html", problem=problem,
+                               bad_lines=_bad_lines(problem)), problem.status
+    flash(t("admin.import.done", added=done["products_added"],
+            skipped=done["products_skipped"]))
+    return redirect(url_for("admin.products"))
+
+
+def _bad_lines(problem: api.ApiProblem) -> list[tuple[int, str, str]]:
+    """The file's bad lines as the API named them (``3.skus.0.price`` under ``body``):
+    (line number, the field in the line, the messages), line 0 being the whole file."""
+    found = []
+    for key, messages in problem.fields.items():
+        line, _, name = key.partition(".")
+        if line.isdigit():
+            found.append((int(line), name, " ".join(messages)))
+    return sorted(found)
 
 
 @pages.get("/products/new")
