@@ -8,7 +8,9 @@ caller's one transaction, with the category paths' search text computed once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -26,6 +28,7 @@ from service_runtime.errors import InvalidInput, field_errors
 from service_runtime.ids import utcnow as now
 
 CHUNK = 1000
+PARALLEL_CHUNKS = 2  # chunks written at once on PostgreSQL (one connection each)
 MAX_IMPORT_LINES = 5000  # an uploaded file's products (one transaction); a CLI file's: any
 _PRODUCTS = Product.__table__
 _INSERT_PRODUCTS = insert(_PRODUCTS).returning(_PRODUCTS.c.id, sort_by_parameter_order=True)
@@ -49,21 +52,55 @@ def import_catalog(db: Database, categories: Sequence[Mapping[str, Any]],
     Each chunk of ``CHUNK`` products is one transaction (its products, SKUs, search
     tokens and events together), so a catalog of any size loads in bounded memory; when
     a chunk fails, the chunks before it stay, and importing again skips them.
+
+    On PostgreSQL ``PARALLEL_CHUNKS`` chunks are written at once, each by its own
+    connection: while the server writes one chunk's rows and index entries, this process
+    builds the next one's (so a chunk near a failing one may stay too). SQLite takes one
+    writer at a time, so there chunks go one after another.
     """
     with db.transaction() as session:
         categories_added = _add_categories(session, categories)
     with db.read() as session:
         paths = _category_paths(session)
+
+    def import_chunk(chunk: list[Mapping[str, Any]]) -> int:
+        try:
+            with db.transaction() as session:
+                return _import_chunk(session, chunk, paths, now())
+        except IntegrityError as exc:  # another writer (or a chunk beside it) took a code
+            raise SkuTaken() from exc
+
     added = skipped = 0
     products = iter(products)
-    while chunk := list(islice(products, CHUNK)):
-        with db.transaction() as session:
-            new = _import_chunk(session, chunk, paths, now())
-        skipped += len(chunk) - new
-        added += new
+    chunks = iter(lambda: list(islice(products, CHUNK)), [])
+    workers = 1 if db.is_sqlite else PARALLEL_CHUNKS
+    with ThreadPoolExecutor(workers, thread_name_prefix="import") as pool:
+        # At most two chunks a writer are read ahead: memory stays bounded.
+        for chunk, new in _in_order(pool, import_chunk, chunks, ahead=2 * workers):
+            skipped += len(chunk) - new
+            added += new
     if added:
         _refresh_statistics(db)
     return ImportResult(categories_added, added, skipped)
+
+
+def _in_order(pool: ThreadPoolExecutor, work: Callable[[list[Any]], int],
+              chunks: Iterator[list[Any]], ahead: int) -> Iterator[tuple[list[Any], int]]:
+    """Each chunk with its result, ``ahead`` chunks submitted before the oldest is
+    awaited; the first failure is raised once the chunks already running have ended."""
+    running: deque[tuple[list[Any], Future[int]]] = deque()
+    try:
+        for chunk in chunks:
+            running.append((chunk, pool.submit(work, chunk)))
+            if len(running) >= ahead:
+                oldest, done = running.popleft()
+                yield oldest, done.result()
+        while running:
+            oldest, done = running.popleft()
+            yield oldest, done.result()
+    finally:
+        for _, left in running:
+            left.cancel()
 
 
 def import_products(db: Database, products: Sequence[Mapping[str, Any]]) -> ImportResult:

@@ -155,3 +155,25 @@ def test_the_import_command_loads_a_file_and_names_its_bad_lines(db, tmp_path, m
     refused = CliRunner().invoke(import_products, [str(file)])
     assert refused.exit_code != 0 and "2.name" in refused.output
     assert "CLI9-W" not in skus_stored(db) and "CLI0-W" in skus_stored(db)
+
+
+def test_a_catalog_in_many_chunks_is_imported_whole_and_a_bad_chunk_is_raised(
+        db, monkeypatch):
+    monkeypatch.setattr(importing, "CHUNK", 2)  # on PostgreSQL two chunks are written at once
+    import_catalog(db, CATEGORIES, [kettle("K0")])
+    result = import_catalog(db, [], [kettle(f"K{n}") for n in range(9)])
+    assert (result.products_added, result.products_skipped) == (8, 1)
+    assert {f"K{n}-W" for n in range(9)} <= skus_stored(db)
+    assert len(outbox_events(db, "ProductUpdated")) == 9
+
+    clash = kettle("M3")
+    clash["skus"][1]["sku"] = "K5-B"
+    with pytest.raises(SkuTaken):
+        import_catalog(db, [], [kettle("M0"), kettle("M1"), kettle("M2"), clash,
+                                kettle("M4"), kettle("M5")])
+    stored = skus_stored(db)
+    assert {"M0-W", "M1-W"} <= stored, "the chunk before the bad one stays"
+    assert "M2-W" not in stored and "M3-W" not in stored, "the bad chunk adds nothing"
+    again = import_catalog(db, [], [kettle("M0"), kettle("M1"), kettle("M4"), kettle("M5")])
+    assert again.products_added + again.products_skipped == 4
+    assert {"M4-W", "M5-W"} <= skus_stored(db)
