@@ -25,12 +25,14 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import requests
 from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from analytics.feed_models import IntegrationRecord, WebhookDelivery, WebhookEndpoint
@@ -91,7 +93,7 @@ def create_endpoint(db: Database, name: str, url: str, entity_types: Sequence[st
     """A new endpoint; its ``secret`` (generated when not given) is shown this once."""
     check_url(url, policy)
     secret = secret or secrets.token_urlsafe(32)
-    with db.transaction() as session:
+    with _names_unique(name), db.transaction() as session:
         _name_taken(session, name)
         endpoint = WebhookEndpoint(name=name, url=url, secret=secret,
                                    entity_types=sorted(set(entity_types)), active=True,
@@ -100,6 +102,16 @@ def create_endpoint(db: Database, name: str, url: str, entity_types: Sequence[st
         session.flush()
         session.expunge(endpoint)
     return endpoint
+
+
+@contextmanager
+def _names_unique(name: str) -> Iterator[None]:
+    """The name is checked before writing; an admin who wrote the same name a moment
+    earlier is caught by the unique index, and told the same."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise EndpointNameTaken(f"an endpoint named {name!r} exists") from exc
 
 
 def list_endpoints(db: Database) -> list[WebhookEndpoint]:
@@ -124,7 +136,7 @@ def update_endpoint(db: Database, endpoint_id: int, changes: dict[str, Any],
     to the (new) URL; new entity types and ``active`` count for records made from now."""
     if "url" in changes:
         check_url(changes["url"], policy)
-    with db.transaction() as session:
+    with _names_unique(changes.get("name", "")), db.transaction() as session:
         endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
         if endpoint is None:
             raise EndpointNotFound(f"no webhook endpoint {endpoint_id}")

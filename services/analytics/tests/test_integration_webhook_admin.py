@@ -170,3 +170,20 @@ def test_the_openapi_document_describes_the_endpoint_routes(client):
     assert set(editable) == {"name", "url", "entity_types", "active"}
     secret = paths[HOOKS + "/{endpoint_id}/secret"]["post"]
     assert {"200", "404"} <= set(secret["responses"])
+
+
+def test_a_name_written_by_another_admin_in_between_is_a_409(client, admin, monkeypatch):
+    from analytics import webhooks
+
+    add_endpoint(client, admin, "http://127.0.0.1:9/a", name="erp")
+    second = add_endpoint(client, admin, "http://127.0.0.1:9/b", name="crm")
+    # Both checks pass, as when the other admin's write lands after this one's check.
+    monkeypatch.setattr(webhooks, "_name_taken", lambda *args, **kwargs: None)
+    created = client.post(HOOKS, headers=admin, json={
+        "name": "erp", "url": "http://127.0.0.1:9/c", "entity_types": ["order"]})
+    assert created.status_code == 409, created.json
+    assert created.json["type"] == "urn:shop:problem:webhook-endpoint-exists"
+    renamed = client.patch(f"{HOOKS}/{second['id']}", headers=admin, json={"name": "erp"})
+    assert renamed.status_code == 409, renamed.json
+    listed = client.get(HOOKS, headers=admin).json["items"]
+    assert sorted(e["name"] for e in listed) == ["crm", "erp"]
