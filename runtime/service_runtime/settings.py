@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import ipaddress
 import os
 import types
 import typing
@@ -71,6 +72,15 @@ def variable(name: str, default: Any, *, secret: bool = False,
 
 def at_least(minimum: int | float) -> Validator:
     return validate.Range(min=minimum)
+
+
+def ip_networks(values: Iterable[str]) -> None:
+    """Each value an IP network (``10.0.0.0/8``, ``::1/128``) or address."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
 
 
 class InvalidSettings(environs.EnvError):

@@ -21,7 +21,14 @@ from service_runtime.config import DeliverySettings, KafkaSettings, LogSettings
 from service_runtime.consumer import Handlers
 from service_runtime.db import Database
 from service_runtime.service import ServiceDefinition
-from service_runtime.settings import HIDDEN, InvalidSettings, Settings, at_least, variable
+from service_runtime.settings import (
+    HIDDEN,
+    InvalidSettings,
+    Settings,
+    at_least,
+    ip_networks,
+    variable,
+)
 from service_runtime.worker import WorkerProcess, build_consumer
 
 
@@ -32,6 +39,8 @@ class ShopSettings(Settings):
     opening_hours: Mapping[str, str] = variable("SHOP_OPENING_HOURS", {"mon": "9-18"})
     languages: tuple[str, ...] = variable("SHOP_LANGUAGES", ("zh",))
     till_password: str = variable("SHOP_TILL_PASSWORD", "", secret=True)
+    tills: tuple[str, ...] = variable("SHOP_TILL_NETWORKS", ("10.0.0.0/8",),
+                                      validate=ip_networks)
 
 
 def refused(settings: type[Settings]) -> InvalidSettings:
@@ -45,6 +54,15 @@ def test_an_int_that_is_not_one_names_the_variable_and_the_value(monkeypatch):
     error = refused(KafkaSettings)
     assert "KAFKA_MAX_POLL_RECORDS: 'five' is not valid: Not a valid integer." in str(error)
     assert list(error.problems) == ["KAFKA_MAX_POLL_RECORDS"]
+
+
+def test_networks_are_checked_one_by_one(monkeypatch):
+    monkeypatch.setenv("SHOP_TILL_NETWORKS", "192.168.0.0/16,::1,10.0.0.300/32")
+    error = refused(ShopSettings)
+    assert list(error.problems) == ["SHOP_TILL_NETWORKS"]
+    assert "10.0.0.300/32" in error.problems["SHOP_TILL_NETWORKS"]
+    monkeypatch.setenv("SHOP_TILL_NETWORKS", "192.168.0.0/16,::1")
+    assert ShopSettings.from_env().tills == ("192.168.0.0/16", "::1")
 
 
 def test_an_int_out_of_its_range_is_refused(monkeypatch):

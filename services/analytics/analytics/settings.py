@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from marshmallow import ValidationError
 from marshmallow.validate import Length, OneOf, Range
 
 from analytics.domain import MAX_REPORT_DAYS
 from analytics.risk_settings import RiskSettings
 from analytics.webhook_urls import UrlPolicy
 from service_runtime.config import data_dir
-from service_runtime.settings import at_least, variable
-
-
-def networks(values: tuple[str, ...]) -> None:
-    for value in values:
-        try:
-            ipaddress.ip_network(value)
-        except ValueError as error:
-            raise ValidationError(str(error)) from error
+from service_runtime.settings import at_least, ip_networks, variable
 
 
 class QueryEngine(StrEnum):
@@ -48,7 +38,7 @@ class AnalyticsSettings(RiskSettings):  # its RISK_* too
     trusted_proxies: tuple[str, ...] = variable(
         "ANALYTICS_TRUSTED_PROXIES",
         ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"),
-        validate=networks)
+        validate=ip_networks)
     # Partner webhooks of the middle-platform feed (analytics.webhooks): a delivery is
     # tried this many times, the waits growing from the first to the largest backoff,
     # then parked as a dead letter (GET/POST /admin/integration/dead-letters).
@@ -64,7 +54,7 @@ class AnalyticsSettings(RiskSettings):  # its RISK_* too
     # public addresses. These networks are allowed anyway, and http too when allowed;
     # tests and local development set 127.0.0.0/8 and true for receivers on this machine.
     webhook_allowed_networks: tuple[str, ...] = variable(
-        "ANALYTICS_WEBHOOK_ALLOWED_NETWORKS", (), validate=networks)
+        "ANALYTICS_WEBHOOK_ALLOWED_NETWORKS", (), validate=ip_networks)
     webhook_allow_http: bool = variable("ANALYTICS_WEBHOOK_ALLOW_HTTP", False)
     # Where the funnel, sales by day and retention are answered: "sql" (the database) or
     # "duckdb" (the Parquet copy under the warehouse folder, as of the worker's last flush).

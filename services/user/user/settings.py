@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
-from marshmallow import ValidationError
-
-from service_runtime.settings import Settings, at_least, variable
-
-
-def networks(values: tuple[str, ...]) -> None:
-    for value in values:
-        try:
-            ipaddress.ip_network(value)
-        except ValueError as error:
-            raise ValidationError(str(error)) from error
+from service_runtime.settings import Settings, at_least, ip_networks, variable
 
 
 @dataclass(frozen=True)
@@ -36,4 +25,4 @@ class UserSettings(Settings):
     trusted_proxies: tuple[str, ...] = variable(
         "USER_TRUSTED_PROXIES",
         ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"),
-        validate=networks)
+        validate=ip_networks)
