@@ -16,6 +16,7 @@ from analytics.exports import TagLineSchema, parse_tag_lines
 from service_runtime import ndjson
 from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN
+from service_runtime.downloads import file_answer, file_responses
 from service_runtime.ids import utcnow
 from service_runtime.openapi import SecuredBlueprint
 
@@ -56,10 +57,8 @@ class Export(MethodView):
         description="The rows after the watermark `since`, oldest first (at most `limit`); "
                     "`X-Export-Watermark` is the `since` of the next export and "
                     "`X-Export-More: true` says more rows are ready now.",
-        responses={"200": {"description": "The rows (NDJSON or Parquet, by `format`)",
-                            "content": {media: {"schema": {"type": "string",
-                                                           "format": "binary"}}
-                                        for media in MEDIA_TYPES.values()}}})
+        responses=file_responses("The rows (NDJSON or Parquet, by `format`)",
+                                 MEDIA_TYPES.values()))
     def get(self, path: dict[str, Any], query: dict[str, Any], dataset: str) -> Response:
         settings = current_settings()
         chosen = Dataset(path["dataset"])
@@ -68,11 +67,10 @@ class Export(MethodView):
                               timedelta(seconds=settings.export_settle_s))
         export_format = ExportFormat(query["format"])
         name = f"{chosen.value}-after-{page.since or '0'}.{export_format.value}"
-        return Response(exports.render(page, export_format), mimetype=MEDIA_TYPES[export_format],
-                        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                 "X-Export-Watermark": page.watermark,
-                                 "X-Export-More": "true" if page.more else "false",
-                                 "X-Record-Count": str(len(page.rows))})
+        return file_answer(exports.render(page, export_format), MEDIA_TYPES[export_format],
+                           name, len(page.rows),
+                           {"X-Export-Watermark": page.watermark,
+                            "X-Export-More": "true" if page.more else "false"})
 
 
 @exports_blp.route("/analytics/profile-tags")

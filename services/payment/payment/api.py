@@ -25,6 +25,7 @@ from payment.topups import top_up
 from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN
 from service_runtime.blueprint import Blueprint
+from service_runtime.downloads import file_answer, file_responses
 from service_runtime.http import current_user_id, idempotency_key, idempotent
 from service_runtime.openapi import SecuredBlueprint, requires_role, signed_in
 
@@ -134,14 +135,11 @@ class FinanceFile(MethodView):
         summary="The day's finance file for the middle platform",
         description="One row per payment received and per refund paid on the day (UTC); "
                     "its totals per method equal the day's report `by_method`.",
-        responses={"200": {"description": "The file (CSV or Parquet, by `format`)",
-                            "content": {media: {"schema": {"type": "string",
-                                                           "format": "binary"}}
-                                        for media in MEDIA_TYPES.values()}}})
+        responses=file_responses("The file (CSV or Parquet, by `format`)",
+                                 MEDIA_TYPES.values()))
     def get(self, path, query, day):  # type: ignore[no-untyped-def]
         file_format = FileFormat(query["format"])
         rows = finance_rows(current_db(), path["day"])
         name = f"reconciliation-{path['day'].isoformat()}.{file_format.value}"
-        return Response(render(rows, file_format), mimetype=MEDIA_TYPES[file_format],
-                        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                 "X-Record-Count": str(len(rows))})
+        return file_answer(render(rows, file_format), MEDIA_TYPES[file_format], name,
+                           len(rows))
