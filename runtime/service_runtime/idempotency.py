@@ -74,28 +74,29 @@ def create_once(db: Database, model: Any, user_id: str, key: IdempotencyKey | No
     """
     if key is None:
         return create(), True
-
-    def earlier() -> Created | None:
-        with db.read() as session:
-            found = session.scalars(
-                select(model).where(model.user_id == user_id,
-                                    model.idempotency_key == key.value)
-            ).first()
-        # Rows stored before fingerprints were kept have none: they replay as before.
-        if found is not None and found.idempotency_fingerprint not in (None, key.fingerprint):
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was first sent with another method, path or body; "
-                "send a new key for a new request")
-        return found
-
-    found = earlier()
+    found = find_earlier(db, model, user_id, key)
     if found is not None:
         return found, False
     try:
         return create(), True
     except IntegrityError:
         # A concurrent request with the same key committed first.
-        found = earlier()
+        found = find_earlier(db, model, user_id, key)
         if found is not None:
             return found, False
         raise
+
+
+def find_earlier(db: Database, model: Any, user_id: str, key: IdempotencyKey) -> Any | None:
+    """The row an earlier request with ``key`` created (None if none did); one made by a
+    request with another method, path or body raises :class:`IdempotencyKeyReused`."""
+    with db.read() as session:
+        found = session.scalars(
+            select(model).where(model.user_id == user_id, model.idempotency_key == key.value)
+        ).first()
+    # Rows stored before fingerprints were kept have none: they replay as before.
+    if found is not None and found.idempotency_fingerprint not in (None, key.fingerprint):
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was first sent with another method, path or body; "
+            "send a new key for a new request")
+    return found

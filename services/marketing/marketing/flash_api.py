@@ -25,6 +25,7 @@ from marketing.flash_schemas import (
 from service_runtime.app import current_db, current_settings
 from service_runtime.auth import ADMIN, bearer_token, current_user_id
 from service_runtime.blueprint import Blueprint
+from service_runtime.http import idempotency_key, idempotent
 from service_runtime.openapi import SecuredBlueprint, signed_in
 
 flash = Blueprint("marketing-flash", __name__, url_prefix="/api/v1",
@@ -69,14 +70,23 @@ class FlashAttempts(MethodView):
     @signed_in
     @flash.arguments(AttemptRequestSchema)
     @flash.response(202, AttemptAcceptedSchema)
+    @flash.alt_response(200, schema=AttemptAcceptedSchema,
+                        description="Replay of an Idempotency-Key that won: that attempt, "
+                                    "as it is now (nothing more is taken)")
     @flash.alt_response(409, description="sold-out, limit-reached, not-started or ended "
                                          "(a problem)")
+    @idempotent(flash)
     def post(self, body, session_id, sku):  # type: ignore[no-untyped-def]
         """Try to buy: won units are the caller's (an order is made from the attempt:
-        poll ``GET /flash-sales/attempts/{id}``); losers are answered at once."""
+        poll ``GET /flash-sales/attempts/{id}``); losers are answered at once. With an
+        `Idempotency-Key`, a retry of a press that won gets that attempt back; once the
+        item is sold out, a retry may be answered `sold-out` from memory (the won
+        attempt's order is in the buyer's orders)."""
         wanted = Attempt(current_user_id(), body["quantity"], body["address_id"],
-                         body["delivery_method"])
-        return gate_for(current_settings()).attempt(current_db(), session_id, sku, wanted)
+                         body["delivery_method"], idempotency_key())
+        answer, won = gate_for(current_settings()).attempt(current_db(), session_id, sku,
+                                                           wanted)
+        return (answer, 202) if won else (answer, 200)
 
 
 @flash.route("/flash-sales/attempts/" + ID.format("attempt_id"))

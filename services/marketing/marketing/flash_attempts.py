@@ -30,6 +30,7 @@ from marketing.flash_domain import (
 from marketing.flash_models import FlashAttempt, FlashBuyer, FlashItem
 from marketing.models import OrderRecord
 from service_runtime.db import Database, call_after_commit, insert_if_absent
+from service_runtime.idempotency import idempotency_columns
 from service_runtime.ids import time_ordered_id, utcnow
 from service_runtime.outbox import Outbox
 
@@ -71,7 +72,7 @@ def record_win(db: Database, facts: ItemFacts, wanted: Attempt, at: datetime
         attempt = FlashAttempt(id=time_ordered_id("fsa"), session_id=facts.session_id,
                                sku=facts.sku, user_id=wanted.user_id, quantity=q,
                                status=AttemptStatus.PENDING.value, created_at=at,
-                               updated_at=at)
+                               updated_at=at, **idempotency_columns(wanted.key))
         session.add(attempt)
         outbox.emit(session, "FlashAttemptWon", key=attempt.id, data={
             "attempt_id": attempt.id, "session_id": facts.session_id,

@@ -46,9 +46,10 @@ from marketing.flash_domain import (
     SessionNotFound,
     SoldOut,
 )
-from marketing.flash_models import FlashBuyer, FlashItem, FlashSession
+from marketing.flash_models import FlashAttempt, FlashBuyer, FlashItem, FlashSession
 from marketing.settings import MarketingSettings
 from service_runtime.db import Database
+from service_runtime.idempotency import IdempotencyKey, create_once, find_earlier
 from service_runtime.ids import utcnow
 
 ITEM_FACTS_TTL_S = 1.0
@@ -77,6 +78,7 @@ class Attempt:
     quantity: int
     address_id: str
     delivery_method: str
+    key: IdempotencyKey | None = None  # the request's Idempotency-Key
 
 
 class _FactsCache:
@@ -161,15 +163,32 @@ class Gate:
                 self._asking.pop((session_id, sku), None)
 
     def attempt(self, db: Database, session_id: str, sku: str, wanted: Attempt
-                ) -> dict[str, Any]:
+                ) -> tuple[dict[str, Any], bool]:
+        """(the won attempt, True); or, for a request whose Idempotency-Key won before,
+        (that attempt as it is now, False) with nothing taken."""
         at = utcnow()
         facts = self.facts.get(db, session_id, sku)
-        check_open(facts, at)
-        if wanted.quantity > facts.per_user_limit:
-            raise LimitReached(f"at most {facts.per_user_limit} per buyer")
-        won = self._take(db, facts, wanted, at)
-        self._found_units(session_id, sku)
-        return won
+
+        def take() -> dict[str, Any]:
+            check_open(facts, at)
+            if wanted.quantity > facts.per_user_limit:
+                raise LimitReached(f"at most {facts.per_user_limit} per buyer")
+            won = self._take(db, facts, wanted, at)
+            self._found_units(session_id, sku)
+            return won
+
+        try:
+            found, won = create_once(db, FlashAttempt, wanted.user_id, wanted.key, take)
+        except LimitReached:
+            # The buyer's limit may be full because a press with this very key won a
+            # moment ago (a double press): then that attempt is the answer.
+            found = wanted.key and find_earlier(db, FlashAttempt, wanted.user_id, wanted.key)
+            if not found:
+                raise
+            won = False
+        if won:
+            return found, True
+        return {"attempt_id": found.id, "status": found.status, "server_time": at}, False
 
     def _take(self, db: Database, facts: ItemFacts, wanted: Attempt,
               at: datetime) -> dict[str, Any]:

@@ -67,7 +67,9 @@ class FlashAttempt(Base):
     rejected (no order could be made)."""
 
     __tablename__ = "flash_attempts"
-    __table_args__ = (Index("ix_flash_attempts_item_status", "session_id", "sku", "status"),)
+    __table_args__ = (Index("ix_flash_attempts_item_status", "session_id", "sku", "status"),
+                      Index("uq_flash_attempts_idempotency", "user_id", "idempotency_key",
+                            unique=True))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     session_id: Mapped[str] = mapped_column(String(40))
@@ -80,3 +82,6 @@ class FlashAttempt(Base):
     payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # sha256 of the request that won it (service_runtime.idempotency).
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
