@@ -57,7 +57,8 @@ def _sessions_page(refused: tuple[str, str, str] | None = None) -> str:
                            list_price=lambda item: sku_price(
                                products.get(item.get("product_id")), item["sku"]),
                            progress=progress, countdown=countdown, refused=refused,
-                           addresses=book, chosen=chosen, delivery_methods=DELIVERY_METHODS)
+                           addresses=book, chosen=chosen, delivery_methods=DELIVERY_METHODS,
+                           new_key=api.new_idempotency_key)
 
 
 @pages.post("/flash-sales/<string:session_id>/items/<string:sku>/attempts")
@@ -68,7 +69,8 @@ def attempt(session_id: str, sku: str) -> Page:
             "address_id": request.form.get("address_id", ""),
             "delivery_method": request.form.get("delivery_method") or "standard"}
     try:
-        accepted = api.post(f"/flash-sales/{session_id}/items/{sku}/attempts", body)
+        accepted = api.post(f"/flash-sales/{session_id}/items/{sku}/attempts", body,
+                            idempotency_key=request.form.get("idempotency_key") or None)
     except api.SignInRequired:
         return redirect(url_for("accounts.sign_in", next=url_for(".sessions")))
     except api.ApiProblem as problem:

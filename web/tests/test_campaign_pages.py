@@ -8,6 +8,7 @@ product pages (the browser tests in tests/e2e/test_web_campaigns.py drive the re
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jwt
@@ -232,6 +233,20 @@ def test_an_item_of_a_higher_limit_takes_a_quantity(client, fake):
     client.post("/flash-sales/fls_1/items/KETTLE/attempts",
                 data={"address_id": "a1", "quantity.KETTLE": "2"})
     assert fake.posts("/flash-sales/fls_1/items/KETTLE/attempts")[0][0]["quantity"] == 2
+
+
+def test_a_press_sends_its_forms_key_so_a_second_press_is_the_same_attempt(client, fake):
+    sign_in(client)
+    page = client.get("/flash-sales").text
+    [key] = re.findall(r'name="idempotency_key" value="([0-9a-f]{32})"', page)
+    assert key not in client.get("/flash-sales").text, "each shown form has a key of its own"
+    fake.answers[("POST", "/flash-sales/fls_1/items/KETTLE/attempts")] = {
+        "attempt_id": "fsa_3", "status": "pending", "server_time": NOW}
+    for _ in range(2):  # the same form pressed twice
+        client.post("/flash-sales/fls_1/items/KETTLE/attempts",
+                    data={"address_id": "a1", "idempotency_key": key})
+    sent = fake.posts("/flash-sales/fls_1/items/KETTLE/attempts")
+    assert [headers.get("Idempotency-Key") for _, headers in sent] == [key, key]
 
 
 def test_an_upcoming_or_sold_out_item_cannot_be_pressed(client, fake):
