@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, Response, g, jsonify, request
 from flask_cors import CORS
-from flask_limiter import Limiter
 from requests import Session
 
 from api_gateway.cache import ShortCache, respond
@@ -40,6 +39,7 @@ from service_runtime.auth import bearer_token, verifier
 from service_runtime.clients import client_address
 from service_runtime.errors import NotFound
 from service_runtime.http_client import pooled_session
+from service_runtime.rate_limits import RateLimit
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 # Guessing passwords and sending codes are what attackers automate.
@@ -62,15 +62,10 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
     sold_out = SoldOutMemo(settings.flash_sold_out_memo_ms / 1000)
     CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
          expose_headers=["X-Request-ID", "X-Correlation-ID", "X-Cart-Token"], max_age=600)
-    limiter = Limiter(
-        client_address([ipaddress.ip_network(n) for n in settings.trusted_proxies]),
-        app=app,
-        storage_uri=settings.rate_limit_storage_uri,
-        headers_enabled=True,
-    )
-    auth_limit = limiter.shared_limit(
-        settings.auth_rate_limit, scope="auth",
-        exempt_when=lambda: request.path not in RATE_LIMITED or request.method == "OPTIONS")
+    # One count per client over all the sign-in routes together.
+    auth_limit = RateLimit(
+        settings.auth_rate_limit, "auth", settings.rate_limit_storage_uri,
+        client_address([ipaddress.ip_network(n) for n in settings.trusted_proxies]))
 
     def to_service() -> Response:
         service = service_for(request.path)
@@ -90,7 +85,8 @@ def create_app(config: dict | None = None, upstreams: Upstreams | None = None,
 
     # Their own routes, so that only signing in pays for counting requests.
     for path in sorted(RATE_LIMITED):
-        app.add_url_rule(path, f"sign-in:{path}", auth_limit(to_service), methods=METHODS)
+        app.add_url_rule(path, f"sign-in:{path}", auth_limit.guard(to_service),
+                         methods=METHODS)
 
     pool = ThreadPoolExecutor(max_workers=settings.aggregation_threads)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from flask import Flask
 
 from analytics import tracking
 from analytics.api import admin, track
@@ -20,6 +19,7 @@ from analytics.risk_api import risk
 from analytics.settings import AnalyticsSettings
 from service_runtime.app import create_service_api
 from service_runtime.clients import client_address
+from service_runtime.rate_limits import RateLimit
 
 
 def create_app(config: dict | None = None, database: str | None = None,
@@ -32,8 +32,7 @@ def create_app(config: dict | None = None, database: str | None = None,
     # Concurrent batches share a transaction (group commit); a thread per process.
     app.extensions["appender"] = Appender(tracking.inserter(app.extensions["db"]))
     # One limiter per app (its counts are its own): POST /track per client address.
-    limiter = Limiter(
-        client_address([ipaddress.ip_network(n) for n in own.trusted_proxies]),
-        app=app, storage_uri=own.rate_limit_storage_uri, headers_enabled=True)
-    limiter.limit(own.track_rate_limit, exempt_when=lambda: request.method == "OPTIONS")(track)
+    limit = RateLimit(own.track_rate_limit, "track", own.rate_limit_storage_uri,
+                      client_address([ipaddress.ip_network(n) for n in own.trusted_proxies]))
+    limit.guard_blueprint(app, track.name)
     return app
