@@ -36,7 +36,7 @@ def site(tmp_path, monkeypatch):
     answers: dict[tuple[str, str], requests.Response] = {}
     calls: list[tuple[str, str, object]] = []
 
-    def send(method, path, *, json=None, params=None, headers=None):
+    def send(method, path, *, json=None, data=None, params=None, headers=None):
         calls.append((method, path, json))
         return answers.get((method, path), answer(404, {"title": "Not found"}))
 
