@@ -1,11 +1,10 @@
-"""A rate limit on the one route of an app that has one (signing in at the gateway,
+"""A rate limit on the few routes of an app that have one (signing in at the gateway,
 behaviour tracking in analytics), per client.
 
 Counted with ``limits`` (the engine of Flask-Limiter, with the same storage URIs:
-``memory://``, ``redis://...``) only when that route is asked. Flask-Limiter's hooks ran
-before and after every request of the app, about 50 µs each, though a single route was
-limited: a tenth of the gateway's cost of a product read or a flash sale's sold-out
-answer.
+``memory://``, ``redis://...``) only when such a route is asked. Flask-Limiter's hooks
+ran before and after every request of the app, about 50 µs a request together (measured
+on a bare Flask route), though only those routes were limited.
 """
 
 from __future__ import annotations
