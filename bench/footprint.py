@@ -152,8 +152,8 @@ def kind(sample: Sample, by_pid: dict[int, Sample]) -> str:
     """What a process is there for, to total the table by kind."""
     command = sample.command
     parent = by_pid.get(sample.ppid)
-    if "honcho" in command:
-        return "process manager (honcho)"
+    if "honcho" in command or "shop-launcher" in command:
+        return "process manager (shop-launcher: honcho)"
     if command.startswith(("/bin/sh", "sh ")):
         return "shells"
     if "gunicorn" in command and "api_gateway" in command:

@@ -192,8 +192,13 @@ def label(pid: int) -> str:
         args = [arg for arg in raw.split("\0") if arg]
     except OSError:
         return "?"
+    if len(args) == 1:  # a title set by setproctitle: gunicorn's, or shop-launcher's
+        args = args[0].split()
     if not args:
         return "?"
+    if args[0] == "gunicorn:" and len(args) > 2:  # "gunicorn: master [user.app:create_app()]"
+        app = args[2].strip("[]").split(".")[0]
+        return "gateway" if app == "api_gateway" else f"{app}-api"
     if "-m" in args[:-1]:
         module, rest = args[args.index("-m") + 1], args[args.index("-m") + 2:]
         if module == "gunicorn":

@@ -15,6 +15,7 @@ import click
 
 from service_runtime.config import HttpSettings, KafkaSettings, database_url
 from service_runtime.db import Database
+from service_runtime.launcher import in_preloaded_fork
 from service_runtime.logs import configure_logging
 from service_runtime.service import ServiceDefinition
 from service_runtime.settings import Environment, InvalidSettings, Settings
@@ -55,6 +56,15 @@ def build_cli(definition: ServiceDefinition) -> click.Group:
         if port is not None or not os.environ.get("PORT"):
             os.environ["PORT"] = str(port or definition.api_port)
         args = ["gunicorn", "-c", "python:service_runtime.gunicorn_conf", definition.app]
+        if in_preloaded_fork() and HttpSettings.from_env().workers == 1:
+            # The launcher imported this API's code before forking us: a new interpreter
+            # would import it all again, unshared. (Several workers need Prometheus'
+            # multiprocess mode, which is chosen when prometheus_client is imported.)
+            from gunicorn.app.wsgiapp import run
+
+            sys.argv = args
+            run(prog="gunicorn")
+            return
         os.execvp(sys.executable, [sys.executable, "-m", *args])
 
     for command in definition.commands:

@@ -33,15 +33,19 @@ errorlog = "-"
 # on one machine would fight over it, and pods have a read-only home.
 control_socket_disable = True
 
+# One worker keeps its metrics in its own memory and serves them itself; several share a
+# directory, each writing its values to files that /metrics adds up.
 _created_metrics_dir = None
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _created_metrics_dir = tempfile.mkdtemp(prefix="prometheus-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _created_metrics_dir
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
     # Values left by the processes of an earlier run must not add to this run's.
-    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
     os.makedirs(directory, exist_ok=True)
     for stale in glob.glob(os.path.join(directory, "*.db")):
         os.remove(stale)
@@ -68,6 +72,8 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
