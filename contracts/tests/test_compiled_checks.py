@@ -1,0 +1,134 @@
+"""The compiled check of outgoing events is never looser than marshmallow: whatever it
+accepts, the schema's strict load accepts. Every platform schema is compiled, each
+example passes the fast path, and thousands of mutated examples (fields dropped, added,
+retyped, pushed past their bounds) are held to marshmallow's verdict."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from marshmallow import RAISE, ValidationError, fields, validates_schema
+
+import event_contracts.events
+from event_contracts import REGISTRY, ContractViolation
+from event_contracts.compiled import compile_outgoing
+from event_contracts.registry import EventSchema, platform_schemas
+
+EXAMPLES = Path(event_contracts.events.__file__).parent.parent / "examples"
+SCHEMAS = platform_schemas()
+
+
+def example(key: tuple[str, int]) -> dict:
+    return json.loads((EXAMPLES / f"{key[0]}.v{key[1]}.json").read_text())["data"]
+
+
+def marshmallow_accepts(schema: type, data: Any) -> bool:
+    try:
+        schema(unknown=RAISE).load(data)
+    except (ValidationError, TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("key", "schema"), SCHEMAS, ids=lambda v: str(v))
+def test_every_platform_schema_is_compiled_and_its_example_takes_the_fast_path(key, schema):
+    check = compile_outgoing(schema)
+    assert check is not None, f"{key} falls back to marshmallow for every event"
+    assert check(example(key))
+
+
+# Values of every kind a field might wrongly get.
+ODD_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=False),
+    st.sampled_from(["", "x", "CNY", "cny", "2026-12-04T10:00:00+00:00", "2026-12-04T10:00:00",
+                     "2026-12-04t10:00:00z", "2026-12-04T10:00:60Z", "2026-12-04", "2026-02-30",
+                     "20261204", "12", "x" * 65, "x" * 201, "a\n", "ABC\n"]),
+    st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from(["a", "sku"]),
+                                                             st.integers(0, 3), max_size=2),
+    st.just(1.0), st.just(-1), st.just(0),
+)
+
+
+def paths(value: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every place in a payload: dict keys and list indexes, nested."""
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += paths(item, (*prefix, index))
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[tuple[str, int], type, Any]:
+    key, schema = draw(st.sampled_from(SCHEMAS))
+    data = copy.deepcopy(example(key))
+    for _ in range(draw(st.integers(1, 3))):
+        places = paths(data)
+        if not places:
+            break
+        place = draw(st.sampled_from(places))
+        *parent_path, last = place
+        parent = data
+        for step in parent_path:
+            parent = parent[step]
+        action = draw(st.sampled_from(["replace", "drop", "add"]))
+        if action == "replace":
+            parent[last] = draw(ODD_VALUES)
+        elif action == "drop" and isinstance(parent, dict):
+            del parent[last]
+        elif action == "drop" and isinstance(parent, list):
+            parent.pop(last)
+        elif isinstance(parent, dict):
+            parent[draw(st.sampled_from(["extra", "sku", "amount"]))] = draw(ODD_VALUES)
+    return key, schema, data
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_what_the_compiled_check_accepts_marshmallow_accepts(case):
+    key, schema, data = case
+    check = compile_outgoing(schema)
+    if check(data):
+        assert marshmallow_accepts(schema, data), (key, data)
+
+
+def test_a_rejected_event_still_gets_marshmallows_error():
+    data = example(("OrderPlaced", 1))
+    data["lines"][0]["quantity"] = 1.0  # an integer to JSON Schema, not to marshmallow
+    assert not compile_outgoing(REGISTRY.schema("OrderPlaced", 1))(data)
+    with pytest.raises(ContractViolation) as error:
+        REGISTRY.validate_outgoing("OrderPlaced", 1, data)
+    assert "lines" in error.value.errors
+
+
+def test_what_only_marshmallow_accepts_is_still_accepted():
+    class Lenient(EventSchema):
+        count = fields.Integer(required=True)  # not strict: "12" is a count
+
+    assert not compile_outgoing(Lenient)({"count": "12"})
+    REGISTRY.register("LenientTested", 1, Lenient)
+    REGISTRY.validate_outgoing("LenientTested", 1, {"count": "12"})
+
+
+def test_a_schema_with_a_part_that_has_no_counterpart_is_not_compiled():
+    class WithFloat(EventSchema):
+        ratio = fields.Float(required=True)
+
+    class WithHook(EventSchema):
+        name = fields.String(required=True)
+
+        @validates_schema
+        def never(self, data: dict, **_: Any) -> None:
+            raise ValidationError("never")
+
+    assert compile_outgoing(WithFloat) is None
+    assert compile_outgoing(WithHook) is None
