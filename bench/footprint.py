@@ -56,8 +56,9 @@ class Endpoint:
 
 def stack_endpoints() -> list[Endpoint]:
     """The gateway, every API and every worker, at the ports their definitions give."""
-    gateway = importlib.import_module("api_gateway.definition").DEFINITION
-    endpoints = [Endpoint("gateway", gateway.api_port)]
+    gateway = importlib.import_module("api_gateway.definition")
+    endpoints = [Endpoint("gateway", gateway.DEFINITION.api_port),
+                 Endpoint("gateway-flash", gateway.FLASH_POOL.api_port)]
     for service in SERVICES:
         definition = importlib.import_module(f"{service}.definition").DEFINITION
         endpoints.append(Endpoint(f"{service}-api", definition.api_port))

@@ -35,6 +35,7 @@ class Stack:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     root_pids: dict[str, int] = field(default_factory=dict)  # name -> pid to measure from
     workdir: Path | None = None
+    flash_pool: str | None = None  # a second gateway for flash-sale traffic, if started
 
     def cli(self, service: str, *args: str) -> str:
         """``python -m <service> <args>`` against the stack's databases; its stdout."""
@@ -72,10 +73,12 @@ def attach(gateway: str, stack_pid: int | None) -> Stack:
 
 
 def start(workdir: Path, database_url: str | None, web_concurrency: int,
-          partitions: int | None = None, extra_env: dict[str, str] | None = None) -> Stack:
+          partitions: int | None = None, extra_env: dict[str, str] | None = None,
+          flash_pool: bool = False) -> Stack:
     """Start every process of the Procfile on free ports; return once all are healthy.
     ``partitions``: of each topic (default: the platform's); ``extra_env`` is given to
-    every process (e.g. a higher sign-up rate limit)."""
+    every process (e.g. a higher sign-up rate limit); ``flash_pool``: a second gateway
+    (``Stack.flash_pool``), for flash-sale traffic kept apart from the rest."""
     ports = {service: free_port() for service in SERVICES}
     gateway_port, broker_port = free_port(), free_port()
     gateway = f"http://127.0.0.1:{gateway_port}"
@@ -138,6 +141,14 @@ def start(workdir: Path, database_url: str | None, web_concurrency: int,
             "gateway", [sys.executable, "-m", "api_gateway", "api", "--port", str(gateway_port)],
             {**common, "WEB_CONCURRENCY": gateway_workers}, logs).start()
         health["gateway"] = f"{gateway}/healthz"
+        if flash_pool:
+            flash_port = free_port()
+            stack.flash_pool = f"http://127.0.0.1:{flash_port}"
+            stack.processes["gateway-flash"] = ServiceProcess(
+                "gateway-flash",
+                [sys.executable, "-m", "api_gateway", "api", "--port", str(flash_port)],
+                {**common, "WEB_CONCURRENCY": gateway_workers}, logs).start()
+            health["gateway-flash"] = f"{stack.flash_pool}/healthz"
         for name, url in health.items():
             stack.processes[name].wait_healthy(url, timeout=120)
         stack.root_pids = {name: process.pid for name, process in stack.processes.items()}

@@ -21,7 +21,10 @@ import validate  # noqa: E402
 
 COMPONENT = {Process.API: "api", Process.WORKER: "worker", Process.MIGRATE: "migration"}
 # Call variables whose name does not say the callee.
-CALLEE = {"AUTH_JWKS_URL": "user", "WEB_GATEWAY_URL": "gateway", "PAYMENT_NOTIFY_URL": "gateway"}
+CALLEE = {"AUTH_JWKS_URL": "user", "WEB_GATEWAY_URL": "gateway",
+          "WEB_FLASH_GATEWAY_URL": "gateway-flash", "PAYMENT_NOTIFY_URL": "gateway"}
+# Workloads that run another's code (and so call what it calls): the gateway's flash-sale pool.
+SAME_CODE = {"gateway": ("gateway-flash",)}
 # Readers the registry does not name: the payment worker reads PaymentSettings too, and
 # its sandbox notifier posts to PAYMENT_NOTIFY_URL (payment.definition.worker_loops).
 UNDECLARED_READERS = {"PAYMENT_NOTIFY_URL": {("payment", Process.WORKER)}}
@@ -67,7 +70,7 @@ def test_every_http_deployment_has_a_cpu_autoscaler(objects):
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h
             for h in of_kind(objects, "HorizontalPodAutoscaler").values()}
     apis = [d for d in of_kind(objects, "Deployment").values() if app(d)[1] == "api"]
-    assert {app(d)[0] for d in apis} == {*SERVICES, "gateway", "web"}
+    assert {app(d)[0] for d in apis} == {*SERVICES, "gateway", "gateway-flash", "web"}
     for deployment in apis:
         hpa = hpas[deployment["metadata"]["name"]]
         assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
@@ -145,7 +148,8 @@ def callers_in_code() -> dict[str, set[tuple[str, str]]]:
         callee = CALLEE.get(entry.name) or entry.name.removesuffix(cluster.CALL_SUFFIX).lower()
         for service, process in {*entry.read_by, *UNDECLARED_READERS.get(entry.name, ())}:
             for caller in (SERVICES if service == EVERY_SERVICE else [service]):
-                callers[callee].add((caller, COMPONENT[process]))
+                for runner in (caller, *SAME_CODE.get(caller, ())):
+                    callers[callee].add((runner, COMPONENT[process]))
     return callers
 
 
@@ -159,9 +163,9 @@ def admitted(policy: dict) -> set[tuple[str, str]]:
 
 def mismatches(policies: dict[str, dict], callers: dict[str, set]) -> list[str]:
     found = []
-    for callee in sorted({*SERVICES, "gateway", "web"}):
-        policy = policies["gateway" if callee == "gateway" else
-                          "web" if callee == "web" else f"{callee}-api"]
+    for callee in sorted({*SERVICES, "gateway", "gateway-flash", "web"}):
+        policy = policies[callee if callee in ("gateway", "gateway-flash", "web")
+                          else f"{callee}-api"]
         if admitted(policy) != callers.get(callee, set()):
             found.append(f"{callee}: admits {sorted(admitted(policy))}, "
                          f"code calls from {sorted(callers.get(callee, set()))}")
@@ -184,7 +188,7 @@ def test_a_missing_caller_is_caught(objects):
         f"code calls from {sorted(callers['marketing'])}"]
 
 
-def test_only_the_gateway_and_web_are_reachable_from_outside(objects):
+def test_only_the_gateway_its_flash_pool_and_web_are_reachable_from_outside(objects):
     policies = of_kind(objects, "NetworkPolicy")
     assert policies["default-deny"]["spec"] == {"podSelector": {},
                                                 "policyTypes": ["Ingress", "Egress"]}
@@ -194,11 +198,13 @@ def test_only_the_gateway_and_web_are_reachable_from_outside(objects):
                       if "namespaceSelector" in peer}
         assert namespaces <= OUTSIDE
         if cluster.INGRESS_NAMESPACE in namespaces:
-            assert name in ("gateway", "web")
-    backends = {path["backend"]["service"]["name"]
+            assert name in ("gateway", "gateway-flash", "web")
+    backends = {path["path"]: path["backend"]["service"]["name"]
                 for rule in of_kind(objects, "Ingress")["shop"]["spec"]["rules"]
                 for path in rule["http"]["paths"]}
-    assert backends == {"gateway"}  # which forwards the web pages
+    # Flash-sale traffic to the gateway's pool of its own, the rest to the gateway (which
+    # forwards the web pages).
+    assert backends == {"/api/v1/flash-sales": "gateway-flash", "/": "gateway"}
 
 
 def test_egress_goes_only_to_dns_the_database_kafka_and_the_callees(objects):

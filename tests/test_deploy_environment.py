@@ -21,6 +21,8 @@ from service_runtime.config import EVERY_SERVICE, LAPTOP_DEFAULTS, LaptopDefault
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["service_runtime", "api_gateway", "shop_web", *SERVICES]
 STATELESS = {"gateway", "web"}
+# Workloads that run another's code, so read its variables: the gateway's flash-sale pool.
+RUNS_THE_CODE_OF = {"gateway-flash": "gateway"}
 # Modules not imported to collect declarations: a command line that runs when imported,
 # gunicorn's config (its module-level code is for gunicorn's process), test helpers.
 NOT_IMPORTED = ("__main__", "service_runtime.gunicorn_conf", "service_runtime.testing")
@@ -78,8 +80,9 @@ def rendered_containers() -> Iterator[Container]:
                     ref = source.get("configMapRef")
                     if ref and not ref.get("optional"):  # optional Secrets may hold nothing
                         names |= maps[ref["name"]]
+                name = labels["app.kubernetes.io/name"]
                 yield Container(f"{path.name}: {doc['metadata']['name']}/{container['name']}",
-                                labels["app.kubernetes.io/name"],
+                                RUNS_THE_CODE_OF.get(name, name),
                                 KUBERNETES_PROCESS[labels["app.kubernetes.io/component"]],
                                 frozenset(names))
 

@@ -103,5 +103,5 @@ def test_kafka_runs_in_kraft_mode_and_only_the_front_is_published(compose):
     kafka = compose["kafka"]["environment"]
     assert "controller" in kafka["KAFKA_PROCESS_ROLES"] and "zookeeper" not in compose
     assert "KAFKA_ZOOKEEPER_CONNECT" not in kafka
-    assert {name for name, service in compose.items() if "ports" in service} == {"gateway",
-                                                                               "web"}
+    assert {name for name, service in compose.items() if "ports" in service} == {
+        "gateway", "gateway-flash", "web"}

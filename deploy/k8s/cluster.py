@@ -38,14 +38,16 @@ PUBLIC_HOST = "shop.example.com"  # an overlay sets the real one
 # PAYMENT_PUBLIC_URL, are only handed to browsers and providers). PAYMENT_NOTIFY_URL is
 # called: the payment worker's sandbox notifier posts the providers' stand-in
 # notifications there (payment.definition.worker_loops), through the gateway.
-CALL_VARIABLES = ("AUTH_JWKS_URL", "WEB_GATEWAY_URL", "PAYMENT_NOTIFY_URL")
+CALL_VARIABLES = ("AUTH_JWKS_URL", "WEB_GATEWAY_URL", "WEB_FLASH_GATEWAY_URL",
+                  "PAYMENT_NOTIFY_URL")
 CALL_SUFFIX = "_SERVICE_URL"
 
 # HorizontalPodAutoscaler bounds (min, max) of each HTTP Deployment by app name; the
 # minimums are the production replica counts the overlay used to pin.
 HTTP_SCALE: dict[str, tuple[int, int]] = {
-    "gateway": (3, 12), "web": (2, 8), "user": (3, 10), "catalog": (4, 16), "cart": (3, 10),
-    "order": (3, 10), "payment": (3, 10), "analytics": (3, 12),
+    "gateway": (3, 12), "gateway-flash": (2, 12), "web": (2, 8), "user": (3, 10),
+    "catalog": (4, 16), "cart": (3, 10), "order": (3, 10), "payment": (3, 10),
+    "analytics": (3, 12),
 }
 DEFAULT_HTTP_SCALE = (2, 8)
 CPU_TARGET = 70  # percent of the CPU request
@@ -122,7 +124,7 @@ def network_policy(doc: dict, services: dict[str, dict], callers: dict[str, list
                    None)
     if service is not None:
         peers = [{"podSelector": selector(*caller)} for caller in sorted(callers[service])]
-        if service in ("gateway", "web"):
+        if service in ("gateway", "gateway-flash", "web"):
             peers.append(namespace_peer(INGRESS_NAMESPACE))
         if peers:
             ingress.append({"from": peers,
@@ -208,7 +210,11 @@ def ingress(services: dict[str, dict]) -> dict:
                      # forwards every other path to the web pages, so its request metrics
                      # (and the SLOs on them) see the pages too. The web pages' policy
                      # also admits the controller, for an overlay that gives them a host.
+                     # Flash-sale traffic (the longer prefix wins) to the gateway's pool
+                     # of its own: a storm of buyers does not queue before the browsing.
                      "rules": [{"host": PUBLIC_HOST, "http": {"paths": [
+                         {"path": "/api/v1/flash-sales", "pathType": "Prefix",
+                          "backend": backend("gateway-flash")},
                          {"path": "/", "pathType": "Prefix", "backend": backend("gateway")},
                      ]}}]}}
 

@@ -23,7 +23,7 @@ KAFKA_IMAGE = "apache/kafka:3.8.1"
 POSTGRES_IMAGE = "postgres:16"
 DB_USER = DB_PASSWORD = "shop"
 # Published on the host: what people reach (as the Ingress does in a cluster).
-PUBLISHED = {"gateway", "web"}
+PUBLISHED = {"gateway", "gateway-flash", "web"}
 LOCAL_VALUES = {
     "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
     # Compose's default bridge networks (the web pages' address as the gateway sees it).
@@ -115,7 +115,10 @@ def compose(documents: list[dict], api_ports: dict[str, int],
         env = environment(container, config_maps)
         entry: dict[str, Any] = {
             "image": container["image"],
-            "build": build_args(container["image"], api_ports[app]),
+            # The port of the image's own process (gateway-flash runs the gateway's image).
+            "build": build_args(container["image"],
+                                api_ports.get(container["image"].removeprefix("shop-"),
+                                              api_ports[app])),
             "entrypoint": container["command"],
             "command": container["args"],
             "environment": env,

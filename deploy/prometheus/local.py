@@ -34,6 +34,8 @@ def targets() -> list[tuple[str, int]]:
                       definition.api_port))
         if definition.worker_port:
             found.append((f"{definition.name}-worker", definition.worker_port))
+    flash_pool = importlib.import_module("api_gateway.definition").FLASH_POOL
+    found.append(("gateway-flash", flash_pool.api_port))
     return found
 
 

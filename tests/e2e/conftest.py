@@ -34,6 +34,7 @@ class Stack:
     gateway: str
     kafka: KafkaSettings
     web: str = ""  # the web process itself; people reach its pages through the gateway
+    flash_pool: str = ""  # the gateway's flash-sale pool: the web's flash pages call it
     api_urls: dict[str, str] = field(default_factory=dict)
     worker_urls: dict[str, str] = field(default_factory=dict)
     metrics_dirs: dict[str, Path] = field(default_factory=dict)
@@ -93,7 +94,7 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory, otlp_receiver) ->
         "ANALYTICS_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         "ANALYTICS_WEBHOOK_ALLOW_HTTP": "true",
     }
-    gateway_port, web_port = free_port(), free_port()
+    gateway_port, web_port, flash_pool_port = free_port(), free_port(), free_port()
     stack = Stack(gateway=f"http://127.0.0.1:{gateway_port}", kafka=kafka, log_dir=log_dir,
                   traces=otlp_receiver)
     upstream_env = {}
@@ -148,15 +149,23 @@ def stack(kafka_bootstrap, database_factory, tmp_path_factory, otlp_receiver) ->
             {**common, **upstream_env, "WEB_SERVICE_URL": f"http://127.0.0.1:{web_port}",
              "GUNICORN_THREADS": "8"},
             log_dir).start()
+        # The gateway's flash-sale pool, one worker: the storefront's flash pages call it.
+        stack.flash_pool = f"http://127.0.0.1:{flash_pool_port}"
+        stack.processes["gateway-flash"] = ServiceProcess(
+            "gateway-flash", [sys.executable, "-m", "api_gateway.flash_pool", "api",
+                              "--port", str(flash_pool_port)],
+            {**common, **upstream_env, "WEB_CONCURRENCY": "1"}, log_dir).start()
         # The storefront and admin console: a client of the gateway like any other.
         stack.processes["web"] = ServiceProcess(
             "web", [sys.executable, "-m", "shop_web", "api", "--port", str(web_port)],
-            {**common, "WEB_GATEWAY_URL": stack.gateway}, log_dir).start()
+            {**common, "WEB_GATEWAY_URL": stack.gateway,
+             "WEB_FLASH_GATEWAY_URL": stack.flash_pool}, log_dir).start()
         stack.web = f"http://127.0.0.1:{web_port}"
 
         for name, process in stack.processes.items():
             service = name.rsplit("-", 1)[0]
             base = (stack.gateway if name == "gateway" else stack.web if name == "web" else
+                    stack.flash_pool if name == "gateway-flash" else
                     stack.worker_urls[service] if name.endswith("-worker") else
                     stack.api_urls[service])
             process.wait_healthy(f"{base}/healthz", timeout=90)

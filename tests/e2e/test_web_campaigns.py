@@ -149,6 +149,14 @@ def test_the_admin_creates_a_group_buy_and_three_shoppers_fill_a_group(stack, ht
         tab.context.close()
 
 
+def attempts_answered(gateway: str) -> float:
+    """Flash attempts a gateway process answered (its /metrics)."""
+    metrics = requests.get(f"{gateway}/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith("gateway_requests_total{") and 'method="POST"' in line
+               and "/attempts" in line)
+
+
 def test_the_admin_creates_a_flash_session_and_a_shopper_wins_and_pays(stack, http, browser,
                                                                       console, goods):
     console.goto("/admin/")
@@ -184,6 +192,7 @@ def test_the_admin_creates_a_flash_session_and_a_shopper_wins_and_pays(stack, ht
     expect(item.get_by_test_id("flash-price")).to_have_text("¥9.90")
     expect(item.get_by_test_id("flash-remaining")).to_have_text("剩余 2 / 2 件")
     screenshots(buyer, "flash-sales")
+    answered_before = attempts_answered(stack.gateway), attempts_answered(stack.flash_pool)
     item.get_by_role("button", name=re.compile("立即抢购")).click()
     order_id = pay_on_the_pay_page(buyer)
     order = http.get(stack.url(f"/api/v1/orders/{order_id}"), headers=buyer_headers).json()
@@ -205,6 +214,10 @@ def test_the_admin_creates_a_flash_session_and_a_shopper_wins_and_pays(stack, ht
     buyer.goto("/flash-sales")
     expect(item.get_by_role("button", name=re.compile("已抢光"))).to_be_disabled()
     screenshots(buyer, "flash-sold-out")
+    # The storefront's presses went to the gateway's flash-sale pool (as a client app's do
+    # through the ingress), not to the gateway the shoppers browse through.
+    assert attempts_answered(stack.flash_pool) == answered_before[1] + 3
+    assert attempts_answered(stack.gateway) == answered_before[0]
     fits_and_is_labelled(buyer, ["/flash-sales", "/"])
     fits_and_is_labelled(console, ["/admin/flash-sales", "/admin/flash-sales/new"])
     for tab in (buyer, other):

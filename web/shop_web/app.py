@@ -44,7 +44,8 @@ def create_app(config: dict | None = None, settings: WebSettings | None = None) 
     http = HttpSettings.read(environment)
     settings = settings or WebSettings.read(environment)
     environment.check()
-    gateway = Gateway(settings.gateway_url, settings.timeouts, settings.pool_size)
+    gateway = Gateway(settings.gateway_url, settings.timeouts, settings.pool_size,
+                      settings.flash_gateway_url)
     app = create_service_app("web", config=config, openapi=False, settings=settings,
                              runtime=(http, None),
                              readiness=[ReadinessCheck("gateway", _reachable(gateway))])

@@ -74,11 +74,18 @@ class SignInRequired(Exception):
     """The page needs a signed-in shopper and there is none (or the session ended)."""
 
 
-class Gateway:
-    """A pooled HTTP session to the gateway (one per process, shared by its threads)."""
+# Paths the gateway's flash-sale pool serves (what the ingress routes to it).
+FLASH_SALE_PATHS = "/flash-sales"
 
-    def __init__(self, base_url: str, timeouts: tuple[float, float], pool_size: int) -> None:
+
+class Gateway:
+    """A pooled HTTP session to the gateway (one per process, shared by its threads); the
+    flash-sale calls go to the gateway's flash-sale pool, as a client app's do."""
+
+    def __init__(self, base_url: str, timeouts: tuple[float, float], pool_size: int,
+                 flash_base_url: str | None = None) -> None:
         self.base_url = base_url.rstrip("/") + API_PREFIX
+        self.flash_base_url = (flash_base_url or base_url).rstrip("/") + API_PREFIX
         self.timeouts = timeouts
         # Shared by every shopper: it never keeps a cookie from one answer for the next.
         self.http = pooled_session(pool_size, hosts=4)
@@ -86,8 +93,9 @@ class Gateway:
     def send(self, method: str, path: str, *, json: Any = None, data: bytes | None = None,
              params: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None) -> requests.Response:
+        base = self.flash_base_url if path.startswith(FLASH_SALE_PATHS) else self.base_url
         try:
-            return self.http.request(method, self.base_url + path, json=json, data=data,
+            return self.http.request(method, base + path, json=json, data=data,
                                      params=params, headers=headers, timeout=self.timeouts,
                                      allow_redirects=False)
         except requests.RequestException as error:

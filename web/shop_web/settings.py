@@ -17,6 +17,10 @@ class WebSettings(Settings):
     # Where the pages find the public API: the gateway, as any client app would.
     gateway_url: str = variable("WEB_GATEWAY_URL", laptop_default(
         "WEB_GATEWAY_URL", "http://127.0.0.1:8080", read_by=[("web", Process.API)]))
+    # The gateway's flash-sale pool: the flash pages' calls (/flash-sales/...) go there, as
+    # the ingress routes a client app's (api_gateway.definition.FLASH_POOL).
+    flash_gateway_url: str = variable("WEB_FLASH_GATEWAY_URL", laptop_default(
+        "WEB_FLASH_GATEWAY_URL", "http://127.0.0.1:8088", read_by=[("web", Process.API)]))
     secret_key: str = variable("WEB_SECRET_KEY", laptop_default(
         "WEB_SECRET_KEY", LAPTOP_SECRET, read_by=[("web", Process.API)]), secret=True)
     # Cookies marked Secure need HTTPS: on for any deployment behind TLS.
