@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import gc
 import importlib
+import multiprocessing
 import os
 import re
 import runpy
@@ -125,7 +126,12 @@ def preload(modules: list[str]) -> None:
     for name in SHARED_MODULES:
         importlib.import_module(name)
     for module in modules:
-        importlib.import_module(module)
+        imported = importlib.import_module(module)
+        if not hasattr(imported, "__path__"):
+            # A module, not a package: what it imported stays; itself, runpy runs afresh
+            # as __main__ in each fork (finding it imported already, it would warn).
+            del sys.modules[module]
+            continue
         try:
             importlib.import_module(f"{module}.__main__")
         except ModuleNotFoundError:
@@ -209,6 +215,9 @@ def start(procfile: Path, names: list[str]) -> int:
     from honcho.manager import Manager
     from honcho.printer import Printer
 
+    # honcho runs each process's supervisor in a multiprocessing child: it must be a fork
+    # of this process (the default on Linux until Python 3.14) to fork preloaded pages.
+    multiprocessing.set_start_method("fork", force=True)
     processes = parse_procfile(procfile.read_text()).processes
     unknown = [name for name in names if name not in processes]
     if unknown:

@@ -57,6 +57,8 @@ def probe_package(directory: Path) -> None:
     package.mkdir()
     (package / "__init__.py").write_text(PROBE_INIT)
     (package / "__main__.py").write_text(PROBE_MAIN)
+    # A command line that is a module of the package, not its __main__.
+    (package / "other_entry.py").write_text(PROBE_MAIN)
 
 
 def launch(directory: Path, procfile: str, *names: str, **env: str) -> subprocess.Popen:
@@ -110,13 +112,15 @@ def test_module_lines_are_forked_from_the_preloaded_parent_and_one_ending_stops_
     launcher = launch(tmp_path, "\n".join([
         "sleeper: exec env -u PORT GREETING=${NAME:-world} python -m probe_app sleeper sleep",
         "quitter: exec python -m probe_app quitter exit 3",
+        "module: exec python -m probe_app.other_entry module sleep",
         "shell: echo from-a-shell; exec sleep 120",
     ]) + "\n")
     output, _ = launcher.communicate(timeout=60)
     assert launcher.returncode == 3, output  # the first process to end gives its status
     reports = probes(output)
-    sleeper, quitter = reports["sleeper"], reports["quitter"]
-    for report in (sleeper, quitter):
+    sleeper, quitter, module = reports["sleeper"], reports["quitter"], reports["module"]
+    assert "Warning" not in output, output  # runpy finds no module it runs imported already
+    for report in (sleeper, quitter, module):
         assert report["imported_by_parent"] and report["in_preloaded_fork"], output
         assert report["process_group_is_own"], output  # honcho stops a process by its group
     assert sleeper["argv"] == ["sleeper", "sleep"]
