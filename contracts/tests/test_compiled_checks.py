@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +135,20 @@ def test_a_schema_with_a_part_that_has_no_counterpart_is_not_compiled():
 
     assert compile_outgoing(WithFloat) is None
     assert compile_outgoing(WithHook) is None
+
+
+@pytest.mark.parametrize("value", [
+    datetime(2026, 12, 5, 10, 0, tzinfo=UTC), datetime(2026, 12, 5, 10, 0),
+    uuid.UUID(int=7), Decimal("1.5"), b"2026-12-05T10:00:00Z", {"a"}, ("x",), object()])
+def test_values_json_has_no_type_for_get_marshmallows_verdict(value):
+    """A Python object in an event (a datetime, a UUID...): the compiled check cannot read
+    it, so marshmallow decides, as it did alone."""
+    data = example(("OrderPlaced", 1))
+    data["placed_at"] = value
+    schema = REGISTRY.schema("OrderPlaced", 1)
+    assert not compile_outgoing(schema)(data)
+    if marshmallow_accepts(schema, data):
+        REGISTRY.validate_outgoing("OrderPlaced", 1, data)
+    else:
+        with pytest.raises(ContractViolation):
+            REGISTRY.validate_outgoing("OrderPlaced", 1, data)
