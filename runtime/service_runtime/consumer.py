@@ -97,6 +97,11 @@ class EventConsumer:
         self._assignment: set[TopicPartition] = set()
         self._assigned_at = 0.0
 
+    def handled_positions(self) -> dict[TopicPartition, int]:
+        """Per assigned partition, the offset after the last record this consumer handled:
+        what a test waits on to know every record it produced has been dealt with."""
+        return dict(self._handled_up_to)
+
     # -- one record -----------------------------------------------------------------
 
     def apply(self, event: Event) -> bool:
