@@ -216,9 +216,11 @@ def _insert_chunk(session: Session, chunk: list[Mapping[str, Any]],
         found_by = product_tokens(
             data["name"], data["brand"], paths[data["category_id"]].text,
             data.get("description", ""), [s.get("attributes", {}) for s in data["skus"]])
-        tokens.extend((token, product_id, weight) for token, weight in found_by.items())
+        tokens.extend((token, -weight, product_id) for token, weight in found_by.items())
     session.execute(_INSERT_SKUS, skus)
-    _copy_rows(session, "search_tokens", ("token", "product_id", "weight"), sorted(tokens))
+    tokens.sort()  # the lookup order, (token, weight DESC, product_id)
+    _copy_rows(session, "search_tokens", ("token", "weight", "product_id"),
+               [(token, -negated, product_id) for token, negated, product_id in tokens])
     _announce(session, ids, chunk, rows, paths, at)
 
 

@@ -90,13 +90,17 @@ class Sku(Base):
 class SearchToken(Base):
     """The search index: which product a token (a word, prefix or Chinese n-gram) occurs in.
     Derived from products by the catalog's own indexing alone, so no foreign key checks
-    each of a product's hundred rows (migration catalog_0005)."""
+    each of a product's hundred rows (migration catalog_0005), and keyed the way search
+    reads it, best weight first (catalog_0006): on SQLite that key is the table's own order
+    (WITHOUT ROWID); on PostgreSQL ``ix_search_tokens_lookup`` holds it and the table has
+    no key constraint. A product's tokens are deleted before they are written again, so a
+    (token, product_id) pair never repeats."""
 
     __tablename__ = "search_tokens"
 
     token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
-    weight: Mapped[int] = mapped_column(Integer)
 
 
 # See migration catalog_0003: a page of any sort, the facets, the catalog's version and a
@@ -109,7 +113,7 @@ Index("ix_products_rating_id", Product.rating_avg_x100.desc(), Product.id)
 Index("ix_products_facets", Product.category_id, Product.brand, Product.price_amount)
 Index("ix_products_updated_at", Product.updated_at)
 Index("ix_search_tokens_lookup", SearchToken.token, SearchToken.weight.desc(),
-      SearchToken.product_id)
+      SearchToken.product_id)  # PostgreSQL only: SQLite's table is this order
 Index("ix_skus_product_stock", Sku.product_id, Sku.on_hand, Sku.reserved)
 
 
