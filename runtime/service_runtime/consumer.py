@@ -21,9 +21,12 @@ broker holds a fetch for about half of that even when records arrive meanwhile, 
 this bounds a hop's delay). When the broker runs on this machine, so do the relays
 that publish to it: there a consumer with nothing to do does not fetch at all but
 sleeps on a wake socket (:mod:`service_runtime.wake`) that those relays wake when they
-have published to its topics, and fetches anyway twice a second in case a wake went
-missing. So an idle worker costs next to nothing, and records are fetched when they
-are there rather than whenever a fetch timeout comes round.
+have published to its topics, and fetches anyway in case a wake went missing: half a
+second after it last had work, then less often the longer nothing comes unannounced
+(every fallback fetch that finds nothing doubles the wait, up to four seconds; one that
+finds records, a wake or a batch starts again from half a second). So an idle worker
+costs next to nothing, and records are fetched when they are there rather than whenever
+a fetch timeout comes round.
 
 What handlers see (``Event``, ``Handlers``, ``decode``) lives in
 :mod:`service_runtime.handlers`, which an API process can import without kafka-python.
@@ -62,7 +65,11 @@ from service_runtime.wake import Waiter, topic_channel
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_MS = 500  # how long one poll waits for records (and a stop waits for a poll)
-IDLE_FETCH_EVERY_S = 0.5  # with a wake socket: fetch at least this often (a wake may be lost)
+# With a wake socket, fetch anyway after this long (a wake may be lost, or records may
+# come from a producer that wakes nobody), growing to the maximum while such fetches
+# find nothing: at 0.5 s always, idle fallback fetches were most of an idle stack's CPU.
+IDLE_FETCH_FIRST_S = 0.5
+IDLE_FETCH_MAX_S = 4.0
 WOKEN_POLL_MS = 100  # woken: fetch this long (plus fetch waits) before sleeping again
 LAG_REPORT_EVERY_S = 1.0
 OFFSETS_COMMIT_EVERY_S = 0.25
@@ -96,6 +103,7 @@ class EventConsumer:
         self._lag_reported_at = 0.0
         self._assignment: set[TopicPartition] = set()
         self._assigned_at = 0.0
+        self._idle_fetch_s = IDLE_FETCH_FIRST_S
 
     def handled_positions(self) -> dict[TopicPartition, int]:
         """Per assigned partition, the offset after the last record this consumer handled:
@@ -267,16 +275,27 @@ class EventConsumer:
         if (waiter is None or not assignment
                 or time.monotonic() - self._assigned_at < SETTLING_S):
             # Joining the group and finding the partitions' positions take full polls.
+            self._idle_fetch_s = IDLE_FETCH_FIRST_S
             return consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
         fetch_ms = self.kafka.fetch_max_wait_ms
         if more:
             # The fetch sent as the last batch came back may hold records whose wake was
             # used up before it: wait for its answer before sleeping.
+            self._idle_fetch_s = IDLE_FETCH_FIRST_S
             return consumer.poll(timeout_ms=fetch_ms)
-        if waiter.wait(IDLE_FETCH_EVERY_S):
+        if waiter.wait(self._idle_fetch_s):
             # A fetch sent before the records were appended comes back empty: allow more.
+            self._idle_fetch_s = IDLE_FETCH_FIRST_S
             return consumer.poll(timeout_ms=WOKEN_POLL_MS + 3 * fetch_ms)
-        return consumer.poll(timeout_ms=fetch_ms + 10)  # the fallback: one fetch
+        records = consumer.poll(timeout_ms=fetch_ms + 10)  # the fallback: one fetch
+        if not records:  # (records found make the next poll one with ``more``)
+            self._idle_fetch_s = min(IDLE_FETCH_MAX_S, 2 * self._idle_fetch_s)
+        return records
+
+    @property
+    def idle_fetch_s(self) -> float:
+        """How long the consumer sleeps for a wake before it fetches anyway."""
+        return self._idle_fetch_s
 
     def _commit(self, consumer, offsets) -> None:  # type: ignore[no-untyped-def]
         try:

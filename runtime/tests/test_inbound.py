@@ -78,3 +78,44 @@ def test_inbound_records_are_applied_once_and_what_cannot_be_is_dead_lettered(ta
     consumer.dead_letters.close()
     assert (result.replayed, result.failed_again) == (1, 2)
     assert ("failing", 9) in [(row.stream, row.seq) for row in tally.applied()]
+
+
+def test_unannounced_records_are_fetched_by_a_fallback_that_backs_off_while_idle(
+        tally, monkeypatch):
+    """Nothing wakes a consumer for another system's records: the fallback fetch finds
+    them. While fallback fetches find nothing they come less often (up to the maximum);
+    one that finds records starts again from the first interval."""
+    from service_runtime import consumer as consumer_module
+
+    monkeypatch.setattr(consumer_module, "SETTLING_S", 0.5)
+    monkeypatch.setattr(consumer_module, "IDLE_FETCH_FIRST_S", 0.1)
+    monkeypatch.setattr(consumer_module, "IDLE_FETCH_MAX_S", 0.8)
+    consumer = InboundConsumer("tally", tally.db, INBOUND, tally.kafka,
+                               DeliverySettings(consumer_backoff_ms=5))
+    seen: list[float] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.append(consumer.idle_fetch_s)
+            stop.wait(0.02)
+
+    threads = [threading.Thread(target=consumer.run, args=(stop,)),
+               threading.Thread(target=watch)]
+    for thread in threads:
+        thread.start()
+    try:
+        produce(tally.kafka, TOPIC, [("a", {"stream": "a", "seq": 1})])
+        wait_until(lambda: len(tally.applied()) == 1, 30, message="the first record")
+        wait_until(lambda: consumer.idle_fetch_s == 0.8, 30, message="backed off to the max")
+        assert {0.2, 0.4} <= set(seen), "doubled on each empty fallback fetch"
+        produce(tally.kafka, TOPIC, [("b", {"stream": "b", "seq": 1})])
+        wait_until(lambda: len(tally.applied()) == 2, 30, message="found by the fallback")
+        seen.clear()
+        wait_until(lambda: 0.1 in seen or 0.2 in seen, 30,
+                   message="the fallback that found records started again from the first")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert [(row.stream, row.seq) for row in tally.applied()] == [("a", 1), ("b", 1)]
