@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import stack_processes as processes
 import stack_saga as saga
+from run import terminate_on_sigterm
 from stack_processes import cpu_seconds, process_tree
 
 
@@ -106,4 +107,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # SIGTERM (a timeout, ``kill``) stops the stack it started, as Ctrl-C does.
+    with terminate_on_sigterm():
+        sys.exit(main())
