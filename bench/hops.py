@@ -376,4 +376,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from run import terminate_on_sigterm
+
+    # SIGTERM (a timeout, ``kill``) stops what it started, as Ctrl-C does.
+    with terminate_on_sigterm():
+        sys.exit(main())
