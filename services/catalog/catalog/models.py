@@ -93,8 +93,9 @@ class SearchToken(Base):
     each of a product's hundred rows (migration catalog_0005), and keyed the way search
     reads it, best weight first (catalog_0006): on SQLite that key is the table's own order
     (WITHOUT ROWID); on PostgreSQL ``ix_search_tokens_lookup`` holds it and the table has
-    no key constraint. A product's tokens are deleted before they are written again, so a
-    (token, product_id) pair never repeats."""
+    no key constraint. A product's tokens are deleted and written again only in the
+    transaction that updates its row (so under that row's lock), so a (token, product_id)
+    pair never repeats."""
 
     __tablename__ = "search_tokens"
 
