@@ -26,7 +26,12 @@ threads = _settings.threads
 preload_app = workers > 1
 timeout = _settings.timeout_s
 graceful_timeout = _settings.graceful_timeout_s
-keepalive = 5
+# Callers (the gateway, services, the storefront) keep connections in pools and send on
+# one that idled: a server closing it as idle just as a request goes out loses that
+# request, and a POST is not sent again (service_runtime.http_client). So an idle
+# connection is kept longer than callers usually leave one idle, as a load balancer's
+# upstreams are told to (an e2e sign-up got "user is not reachable" with 5 s).
+keepalive = 75
 accesslog = None
 errorlog = "-"
 # gunicorn >= 25 opens a control socket at one fixed path per user: several services
