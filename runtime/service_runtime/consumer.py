@@ -1,14 +1,10 @@
-"""The consumer loop: validate, apply once, commit after the database, dead-letter what fails.
+"""The consumer loop: poll, apply once, commit after the database, dead-letter what fails.
 
-For every record, in partition order:
-
-1. Decode the envelope and validate ``data`` against its contract. A record that is
-   not a valid event can never succeed: it goes straight to the dead-letter topic.
-2. In ONE transaction, record the event id in the inbox and run the handler. If the
-   id is already there the event was applied before: nothing happens.
-3. A failing handler is retried with backoff; after the last attempt the record goes
-   to the dead-letter topic with the error and its original headers, and the loop
-   moves on.
+Each polled batch goes to :meth:`RecordApplier.handle_batch`
+(:mod:`service_runtime.applier`): validated against its contract, recorded in the inbox
+and applied in partition order, records that arrive together in one transaction, a
+failing record retried alone and dead-lettered after its last attempt, one that is not
+a valid event dead-lettered at once.
 
 Offsets are committed explicitly, only for records whose transaction committed (or
 that were dead-lettered), after their batch, at most a quarter of a second later (so
@@ -35,32 +31,27 @@ What handlers see (``Event``, ``Handlers``, ``decode``) lives in
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 import time
 
-import tenacity
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from event_contracts.topics import PARTITIONS, dead_letter_topic
-from service_runtime import context, tracing
+from service_runtime.applier import Record, RecordApplier
 from service_runtime.config import DeliverySettings, KafkaSettings
-from service_runtime.db import Database, insert_if_absent
+from service_runtime.db import Database
 from service_runtime.dead_letters import DeadLetterPublisher
-from service_runtime.faults import crash_point
+
+# What handlers see, importable from here as before.
 from service_runtime.handlers import Event, Handlers, InvalidMessage, decode
-from service_runtime.ids import utcnow
 from service_runtime.jobs import backoff
 from service_runtime.kafka import broker_on_this_machine, ensure_topics, make_consumer
-from service_runtime.metrics import (
-    CONSUMER_LAG,
-    MESSAGES_CONSUMED,
-    MESSAGES_DEAD_LETTERED,
-    MESSAGES_DUPLICATE,
-    MESSAGES_FAILED,
-)
-from service_runtime.tables import processed_events
+from service_runtime.metrics import CONSUMER_LAG
 from service_runtime.wake import Waiter, topic_channel
+
+__all__ = ["Event", "EventConsumer", "Handlers", "InvalidMessage", "decode"]
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +67,7 @@ OFFSETS_COMMIT_EVERY_S = 0.25
 SETTLING_S = 5.0  # after an assignment changed, poll plainly (positions are being found)
 
 
-class EventConsumer:
+class EventConsumer(RecordApplier):
     def __init__(
         self,
         service: str,
@@ -87,13 +78,7 @@ class EventConsumer:
         delivery: DeliverySettings,
         dead_letters: DeadLetterPublisher | None = None,
     ) -> None:
-        self.service = service
-        self.group = group
-        self.db = db
-        self.handlers = handlers
-        self.kafka = kafka
-        self.delivery = delivery
-        self.dead_letters = dead_letters or DeadLetterPublisher(kafka, group)
+        super().__init__(service, group, db, handlers, kafka, delivery, dead_letters)
         self._lag_reported: set[TopicPartition] = set()
         # Per partition: the (high watermark, position) last reported, and the position
         # after the last record handled. An idle consumer asks the broker nothing: asking
@@ -109,92 +94,6 @@ class EventConsumer:
         """Per assigned partition, the offset after the last record this consumer handled:
         what a test waits on to know every record it produced has been dealt with."""
         return dict(self._handled_up_to)
-
-    # -- one record -----------------------------------------------------------------
-
-    def apply(self, event: Event) -> bool:
-        """Apply an event once: False if the inbox says it was applied before."""
-        handler = self.handlers.resolve(event.type, event.version)
-        with self.db.transaction() as session:
-            # A concurrent consumer (during a rebalance) holding the same id waits here
-            # until it commits, and then this one finds the id taken.
-            first_time = insert_if_absent(
-                session, processed_events, consumer_group=self.group, event_id=event.id,
-                event_type=event.type, processed_at=utcnow(),
-            )
-            if not first_time:
-                return False
-            with context.bound(correlation_id=event.correlation_id, causation_id=event.id):
-                handler(session, event)
-        return True
-
-    def handle_record(self, topic: str, key: bytes | None, value: bytes, headers: list,
-                      position: str, extra_dlq_headers: dict[str, str] | None = None) -> str:
-        """Apply one record with retries; dead-letter it when it cannot be applied.
-
-        Returns ``applied``, ``duplicate`` or ``dead-lettered``.
-        """
-        logical = self.kafka.logical(topic)
-        try:
-            event = decode(value)
-            self.handlers.resolve(event.type, event.version)
-        except InvalidMessage as exc:
-            self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
-            return "dead-lettered"
-        # One consumer span per handled event (all its attempts), a child of the span that
-        # wrote it: what the handler emits carries this span on (service_runtime.tracing).
-        scope = tracing.start_consumer_span(headers, f"{logical} process", {
-            "messaging.system": "kafka", "messaging.operation.type": "process",
-            "messaging.destination.name": logical, "messaging.consumer.group.name": self.group,
-            "messaging.message.id": event.id})
-        try:
-            outcome = self._handle(topic, key, value, headers, position, extra_dlq_headers,
-                                   event, logical)
-        except BaseException as exc:
-            tracing.finish(scope, exc)
-            raise
-        tracing.finish(scope, "dead-lettered" if outcome == "dead-lettered" else None,
-                       {"shop.outcome": outcome})
-        return outcome
-
-    def _handle(self, topic: str, key: bytes | None, value: bytes, headers: list,
-                position: str, extra_dlq_headers: dict[str, str] | None, event: Event,
-                logical: str) -> str:
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.delivery.consumer_max_attempts),
-            wait=tenacity.wait_exponential(multiplier=self.delivery.consumer_backoff_ms / 1000,
-                                           max=self.delivery.consumer_backoff_max_ms / 1000),
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    applied = self._apply_logging_failures(
-                        event, logical, attempt.retry_state.attempt_number)
-        except Exception as exc:
-            self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
-            return "dead-lettered"
-        if applied:
-            MESSAGES_CONSUMED.labels(self.service, logical, self.group).inc()
-            return "applied"
-        MESSAGES_DUPLICATE.labels(self.service, logical, self.group).inc()
-        return "duplicate"
-
-    def _apply_logging_failures(self, event: Event, logical: str, attempt: int) -> bool:
-        try:
-            return self.apply(event)
-        except Exception as exc:
-            MESSAGES_FAILED.labels(self.service, logical, self.group).inc()
-            log.warning("handler failed", extra={"event_id": event.id, "event_type": event.type,
-                                                 "attempt": attempt, "error": repr(exc)})
-            raise
-
-    def _dead_letter(self, topic, key, value, headers, position, error, extra) -> None:  # type: ignore[no-untyped-def]
-        self.dead_letters.publish(
-            topic=self.kafka.logical(topic), key=key, value=value, headers=headers,
-            position=position, error=error, extra=extra,
-        )
-        MESSAGES_DEAD_LETTERED.labels(self.service, self.kafka.logical(topic), self.group).inc()
 
     # -- the loop -------------------------------------------------------------------
 
@@ -236,18 +135,12 @@ class EventConsumer:
                     offsets_since = time.monotonic()
                 # The whole polled batch is finished even when stop is set meanwhile:
                 # SIGTERM means "finish what you hold, commit, exit".
-                for tp, records in batch.items():
-                    for record in records:
-                        self.handle_record(
-                            record.topic, record.key, record.value, list(record.headers or []),
-                            f"{record.topic}/{record.partition}/{record.offset}",
-                        )
-                        offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
-                        self._handled_up_to[tp] = record.offset + 1
-                        crash_point("consumer.after_apply")
+                if batch:
+                    self.handle_batch([r for records in batch.values() for r in records],
+                                      functools.partial(self._handled, offsets=offsets))
                 if offsets and time.monotonic() - offsets_since >= OFFSETS_COMMIT_EVERY_S:
-                    self._commit(consumer, offsets)
-                    offsets = {}
+                    self._commit(consumer, dict(offsets))
+                    offsets.clear()
                 if time.monotonic() - self._lag_reported_at > LAG_REPORT_EVERY_S:
                     self._report_lag(consumer)
                     self._lag_reported_at = time.monotonic()
@@ -259,6 +152,11 @@ class EventConsumer:
             consumer.close(autocommit=False)
             self.dead_letters.close()
             log.info("consumer stopped", extra={"group": self.group})
+
+    def _handled(self, record: Record, offsets: dict) -> None:
+        tp = TopicPartition(record.topic, record.partition)
+        offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+        self._handled_up_to[tp] = record.offset + 1
 
     def _poll(self, consumer, waiter: Waiter | None, more: bool) -> dict:  # type: ignore[no-untyped-def]
         """The next records. With a waiter: the answer to the fetch in flight right after

@@ -6,18 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import tenacity
+from sqlalchemy.orm import Session
 
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.consumer import EventConsumer
 from service_runtime.db import Database, insert_if_absent
-from service_runtime.handlers import InvalidMessage
 from service_runtime.ids import utcnow
 from service_runtime.inbound import Inbound
-from service_runtime.metrics import MESSAGES_CONSUMED, MESSAGES_DUPLICATE
 from service_runtime.tables import processed_events
 
-# Inbox keys are UUIDs: a record's identity, whatever its length, as one.
 _NAMESPACE = uuid.UUID("5b0c3e52-6a43-4b8e-9d1f-2f3c7b1a9e10")
 
 
@@ -35,40 +32,17 @@ class InboundConsumer(EventConsumer):
                          kafka, delivery)
         self.inbound = inbound
 
-    def apply_record(self, record: dict[str, Any]) -> bool:
-        """Apply a parsed record once: False if the inbox says it was applied before."""
-        record_id = str(uuid.uuid5(_NAMESPACE, self.inbound.identity(record)))
-        with self.db.transaction() as session:
-            if not insert_if_absent(session, processed_events,
-                                    consumer_group=self.group, event_id=record_id,
-                                    event_type=self.inbound.topic, processed_at=utcnow()):
-                return False
-            self.inbound.apply(session, record)
-        return True
+    def parse(self, value: bytes) -> dict[str, Any]:
+        return self.inbound.parse(value)
 
-    def handle_record(self, topic: str, key: bytes | None, value: bytes, headers: list,
-                      position: str, extra_dlq_headers: dict[str, str] | None = None) -> str:
-        logical = self.kafka.logical(topic)
-        try:
-            record = self.inbound.parse(value)
-        except InvalidMessage as exc:
-            self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
-            return "dead-lettered"
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.delivery.consumer_max_attempts),
-            wait=tenacity.wait_exponential(multiplier=self.delivery.consumer_backoff_ms / 1000,
-                                           max=self.delivery.consumer_backoff_max_ms / 1000),
-            # A record the use case refuses (InvalidMessage: an unknown member) cannot
-            # succeed later: straight to the dead letters.
-            retry=tenacity.retry_if_not_exception_type(InvalidMessage),
-            reraise=True)
-        try:
-            for attempt in retrying:
-                with attempt:
-                    applied = self.apply_record(record)
-        except Exception as exc:
-            self._dead_letter(topic, key, value, headers, position, exc, extra_dlq_headers)
-            return "dead-lettered"
-        counter = MESSAGES_CONSUMED if applied else MESSAGES_DUPLICATE
-        counter.labels(self.service, logical, self.group).inc()
-        return "applied" if applied else "duplicate"
+    def message_id(self, item: dict[str, Any]) -> str:
+        # Inbox keys are UUIDs: a record's identity, whatever its length, as one.
+        return str(uuid.uuid5(_NAMESPACE, self.inbound.identity(item)))
+
+    def apply_in(self, session: Session, item: dict[str, Any]) -> bool:
+        if not insert_if_absent(session, processed_events,
+                                consumer_group=self.group, event_id=self.message_id(item),
+                                event_type=self.inbound.topic, processed_at=utcnow()):
+            return False
+        self.inbound.apply(session, item)
+        return True

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from service_runtime.config import KafkaSettings
 from service_runtime.db import Database
 from service_runtime.kafka import ensure_topics
+from service_runtime.tables import processed_events
 from service_runtime.testing.processes import ServiceProcess, free_port
 
 HERE = Path(__file__).parent
@@ -74,6 +75,10 @@ class Tally:
     def applied_count(self) -> int:
         with self.db.transaction() as session:
             return session.execute(select(func.count()).select_from(tally_service.applied)).scalar()
+
+    def inbox_count(self) -> int:
+        with self.db.transaction() as session:
+            return session.execute(select(func.count()).select_from(processed_events)).scalar()
 
     def close(self) -> None:
         for process in self.processes:
