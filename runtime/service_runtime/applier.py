@@ -8,11 +8,11 @@ share; they differ only in how a record is parsed and applied (:meth:`parse`,
 A record is applied in a transaction that also records its id in the inbox; if the id is
 there already the record was applied before and nothing happens. Records that arrive
 together are applied together: the records of a polled batch, in partition order, share
-ONE transaction (up to :data:`BATCH_MAX_RECORDS` records or :data:`BATCH_MAX_S` of work),
-each with a fresh identity map so that every handler reads what the database holds. A
-transaction a record used to cost on its own (``BEGIN``, the inbox, ``COMMIT``, and on
-SQLite the write lock the API queues for) is then shared by the batch: at 20 orders a
-second the order worker fell seconds behind, one commit per event.
+ONE transaction (up to ``CONSUMER_BATCH_MAX_RECORDS`` records or ``CONSUMER_BATCH_MAX_MS``
+of work), each with a fresh identity map so that every handler reads what the database
+holds. What a transaction a record cost (``BEGIN``, ``COMMIT``, and on SQLite the write
+lock the API queues for) is then shared by the batch: at 20 orders a second the order
+worker fell seconds behind, one transaction per event.
 
 When a record of a batch fails, the transaction is rolled back, the records before it are
 applied again together (they were fine), and the failing one goes on alone: retried with
@@ -48,12 +48,6 @@ from service_runtime.metrics import (
 from service_runtime.tables import processed_events
 
 log = logging.getLogger(__name__)
-
-# A batch transaction ends after this many records or this long, whichever comes first:
-# on SQLite it holds the write lock the API's requests queue for.
-BATCH_MAX_RECORDS = 100
-BATCH_MAX_S = 0.05
-
 
 class Record(Protocol):
     """What a polled Kafka record offers (kafka-python's ``ConsumerRecord``)."""
@@ -149,7 +143,7 @@ class RecordApplier:
         failed), why."""
         items: list[tuple[Record, Any]] = []
         alone = None
-        for record in records[:BATCH_MAX_RECORDS]:
+        for record in records[:self.delivery.consumer_batch_max_records]:
             try:
                 items.append((record, self.parse(record.value)))
             except InvalidMessage:
@@ -177,7 +171,7 @@ class RecordApplier:
 
     def _transaction(self, items: list[tuple[Record, Any]]) -> list[bool]:
         outcomes: list[bool] = []
-        started = time.monotonic()
+        deadline = time.monotonic() + self.delivery.consumer_batch_max_ms / 1000
         with self.db.transaction() as session:
             for index, (record, item) in enumerate(items):
                 logical = self.kafka.logical(record.topic)
@@ -199,7 +193,7 @@ class RecordApplier:
                 session.expunge_all()
                 outcomes.append(applied)
                 crash_point("consumer.in_batch")
-                if time.monotonic() - started >= BATCH_MAX_S:
+                if time.monotonic() >= deadline:
                     break
         return outcomes
 

@@ -154,6 +154,11 @@ class DeliverySettings(Settings):
     consumer_backoff_ms: int = variable("CONSUMER_BACKOFF_MS", 200, validate=at_least(0))
     consumer_backoff_max_ms: int = variable("CONSUMER_BACKOFF_MAX_MS", 5000,
                                             validate=at_least(0))
+    # Records polled together share a transaction, up to this many or this long (on
+    # SQLite it holds the write lock the API queues for); 1 is a transaction a record.
+    consumer_batch_max_records: int = variable("CONSUMER_BATCH_MAX_RECORDS", 100,
+                                               validate=at_least(1))
+    consumer_batch_max_ms: int = variable("CONSUMER_BATCH_MAX_MS", 50, validate=at_least(0))
 
 
 @dataclass(frozen=True)

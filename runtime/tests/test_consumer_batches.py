@@ -11,7 +11,6 @@ from kafka.consumer.fetcher import ConsumerRecord
 from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import event, func, insert, select
 
-from service_runtime import applier
 from service_runtime.config import DeliverySettings
 from service_runtime.consumer import EventConsumer, Handlers
 from service_runtime.db import Database
@@ -98,9 +97,8 @@ def test_records_polled_together_share_one_transaction(consumer, db, kafka_setti
     assert done == [0, 1, 2, 3, 4]
 
 
-def test_a_transaction_holds_at_most_the_batch_limit(consumer, db, kafka_settings, commits,
-                                                     monkeypatch):
-    monkeypatch.setattr(applier, "BATCH_MAX_RECORDS", 2)
+def test_a_transaction_holds_at_most_the_batch_limit(consumer, db, kafka_settings, commits):
+    consumer.delivery = DeliverySettings(consumer_batch_max_records=2)
     done: list[int] = []
     consumer.handle_batch(records(kafka_settings, 1, 2, 3, 4, 5),
                           lambda r: done.append(r.offset))
