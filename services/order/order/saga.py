@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from event_contracts.events.order import CancelledBy
 from event_contracts.vocabulary import PaymentMethod
@@ -37,7 +37,10 @@ from service_runtime.money import Money
 
 
 def _order_named_by(session: Session, order_id: str, event_type: str) -> Order:
-    order = session.get(Order, order_id)
+    # A handler moves a status: its lines and timeline load only if it uses them (the two
+    # selectin queries were most of applying PaymentDue).
+    order = session.get(Order, order_id,
+                        options=[lazyload(Order.lines), lazyload(Order.timeline)])
     if order is None:
         # This service creates every order before announcing it, so this is a bug or
         # a foreign event: let the consumer dead-letter it rather than guess.

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, inspect, update
+from sqlalchemy.orm import Session, object_session
 
 from order import metrics
 from order.domain import OrderChanged, OrderStatus, check_transition, note
@@ -20,7 +20,13 @@ from order.models import Order, OrderTimelineEntry
 
 
 def add_timeline_note(order: Order, status: str, text: str, at: datetime) -> None:
-    order.timeline.append(OrderTimelineEntry(status=status, note=note(text), at=at))
+    entry = OrderTimelineEntry(status=status, note=note(text), at=at)
+    if "timeline" in inspect(order).unloaded:
+        # An event handler's order: write the entry without reading the others first.
+        entry.order_id = order.id
+        object_session(order).add(entry)  # type: ignore[union-attr]
+    else:  # an answer will show the timeline: keep the loaded one whole
+        order.timeline.append(entry)
 
 
 def move_if_unchanged(session: Session, order: Order, path: Sequence[OrderStatus],
