@@ -159,40 +159,40 @@ def test_poison_message_is_dead_lettered_the_loop_moves_on_and_replay_brings_it_
     assert tally.applied_count() == 3
 
 
-def test_consumer_sigkilled_after_a_commit_loses_nothing_and_applies_nothing_twice(tally):
-    total = 1200
+def killed_worker(tally, total: int, crash_at: str) -> None:
+    """Emit ``total`` events and run a worker that SIGKILLs itself at ``crash_at`` the
+    250th time it passes there."""
     tally.run("emit", str(total), "--streams", "8")
-    # Dies by SIGKILL right after the database commit that applied the 250th event
-    # (with the events applied in the same transaction), before their offsets are
-    # committed: a restart gets them again and the inbox skips them.
-    code, logs = tally.run("worker", SHOP_CRASH_AT="consumer.after_apply", SHOP_CRASH_AFTER="250",
+    code, logs = tally.run("worker", SHOP_CRASH_AT=crash_at, SHOP_CRASH_AFTER="250",
                            KAFKA_MAX_POLL_RECORDS="100")
     assert code == KILLED, logs
-    assert 250 <= tally.applied_count() < total
+
+
+def assert_a_restart_applies_the_rest_once(tally, total: int) -> None:
     worker = tally.worker(KAFKA_MAX_POLL_RECORDS="100")
     wait_until(lambda: tally.applied_count() >= total, 90, message="all applied")
     wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
     assert_each_applied_once(tally, range(total))
     assert no_dead_letters(tally)
     assert worker.terminate() == 0
+
+
+def test_consumer_sigkilled_after_a_commit_loses_nothing_and_applies_nothing_twice(tally):
+    # Dies right after the database commit that applied the 250th event (with the events
+    # applied in the same transaction), before their offsets are committed: a restart
+    # gets them again and the inbox skips them.
+    killed_worker(tally, 1200, "consumer.after_apply")
+    assert 250 <= tally.applied_count() < 1200
+    assert_a_restart_applies_the_rest_once(tally, 1200)
 
 
 def test_consumer_sigkilled_inside_a_batch_transaction_keeps_none_of_it(tally):
-    total = 1200
-    tally.run("emit", str(total), "--streams", "8")
-    # Dies by SIGKILL inside the transaction of a batch, right after the handler of its
-    # 250th event ran: the batch's effects and inbox rows are rolled back together.
-    code, logs = tally.run("worker", SHOP_CRASH_AT="consumer.in_batch", SHOP_CRASH_AFTER="250",
-                           KAFKA_MAX_POLL_RECORDS="100")
-    assert code == KILLED, logs
+    # Dies inside the transaction of a batch, right after the handler of its 250th event
+    # ran: the batch's effects and inbox rows are rolled back together.
+    killed_worker(tally, 1200, "consumer.in_batch")
     assert tally.applied_count() < 250
     assert tally.inbox_count() == tally.applied_count(), "effects and inbox rows go together"
-    worker = tally.worker(KAFKA_MAX_POLL_RECORDS="100")
-    wait_until(lambda: tally.applied_count() >= total, 90, message="all applied")
-    wait_until(lambda: worker_consumed_everything(tally), 30, message="lag 0")
-    assert_each_applied_once(tally, range(total))
-    assert no_dead_letters(tally)
-    assert worker.terminate() == 0
+    assert_a_restart_applies_the_rest_once(tally, 1200)
 
 
 def test_two_consumers_in_one_group_share_partitions_and_keep_each_key_in_order(tally):
