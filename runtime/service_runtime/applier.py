@@ -161,9 +161,7 @@ class RecordApplier:
                             exc_info=True)
                 return 0, _Alone(None)
             for (record, _item), applied in zip(items, outcomes, strict=False):
-                counter = MESSAGES_CONSUMED if applied else MESSAGES_DUPLICATE
-                counter.labels(self.service, self.kafka.logical(record.topic),
-                               self.group).inc()
+                self._count(self.kafka.logical(record.topic), applied)
             if len(outcomes) < len(items):
                 return len(outcomes), None  # the transaction was full
             return len(outcomes), alone
@@ -227,8 +225,7 @@ class RecordApplier:
             raise
         else:
             outcome = "applied" if applied else "duplicate"
-            counter = MESSAGES_CONSUMED if applied else MESSAGES_DUPLICATE
-            counter.labels(self.service, logical, self.group).inc()
+            self._count(logical, applied)
         tracing.finish(scope, "dead-lettered" if outcome == "dead-lettered" else None,
                        {"shop.outcome": outcome})
         return outcome
@@ -265,6 +262,10 @@ class RecordApplier:
                 "messaging.destination.name": logical,
                 "messaging.consumer.group.name": self.group,
                 "messaging.message.id": self.message_id(item)}
+
+    def _count(self, logical: str, applied: bool) -> None:
+        counter = MESSAGES_CONSUMED if applied else MESSAGES_DUPLICATE
+        counter.labels(self.service, logical, self.group).inc()
 
     def _failed(self, logical: str, item: Any, exc: Exception, attempt: int) -> None:
         MESSAGES_FAILED.labels(self.service, logical, self.group).inc()
