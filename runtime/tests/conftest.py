@@ -87,6 +87,16 @@ class Tally:
 
 
 @pytest.fixture
+def tally_db(new_database):
+    """A fresh database with the tally service's tables, for tests without its processes."""
+    url = new_database("tally_db")
+    tally_service.create_schema(url)
+    database = Database(url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
 def tally(kafka_settings, new_database, tmp_path):
     deployment = Tally(new_database("tally"), kafka_settings, tmp_path)
     yield deployment

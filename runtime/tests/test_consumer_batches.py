@@ -13,7 +13,6 @@ from sqlalchemy import event, func, insert, select
 
 from service_runtime.config import DeliverySettings
 from service_runtime.consumer import EventConsumer, Handlers
-from service_runtime.db import Database
 from service_runtime.metrics import count_after_commit
 from service_runtime.tables import processed_events
 from service_runtime.testing.kafka_tools import envelope, read_topic
@@ -22,12 +21,8 @@ COUNTED = Counter("batch_test_applied", "applied records", registry=CollectorReg
 
 
 @pytest.fixture
-def db(new_database):
-    url = new_database("batches")
-    tally_service.create_schema(url)
-    database = Database(url)
-    yield database
-    database.dispose()
+def db(tally_db):
+    return tally_db
 
 
 @pytest.fixture
