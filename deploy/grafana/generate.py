@@ -324,6 +324,14 @@ def kafka() -> Dashboard:
                "{{group}} {{topic}}"), width=WIDTH,
               description="Replay after fixing the cause: python -m <service> "
                           "replay-dead-letters (docs/runbooks/MessagesDeadLettered.md)."),
+        graph("Broker polls by reason and outcome",
+              (f"sum by (group, reason, outcome) (rate(consumer_polls_total[{RATE}]))",
+               "{{group}} {{reason}} {{outcome}}"), unit="ops", width=WIDTH,
+              description="woken: a relay announced records; after_batch: the last answer "
+                          "said more were there; fallback: no wake came for a while (fallback "
+                          "polls that find records mean wakes go missing); plain: no wake "
+                          "socket (a remote broker) or the group is settling. Empty polls "
+                          "cost the broker CPU."),
         row("Outboxes"),
         graph("Outbox backlog (rows not yet published)",
               ("max by (service) (outbox_backlog_messages)", "{{service}}"), width=12),

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from service_runtime import context, tracing
 from service_runtime.config import DeliverySettings, KafkaSettings
 from service_runtime.db import Database, insert_if_absent
-from service_runtime.dead_letters import DeadLetterPublisher
+from service_runtime.dead_letters import DeadLetterPublisher, record_position
 from service_runtime.faults import crash_point
 from service_runtime.handlers import Event, Handlers, InvalidMessage, decode
 from service_runtime.ids import utcnow
@@ -132,7 +132,7 @@ class RecordApplier:
             if pending and alone is not None:
                 record = pending.pop(0)
                 self.handle_record(record.topic, record.key, record.value,
-                                   list(record.headers or []), _position(record),
+                                   list(record.headers or []), record_position(record),
                                    failed_before=alone.error)
                 done(record)
                 crash_point("consumer.after_apply")
@@ -279,7 +279,3 @@ class RecordApplier:
             position=position, error=error, extra=extra,
         )
         MESSAGES_DEAD_LETTERED.labels(self.service, self.kafka.logical(topic), self.group).inc()
-
-
-def _position(record: Record) -> str:
-    return f"{record.topic}/{record.partition}/{record.offset}"

@@ -35,6 +35,7 @@ import functools
 import logging
 import threading
 import time
+from enum import StrEnum
 
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -48,7 +49,7 @@ from service_runtime.dead_letters import DeadLetterPublisher
 from service_runtime.handlers import Event, Handlers, InvalidMessage, decode
 from service_runtime.jobs import backoff
 from service_runtime.kafka import broker_on_this_machine, ensure_topics, make_consumer
-from service_runtime.metrics import CONSUMER_LAG
+from service_runtime.metrics import CONSUMER_LAG, CONSUMER_POLLS
 from service_runtime.wake import Waiter, topic_channel
 
 __all__ = ["Event", "EventConsumer", "Handlers", "InvalidMessage", "decode"]
@@ -70,6 +71,15 @@ WOKEN_POLL_FETCHES = 3
 LAG_REPORT_EVERY_S = 1.0
 OFFSETS_COMMIT_EVERY_S = 0.25
 SETTLING_S = 5.0  # after an assignment changed, poll plainly (positions are being found)
+
+
+class PollReason(StrEnum):
+    """Why a consumer polled the broker (label of ``consumer_polls_total``)."""
+
+    PLAIN = "plain"  # no wake socket, or the assignment is settling: a full poll
+    AFTER_BATCH = "after_batch"  # the last answer said more records are there
+    WOKEN = "woken"  # a relay said it published to a consumed topic
+    FALLBACK = "fallback"  # no wake came for a while: records here mean one went missing
 
 
 class EventConsumer(RecordApplier):
@@ -94,6 +104,9 @@ class EventConsumer(RecordApplier):
         self._assignment: set[TopicPartition] = set()
         self._assigned_at = 0.0
         self._idle_fetch_s = IDLE_FETCH_FIRST_S
+        self._polls = {(reason, found): CONSUMER_POLLS.labels(
+            service, group, reason.value, "records" if found else "empty")
+            for reason in PollReason for found in (False, True)}
 
     def handled_positions(self) -> dict[TopicPartition, int]:
         """Per assigned partition, the offset after the last record this consumer handled:
@@ -129,13 +142,14 @@ class EventConsumer(RecordApplier):
             waiter = Waiter(*(topic_channel(topic, brokers) for topic in topics))
         log.info("consumer started", extra={"group": self.group, "topics": topics})
         batch: dict = {}
+        more = False  # the broker's last answer said records are there beyond the batch
         # Offsets of records whose transactions committed, sent to the broker at most
         # OFFSETS_COMMIT_EVERY_S later (and at any stop): one request for many records.
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
         offsets_since = 0.0
         try:
             while not stop.is_set():
-                batch = self._poll(consumer, waiter, more=bool(batch))
+                batch = self._poll(consumer, waiter, more=more)
                 if batch and not offsets:
                     offsets_since = time.monotonic()
                 # The whole polled batch is finished even when stop is set meanwhile:
@@ -143,6 +157,7 @@ class EventConsumer(RecordApplier):
                 if batch:
                     self.handle_batch([r for records in batch.values() for r in records],
                                       functools.partial(self._handled, offsets=offsets))
+                more = bool(batch) and self._records_left(consumer, batch)
                 if offsets and time.monotonic() - offsets_since >= OFFSETS_COMMIT_EVERY_S:
                     self._commit(consumer, dict(offsets))
                     offsets.clear()
@@ -163,10 +178,32 @@ class EventConsumer(RecordApplier):
         offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
         self._handled_up_to[tp] = record.offset + 1
 
+    def _records_left(self, consumer, batch: dict) -> bool:  # type: ignore[no-untyped-def]
+        """Whether records beyond this batch are known to be there: the poll stopped at its
+        limit, or a fetch answer's high watermark is past what was handled. Known from the
+        answers alone: no request. Records appended later are announced by wakes that
+        come after this check, so nothing else needs an empty fetch to find it."""
+        if sum(len(records) for records in batch.values()) >= self.kafka.max_poll_records:
+            return True
+        for tp in batch:
+            try:
+                highwater = consumer.highwater(tp)
+            except Exception:  # no longer assigned: a rebalance began, poll plainly
+                return True
+            if highwater is not None and highwater > self._handled_up_to.get(tp, highwater):
+                return True
+        return False
+
     def _poll(self, consumer, waiter: Waiter | None, more: bool) -> dict:  # type: ignore[no-untyped-def]
-        """The next records. With a waiter: the answer to the fetch in flight right after
-        a batch, else sleep until a relay wakes us (or the fallback) and fetch until
-        records come.
+        """The next records (counted by why the poll was made, see :class:`PollReason`)."""
+        reason, records = self._poll_for_reason(consumer, waiter, more)
+        self._polls[reason, bool(records)].inc()
+        return records
+
+    def _poll_for_reason(self, consumer, waiter: Waiter | None,  # type: ignore[no-untyped-def]
+                         more: bool) -> tuple[PollReason, dict]:
+        """With a waiter: at once when the last answer said more records are there, else
+        sleep until a relay wakes us (or the fallback) and fetch until records come.
 
         Every wake is sent after the broker appended the records it announces, and the
         waiter is drained before the fetches that follow, so no record waits for the
@@ -179,21 +216,21 @@ class EventConsumer(RecordApplier):
                 or time.monotonic() - self._assigned_at < SETTLING_S):
             # Joining the group and finding the partitions' positions take full polls.
             self._idle_fetch_s = IDLE_FETCH_FIRST_S
-            return consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+            return PollReason.PLAIN, consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
         fetch_ms = self.kafka.fetch_max_wait_ms
         if more:
-            # The fetch sent as the last batch came back may hold records whose wake was
-            # used up before it: wait for its answer before sleeping.
+            # Records are there already (a fetch answer was cut short): no waiting.
             self._idle_fetch_s = IDLE_FETCH_FIRST_S
-            return consumer.poll(timeout_ms=fetch_ms)
+            return PollReason.AFTER_BATCH, consumer.poll(timeout_ms=fetch_ms)
         if waiter.wait(self._idle_fetch_s):
             # A fetch sent before the records were appended comes back empty: allow more.
             self._idle_fetch_s = IDLE_FETCH_FIRST_S
-            return consumer.poll(timeout_ms=WOKEN_POLL_FETCHES * fetch_ms)
+            return PollReason.WOKEN, consumer.poll(timeout_ms=WOKEN_POLL_FETCHES * fetch_ms)
         records = consumer.poll(timeout_ms=fetch_ms + 10)  # the fallback: one fetch
-        if not records:  # (records found make the next poll one with ``more``)
-            self._idle_fetch_s = min(IDLE_FETCH_MAX_S, 2 * self._idle_fetch_s)
-        return records
+        # Records no wake announced: more may follow soon (another system's feed).
+        self._idle_fetch_s = (IDLE_FETCH_FIRST_S if records
+                              else min(IDLE_FETCH_MAX_S, 2 * self._idle_fetch_s))
+        return PollReason.FALLBACK, records
 
     @property
     def idle_fetch_s(self) -> float:

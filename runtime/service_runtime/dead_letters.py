@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import tenacity
 
@@ -25,6 +26,12 @@ log = logging.getLogger(__name__)
 
 ORIGINAL_TOPIC = "dlq.original_topic"
 REPLAY_RUN = "dlq.replay_run"
+
+
+def record_position(record: Any) -> str:
+    """Where a polled record sits, ``<topic>/<partition>/<offset>``: what a dead letter's
+    ``dlq.original_position`` header and the logs name it by."""
+    return f"{record.topic}/{record.partition}/{record.offset}"
 
 
 class DeadLetterPublisher:
@@ -130,7 +137,7 @@ def replay(kafka: KafkaSettings, group: str, handle_record: RecordHandler,
                     original_topic = kafka.topic(headers.get(ORIGINAL_TOPIC, b"").decode())
                     outcome = handle_record(
                         original_topic, record.key, record.value, list(record.headers or []),
-                        f"{record.topic}/{record.partition}/{record.offset}",
+                        record_position(record),
                         extra_dlq_headers={REPLAY_RUN: run_id},
                     )
                     if outcome == "dead-lettered":

@@ -55,6 +55,12 @@ MESSAGES_DEAD_LETTERED = Counter(
     "Events parked in the dead-letter topic",
     ["service", "topic", "group"],
 )
+CONSUMER_POLLS = Counter(
+    "consumer_polls_total",
+    "Polls of the broker by why they were made (a fallback poll that finds records means a"
+    " wake went missing) and whether they brought records",
+    ["service", "group", "reason", "outcome"],
+)
 CONSUMER_LAG = Gauge(
     "consumer_lag_messages",
     "High-water mark minus position, per partition",

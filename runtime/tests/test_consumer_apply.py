@@ -21,12 +21,8 @@ outbox = Outbox("relay-test")
 
 
 @pytest.fixture
-def db(new_database):
-    url = new_database("apply")
-    tally_service.create_schema(url)
-    database = Database(url)
-    yield database
-    database.dispose()
+def db(tally_db):
+    return tally_db
 
 
 def consumer_with(db, handler) -> EventConsumer:

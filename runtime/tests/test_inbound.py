@@ -119,3 +119,53 @@ def test_unannounced_records_are_fetched_by_a_fallback_that_backs_off_while_idle
         for thread in threads:
             thread.join(timeout=30)
     assert [(row.stream, row.seq) for row in tally.applied()] == [("a", 1), ("b", 1)]
+
+
+def polls(group: str) -> dict[tuple[str, str], float]:
+    """This process's ``consumer_polls_total`` of a group, by (reason, outcome)."""
+    from prometheus_client import REGISTRY
+    return {(sample.labels["reason"], sample.labels["outcome"]): sample.value
+            for metric in REGISTRY.collect() if metric.name == "consumer_polls"
+            for sample in metric.samples
+            if sample.name == "consumer_polls_total" and sample.labels["group"] == group}
+
+
+def test_a_woken_consumer_fetches_again_only_while_answers_say_records_are_left(
+        tally, monkeypatch):
+    """A poll cut short by its record limit is followed at once by another (no waiting for
+    a wake or the fallback); after a batch that took every record the broker reported,
+    the consumer sleeps without another fetch, which would only come back empty (every
+    empty fetch parked at the embedded broker costs it milliseconds of CPU)."""
+    import dataclasses
+
+    from service_runtime import consumer as consumer_module
+    from service_runtime.wake import topic_channel, wake
+
+    monkeypatch.setattr(consumer_module, "SETTLING_S", 0.5)
+    monkeypatch.setattr(consumer_module, "IDLE_FETCH_FIRST_S", 60.0)  # no fallback here
+    kafka = dataclasses.replace(tally.kafka, max_poll_records=2)
+    consumer = InboundConsumer("tally", tally.db, INBOUND, kafka,
+                               DeliverySettings(consumer_backoff_ms=5))
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,))
+    thread.start()
+    try:
+        produce(tally.kafka, TOPIC, [("a", {"stream": "a", "seq": 0})])  # settles the group
+        wait_until(lambda: len(tally.applied()) == 1, 30, message="the first record")
+        stop.wait(1.5)  # past the settling time after the assignment (0.5 s here)
+        before = polls(consumer.group)
+        produce(tally.kafka, TOPIC, [("a", {"stream": "a", "seq": seq}) for seq in range(1, 6)])
+        wake([topic_channel(kafka.topic(TOPIC), kafka.bootstrap_servers)])  # as a relay does
+        wait_until(lambda: len(tally.applied()) == 6, 10, message="five records, one wake")
+        stop.wait(0.5)  # time for a fetch after the last batch, if one were made
+        after = polls(consumer.group)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    made = {key: after.get(key, 0) - before.get(key, 0) for key in after}
+    assert made[("woken", "records")] == 1, made
+    assert made[("plain", "records")] + made[("plain", "empty")] == 0
+    assert made[("after_batch", "records")] == 2  # 2 + 2 + 1 records
+    assert made[("after_batch", "empty")] == 0
+    assert made[("fallback", "empty")] + made[("fallback", "records")] == 0
+    assert [row.seq for row in tally.applied()] == [0, 1, 2, 3, 4, 5]

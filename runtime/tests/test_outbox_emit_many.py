@@ -19,12 +19,8 @@ from service_runtime.wake import Waiter
 
 
 @pytest.fixture
-def db(new_database):
-    url = new_database("emit_many")
-    tally_service.create_schema(url)
-    database = Database(url)
-    yield database
-    database.dispose()
+def db(tally_db):
+    return tally_db
 
 
 def rows(db: Database) -> list:

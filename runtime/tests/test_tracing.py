@@ -23,7 +23,6 @@ from service_runtime import tracing
 from service_runtime.app import create_app
 from service_runtime.config import DeliverySettings
 from service_runtime.consumer import EventConsumer, Handlers
-from service_runtime.db import Database
 from service_runtime.http_client import pooled_session
 from service_runtime.logs import ContextFilter
 from service_runtime.outbox import Outbox, OutboxRelay
@@ -49,12 +48,8 @@ def spans():
 
 
 @pytest.fixture
-def db(new_database):
-    url = new_database("tracing")
-    tally_service.create_schema(url)
-    database = Database(url)
-    yield database
-    database.dispose()
+def db(tally_db):
+    return tally_db
 
 
 @pytest.fixture

@@ -21,12 +21,8 @@ from service_runtime.wake import Waiter, topic_channel, wake
 
 
 @pytest.fixture
-def db(new_database):
-    url = new_database("wake")
-    tally_service.create_schema(url)
-    database = Database(url)
-    yield database
-    database.dispose()
+def db(tally_db):
+    return tally_db
 
 
 def emit(db: Database, fail: bool = False) -> None:
