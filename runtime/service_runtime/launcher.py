@@ -23,6 +23,7 @@ the API has one worker (several workers need Prometheus' multiprocess mode, chos
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import gc
 import importlib
@@ -172,6 +173,9 @@ def _become(command: ModuleCommand, env: Mapping[str, str], cwd: str | None,
     """Turn this fork into ``python -m module args`` and exit with its status."""
     global _in_preloaded_fork
     code = 1
+    # Exit handlers are the command's own, as in a process of its own: none of the
+    # launcher's, and the command's run at its end (os._exit below skips them otherwise).
+    atexit._clear()
     try:
         os.setsid()  # its own process group, as honcho starts each: it stops the group
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -203,6 +207,7 @@ def _become(command: ModuleCommand, env: Mapping[str, str], cwd: str | None,
     except BaseException:
         traceback.print_exc()
     finally:
+        atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()

@@ -20,12 +20,16 @@ from service_runtime.testing.processes import free_port, wait_until
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE_INIT = '''
+import atexit
 import os
 
 IMPORTED_BY = os.getpid()
+# The launcher's own exit handler: not a forked command's.
+atexit.register(print, "inherited exit handler", flush=True)
 '''
 
 PROBE_MAIN = '''
+import atexit
 import json
 import os
 import sys
@@ -36,13 +40,21 @@ from service_runtime.launcher import in_preloaded_fork
 
 
 def main():
+    atexit.register(print, "own exit handler of " + sys.argv[1], flush=True)
     print("probe " + json.dumps({
         "name": sys.argv[1], "pid": os.getpid(), "argv": sys.argv[1:],
         "imported_by_parent": probe_app.IMPORTED_BY != os.getpid(),
         "in_preloaded_fork": in_preloaded_fork(), "port": os.environ.get("PORT"),
         "greeting": os.environ.get("GREETING"),
         "process_group_is_own": os.getpgid(0) == os.getpid()}), flush=True)
+    open(sys.argv[1] + ".started", "w").close()
     if sys.argv[2] == "exit":
+        # Once the processes named after the status have reported (else they may be
+        # stopped before they print, on a busy machine).
+        deadline = time.monotonic() + 30
+        while (not all(os.path.exists(name + ".started") for name in sys.argv[4:])
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
         sys.exit(int(sys.argv[3]))
     time.sleep(120)
 
@@ -111,7 +123,7 @@ def test_module_lines_are_forked_from_the_preloaded_parent_and_one_ending_stops_
     probe_package(tmp_path)
     launcher = launch(tmp_path, "\n".join([
         "sleeper: exec env -u PORT GREETING=${NAME:-world} python -m probe_app sleeper sleep",
-        "quitter: exec python -m probe_app quitter exit 3",
+        "quitter: exec python -m probe_app quitter exit 3 sleeper module",
         "module: exec python -m probe_app.other_entry module sleep",
         "shell: echo from-a-shell; exec sleep 120",
     ]) + "\n")
@@ -129,6 +141,9 @@ def test_module_lines_are_forked_from_the_preloaded_parent_and_one_ending_stops_
     assert re.search(r"^\S+ shell\.1\s+\| from-a-shell$", output, re.MULTILINE), output
     assert "sleeper.1 stopped" in output and "shell.1 stopped" in output
     assert not alive(sleeper["pid"])
+    # A command's exit handlers run as in a process of its own; the launcher's do not.
+    assert re.search(r"quitter\.1\s+\| own exit handler of quitter$", output, re.MULTILINE)
+    assert not re.search(r"\| inherited exit handler", output), output
 
 
 def test_ctrl_c_stops_every_process(tmp_path):

@@ -7,11 +7,13 @@ tabs lose). A page's events go in one batch, sent after the answer by a backgrou
 with the shopper's access token (the events are the signed-in user's) and a per-browser
 visit id kept in a cookie of its own (signing out clears the session, not the visit).
 Tracking never fails or slows a page: a full queue, a slow or failing analytics only
-loses events, and says so in the log.
+loses events, and says so in the log. A worker that stops (a deploy, a restart) sends
+what is still queued first, for up to ``EXIT_DRAIN_S``.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import re
@@ -37,6 +39,9 @@ _VISIT_ID = re.compile(r"^[0-9a-f]{32}$")
 TRACK_TIMEOUTS = (0.5, 1.0)
 # Batches waiting for the sender; beyond this (analytics far behind) new ones are dropped.
 QUEUE_LIMIT = 1000
+# At a worker's exit, how long the batches still queued may take to go out (gunicorn
+# gives a stopping worker 30 s by default; a page's batch is sent in about a millisecond).
+EXIT_DRAIN_S = 5.0
 
 
 class EventName(StrEnum):
@@ -96,13 +101,23 @@ class Tracker:
             return
         with self._lock:
             if self._sender is None or not self._sender.is_alive():
+                if self._sender is None:  # the first batch of this process
+                    atexit.register(self.drain, EXIT_DRAIN_S)
                 self._sender = threading.Thread(target=self._run, name="track-sender",
                                                 daemon=True)
                 self._sender.start()
 
-    def drain(self) -> None:
-        """Wait until every submitted batch was sent or dropped (tests, shutdown)."""
-        self.waiting.join()
+    def drain(self, timeout_s: float | None = None) -> bool:
+        """Wait until every submitted batch was sent or dropped, or ``timeout_s`` passed
+        (tests, and at the process's exit, while the daemon sender still runs); whether
+        none is left."""
+        done = self.waiting.all_tasks_done
+        with done:
+            all_sent = done.wait_for(lambda: not self.waiting.unfinished_tasks, timeout_s)
+        if not all_sent:
+            log.warning("behaviour events not sent in time: %d batches left",
+                        self.waiting.unfinished_tasks)
+        return all_sent
 
     def _run(self) -> None:
         while True:

@@ -4,8 +4,13 @@ visit; and that an analytics which fails or hangs costs the page nothing."""
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -187,3 +192,46 @@ def test_the_page_is_answered_before_its_events_are_sent(app, client):
     assert not finished.is_set(), "the page did not wait for analytics"
     release.set()
     app.extensions["shop_tracker"].drain()
+
+
+EXITING_WORKER = """
+import sys
+from shop_web.gateway_client import Gateway
+from shop_web.tracking import Batch, Tracker
+
+tracker = Tracker(Gateway(sys.argv[1], (1.0, 1.0), 2))
+for number in range(20):
+    tracker.submit(Batch([{"type": "page_view", "n": number}], {}))
+sys.exit(0)  # as a stopping gunicorn worker ends, with its batches still queued
+"""
+
+
+def test_a_stopping_worker_sends_its_queued_batches_first(tmp_path):
+    """A worker that exits (a deploy) sends what it still holds before it goes, within
+    EXIT_DRAIN_S, instead of dropping it with its daemon sender."""
+    received: list[int] = []
+
+    class SlowAnalytics(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            time.sleep(0.02)  # each batch takes a moment: most are still queued at exit
+            received.extend(event["n"] for event in body["events"])
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowAnalytics)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        script = tmp_path / "worker.py"
+        script.write_text(EXITING_WORKER)
+        finished = subprocess.run(
+            [sys.executable, str(script), f"http://127.0.0.1:{server.server_port}"],
+            capture_output=True, text=True, timeout=60)
+    finally:
+        server.shutdown()
+    assert finished.returncode == 0, finished.stderr
+    assert sorted(received) == list(range(20))
