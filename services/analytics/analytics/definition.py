@@ -15,6 +15,7 @@ from analytics.handlers import handlers_for
 from analytics.models import Base
 from analytics.recs_jobs import view_counter
 from analytics.recs_models import RecPair  # noqa: F401  (its tables join Base.metadata)
+from analytics.recs_retention import counted_pruner
 from analytics.risk_retention import signal_pruner
 from analytics.settings import AnalyticsSettings
 from analytics.warehouse_job import warehouse_job
@@ -23,9 +24,11 @@ from service_runtime.service import LoopFactory, ServiceDefinition
 
 def worker_loops(settings: AnalyticsSettings) -> list[LoopFactory]:
     """The middle-platform feed's partner webhooks; recommendations' views counted past a
-    cursor; risk signals no rule reads any more deleted; the demo history, when asked for;
-    the Parquet copy the DuckDB engine reads, when it is the engine."""
-    loops = [*webhooks.loops(settings), view_counter, signal_pruner(settings)]
+    cursor, and what they counted forgotten after a while; risk signals no rule reads any
+    more deleted; the demo history, when asked for; the Parquet copy the DuckDB engine
+    reads, when it is the engine."""
+    loops = [*webhooks.loops(settings), view_counter, counted_pruner(settings),
+             signal_pruner(settings)]
     if settings.demo_history_days:  # ./platform run's demo data
         loops.append(demo_history_job(settings))
     return [*loops, warehouse_job(settings)] if settings.duckdb() else loops

@@ -40,6 +40,7 @@ from analytics.recs_models import (
     RecUserProduct,
 )
 from service_runtime.db import Database, insert_if_absent
+from service_runtime.ids import utcnow
 
 MAX_BASKET_PRODUCTS = 20
 MAX_SESSION_PRODUCTS = 20
@@ -55,7 +56,8 @@ VIEWS_CURSOR = "views"
 
 def order_placed(session: Session, data: dict[str, Any]) -> None:
     """Count an order's products as bought together, and as bought (by them, by its user)."""
-    if not insert_if_absent(session, RecBasket, order_id=data["order_id"]):
+    if not insert_if_absent(session, RecBasket, order_id=data["order_id"],
+                            counted_at=utcnow()):
         return  # counted already
     products = list(dict.fromkeys(
         line["product_id"] for line in data["lines"] if line.get("product_id") is not None
@@ -122,6 +124,7 @@ def views_seen(session: Session, views: Iterable[tuple[str, str | None, int]]) -
     """Count views (session, user or None, product) in order: a product new to its session
     (and the session not full) pairs with each product the session viewed before."""
     views = list(views)
+    counted_at = utcnow()
     seen: dict[str, set[int]] = defaultdict(set)
     for session_id, product_id in session.execute(
             select(RecSessionProduct.session_id, RecSessionProduct.product_id)
@@ -135,7 +138,7 @@ def views_seen(session: Session, views: Iterable[tuple[str, str | None, int]]) -
         if product_id in before or len(before) >= MAX_SESSION_PRODUCTS:
             continue
         if not insert_if_absent(session, RecSessionProduct, session_id=session_id,
-                                product_id=product_id):
+                                product_id=product_id, counted_at=counted_at):
             continue  # counted by another transaction meanwhile
         for other in before:
             pairs[(product_id, other)] += 1

@@ -64,20 +64,27 @@ class RecUserProduct(Base):
 
 
 class RecSessionProduct(Base):
-    """A product viewed in a session (counted once; at most ``MAX_SESSION_PRODUCTS``)."""
+    """A product viewed in a session (counted once; at most ``MAX_SESSION_PRODUCTS``),
+    kept ``ANALYTICS_RECS_COUNTED_DAYS`` from ``counted_at`` (``analytics.recs_retention``)."""
 
     __tablename__ = "rec_session_products"
+    __table_args__ = (Index("ix_rec_session_products_counted_at", "counted_at"),)
 
     session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # None: counted before the column existed (the pruning job dates it when it finds it).
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RecBasket(Base):
-    """An order whose lines were counted (a second delivery of it counts nothing)."""
+    """An order whose lines were counted (a second delivery of it counts nothing), kept as
+    long as a ``RecSessionProduct``."""
 
     __tablename__ = "rec_baskets"
+    __table_args__ = (Index("ix_rec_baskets_counted_at", "counted_at"),)
 
     order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RecCursor(Base):

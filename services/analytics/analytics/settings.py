@@ -80,6 +80,11 @@ class AnalyticsSettings(RiskSettings):  # its RISK_* too
                                          "dev-only-export-pseudonym-key", secret=True,
                                          validate=Length(min=16))
     export_settle_s: float = variable("ANALYTICS_EXPORT_SETTLE_S", 5.0, validate=at_least(0))
+    # Recommendations remember each order and each (visit, product) they counted, so that
+    # a second delivery counts nothing; this long (then a visit viewing a product again
+    # counts again, and the tables stop growing).
+    recs_counted_days: int = variable("ANALYTICS_RECS_COUNTED_DAYS", 30,
+                                      validate=Range(min=1, max=3650))
 
     def pseudonym_key(self) -> bytes:
         return self.export_pseudonym_key.encode()

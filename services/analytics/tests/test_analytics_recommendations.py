@@ -178,3 +178,59 @@ def test_the_view_counter_never_passes_an_event_not_yet_settled(db):
     insert([row("2", now - timedelta(hours=1))])
     assert count_views(db, now) == 0, "the fresh first one holds back the second"
     assert count_views(db, now + LATER) == 2
+
+
+def test_what_was_counted_is_forgotten_after_the_kept_days_and_the_counts_stay(
+        db, monkeypatch):
+    """The rows that keep an order or a (visit, product) from counting twice go after
+    ANALYTICS_RECS_COUNTED_DAYS, batch by batch; rows from before they were dated are
+    dated first, not deleted; the counts they fed stay as they were."""
+    from sqlalchemy import update
+
+    from analytics import recs_retention
+    from analytics.recs_models import RecBasket, RecProduct
+    from analytics.recs_retention import prune_counted
+
+    kept_for = timedelta(days=30)
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        recommendations.order_placed(session, {"order_id": "ord-old", "user_id": None,
+                                               "lines": [{"product_id": 1}, {"product_id": 2}]})
+        recommendations.order_placed(session, {"order_id": "ord-new", "user_id": None,
+                                               "lines": [{"product_id": 1}]})
+        recommendations.views_seen(session, [("visit-old", None, 1), ("visit-old", None, 2),
+                                             ("visit-new", None, 3)])
+        recommendations.views_seen(session, [("visit-undated", None, 4)])
+    with db.transaction() as session:
+        for table, column, value in ((RecBasket, RecBasket.order_id, "ord-old"),
+                                     (RecSessionProduct, RecSessionProduct.session_id,
+                                      "visit-old")):
+            session.execute(update(table).where(column == value)
+                            .values(counted_at=now - timedelta(days=31)))
+        session.execute(update(RecSessionProduct)
+                        .where(RecSessionProduct.session_id == "visit-undated")
+                        .values(counted_at=None))  # as the release before wrote it
+
+    def remembered() -> tuple[set, set, dict]:
+        with db.read() as session:
+            return (set(session.scalars(select(RecBasket.order_id))),
+                    set(session.execute(select(RecSessionProduct.session_id,
+                                               RecSessionProduct.counted_at.is_(None)))),
+                    {row.product_id: (row.orders, row.views)
+                     for row in session.scalars(select(RecProduct))})
+
+    counts = remembered()[2]
+    assert prune_counted(db, kept_for, now) == 4  # three old rows gone, one dated
+    baskets, visits, after = remembered()
+    assert baskets == {"ord-new"}
+    assert visits == {("visit-new", False), ("visit-undated", False)}
+    assert after == counts
+    assert prune_counted(db, kept_for, now) == 0
+    assert prune_counted(db, kept_for, now + timedelta(days=31)) == 3  # dated "now" above
+
+    monkeypatch.setattr(recs_retention, "BATCH", 2)  # a long backlog goes batch by batch
+    with db.transaction() as session:
+        recommendations.views_seen(session, [(f"visit-{n}", None, 1) for n in range(5)])
+    later = now + timedelta(days=62)
+    assert [prune_counted(db, kept_for, later) for _ in range(4)] == [2, 2, 1, 0]
+    assert remembered()[:2] == (set(), set())
