@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import queue
 import re
 import threading
@@ -91,6 +92,7 @@ class Tracker:
         self.gateway = gateway
         self.waiting: queue.Queue[Batch] = queue.Queue(QUEUE_LIMIT)
         self._sender: threading.Thread | None = None
+        self._drains_at_exit_of = 0  # the process whose exit sends what is left
         self._lock = threading.Lock()
 
     def submit(self, batch: Batch) -> None:
@@ -101,7 +103,8 @@ class Tracker:
             return
         with self._lock:
             if self._sender is None or not self._sender.is_alive():
-                if self._sender is None:  # the first batch of this process
+                if self._drains_at_exit_of != os.getpid():  # this process's first batch
+                    self._drains_at_exit_of = os.getpid()
                     atexit.register(self.drain, EXIT_DRAIN_S)
                 self._sender = threading.Thread(target=self._run, name="track-sender",
                                                 daemon=True)
